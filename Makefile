@@ -1,0 +1,58 @@
+# Jiandu: `make run` serves the demo newsroom, `make test` runs the whole suite.
+# Every target sets up what it needs and can be run again safely.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The first Python >= 3.12 we can find: PATH, then pyenv's versions.
+PYTHON := $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] 2>/dev/null); do \
+	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$c; break; }; done)
+APT_PACKAGES := $(shell grep -v '^\#' apt-packages.txt)
+export JIANDU_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: help run test test-postgres lint system-deps venv messages clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+system-deps: ## Install the Debian packages in apt-packages.txt that are missing (needs root).
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "Run as root or install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found" >&2; exit 1; }
+	@echo "Using $(PYTHON)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the project.
+
+messages: venv system-deps ## Compile the translations.
+	@cd jiandu && ../$(BIN)/django-admin compilemessages -v 0 --settings=jiandu.settings --pythonpath=.. 2>&1 | grep -v '^processing' || true
+
+run: system-deps messages ## Set up and serve the demo newsroom on 127.0.0.1:$${JIANDU_PORT:-8000}.
+	$(BIN)/jiandu demo
+	$(BIN)/jiandu serve
+
+lint: venv ## ruff.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --diff . >/dev/null || { $(BIN)/ruff format --check .; exit 1; }
+
+test: system-deps messages lint ## Set up, lint and run the whole suite on SQLite.
+	$(BIN)/pytest -q || [ $$? = 5 ]
+
+test-postgres: system-deps messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiandu} $(BIN)/pytest -q || [ $$? = 5 ]
+
+clean: ## Remove the virtual environment and the local data dir.
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,1 @@
+"""Jiandu (监督): tip line, evidence vault, verification workbench and public tracker."""

@@ -1,0 +1,1 @@
+"""Newsroom accounts: members, roles, passwords (Argon2id) and the mandatory second factor."""

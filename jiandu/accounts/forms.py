@@ -1,0 +1,57 @@
+"""Forms of the newsroom login and account pages."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiandu.accounts.roles import ROLE_CHOICES
+
+
+class PasswordStepForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeStepForm(forms.Form):
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app, or a recovery code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class EnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Six-digit code shown by your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class NewMemberForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)

@@ -1,0 +1,50 @@
+"""Newsroom members and their second factors."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A newsroom member. Sources never have one: they come back with a codename."""
+
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_confirmed = models.BooleanField(default=False)
+    # The last TOTP time step accepted, so that a code seen over a shoulder cannot be replayed.
+    totp_last_step = models.BigIntegerField(default=0)
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    must_change_password = models.BooleanField(default=False)
+
+    class Meta:
+        permissions = [
+            ("manage_newsroom", _("Can manage newsroom members and settings")),
+            ("read_submissions", _("Can read what sources submit")),
+            ("edit_cases", _("Can draft cases")),
+            ("publish_cases", _("Can review and publish cases")),
+            ("moderate_comments", _("Can moderate public comments")),
+        ]
+
+    @property
+    def role(self) -> str:
+        """The member's role: the name of their (single) group."""
+        group = self.groups.first()
+        return group.name if group else ""
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that replaces the TOTP code when the phone is lost.
+
+    Only a SHA-256 of the code is kept: the codes carry 50 random bits, so a slow hash would
+    add nothing but login latency.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id} ({'used' if self.used else 'unused'})"

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from jiandu.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.login_password, name="login"),
+    path("verify/", views.login_code, name="verify"),
+    path("enrol/", views.enrol, name="enrol"),
+    path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("recovery-codes/new/", views.regenerate_codes, name="regenerate_codes"),
+    path("finish/", views.finish, name="finish"),
+    path("sign-out/", views.logout_view, name="logout"),
+    path("home/", views.home, name="home"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("members/", views.members, name="members"),
+]

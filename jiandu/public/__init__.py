@@ -1,0 +1,1 @@
+"""The public tracker: cases, officials, timelines, metrics, feeds."""

@@ -1,0 +1,193 @@
+"""Django settings for Jiandu.
+
+Everything a deployment may change comes from an environment variable; docs/operations.md lists
+them with their defaults. Defaults are those of a single machine: SQLite and files in
+JIANDU_DATA_DIR, tasks in the database.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.csp import CSP
+
+from jiandu.conf import data_dir, env_bool, env_int, env_list, env_str, read_or_create_secret
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+
+SECRET_KEY = env_str("JIANDU_SECRET_KEY", "") or read_or_create_secret(DATA_DIR / "secret_key")
+DEBUG = env_bool("JIANDU_DEBUG", False)
+ALLOWED_HOSTS = env_list("JIANDU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+INSTALLED_APPS = [
+    "jiandu.core",
+    "jiandu.accounts",
+    "jiandu.tipline",
+    "jiandu.public",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "jiandu.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiandu.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "jiandu.urls"
+WSGI_APPLICATION = "jiandu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jiandu.core.context_processors.languages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'jiandu.sqlite3'}"),
+        conn_max_age=env_int("JIANDU_DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# Background work: Django's Tasks framework, stored in the database unless told otherwise.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("JIANDU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+STORAGES = {
+    "default": {
+        "BACKEND": env_str("JIANDU_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(DATA_DIR / "files")},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("JIANDU_MANIFEST_STATIC", False)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Static files are found in the rooms' folders too, so tests and a first start need no
+# collectstatic; `jiandu serve` still collects them for speed.
+WHITENOISE_USE_FINDERS = True
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "jiandu_cache",
+    }
+}
+
+# Accounts: Argon2id only; every newsroom account has two factors (see jiandu/accounts).
+# Django's Argon2 hasher is Argon2id (time 2, memory 100 MiB, lanes 8).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+JIANDU_LOGIN_MAX_FAILURES = env_int("JIANDU_LOGIN_MAX_FAILURES", 5)
+JIANDU_LOGIN_LOCKOUT_SECONDS = env_int("JIANDU_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+JIANDU_LOGIN_CLIENT_LIMIT = env_int("JIANDU_LOGIN_CLIENT_LIMIT", 20)
+JIANDU_TOTP_ISSUER = env_str("JIANDU_TOTP_ISSUER", "Jiandu")
+
+# Sessions: idle expiry, browser-session cookies, no cookie but the session cookie.
+SESSION_COOKIE_AGE = env_int("JIANDU_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_NAME = "jiandu_session"
+SESSION_COOKIE_SECURE = env_bool("JIANDU_SECURE_COOKIES", True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_USE_SESSIONS = True
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "jiandu.core.views.csrf_failure"
+
+# Security headers on every response (see also jiandu.core.middleware).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("JIANDU_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("JIANDU_HSTS_SECONDS", 0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("JIANDU_BEHIND_TLS_PROXY", False) else None
+)
+JIANDU_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+
+# Languages: Simplified Chinese by default, switched by URL prefix (no cookie, no JavaScript).
+LANGUAGE_CODE = "zh-hans"
+# Each language is named in itself; each room keeps its own catalogue in <room>/locale.
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+USE_I18N = True
+TIME_ZONE = env_str("JIANDU_TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+
+# Logging: to stderr, warnings and up, and never a client address (no access log at all).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("JIANDU_LOG_LEVEL", "WARNING")},
+}
+
+JIANDU_PORT = env_int("JIANDU_PORT", 8000)
+JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")

@@ -1,0 +1,1 @@
+"""The tip line: where sources submit, and come back with their codename."""

@@ -1,0 +1,16 @@
+"""The URL map: the tip line at the root, the newsroom under /newsroom/, the public site under
+/cases/. Every page exists in each language under its prefix (/en/, /zh-hant/; Simplified
+Chinese has none), so switching language is a plain link."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+
+urlpatterns = i18n_patterns(
+    path("newsroom/", include("jiandu.accounts.urls")),
+    path("cases/", include("jiandu.public.urls")),
+    path("", include("jiandu.tipline.urls")),
+    prefix_default_language=False,
+)
+
+handler404 = "jiandu.core.views.page_not_found"
+handler500 = "jiandu.core.views.server_error"

@@ -1,0 +1,111 @@
+"""Shared fixtures. Factories live in tests/factories.py; browser fixtures in tests/browser."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings, request):
+    """Argon2id at 100 MiB per hash would make the suite slow; tests that are about the hasher
+    itself are marked `real_hasher`."""
+    if "real_hasher" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(settings, tmp_path):
+    """Each test writes to its own data directory, never to ./var."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings.DATA_DIR = data
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(data / "files")}},
+    }
+    return data
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_hasher: use the production Argon2id hasher")
+
+
+# --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser). ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls beside sync Playwright
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """new_page(javascript=True, width=1280, height=900) -> a page in a fresh context."""
+    contexts = []
+
+    def make(javascript: bool = True, width: int = 1280, height: int = 900, **kwargs):
+        context = browser.new_context(
+            java_script_enabled=javascript, viewport={"width": width, "height": height}, **kwargs
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def axe_check(browser):
+    """axe_check(url) -> list of WCAG 2.1 A/AA violations on the page at `url`.
+
+    Runs in its own JavaScript-enabled context (axe is JavaScript), so it also works for pages
+    the test itself drives with JavaScript off.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    contexts = []
+
+    def check(url: str, cookies: list | None = None) -> list[dict]:
+        context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        if cookies:
+            context.add_cookies(cookies)
+        page = context.new_page()
+        page.goto(url)
+        results = axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+            },
+        )
+        return [
+            {"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"][:3]]}
+            for v in results.response["violations"]
+        ]
+
+    yield check
+    for context in contexts:
+        context.close()
