@@ -19,10 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 _S2TWP = opencc.OpenCC("s2twp").convert
 # Where OpenCC's Taiwan phrasing picks the wrong word for our sense (audit for review,
 # concurrency for "and publish", release for publish).
-FIXES = {"稽核": "審核", "併發": "並發", "釋出": "發布", "發佈": "發布", "賬戶": "帳戶", "賬號": "帳號"}
+FIXES = {
+    "稽核": "審核",
+    "併發": "並發",
+    "釋出": "發布",
+    "發佈": "發布",
+    "賬戶": "帳戶",
+    "賬號": "帳號",
+}
 
 
-def CONVERT(text: str) -> str:  # noqa: N802 - reads like the constant it replaces
+def to_traditional(text: str) -> str:
     text = _S2TWP(text)
     for wrong, right in FIXES.items():
         text = text.replace(wrong, right)
@@ -63,9 +70,9 @@ def refresh(room: Path) -> None:
         if key not in source:
             continue
         origin = source[key]
-        entry.msgstr = CONVERT(origin.msgstr)
+        entry.msgstr = to_traditional(origin.msgstr)
         if origin.msgstr_plural:
-            entry.msgstr_plural = {k: CONVERT(v) for k, v in origin.msgstr_plural.items()}
+            entry.msgstr_plural = {k: to_traditional(v) for k, v in origin.msgstr_plural.items()}
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
     hant.save(hant_path)

@@ -16,7 +16,10 @@ from django.utils.crypto import salted_hmac
 def client_key(request: HttpRequest) -> str:
     # The address is read only to be hashed here; see docs/threat-model.md.
     address = request.META.get("REMOTE_ADDR", "")
-    return "login-client:" + salted_hmac("jiandu.login-throttle", address, algorithm="sha256").hexdigest()[:32]
+    return (
+        "login-client:"
+        + salted_hmac("jiandu.login-throttle", address, algorithm="sha256").hexdigest()[:32]
+    )
 
 
 def client_is_throttled(request: HttpRequest) -> bool:

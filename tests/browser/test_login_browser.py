@@ -1,0 +1,27 @@
+"""The newsroom sign-in, driven in Debian's chromium: password, TOTP, home; axe finds nothing."""
+
+import pytest
+
+from tests.factories import make_member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_in_with_totp_in_a_real_browser(live_server, new_page, axe_check):
+    member = make_member("zhu", "journalist")
+    page = new_page(javascript=False)
+    page.goto(f"{live_server.url}/en/newsroom/")
+    assert axe_check(f"{live_server.url}/en/newsroom/") == []
+    page.get_by_label("Username").fill("zhu")
+    page.get_by_label("Password").fill(member.password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Six-digit code").fill(member.code())
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Welcome, zhu").is_visible()
+    assert page.url.endswith("/en/newsroom/home/")
+    cookies = page.context.cookies()
+    assert [c["name"] for c in cookies] == ["jiandu_session"]
+    session_cookie = cookies[0]
+    assert session_cookie["httpOnly"] and session_cookie["secure"]
+    assert session_cookie["sameSite"] == "Strict"
+    assert axe_check(page.url, cookies=cookies) == []
