@@ -11,16 +11,23 @@ PYTHON := $(shell for c in python3.13 python3.12 python3 \
 	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] 2>/dev/null); do \
 	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$c; break; }; done)
-APT_PACKAGES := $(shell grep -v '^\#' apt-packages.txt)
+APT_RUN := $(shell awk 'NF && index($$1, "\043") != 1 && $$2 == "run" {print $$1}' apt-packages.txt)
+APT_ALL := $(shell awk 'NF && index($$1, "\043") != 1 {print $$1}' apt-packages.txt)
 export JIANDU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help run test test-postgres lint system-deps venv messages clean
+.PHONY: help run test test-postgres lint system-deps system-deps-test apt-install venv messages clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 
-system-deps: ## Install the Debian packages in apt-packages.txt that are missing (needs root).
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+system-deps: ## Install the Debian packages `make run` needs (apt-packages.txt), if missing.
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_RUN)"
+
+system-deps-test: ## Install every Debian package in apt-packages.txt, if missing.
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_ALL)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "Run as root or install:$$missing" >&2; exit 1; fi; \
@@ -48,10 +55,10 @@ lint: venv ## ruff.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --diff . >/dev/null || { $(BIN)/ruff format --check .; exit 1; }
 
-test: system-deps messages lint ## Set up, lint and run the whole suite on SQLite.
+test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite.
 	$(BIN)/pytest -q || [ $$? = 5 ]
 
-test-postgres: system-deps messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
+test-postgres: system-deps-test messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiandu} $(BIN)/pytest -q || [ $$? = 5 ]
 
 clean: ## Remove the virtual environment and the local data dir.
