@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "jiandu.core",
     "jiandu.accounts",
     "jiandu.tipline",
+    "jiandu.cases",
     "jiandu.public",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "jiandu.cases"
+    label = "cases"
+    verbose_name = "Cases"
+
+    def load_demo(self) -> str:
+        """The case of story.md, published, so `make run` shows the tracker working."""
+        from jiandu.cases.demo import load_demo_case
+
+        return load_demo_case()

@@ -1,0 +1,129 @@
+"""The read side of what has been published: the public site, feeds, exports and the API all
+come through these `get_*` functions, which read revision snapshots only."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jiandu.cases import metrics
+from jiandu.cases.models import Case, CaseStatus, Person, PersonRole, Revision
+from jiandu.cases.snapshot import person_data
+
+PUBLIC_STATUSES = (CaseStatus.PUBLISHED, CaseStatus.RETRACTED)
+
+
+def timeline_events(snapshot: dict[str, Any]) -> list[metrics.TimelineEvent]:
+    return [
+        metrics.TimelineEvent(
+            type=e["type"],
+            when=metrics.When(datetime.fromisoformat(e["at"]), e["precision"]),
+            people=frozenset(e["people"]),
+        )
+        for e in snapshot["events"]
+    ]
+
+
+def case_metrics_from_snapshot(snapshot: dict[str, Any]) -> metrics.CaseMetrics:
+    officials = [p["slug"] for p in snapshot["people"] if p["role"] == PersonRole.SUBJECT]
+    return metrics.case_metrics(timeline_events(snapshot), officials)
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    slug: str
+    revision: Revision
+    snapshot: dict[str, Any]
+    first_published_at: datetime
+
+    @property
+    def retracted(self) -> bool:
+        return self.snapshot.get("status") == CaseStatus.RETRACTED
+
+    def metrics(self) -> metrics.CaseMetrics:
+        return case_metrics_from_snapshot(self.snapshot)
+
+
+def _public_cases() -> QuerySet[Case]:
+    return Case.objects.filter(status__in=PUBLIC_STATUSES, current_revision__isnull=False)
+
+
+def _first_published(case_ids: list[int]) -> dict[int, datetime]:
+    rows = Revision.objects.filter(case_id__in=case_ids, number=1).values_list(
+        "case_id", "published_at"
+    )
+    return dict(rows)
+
+
+def get_public_cases(case_ids: list[int] | None = None) -> list[PublicCase]:
+    """Published and retracted cases, most recently published first."""
+    cases = _public_cases().select_related("current_revision")
+    if case_ids is not None:
+        cases = cases.filter(pk__in=case_ids)
+    cases = list(cases.order_by("-current_revision__published_at"))
+    first = _first_published([c.pk for c in cases])
+    return [
+        PublicCase(c.slug, c.current_revision, c.current_revision.snapshot, first[c.pk])
+        for c in cases
+    ]
+
+
+def get_public_case(slug: str) -> PublicCase | None:
+    found = get_public_cases_by_slug([slug])
+    return found[0] if found else None
+
+
+def get_public_cases_by_slug(slugs: list[str]) -> list[PublicCase]:
+    ids = list(_public_cases().filter(slug__in=slugs).values_list("pk", flat=True))
+    return get_public_cases(ids)
+
+
+def get_revisions(slug: str) -> list[Revision]:
+    return list(
+        Revision.objects.filter(case__slug=slug, case__status__in=PUBLIC_STATUSES).order_by(
+            "-number"
+        )
+    )
+
+
+def get_revision(slug: str, number: int) -> Revision | None:
+    return Revision.objects.filter(
+        case__slug=slug, case__status__in=PUBLIC_STATUSES, number=number
+    ).first()
+
+
+def get_latest_revisions(limit: int = 50, slugs: list[str] | None = None) -> list[Revision]:
+    revisions = Revision.objects.filter(case__status__in=PUBLIC_STATUSES)
+    if slugs is not None:
+        revisions = revisions.filter(case__slug__in=slugs)
+    return list(revisions.select_related("case").order_by("-published_at", "-pk")[:limit])
+
+
+def get_public_person(slug: str) -> tuple[dict[str, Any], list[PublicCase]] | None:
+    """A person named in at least one public case: their details and those cases.
+
+    Names and posts are read from the person's record, so a correction to a name shows on the
+    person page at once; the cases come from their snapshots.
+    """
+    person = Person.objects.filter(slug=slug).prefetch_related("positions").first()
+    if person is None:
+        return None
+    slugs = [s for s in _public_cases().filter(people=person).values_list("slug", flat=True)]
+    cases = [
+        c
+        for c in get_public_cases_by_slug(slugs)
+        if any(p["slug"] == slug for p in c.snapshot["people"])
+    ]
+    if not cases:
+        return None
+    return person_data(person), cases
+
+
+def get_public_people() -> list[dict[str, Any]]:
+    """Everyone named in a public case, as in the latest snapshots (for sitemaps and exports)."""
+    people: dict[str, dict[str, Any]] = {}
+    for case in get_public_cases():
+        for person in case.snapshot["people"]:
+            people.setdefault(person["slug"], person)
+    return [people[k] for k in sorted(people)]
