@@ -1,6 +1,6 @@
 """Refresh every room's translation catalogues (a developer tool, not run by the server).
 
-    .venv/bin/python scripts/i18n.py
+    .venv/bin/python scripts/i18n.py [ROOM ...]
 
 For each `jiandu/<room>/locale`: runs makemessages for zh_Hans and zh_Hant, then fills each
 empty or fuzzy zh_Hant entry from its zh_Hans translation converted by OpenCC (s2twp: Taiwan
@@ -61,7 +61,17 @@ def refresh(room: Path) -> None:
             "JIANDU_DATA_DIR": tempfile.mkdtemp(prefix="jiandu-i18n-"),
         },
     )
-    hans = polib.pofile(room / "locale/zh_Hans/LC_MESSAGES/django.po")
+    hans_path = room / "locale/zh_Hans/LC_MESSAGES/django.po"
+    hans = polib.pofile(hans_path)
+    # msgmerge's fuzzy guesses are translations of some other message: drop them, so the
+    # catalogue test reports them as untranslated instead of shipping a wrong text.
+    for entry in hans:
+        if "fuzzy" in entry.flags:
+            print(f"  needs translation: {entry.msgid!r}")
+            entry.msgstr = ""
+            entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+    hans.save(hans_path)
     hant_path = room / "locale/zh_Hant/LC_MESSAGES/django.po"
     hant = polib.pofile(hant_path)
     source = {(e.msgctxt, e.msgid): e for e in hans if e.msgstr or e.msgstr_plural}
@@ -79,6 +89,8 @@ def refresh(room: Path) -> None:
 
 
 if __name__ == "__main__":
-    for locale in sorted(ROOT.glob("jiandu/*/locale")):
-        refresh(locale.parent)
-        print("refreshed", locale.parent.relative_to(ROOT))
+    # `scripts/i18n.py accounts tipline` refreshes only those rooms; no argument, all of them.
+    rooms = sys.argv[1:] or [p.parent.name for p in sorted(ROOT.glob("jiandu/*/locale"))]
+    for room in rooms:
+        refresh(ROOT / "jiandu" / room)
+        print("refreshed", room)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiandu.accounts import recovery, signals, totp
 from jiandu.accounts.models import RecoveryCode, User
@@ -49,11 +50,29 @@ def do_create_member(
     return NewMember(user=user, one_time_password=password)
 
 
+def _is_last_admin(user: User) -> bool:
+    admins = User.objects.filter(groups__name="admin", is_active=True)
+    return user.role == "admin" and not admins.exclude(pk=user.pk).exists()
+
+
 @transaction.atomic
 def do_set_role(user: User, role: str) -> None:
     if role not in ROLE_PERMISSIONS:
         raise AccountError(f"Unknown role {role!r}.")
+    if role != "admin" and _is_last_admin(user):
+        raise AccountError(_("The newsroom needs at least one active admin."))
     user.groups.set([Group.objects.get(name=role)])
+
+
+@transaction.atomic
+def do_set_active(user: User, active: bool) -> None:
+    """Deactivating keeps the member's history (custody records name them) but ends access:
+    Django's ModelBackend refuses inactive users, so their open sessions stop at the next
+    request."""
+    if not active and _is_last_admin(user):
+        raise AccountError(_("The newsroom needs at least one active admin."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
 
 
 @transaction.atomic

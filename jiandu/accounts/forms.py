@@ -55,3 +55,16 @@ class NewMemberForm(forms.Form):
     )
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+
+
+class MemberActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("role", "unlock", "reset", "deactivate", "activate")]
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "role" and not data.get("role"):
+            self.add_error("role", _("Choose a role."))
+        return data

@@ -28,8 +28,8 @@ class User(AbstractUser):
     @property
     def role(self) -> str:
         """The member's role: the name of their (single) group."""
-        group = self.groups.first()
-        return group.name if group else ""
+        groups = list(self.groups.all())  # uses prefetch_related("groups") when present
+        return groups[0].name if groups else ""
 
 
 class RecoveryCode(models.Model):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("members/", views.members, name="members"),
+    path("members/<int:member_id>/", views.member_detail, name="member"),
 ]

@@ -19,8 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts import actions, recovery, signals, throttle, totp
-from jiandu.accounts.access import get_pending_user
-from jiandu.accounts.forms import CodeStepForm, EnrolForm, NewMemberForm, PasswordStepForm
+from jiandu.accounts.access import access_member_by_id, get_pending_user
+from jiandu.accounts.forms import (
+    CodeStepForm,
+    EnrolForm,
+    MemberActionForm,
+    NewMemberForm,
+    PasswordStepForm,
+)
 from jiandu.accounts.models import User
 from jiandu.accounts.roles import ROLE_LABELS
 
@@ -243,4 +249,43 @@ def members(request: HttpRequest) -> HttpResponse:
     ]
     return render(
         request, "accounts/members.html", {"form": form, "rows": rows, "created": created}
+    )
+
+
+@login_required
+def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
+    """An admin's controls for one member: role, unlock, reset, deactivate."""
+    member = access_member_by_id(request.user, member_id)
+    form = MemberActionForm(request.POST or None, initial={"role": member.role})
+    reset = None
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        try:
+            if action == "role":
+                actions.do_set_role(member, form.cleaned_data["role"])
+                messages.success(request, _("The role has been changed."))
+            elif action == "unlock":
+                actions.do_unlock(member)
+                messages.success(request, _("The account is unlocked."))
+            elif action == "reset":
+                reset = actions.do_reset_credentials(member)
+            elif action in ("deactivate", "activate"):
+                actions.do_set_active(member, action == "activate")
+                messages.success(request, _("Saved."))
+        except actions.AccountError as exc:
+            messages.error(request, str(exc))
+        if reset is None:
+            return redirect("accounts:member", member_id=member.pk)
+    member = access_member_by_id(request.user, member_id)
+    return render(
+        request,
+        "accounts/member_detail.html",
+        {
+            "member": member,
+            "role_label": ROLE_LABELS.get(member.role, member.role),
+            "role_choices": ROLE_LABELS.items(),
+            "locked": bool(member.locked_until and member.locked_until > timezone.now()),
+            "reset": reset,
+            "is_self": member.pk == request.user.pk,
+        },
     )

@@ -1,5 +1,7 @@
 """Roles are groups with permissions; views check permissions."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -81,3 +83,50 @@ def test_demo_admin_is_reissued_until_first_sign_in(capsys):
 
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     assert actions.do_prepare_demo_admin() is None
+
+
+def test_admin_unlocks_resets_and_deactivates(client, settings):
+    from django.utils import timezone
+
+    sign_in(client, make_member("boss", "admin"))
+    target = make_member("liu", "journalist").user
+    User.objects.filter(pk=target.pk).update(locked_until=timezone.now() + timedelta(minutes=5))
+    page = client.get(f"/en/newsroom/members/{target.pk}/")
+    assert b"locked after failed sign-ins" in page.content
+    client.post(f"/en/newsroom/members/{target.pk}/", {"action": "unlock"})
+    target.refresh_from_db()
+    assert target.locked_until is None
+
+    client.post(f"/en/newsroom/members/{target.pk}/", {"action": "role", "role": "editor"})
+    assert User.objects.get(pk=target.pk).role == "editor"
+
+    response = client.post(f"/en/newsroom/members/{target.pk}/", {"action": "reset"})
+    assert b"New one-time password" in response.content
+    target.refresh_from_db()
+    assert target.must_change_password and not target.totp_confirmed
+
+    client.post(f"/en/newsroom/members/{target.pk}/", {"action": "deactivate"})
+    assert not User.objects.get(pk=target.pk).is_active
+
+
+def test_deactivated_member_loses_open_session(client):
+    member = make_member("gao", "journalist")
+    sign_in(client, member)
+    assert client.get("/en/newsroom/home/").status_code == 200
+    actions.do_set_active(member.user, False)
+    assert client.get("/en/newsroom/home/").status_code == 302
+
+
+def test_last_admin_cannot_be_demoted_or_deactivated():
+    admin = make_member("only", "admin").user
+    with pytest.raises(actions.AccountError):
+        actions.do_set_role(admin, "editor")
+    with pytest.raises(actions.AccountError):
+        actions.do_set_active(admin, False)
+
+
+def test_non_admin_cannot_open_member_page(client):
+    other = make_member("target", "journalist").user
+    sign_in(client, make_member("ed", "editor"))
+    assert client.get(f"/en/newsroom/members/{other.pk}/").status_code == 403
+    assert client.post(f"/en/newsroom/members/{other.pk}/", {"action": "reset"}).status_code == 403
