@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "jiandu.core",
     "jiandu.accounts",
     "jiandu.tipline",
+    "jiandu.vault",
     "jiandu.cases",
     "jiandu.public",
     "django.contrib.auth",
@@ -137,6 +138,8 @@ JIANDU_LOGIN_CLIENT_LIMIT = env_int("JIANDU_LOGIN_CLIENT_LIMIT", 20)
 JIANDU_TOTP_ISSUER = env_str("JIANDU_TOTP_ISSUER", "Jiandu")
 
 # Sessions: idle expiry, browser-session cookies, no cookie but the session cookie.
+# Sessions are stored under a hash of the cookie and encrypted by it (docs/crypto.md).
+SESSION_ENGINE = "jiandu.vault.sessions"
 SESSION_COOKIE_AGE = env_int("JIANDU_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -12,6 +12,16 @@ def fast_password_hashing(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def fast_vault_kdf(settings, request):
+    """The vault's Argon2id (64 MiB per run) at its minimum cost, except in tests marked
+    `real_kdf` (tests/vault/test_crypto.py checks the production parameters)."""
+    if "real_kdf" not in request.keywords:
+        from jiandu.vault.crypto import KdfParams
+
+        settings.JIANDU_VAULT_KDF = KdfParams(opslimit=1, memlimit=8192)
+
+
+@pytest.fixture(autouse=True)
 def isolated_data_dir(settings, tmp_path):
     """Each test writes to its own data directory, never to ./var."""
     data = tmp_path / "data"
@@ -26,6 +36,7 @@ def isolated_data_dir(settings, tmp_path):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_hasher: use the production Argon2id hasher")
+    config.addinivalue_line("markers", "real_kdf: use the vault's production Argon2id cost")
 
 
 # --- Browser tests: Playwright driving Debian's chromium (never a downloaded browser). ---

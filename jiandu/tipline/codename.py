@@ -1,0 +1,115 @@
+"""Codenames: the source's only way back, and the seed of the source's reply key.
+
+A codename is 8 words drawn uniformly (`secrets`) from a 2,048-entry list: English words
+(BIP-39 list) or, for Chinese readers, single common characters (BIP-39 Chinese lists; the
+simplified and traditional lists match index for index, so a codename typed in either script
+is the same codename). 8 × 11 bits = 88 bits either way.
+
+The server never stores a codename. It stores `lookup`: BLAKE2b of Argon2id(canonical codename,
+salt = BLAKE2b(server pepper)), which finds the source at login; the same Argon2id output also
+seeds the X25519 key pair replies are sealed to. Canonical form: the words' indices, so case,
+spaces, full-width characters and script do not matter, and any mistake gets a clear error.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import nacl.hash
+
+from jiandu.vault import crypto
+
+WORDS = 8
+_DIR = Path(__file__).resolve().parent / "wordlists"
+# Separators people type between words: spaces of any width, hyphens, dots, commas, 、 and ，.
+_SEPARATORS = re.compile(r"[\s\-_.,;:/·、，。；：]+")
+MAX_INPUT = 400
+
+
+class CodenameError(ValueError):
+    """A codename that cannot be right, with the reason (for the source to see)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+@cache
+def _list(name: str) -> tuple[str, ...]:
+    words = tuple((_DIR / f"{name}.txt").read_text(encoding="utf-8").split())
+    if len(words) != 2048 or len(set(words)) != 2048:
+        raise RuntimeError(f"Word list {name} is damaged.")
+    return words
+
+
+@cache
+def _index(name: str) -> dict[str, int]:
+    return {word: i for i, word in enumerate(_list(name))}
+
+
+def generate(style: str = "en") -> str:
+    """A new codename: 'en' gives English words, 'zh' Simplified and 'zh-hant' Traditional
+    characters (which are the same codename as their Simplified twins)."""
+    names = {"en": "english", "zh": "chinese_simplified", "zh-hant": "chinese_traditional"}
+    words = _list(names[style])
+    picked = [words[secrets.randbelow(len(words))] for _ in range(WORDS)]
+    return " ".join(picked)
+
+
+def canonical(text: str) -> str:
+    """The canonical form ('en:12.5.2047...' or 'zh:...') or CodenameError explaining why not."""
+    if len(text) > MAX_INPUT:
+        raise CodenameError("too_long")
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    if not text:
+        raise CodenameError("empty")
+    if any(_is_cjk(ch) for ch in text):
+        tokens = [ch for ch in _SEPARATORS.sub("", text)]
+        kind = "zh"
+        simplified, traditional = _index("chinese_simplified"), _index("chinese_traditional")
+        indices = []
+        for token in tokens:
+            index = simplified.get(token, traditional.get(token))
+            if index is None:
+                raise CodenameError("unknown_word", token)
+            indices.append(index)
+    else:
+        tokens = [t for t in _SEPARATORS.split(text) if t]
+        kind = "en"
+        english = _index("english")
+        indices = []
+        for token in tokens:
+            if token not in english:
+                raise CodenameError("unknown_word", token[:40])
+            indices.append(english[token])
+    if len(indices) != WORDS:
+        raise CodenameError("wrong_count", str(len(indices)))
+    return kind + ":" + ".".join(str(i) for i in indices)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+@dataclass(frozen=True)
+class SourceSecrets:
+    lookup: str  # 64 hex characters, stored
+    reply_private_key: bytes  # kept only in the source's encrypted session
+    reply_public_key: bytes  # stored
+
+
+def derive(canonical_codename: str, pepper: str, params: crypto.KdfParams) -> SourceSecrets:
+    """One Argon2id run (through the vault's bounded pool) gives the lookup and the reply key."""
+    salt = nacl.hash.blake2b(
+        pepper.encode(), digest_size=16, person=b"jd:codename-salt", encoder=crypto._Raw
+    )
+    master = crypto.argon2id_kdf(canonical_codename.encode(), salt, params)
+    lookup = crypto.subkey(master, b"jd:lookup").hex()
+    private, public = crypto.keypair_from_seed(crypto.subkey(master, b"jd:reply-key"))
+    return SourceSecrets(lookup=lookup, reply_private_key=private, reply_public_key=public)

@@ -1,0 +1,79 @@
+"""Fetching and opening vault objects, with the permission check in the same call.
+
+`access_source_by_id` is the only way newsroom views get a source; opening anything then needs
+the member's private key from their (encrypted) session.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from jiandu.accounts.models import User
+from jiandu.vault import crypto, storage
+from jiandu.vault.models import Item, MemberKey, Source, SourceGrant
+
+
+class NoGrant(Exception):
+    """The member may read submissions but holds no grant for this source (yet)."""
+
+
+def access_source_by_id(user: User, source_id: int) -> Source:
+    if not user.has_perm("accounts.read_submissions"):
+        raise PermissionDenied
+    return get_object_or_404(Source, pk=source_id)
+
+
+def access_item_by_id(source: Source, item_id: int) -> Item:
+    return get_object_or_404(Item, pk=item_id, source=source)
+
+
+def get_source_key_for_member(user: User, member_private_key: bytes, source: Source) -> bytes:
+    grant = SourceGrant.objects.filter(source=source, member_key__user=user).first()
+    if grant is None:
+        raise NoGrant
+    return crypto.unseal(member_private_key, grant.sealed_private_key)
+
+
+def get_grant(user: User, source: Source) -> SourceGrant | None:
+    return SourceGrant.objects.filter(source=source, member_key__user=user).first()
+
+
+def get_member_key(user: User) -> MemberKey | None:
+    return MemberKey.objects.filter(user=user).first()
+
+
+@dataclass
+class OpenItem:
+    item: Item
+    key: bytes
+    meta: dict[str, object]
+
+    def text(self) -> str:
+        with storage.open_blob(self.item.blob) as handle:
+            return crypto.decrypt_bytes(self.key, handle).decode()
+
+    def answers(self) -> dict[str, str]:
+        return json.loads(self.text())
+
+    def stream(self) -> Iterator[bytes]:
+        with storage.open_blob(self.item.blob) as handle:
+            yield from crypto.decrypt_stream(self.key, handle)
+
+
+def open_item(source_private_key: bytes, item: Item) -> OpenItem:
+    """Open an item with the source's newsroom-side private key."""
+    key = crypto.unseal(source_private_key, item.sealed_key)
+    return OpenItem(item=item, key=key, meta=crypto.open_meta(key, item.meta))
+
+
+def open_reply_for_source(reply_private_key: bytes, item: Item) -> OpenItem:
+    """Open a reply with the key the source derives from its codename."""
+    if item.source_sealed_key is None:
+        raise crypto.VaultCryptoError("Not readable by the source.")
+    key = crypto.unseal(reply_private_key, item.source_sealed_key)
+    return OpenItem(item=item, key=key, meta=crypto.open_meta(key, item.meta))

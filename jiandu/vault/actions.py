@@ -1,0 +1,343 @@
+"""Every write to the vault: member keys, sources, submissions, replies, grants, deletion.
+
+Each function encrypts before anything is written; files are already encrypted (in
+`vault/incoming`) when they get here. Blobs are published (renamed into place) before the rows
+that make them visible are committed, and removed after a deletion commits, so a crash leaves
+at worst an orphan blob that `storage.clean_leftovers` removes at the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jiandu.accounts.models import User
+from jiandu.vault import conf, crypto, storage
+from jiandu.vault.models import Item, MemberKey, Source, SourceGrant, Submission
+
+
+class VaultError(Exception):
+    """A vault operation refused, with a reason code for the view to translate."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def hour_now() -> datetime:
+    """The only time the vault keeps: the current hour (minutes and seconds dropped)."""
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+# --- Member keys -------------------------------------------------------------------------
+
+
+def readers() -> list[User]:
+    """Active members allowed to read submissions (through their role or directly)."""
+    perm = Q(
+        groups__permissions__codename="read_submissions",
+        groups__permissions__content_type__app_label="accounts",
+    ) | Q(
+        user_permissions__codename="read_submissions",
+        user_permissions__content_type__app_label="accounts",
+    )
+    return list(User.objects.filter(is_active=True).filter(perm | Q(is_superuser=True)).distinct())
+
+
+def reader_keys() -> list[MemberKey]:
+    """Key rows that new sources are sealed to: readers whose key is usable."""
+    ids = [user.pk for user in readers()]
+    return list(MemberKey.objects.filter(user_id__in=ids, password_wrapped__isnull=False))
+
+
+@dataclass
+class Unlocked:
+    """The outcome of a password step for the vault."""
+
+    private_key: bytes | None = None
+    new_recovery_key: str | None = None  # to show once
+    needs_recovery: bool = False
+
+
+@transaction.atomic
+def do_create_member_key(user: User, password: str) -> Unlocked:
+    private, public = crypto.new_keypair()
+    recovery_key = crypto.new_recovery_key()
+    MemberKey.objects.create(
+        user=user,
+        public_key=public,
+        password_wrapped=crypto.wrap_with_password(private, password, conf.kdf_params()),
+        recovery_wrapped=crypto.wrap_with_recovery_key(private, recovery_key),
+        created_hour=hour_now(),
+    )
+    return Unlocked(private_key=private, new_recovery_key=recovery_key)
+
+
+def do_unlock_member_key(user: User, password: str) -> Unlocked:
+    """At the password step: open the member's key, or make one on a reader's first sign-in.
+
+    A key whose password wrap is gone (credentials reset by an admin) or does not open (the
+    password was set outside the sign-in pages) needs the recovery key or a fresh start.
+    """
+    key = MemberKey.objects.filter(user=user).first()
+    if key is None:
+        if not user.has_perm("accounts.read_submissions"):
+            return Unlocked()
+        return do_create_member_key(user, password)
+    if key.password_wrapped is None:
+        return Unlocked(needs_recovery=True)
+    try:
+        return Unlocked(private_key=crypto.unwrap_with_password(key.password_wrapped, password))
+    except crypto.WrongSecret:
+        return Unlocked(needs_recovery=True)
+
+
+def do_rewrap_member_key(user: User, private_key: bytes, password: str) -> None:
+    """Store the member's private key wrapped under (a new) password."""
+    MemberKey.objects.filter(user=user).update(
+        password_wrapped=crypto.wrap_with_password(private_key, password, conf.kdf_params())
+    )
+
+
+def do_change_password(user: User, old_password: str, new_password: str) -> None:
+    key = MemberKey.objects.filter(user=user, password_wrapped__isnull=False).first()
+    if key is None:
+        return
+    try:
+        private = crypto.unwrap_with_password(key.password_wrapped, old_password)
+    except crypto.WrongSecret:
+        return
+    do_rewrap_member_key(user, private, new_password)
+
+
+def do_forget_password_wrap(user: User) -> None:
+    """After an admin reset: the old password no longer opens anything. The recovery wrap
+    stays, so the member can restore the key; until then no new source is sealed to it."""
+    MemberKey.objects.filter(user=user).update(password_wrapped=None)
+
+
+def do_restore_member_key(user: User, recovery_key: str, password: str) -> bytes:
+    """Open the key with the recovery key and wrap it under the current password."""
+    key = MemberKey.objects.get(user=user)
+    private = crypto.unwrap_with_recovery_key(key.recovery_wrapped, recovery_key)
+    do_rewrap_member_key(user, private, password)
+    return private
+
+
+@transaction.atomic
+def do_replace_member_key(user: User, password: str) -> Unlocked:
+    """Give up the old key (and its grants) and start with a new one; another member with
+    access re-grants the sources (see do_grant_missing)."""
+    MemberKey.objects.filter(user=user).delete()
+    return do_create_member_key(user, password)
+
+
+def do_grant_missing(actor: User, actor_private_key: bytes) -> int:
+    """Seal every source the actor can open to every reader whose key lacks it."""
+    actor_key = MemberKey.objects.filter(user=actor).first()
+    if actor_key is None:
+        return 0
+    targets = [key for key in reader_keys() if key.pk != actor_key.pk]
+    made = 0
+    for grant in SourceGrant.objects.filter(member_key=actor_key).select_related("source"):
+        source_private = crypto.unseal(actor_private_key, grant.sealed_private_key)
+        have = set(
+            SourceGrant.objects.filter(source=grant.source).values_list("member_key_id", flat=True)
+        )
+        for target in targets:
+            if target.pk in have:
+                continue
+            try:
+                SourceGrant.objects.create(
+                    source=grant.source,
+                    member_key=target,
+                    sealed_private_key=crypto.seal(target.public_key, source_private),
+                )
+            except IntegrityError:
+                continue
+            made += 1
+    return made
+
+
+# --- Sources -----------------------------------------------------------------------------
+
+
+def readers_are_ready() -> bool:
+    """A source can submit only when at least one reader holds a key to seal it to."""
+    return bool(reader_keys())
+
+
+def _designation() -> str:
+    from jiandu.tipline.codename import _list
+
+    words = _list("english")
+    return f"{words[secrets.randbelow(2048)]} {words[secrets.randbelow(2048)]}"
+
+
+def do_create_source(lookup: str, reply_public_key: bytes) -> Source:
+    """A new source with its own key pair, the private half sealed to every reader."""
+    keys = reader_keys()
+    if not keys:
+        raise VaultError("no_readers")
+    private, public = crypto.new_keypair()
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                source = Source.objects.create(
+                    lookup=lookup,
+                    designation=_designation(),
+                    public_key=public,
+                    reply_public_key=reply_public_key,
+                    created_hour=hour_now(),
+                    last_active_hour=hour_now(),
+                )
+                SourceGrant.objects.bulk_create(
+                    SourceGrant(
+                        source=source,
+                        member_key=key,
+                        sealed_private_key=crypto.seal(key.public_key, private),
+                    )
+                    for key in keys
+                )
+                return source
+        except IntegrityError:
+            if Source.objects.filter(lookup=lookup).exists():
+                raise VaultError("codename_taken") from None
+    raise VaultError("designation_exhausted")
+
+
+@dataclass
+class PreparedItem:
+    """An item encrypted into `vault/incoming`, waiting for its row."""
+
+    kind: str
+    item_key: bytes
+    meta: dict[str, object]
+    part: Path
+    receipt: dict[str, object] = field(default_factory=dict)
+
+
+def prepare_text(kind: str, text: str, meta: dict[str, object] | None = None) -> PreparedItem:
+    """Encrypt a text (a message, a reply, a questionnaire as JSON) into an incoming file."""
+    item_key = crypto.random_key()
+    part, handle = storage.open_incoming()
+    try:
+        crypto.encrypt_bytes(item_key, text.encode(), handle)
+        storage.seal_incoming(handle)
+    except BaseException:
+        handle.close()
+        storage.discard(part)
+        raise
+    return PreparedItem(kind=kind, item_key=item_key, meta=meta or {}, part=part)
+
+
+def prepare_questionnaire(answers: dict[str, str]) -> PreparedItem:
+    return prepare_text(Item.Kind.QUESTIONNAIRE, json.dumps(answers, ensure_ascii=False))
+
+
+def _store_items(
+    source: Source,
+    prepared: list[PreparedItem],
+    *,
+    submission: Submission | None = None,
+    author: User | None = None,
+    to_source: bool = False,
+) -> list[Item]:
+    published: list[str] = []
+    try:
+        for item in prepared:
+            published.append(storage.publish(item.part))
+        with transaction.atomic():
+            if submission is not None and submission.pk is None:
+                submission.save()
+            rows = [
+                Item(
+                    source=source,
+                    submission=submission,
+                    kind=item.kind,
+                    sealed_key=crypto.seal(source.public_key, item.item_key),
+                    source_sealed_key=(
+                        crypto.seal(source.reply_public_key, item.item_key) if to_source else None
+                    ),
+                    meta=crypto.seal_meta(item.item_key, item.meta),
+                    blob=name,
+                    author=author,
+                    created_hour=hour_now(),
+                )
+                for item, name in zip(prepared, published, strict=True)
+            ]
+            Item.objects.bulk_create(rows)
+            Source.objects.filter(pk=source.pk).update(last_active_hour=hour_now())
+    except BaseException:
+        storage.remove_blobs(published)
+        for item in prepared:
+            storage.discard(item.part)
+        raise
+    return rows
+
+
+def do_store_submission(source: Source, prepared: list[PreparedItem]) -> Submission:
+    """One submission: its items become visible together, or not at all."""
+    if not prepared:
+        raise VaultError("empty")
+    submission = Submission(source=source, created_hour=hour_now())
+    _store_items(source, prepared, submission=submission)
+    return submission
+
+
+def do_add_reply(source: Source, author: User, text: str) -> Item:
+    """A reply, sealed to the source key (newsroom) and to the source's codename key."""
+    prepared = prepare_text(Item.Kind.REPLY, text)
+    return _store_items(source, [prepared], author=author, to_source=True)[0]
+
+
+def do_touch_source(source: Source) -> None:
+    Source.objects.filter(pk=source.pk).update(last_active_hour=hour_now())
+
+
+# --- Deletion ----------------------------------------------------------------------------
+
+
+def do_delete_submission(source: Source, submission_id: int) -> bool:
+    """A source deletes one of its own submissions: rows first, then the blobs."""
+    with transaction.atomic():
+        submission = Submission.objects.filter(source=source, pk=submission_id).first()
+        if submission is None:
+            return False
+        names = list(submission.items.values_list("blob", flat=True))
+        submission.delete()
+    transaction.on_commit(lambda: storage.remove_blobs(names))
+    return True
+
+
+def do_delete_source(source: Source) -> None:
+    """Crypto-shredding: the grants (the only sealed copies of the source key), the sealed
+    item keys and the rows go in one transaction; the blobs follow."""
+    with transaction.atomic():
+        names = list(Item.objects.filter(source=source).values_list("blob", flat=True))
+        SourceGrant.objects.filter(source=source).delete()
+        source.delete()
+    transaction.on_commit(lambda: storage.remove_blobs(names))
+
+
+def do_purge_idle_sources(now: datetime | None = None) -> int:
+    """Delete every source idle longer than JIANDU_RETENTION_DAYS. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=conf.retention_days())
+    count = 0
+    for source in Source.objects.filter(last_active_hour__lt=cutoff):
+        do_delete_source(source)
+        count += 1
+    return count
+
+
+def do_clean_leftovers() -> tuple[int, int]:
+    """Remove interrupted uploads and blobs no row refers to (before the server starts)."""
+    known = set(Item.objects.values_list("blob", flat=True))
+    return storage.clean_leftovers(known)

@@ -1,0 +1,59 @@
+"""The vault's settings, each from the environment with a default (docs/operations.md).
+
+Read through these functions (not at import time), so tests can override them with
+`settings.JIANDU_...`.
+"""
+
+from django.conf import settings
+
+from jiandu.conf import env_int, read_or_create_secret
+from jiandu.vault.crypto import KdfParams
+
+MIB = 1024 * 1024
+
+
+def _setting(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    return int(value) if value is not None else env_int(name, default)
+
+
+def kdf_params() -> KdfParams:
+    """Argon2id for member passwords and codenames (JIANDU_KDF_OPSLIMIT, _MEMLIMIT_MIB)."""
+    override = getattr(settings, "JIANDU_VAULT_KDF", None)
+    if override is not None:
+        return override
+    return KdfParams(
+        opslimit=env_int("JIANDU_KDF_OPSLIMIT", 3),
+        memlimit=max(64, env_int("JIANDU_KDF_MEMLIMIT_MIB", 64)) * MIB,
+    )
+
+
+def max_file_bytes() -> int:
+    return _setting("JIANDU_MAX_FILE_BYTES", 8 * 1024 * MIB)
+
+
+def max_files_per_submission() -> int:
+    return _setting("JIANDU_MAX_FILES_PER_SUBMISSION", 20)
+
+
+def intake_per_minute() -> int:
+    """Submissions accepted per minute from everyone together (no per-client count: no IPs)."""
+    return _setting("JIANDU_INTAKE_PER_MINUTE", 30)
+
+
+def min_free_bytes() -> int:
+    """New uploads are refused when they would leave less free disk than this."""
+    return _setting("JIANDU_MIN_FREE_BYTES", 1024 * MIB)
+
+
+def retention_days() -> int:
+    return _setting("JIANDU_RETENTION_DAYS", 90)
+
+
+def source_idle_seconds() -> int:
+    return _setting("JIANDU_SOURCE_IDLE_SECONDS", 120 * 60)
+
+
+def codename_pepper() -> str:
+    """A server secret mixed into every codename derivation, kept in the data dir (0600)."""
+    return read_or_create_secret(settings.DATA_DIR / "codename_pepper")

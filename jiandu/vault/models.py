@@ -1,0 +1,106 @@
+"""What the vault stores: wrapped keys, sources, their items, and the grants that let members
+open them. Nothing here is readable without a member's or a source's private key: names,
+hashes, texts and files live only inside encrypted records (docs/crypto.md)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class MemberKey(models.Model):
+    """A newsroom member's X25519 key pair. The private key is stored only wrapped: by
+    Argon2id(password) and by a one-time recovery key. After an admin resets a member's
+    credentials, `password_wrapped` is empty until the member restores the key with the
+    recovery key (or starts a new one)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_key"
+    )
+    public_key = models.BinaryField(max_length=32)
+    password_wrapped = models.BinaryField(null=True)
+    recovery_wrapped = models.BinaryField()
+    created_hour = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"vault key of member {self.user_id}"
+
+
+class Source(models.Model):
+    """A source, known to the newsroom only by a designation ("amber falcon").
+
+    `lookup` is BLAKE2b of an Argon2id derivative of the codename peppered with the server's
+    secret: it finds the source at login and reveals nothing else. `public_key` is the
+    newsroom-side source key (private half sealed to members in SourceGrant);
+    `reply_public_key` is derived from the codename, so replies can be sealed to the source.
+    """
+
+    lookup = models.CharField(max_length=64, unique=True)
+    designation = models.CharField(max_length=80, unique=True)
+    public_key = models.BinaryField(max_length=32)
+    reply_public_key = models.BinaryField(max_length=32)
+    created_hour = models.DateTimeField()
+    last_active_hour = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.designation
+
+
+class SourceGrant(models.Model):
+    """The source's private key sealed to one member's public key. Any member holding a grant
+    can make one for another member; deleting all grants shreds the source."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="grants")
+    member_key = models.ForeignKey(MemberKey, on_delete=models.CASCADE, related_name="grants")
+    sealed_private_key = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "member_key"], name="one_grant_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"grant of source {self.source_id} to key {self.member_key_id}"
+
+
+class Submission(models.Model):
+    """One visit's worth of items from a source (a message, files, a questionnaire)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="submissions")
+    created_hour = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} of source {self.source_id}"
+
+
+class Item(models.Model):
+    """One encrypted thing: its content in a blob file, its metadata in `meta`, its random
+    key sealed to the source key (and, for replies, to the source's codename key)."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message"
+        FILE = "file"
+        QUESTIONNAIRE = "questionnaire"
+        REPLY = "reply"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="items"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sealed_key = models.BinaryField()
+    source_sealed_key = models.BinaryField(null=True, blank=True)
+    meta = models.BinaryField()
+    blob = models.CharField(max_length=64, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vault_replies",
+    )
+    created_hour = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_hour", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} of source {self.source_id}"

@@ -1,0 +1,121 @@
+"""Where encrypted blobs live on disk, and how they get there without ever being half-visible.
+
+Layout under the data dir: `vault/incoming/<random>.part` while an upload is being written,
+`vault/blobs/<random>.jdv` once complete. A blob is moved into `blobs/` only after its last
+byte is written and fsynced, by an atomic rename followed by an fsync of the directory; the
+database row that makes it visible is committed after that. A crash at any point leaves either
+a `.part` file or a blob no row points to; `clean_leftovers()` (run by `jiandu serve` before
+serving) removes both. Every name is checked against one pattern before it touches a path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdv\Z")
+PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")
+
+
+class StorageError(Exception):
+    """A blob name that does not match the allow-list, or a blob that is missing."""
+
+
+def vault_dir() -> Path:
+    return Path(settings.DATA_DIR) / "vault"
+
+
+def incoming_dir() -> Path:
+    path = vault_dir() / "incoming"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def blobs_dir() -> Path:
+    path = vault_dir() / "blobs"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def free_bytes() -> int:
+    """Free space on the file system that holds the vault."""
+    return shutil.disk_usage(vault_dir() if vault_dir().exists() else settings.DATA_DIR).free
+
+
+def open_incoming() -> tuple[Path, BinaryIO]:
+    """A new, exclusive `.part` file (mode 0600) for ciphertext being written."""
+    path = incoming_dir() / f"{secrets.token_hex(16)}.part"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return path, os.fdopen(fd, "wb")
+
+
+def seal_incoming(handle: BinaryIO) -> None:
+    """Flush and fsync a finished `.part` file and close it."""
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
+def publish(part: Path) -> str:
+    """Atomically move a finished `.part` file into `blobs/`; return the blob's name."""
+    if not PART_NAME.match(part.name) or part.parent != incoming_dir():
+        raise StorageError("Not an incoming file.")
+    name = f"{part.stem}.jdv"
+    os.rename(part, blobs_dir() / name)
+    _fsync_dir(blobs_dir())
+    _fsync_dir(incoming_dir())
+    return name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def blob_path(name: str) -> Path:
+    if not BLOB_NAME.match(name):
+        raise StorageError("Not a blob name.")
+    return blobs_dir() / name
+
+
+def open_blob(name: str) -> BinaryIO:
+    try:
+        return blob_path(name).open("rb")
+    except FileNotFoundError as exc:
+        raise StorageError("The encrypted file is missing from the vault.") from exc
+
+
+def remove_blobs(names: Iterable[str]) -> None:
+    for name in names:
+        blob_path(name).unlink(missing_ok=True)
+
+
+def discard(part: Path) -> None:
+    if PART_NAME.match(part.name):
+        part.unlink(missing_ok=True)
+
+
+def clean_leftovers(known: set[str]) -> tuple[int, int]:
+    """Remove every `.part` file and every blob no row refers to. Returns (parts, orphans).
+
+    Only safe while nothing is uploading: `jiandu serve` runs it before the server starts.
+    """
+    parts = orphans = 0
+    for path in incoming_dir().iterdir():
+        path.unlink(missing_ok=True)
+        parts += 1
+    for path in blobs_dir().iterdir():
+        if path.name not in known:
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return parts, orphans
