@@ -26,11 +26,13 @@ INSTALLED_APPS = [
     "jiandu.vault",
     "jiandu.cases",
     "jiandu.public",
+    "jiandu.ledger",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_tasks_db",
 ]
 

@@ -6,6 +6,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 urlpatterns = i18n_patterns(
+    path("newsroom/custody/", include("jiandu.ledger.urls")),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),
     path("", include("jiandu.tipline.urls")),
