@@ -313,11 +313,12 @@ def load_demo_case() -> str:
 
     def claim(zh: str, en: str, versions: list[tuple]) -> None:
         c = actions.do_add_claim(writer, case, question_zh=zh, question_en=en)
-        for value, s_zh, s_en, by_zh, by_en, cites in versions:
+        for (value_zh, value_en), s_zh, s_en, by_zh, by_en, cites in versions:
             actions.do_add_claim_version(
                 writer,
                 c,
-                value=value,
+                value_zh=value_zh,
+                value_en=value_en,
                 statement_zh=s_zh,
                 statement_en=s_en,
                 claimed_by_zh=by_zh,
@@ -330,7 +331,7 @@ def load_demo_case() -> str:
         "How many more officials were on the tapes and removed?",
         [
             (
-                "5",
+                ("5", "5"),
                 "查获的录像中至少还有另外五名官员；朱瑞峰说他握有另外五名高级干部的视频。",
                 "Tapes of at least five more officials; Zhu says he holds videos of five more senior cadres.",
                 "朱瑞峰（2012年11月）",
@@ -338,7 +339,7 @@ def load_demo_case() -> str:
                 [scmp, rfa],
             ),
             (
-                "10",
+                ("10", "10"),
                 "重庆又免去10名官员。",
                 "Chongqing removes 10 more officials.",
                 "新华社（2013年1月）",
@@ -346,7 +347,7 @@ def load_demo_case() -> str:
                 [xinhua, cdt],
             ),
             (
-                "11",
+                ("11", "11"),
                 "后来的报道称共有11人。",
                 "Later reports say 11 in all.",
                 "后来的报道",
@@ -360,7 +361,7 @@ def load_demo_case() -> str:
         "Who handed over the tapes?",
         [
             (
-                "警方内部人士",
+                ("警方内部人士", "A police insider"),
                 "重庆公安内部人士；朱瑞峰说七段视频中六段来自这名内部人士。",
                 "An insider of the Chongqing public-security bureau; Zhu says six of his seven videos came from the insider.",
                 "朱瑞峰",
@@ -368,7 +369,7 @@ def load_demo_case() -> str:
                 [scmp, cdt],
             ),
             (
-                "团伙成员",
+                ("团伙成员", "A member of the ring"),
                 "敲诈团伙的一名成员；朱瑞峰说七段中有一段来自团伙成员。",
                 "A member of the extortion ring; Zhu says one of his seven videos came from a member of the ring.",
                 "警方",
@@ -382,7 +383,7 @@ def load_demo_case() -> str:
         "How long after publication was Lei removed?",
         [
             (
-                "63小时",
+                ("63小时", "63 hours"),
                 "视频发布63小时后。",
                 "63 hours after the video was published.",
                 "百科条目",
@@ -390,7 +391,7 @@ def load_demo_case() -> str:
                 [wiki],
             ),
             (
-                "三天",
+                ("三天", "Three days"),
                 "视频发布“三天后”。",
                 '"Three days after" the video was published.',
                 "新华社",

@@ -191,7 +191,8 @@ class Claim(models.Model):
 
 class ClaimVersion(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="versions")
-    value = models.CharField(_("short answer"), max_length=60)
+    value_zh = models.CharField(_("short answer (Chinese)"), max_length=60, blank=True)
+    value_en = models.CharField(_("short answer (English)"), max_length=60, blank=True)
     statement_zh = models.TextField(_("statement (Chinese)"), blank=True)
     statement_en = models.TextField(_("statement (English)"), blank=True)
     claimed_by_zh = models.CharField(_("who says so (Chinese)"), max_length=200, blank=True)
@@ -202,7 +203,7 @@ class ClaimVersion(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.value
+        return self.value_en or self.value_zh
 
 
 class VerificationStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jiandu.cases import metrics
-from jiandu.cases.models import Case, CaseStatus, Person, PersonRole, Revision
+from jiandu.cases.models import Case, CaseStatus, Person, PersonRole, PublishedEvidence, Revision
 from jiandu.cases.snapshot import person_data
 
 PUBLIC_STATUSES = (CaseStatus.PUBLISHED, CaseStatus.RETRACTED)
@@ -127,3 +127,19 @@ def get_public_people() -> list[dict[str, Any]]:
         for person in case.snapshot["people"]:
             people.setdefault(person["slug"], person)
     return [people[k] for k in sorted(people)]
+
+
+def get_public_evidence(name: str) -> PublishedEvidence | None:
+    """The evidence file `name` ("<sha256>.<ext>") if a public revision of its case lists it."""
+    sha256 = name.split(".", 1)[0]
+    if len(sha256) != 64:
+        return None
+    for evidence in PublishedEvidence.objects.filter(
+        sha256=sha256, case__status__in=PUBLIC_STATUSES
+    ).select_related("case"):
+        listed = Revision.objects.filter(case_id=evidence.case_id).values_list(
+            "snapshot", flat=True
+        )
+        if any(e["name"] == name for snapshot in listed for e in snapshot["evidence"]):
+            return evidence
+    return None

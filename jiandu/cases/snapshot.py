@@ -7,7 +7,8 @@ Bilingual text is a {"zh": ..., "en": ...} pair; dates are ISO strings with thei
 
 from typing import Any
 
-from jiandu.cases.models import Case, Person
+from jiandu.cases.metrics import When
+from jiandu.cases.models import Case, Event, Person
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +35,13 @@ def person_data(person: Person) -> dict[str, Any]:
             for p in person.positions.all()
         ],
     }
+
+
+def _timeline_order(event: Event) -> tuple:
+    """Events in the order a reader expects: a date known only to the month or year goes after
+    the more precise dates inside it ("November 2012" after "26 November 2012")."""
+    start, end = When(event.occurred_at, event.precision).bounds()
+    return (end, start, event.pk)
 
 
 def take_snapshot(case: Case) -> dict[str, Any]:
@@ -71,14 +79,14 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 "people": sorted(p.slug for p in e.people.all()),
                 "citations": sorted(number[c.pk] for c in e.citations.all()),
             }
-            for e in case.events.all()
+            for e in sorted(case.events.all(), key=_timeline_order)
         ],
         "claims": [
             {
                 "question": pair(claim, "question"),
                 "versions": [
                     {
-                        "value": v.value,
+                        "value": pair(v, "value"),
                         "statement": pair(v, "statement"),
                         "claimed_by": pair(v, "claimed_by"),
                         "citations": sorted(number[c.pk] for c in v.citations.all()),

@@ -16,7 +16,7 @@ def test_demo_is_published_with_history_and_idempotent():
     assert case.status == CaseStatus.PUBLISHED
     assert list(Revision.objects.filter(case=case).values_list("number", flat=True)) == [1, 2]
     snapshot = case.current_revision.snapshot
-    values = [[v["value"] for v in c["versions"]] for c in snapshot["claims"]]
+    values = [[v["value"]["zh"] for v in c["versions"]] for c in snapshot["claims"]]
     assert ["5", "10", "11"] in values
     assert ["63小时", "三天"] in values
     metrics = case_metrics_from_snapshot(snapshot)

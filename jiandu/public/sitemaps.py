@@ -1,0 +1,48 @@
+"""The sitemap: home, every public case and every person named in one, in each language."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from jiandu.cases import published
+
+
+class _I18nSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class HomeSitemap(_I18nSitemap):
+    changefreq = "daily"
+
+    def items(self) -> list[str]:
+        return ["public:home"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class CaseSitemap(_I18nSitemap):
+    changefreq = "weekly"
+
+    def items(self) -> list[published.PublicCase]:
+        return published.get_public_cases()
+
+    def location(self, item: published.PublicCase) -> str:
+        return reverse("public:case", args=[item.slug])
+
+    def lastmod(self, item: published.PublicCase):
+        return item.revision.published_at
+
+
+class PersonSitemap(_I18nSitemap):
+    changefreq = "weekly"
+
+    def items(self) -> list[str]:
+        return [p["slug"] for p in published.get_public_people()]
+
+    def location(self, item: str) -> str:
+        return reverse("public:person", args=[item])
+
+
+SITEMAPS = {"home": HomeSitemap, "cases": CaseSitemap, "people": PersonSitemap}
