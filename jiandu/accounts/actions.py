@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiandu.accounts import recovery, signals, totp
-from jiandu.accounts.models import RecoveryCode, User
+from jiandu.accounts.models import Passkey, RecoveryCode, User
 from jiandu.accounts.roles import ROLE_PERMISSIONS
 
 
@@ -88,6 +88,7 @@ def do_reset_credentials(user: User) -> NewMember:
     user.locked_until = None
     user.save()
     user.recovery_codes.all().delete()
+    user.passkeys.all().delete()
     transaction.on_commit(lambda: signals.credentials_reset.send(sender=User, user=user))
     return NewMember(user=user, one_time_password=password)
 
@@ -177,3 +178,26 @@ def do_prepare_demo_admin(username: str = "admin") -> NewMember | None:
         return None
     member = do_reset_credentials(user)
     return member
+
+
+def do_add_passkey(
+    user: User, name: str, credential_id: str, public_key: bytes, sign_count: int
+) -> Passkey:
+    return Passkey.objects.create(
+        user=user,
+        name=name,
+        credential_id=credential_id,
+        public_key=public_key,
+        sign_count=sign_count,
+    )
+
+
+def do_use_passkey(passkey: Passkey, new_sign_count: int) -> None:
+    passkey.sign_count = new_sign_count
+    passkey.last_used_at = timezone.now()
+    passkey.save(update_fields=["sign_count", "last_used_at"])
+
+
+def do_delete_passkey(user: User, passkey_id: int) -> bool:
+    deleted, _rows = Passkey.objects.filter(user=user, pk=passkey_id).delete()
+    return deleted > 0

@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiandu.accounts import actions, recovery, signals, throttle, totp
+from jiandu.accounts import actions, passkeys, recovery, signals, throttle, totp
 from jiandu.accounts.access import access_member_by_id, get_pending_user
 from jiandu.accounts.forms import (
     CodeStepForm,
@@ -134,7 +134,45 @@ def login_code(request: HttpRequest) -> HttpResponse:
             "That code is not right. Enter the current six-digit code from your authenticator "
             "app; each code works only once."
         )
-    return render(request, "accounts/verify.html", {"form": form, "error": error})
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "error": error, "has_passkeys": user.passkeys.exists()},
+    )
+
+
+def _json_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_POST
+def passkey_login_options(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return _json_error(_("Please sign in again; the last step took too long."))
+    if not user.passkeys.exists():
+        return _json_error(_("This account has no passkey. Use your authenticator app."))
+    options = passkeys.authentication_options(request, user)
+    return HttpResponse(options, content_type="application/json")
+
+
+@require_POST
+def passkey_login(request: HttpRequest) -> HttpResponse:
+    """Second step with a passkey instead of a TOTP code (JavaScript posts the assertion)."""
+    user = _pending_user(request)
+    if user is None:
+        return _json_error(_("Please sign in again; the last step took too long."))
+    locked = _locked_message(user)
+    if locked:
+        return _json_error(locked, status=403)
+    try:
+        passkey, sign_count = passkeys.verify_authentication(request, user, request.body)
+    except passkeys.PasskeyError as exc:
+        actions.do_record_login_failure(user)
+        return _json_error(str(exc))
+    actions.do_use_passkey(passkey, sign_count)
+    response = _finish_login(request, user)
+    return JsonResponse({"redirect": response.url})
 
 
 def enrol(request: HttpRequest) -> HttpResponse:
@@ -289,3 +327,41 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
             "is_self": member.pk == request.user.pk,
         },
     )
+
+
+@login_required
+def passkey_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/passkeys.html",
+        {"passkeys": request.user.passkeys.order_by("created_at")},
+    )
+
+
+@login_required
+@require_POST
+def passkey_register_options(request: HttpRequest) -> HttpResponse:
+    options = passkeys.registration_options(request, request.user)
+    return HttpResponse(options, content_type="application/json")
+
+
+@login_required
+@require_POST
+def passkey_register(request: HttpRequest) -> HttpResponse:
+    try:
+        new = passkeys.verify_registration(request, request.user, request.body)
+    except passkeys.PasskeyError as exc:
+        return _json_error(str(exc))
+    actions.do_add_passkey(
+        request.user, new.name, new.credential_id, new.public_key, new.sign_count
+    )
+    messages.success(request, _("Passkey added. You can use it at the second sign-in step."))
+    return JsonResponse({"redirect": reverse("accounts:passkeys")})
+
+
+@login_required
+@require_POST
+def passkey_delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
+    if actions.do_delete_passkey(request.user, passkey_id):
+        messages.success(request, _("Passkey removed."))
+    return redirect("accounts:passkeys")
