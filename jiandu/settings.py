@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "jiandu.accounts",
     "jiandu.tipline",
     "jiandu.vault",
+    "jiandu.newsroom",
     "jiandu.cases",
     "jiandu.public",
     "jiandu.ledger",
@@ -142,6 +143,8 @@ JIANDU_TOTP_ISSUER = env_str("JIANDU_TOTP_ISSUER", "Jiandu")
 # Sessions: idle expiry, browser-session cookies, no cookie but the session cookie.
 # Sessions are stored under a hash of the cookie and encrypted by it (docs/crypto.md).
 SESSION_ENGINE = "jiandu.vault.sessions"
+# Flash messages live in the session too: no cookie but the session cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_AGE = env_int("JIANDU_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -5,4 +5,11 @@ from jiandu.tipline import views
 app_name = "tipline"
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("submit/", views.submit, name="submit"),
+    path("receipt/", views.receipt, name="receipt"),
+    path("codename/noted/", views.codename_noted, name="codename_noted"),
+    path("return/", views.return_with_codename, name="return"),
+    path("conversation/", views.conversation, name="conversation"),
+    path("conversation/delete/<int:submission_id>/", views.delete_submission, name="delete"),
+    path("conversation/sign-out/", views.sign_out, name="sign_out"),
 ]

@@ -1,11 +1,248 @@
 """The source's side. No view here reads a client address, sets a cookie of its own, or lets a
-page be cached."""
+page be cached (`never_cache`, and the security middleware adds `no-store` once a session
+exists). Upload views swap in the vault's encrypting upload handler before anything reads the
+body, which is why they are `csrf_exempt` outside and `csrf_protect` inside, as Django's
+documentation describes for changing upload handlers on the fly.
+"""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from jiandu.tipline import actions, messages_text
+from jiandu.tipline.codename import CodenameError
+from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
+from jiandu.vault import actions as vault
+from jiandu.vault import conf, crypto, session_keys, uploads
+from jiandu.vault.access import open_reply_for_source
+from jiandu.vault.models import Item, Source
+
+NEW_CODENAME = "tipline_new_codename"
+RECEIPT = "tipline_receipt"
+
+
+def current_source(request: HttpRequest) -> Source | None:
+    """The source signed in on this session, with the 120-minute idle limit renewed."""
+    source_id = request.session.get(session_keys.SOURCE_ID)
+    if source_id is None:
+        return None
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:
+        request.session.flush()
+        return None
+    request.session.set_expiry(conf.source_idle_seconds())
+    return source
+
+
+def _default_style() -> str:
+    return {"zh-hans": "zh", "zh-hant": "zh-hant"}.get(get_language() or "", "en")
 
 
 @never_cache
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "tipline/landing.html")
+    return render(
+        request,
+        "tipline/landing.html",
+        {"ready": vault.readers_are_ready(), "source": current_source(request)},
+    )
+
+
+def _refused(request: HttpRequest, code: str, status: int) -> HttpResponse:
+    return render(
+        request,
+        "tipline/refused.html",
+        {"reason": messages_text.refusal(code), "source": current_source(request)},
+        status=status,
+    )
+
+
+@csrf_exempt
+@never_cache
+def submit(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _submit(request, None)
+    if not vault.readers_are_ready():
+        uploads.drain(request)
+        return _refused(request, "closed", 403)
+    refusal = uploads.check_request(request)
+    if refusal is not None:
+        uploads.drain(request)
+        return _refused(request, refusal.code, refusal.status)
+    handler = uploads.EncryptingUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        try:
+            request.POST  # noqa: B018  (parse the body now, through the encrypting handler)
+        except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent, UnreadablePostError):
+            return _refused(request, "broken", 400)
+        return _submit(request, handler)
+    finally:
+        handler.discard_unpublished()
+
+
+@csrf_protect
+def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | None) -> HttpResponse:
+    source = current_source(request)
+    posted = request.method == "POST"
+    form = SubmissionForm(request.POST if posted else None)
+    style_form = CodenameStyleForm(
+        request.POST if posted else None, initial={"style": _default_style()}
+    )
+    problems = [messages_text.problem(p) for p in handler.problems] if handler else []
+    if posted and form.is_valid() and style_form.is_valid():
+        if form.cleaned_data["website"]:
+            return _refused(request, "honeypot", 400)
+        prepared = []
+        message = form.cleaned_data["message"].strip()
+        if message:
+            prepared.append(vault.prepare_text(Item.Kind.MESSAGE, message))
+        if form.answers():
+            prepared.append(vault.prepare_questionnaire(form.answers()))
+        files = [f.prepared() for f in request.FILES.getlist("files")]
+        prepared.extend(files)
+        if not prepared:
+            form.add_error(
+                None,
+                _("Nothing was received: write a message, answer a question or choose a file."),
+            )
+        else:
+            try:
+                if source is None:
+                    new = actions.do_first_submission(
+                        style_form.cleaned_data["style"] or _default_style(), prepared
+                    )
+                    session_keys.sign_in_source(request, new.source.pk, new.reply_private_key)
+                    request.session[NEW_CODENAME] = new.codename
+                    request.session.set_expiry(conf.source_idle_seconds())
+                else:
+                    vault.do_store_submission(source, prepared)
+            except crypto.KdfBusy:
+                return _refused(request, "busy", 429)
+            request.session[RECEIPT] = {
+                "message": len(message),
+                "questionnaire": bool(form.answers()),
+                "files": [f.receipt for f in files],
+                "problems": problems,
+            }
+            return redirect("tipline:receipt")
+    return render(
+        request,
+        "tipline/submit.html",
+        {
+            "form": form,
+            "style_form": style_form,
+            "source": source,
+            "problems": problems,
+            "max_file_gib": conf.max_file_bytes() / 1024**3,
+            "max_files": conf.max_files_per_submission(),
+            "ready": vault.readers_are_ready(),
+        },
+    )
+
+
+@never_cache
+def receipt(request: HttpRequest) -> HttpResponse:
+    source = current_source(request)
+    data = request.session.get(RECEIPT)
+    if source is None or data is None:
+        return redirect("tipline:landing")
+    return render(
+        request,
+        "tipline/receipt.html",
+        {"receipt": data, "codename": request.session.get(NEW_CODENAME), "source": source},
+    )
+
+
+@never_cache
+@require_POST
+def codename_noted(request: HttpRequest) -> HttpResponse:
+    if current_source(request) is None:
+        return redirect("tipline:landing")
+    if not request.POST.get("noted"):
+        messages.error(request, _("Tick the box once you have written your codename down."))
+        return redirect("tipline:receipt")
+    request.session.pop(NEW_CODENAME, None)
+    return redirect("tipline:conversation")
+
+
+@never_cache
+def return_with_codename(request: HttpRequest) -> HttpResponse:
+    form = CodenameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source, reply_key = actions.get_source_by_codename(form.cleaned_data["codename"])
+        except CodenameError as exc:
+            form.add_error("codename", messages_text.codename_error(exc))
+        except crypto.KdfBusy:
+            return _refused(request, "busy", 429)
+        else:
+            session_keys.sign_in_source(request, source.pk, reply_key)
+            request.session.set_expiry(conf.source_idle_seconds())
+            return redirect("tipline:conversation")
+    return render(request, "tipline/return.html", {"form": form})
+
+
+@never_cache
+def conversation(request: HttpRequest) -> HttpResponse:
+    source = current_source(request)
+    if source is None:
+        return redirect("tipline:return")
+    if request.session.get(NEW_CODENAME):
+        return redirect("tipline:receipt")
+    reply_key = session_keys.source_reply_key(request)
+    replies = []
+    for item in source.items.filter(kind=Item.Kind.REPLY):
+        try:
+            replies.append({"hour": item.created_hour, "text": _reply_text(reply_key, item)})
+        except (crypto.VaultCryptoError, TypeError):
+            replies.append({"hour": item.created_hour, "text": None})
+    submissions = []
+    for submission in source.submissions.order_by("-created_hour", "-pk"):
+        kinds = list(submission.items.values_list("kind", flat=True))
+        submissions.append(
+            {
+                "id": submission.pk,
+                "hour": submission.created_hour,
+                "messages": kinds.count(Item.Kind.MESSAGE),
+                "files": kinds.count(Item.Kind.FILE),
+                "questionnaire": Item.Kind.QUESTIONNAIRE in kinds,
+            }
+        )
+    return render(
+        request,
+        "tipline/conversation.html",
+        {"source": source, "replies": replies, "submissions": submissions},
+    )
+
+
+def _reply_text(reply_key: bytes | None, item: Item) -> str:
+    if reply_key is None:
+        raise crypto.VaultCryptoError("No reply key in this session.")
+    return open_reply_for_source(reply_key, item).text()
+
+
+@never_cache
+@require_POST
+def delete_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
+    source = current_source(request)
+    if source is None:
+        return redirect("tipline:return")
+    if vault.do_delete_submission(source, submission_id):
+        messages.success(request, _("That submission is deleted, with its files."))
+    return redirect("tipline:conversation")
+
+
+@never_cache
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("tipline:landing")

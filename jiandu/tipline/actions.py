@@ -1,0 +1,53 @@
+"""The source's writes: a first submission that creates the codename, and signing back in.
+
+Everything the source sends is already encrypted (`PreparedItem`) when it gets here; this room
+adds the codename and leaves keys and storage to the vault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jiandu.tipline import codename as codenames
+from jiandu.vault import actions as vault
+from jiandu.vault import conf
+from jiandu.vault.models import Source
+
+
+@dataclass
+class NewSource:
+    source: vault.Source
+    codename: str
+    reply_private_key: bytes
+
+
+def _secrets(canonical: str) -> codenames.SourceSecrets:
+    return codenames.derive(canonical, conf.codename_pepper(), conf.kdf_params())
+
+
+def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSource:
+    """Make a codename and a source, then store the submission under it.
+
+    A codename already in use (odds 2^-88) is simply drawn again."""
+    for _attempt in range(5):
+        codename = codenames.generate(style)
+        derived = _secrets(codenames.canonical(codename))
+        try:
+            source = vault.do_create_source(derived.lookup, derived.reply_public_key)
+        except vault.VaultError as exc:
+            if exc.code == "codename_taken":
+                continue
+            raise
+        vault.do_store_submission(source, prepared)
+        return NewSource(source, codename, derived.reply_private_key)
+    raise vault.VaultError("codename_taken")
+
+
+def get_source_by_codename(text: str) -> tuple[Source, bytes]:
+    """The source this codename belongs to and its reply key; CodenameError if none."""
+    derived = _secrets(codenames.canonical(text))
+    source = Source.objects.filter(lookup=derived.lookup).first()
+    if source is None:
+        raise codenames.CodenameError("not_found")
+    vault.do_touch_source(source)
+    return source, derived.reply_private_key

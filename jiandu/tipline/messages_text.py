@@ -1,0 +1,83 @@
+"""What the source reads when something is refused: one place, every message translated."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jiandu.tipline.codename import WORDS, CodenameError
+from jiandu.vault import conf
+from jiandu.vault.uploads import Problem
+
+
+def refusal(code: str) -> str:
+    gib = conf.max_file_bytes() / 1024**3
+    texts = {
+        "too_large": _(
+            "This upload is larger than we accept at once (%(gib).0f GiB per file, "
+            "%(count)d files per submission). Nothing was stored. Send fewer or smaller files."
+        )
+        % {"gib": gib, "count": conf.max_files_per_submission()},
+        "disk_full": _(
+            "We cannot take new files right now: the server is nearly out of space. Nothing was "
+            "stored, and nothing you sent before is affected. Please try again later."
+        ),
+        "busy": _(
+            "Many people are sending at the moment. Nothing was stored. Please wait a minute "
+            "and send again."
+        ),
+        "closed": _(
+            "The tip line is not open yet: no journalist has set up their key. Nothing was "
+            "stored. Please come back later."
+        ),
+        "broken": _(
+            "Your browser's upload did not arrive complete, so nothing was stored. Go back and "
+            "send it again; if it keeps failing, try fewer files at a time."
+        ),
+        "honeypot": _(
+            "Your submission was refused because a hidden field was filled in, which usually "
+            "means an automated program sent it. Nothing was stored."
+        ),
+    }
+    return texts[code]
+
+
+def problem(item: Problem) -> str:
+    gib = conf.max_file_bytes() / 1024**3
+    texts = {
+        "empty": _("“%(name)s” was empty, so it was not kept."),
+        "too_big": _("“%(name)s” is larger than %(gib).0f GiB, so it was not kept."),
+        "too_many": _(
+            "“%(name)s” was not kept: a submission holds at most %(count)d files. Send it in a "
+            "new submission."
+        ),
+        "disk_full": _(
+            "“%(name)s” was not kept: the server is nearly out of space. Try again later."
+        ),
+    }
+    return texts[item.code] % {
+        "name": item.name,
+        "gib": gib,
+        "count": conf.max_files_per_submission(),
+    }
+
+
+def codename_error(error: CodenameError) -> str:
+    if error.code == "empty":
+        return _("Enter your codename.")
+    if error.code == "too_long":
+        return _("That is far longer than a codename. Check what you typed.")
+    if error.code == "unknown_word":
+        return _(
+            "“%(word)s” is not a word codenames are made of. Check its spelling against what "
+            "you wrote down."
+        ) % {"word": error.detail}
+    if error.code == "wrong_count":
+        count = int(error.detail)
+        return ngettext(
+            "A codename has %(expected)d words or characters; you typed %(count)d.",
+            "A codename has %(expected)d words or characters; you typed %(count)d.",
+            count,
+        ) % {"expected": WORDS, "count": count}
+    return _(
+        "No conversation has this codename. Check each word against what you wrote down. If "
+        "the codename is lost, nobody can recover it: start again with a new submission."
+    )

@@ -1,0 +1,206 @@
+"""Receiving files: encrypted chunk by chunk as they arrive, never plaintext on disk.
+
+`EncryptingUploadHandler` replaces Django's upload handlers for the tip line's upload views.
+Each file gets a random item key and is written through `crypto.StreamEncryptor` into
+`vault/incoming/*.part`, with its SHA-256 and size computed on the way; the plaintext exists
+only one network chunk at a time, in memory. Files the limits refuse are skipped (the rest of
+the submission is kept) and reported in `handler.problems`; the whole request is always read,
+so the browser gets a readable page rather than a connection reset.
+
+`check_request` runs before the body is read: a body larger than any allowed submission, a
+nearly full disk, or the global intake rate gives a refusal, and `drain` reads and discards the
+body so the refusal page reaches the browser.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.core.cache import cache
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
+
+from jiandu.vault import conf, crypto, storage
+from jiandu.vault.actions import PreparedItem
+from jiandu.vault.models import Item
+
+# Check free disk space again after every this many bytes of a file.
+DISK_CHECK_BYTES = 64 * 1024 * 1024
+MAX_NAME_LENGTH = 200
+
+
+@dataclass
+class Problem:
+    """A file that was not kept, and why ('empty', 'too_big', 'too_many', 'disk_full')."""
+
+    code: str
+    name: str
+
+
+@dataclass
+class SealedUpload:
+    """What a finished file becomes in request.FILES: ciphertext on disk, key in memory."""
+
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    item_key: bytes
+    part: Path
+    closed: bool = field(default=False)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def prepared(self) -> PreparedItem:
+        meta = {
+            "name": self.name,
+            "size": self.size,
+            "sha256": self.sha256,
+            "content_type": self.content_type,
+        }
+        return PreparedItem(
+            kind=Item.Kind.FILE,
+            item_key=self.item_key,
+            meta=meta,
+            part=self.part,
+            receipt={"name": self.name, "size": self.size, "sha256": self.sha256},
+        )
+
+
+def clean_name(name: str) -> str:
+    """A file name fit to store (encrypted) and show: printable, no path, bounded length.
+    Django already cut it to its last path component."""
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in "/\\")
+    name = name.strip().lstrip(".") or "file"
+    return name[:MAX_NAME_LENGTH]
+
+
+class EncryptingUploadHandler(FileUploadHandler):
+    chunk_size = 1024 * 1024  # what Django hands over at a time; encrypted in 64 KiB chunks
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.max_file = conf.max_file_bytes()
+        self.max_files = conf.max_files_per_submission()
+        self.min_free = conf.min_free_bytes()
+        self.problems: list[Problem] = []
+        self.parts: list[Path] = []
+        self.accepted = 0
+        self._part: Path | None = None
+        self._handle: BinaryIO | None = None
+        self._encryptor: crypto.StreamEncryptor | None = None
+        self._key = b""
+        self._next_disk_check = 0
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.file_name = clean_name(file_name)
+        if self.accepted >= self.max_files:
+            self.problems.append(Problem("too_many", self.file_name))
+            raise SkipFile
+        if storage.free_bytes() - (self.content_length or 0) < self.min_free:
+            self.problems.append(Problem("disk_full", self.file_name))
+            raise SkipFile
+        self._key = crypto.random_key()
+        self._part, self._handle = storage.open_incoming()
+        self.parts.append(self._part)
+        self._encryptor = crypto.StreamEncryptor(self._key, self._handle)
+        self._next_disk_check = DISK_CHECK_BYTES
+
+    def _abandon(self, code: str) -> None:
+        self.problems.append(Problem(code, self.file_name))
+        if self._handle is not None:
+            self._handle.close()
+        if self._part is not None:
+            storage.discard(self._part)
+        self._handle = self._encryptor = self._part = None
+        raise SkipFile
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self._encryptor is None:
+            raise SkipFile
+        if start + len(raw_data) > self.max_file:
+            self._abandon("too_big")
+        if start + len(raw_data) >= self._next_disk_check:
+            self._next_disk_check += DISK_CHECK_BYTES
+            if storage.free_bytes() < self.min_free:
+                self._abandon("disk_full")
+        self._encryptor.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> SealedUpload | None:
+        if self._encryptor is None or self._handle is None or self._part is None:
+            return None
+        encryptor, handle, part = self._encryptor, self._handle, self._part
+        self._handle = self._encryptor = self._part = None
+        encryptor.finish()
+        storage.seal_incoming(handle)
+        if encryptor.plaintext_size == 0:
+            storage.discard(part)
+            self.problems.append(Problem("empty", self.file_name))
+            return None
+        self.accepted += 1
+        return SealedUpload(
+            name=self.file_name,
+            size=encryptor.plaintext_size,
+            sha256=encryptor.sha256.hexdigest(),
+            content_type=(self.content_type or "application/octet-stream")[:100],
+            item_key=self._key,
+            part=part,
+        )
+
+    def upload_interrupted(self) -> None:
+        """Django's signal that the last file did not finish: drop its `.part` only."""
+        if self._handle is not None:
+            self._handle.close()
+        if self._part is not None:
+            storage.discard(self._part)
+        self._handle = self._encryptor = self._part = None
+
+    def discard_unpublished(self) -> None:
+        """Remove every `.part` this request made that was not published (moved into place)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        for part in self.parts:
+            storage.discard(part)
+
+
+@dataclass
+class Refusal:
+    code: str  # 'too_large', 'disk_full', 'busy'
+    status: int
+
+
+def check_request(request: HttpRequest) -> Refusal | None:
+    """Before reading the body: size of the whole request, free disk, global intake rate."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > conf.max_file_bytes() * conf.max_files_per_submission() + 10 * 1024 * 1024:
+        return Refusal("too_large", 413)
+    if storage.free_bytes() - length < conf.min_free_bytes():
+        return Refusal("disk_full", 507)
+    minute = int(time.time() // 60)
+    key = f"vault:intake:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    if count > conf.intake_per_minute():
+        return Refusal("busy", 429)
+    return None
+
+
+def drain(request: HttpRequest) -> None:
+    """Read and discard the request body, so the browser sees our answer, not a reset."""
+    while request.read(1024 * 1024):
+        pass
