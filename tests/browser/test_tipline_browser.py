@@ -1,0 +1,73 @@
+"""The issue's scenario in Debian's chromium with JavaScript off: a source submits a message and
+a file and notes the codename; a journalist signs in with TOTP, reads both, replies; the source
+returns with the codename and reads the reply. axe finds nothing on any page on the way."""
+
+import pytest
+
+from jiandu.vault.models import Source
+from tests.tipline.helpers import make_reader
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_source_and_journalist_in_a_browser_without_javascript(
+    live_server, new_page, axe_check, tmp_path
+):
+    member, _prepared = make_reader("zhu")  # signed in once: the tip line is open
+    evidence = tmp_path / "interrogation-notes.txt"
+    evidence.write_text("Notes of the interrogation, page 1.\n")
+
+    source = new_page(javascript=False, width=390, height=844)
+    source.goto(f"{live_server.url}/en/")
+    assert axe_check(f"{live_server.url}/en/") == []
+    source.get_by_role("link", name="Send evidence").first.click()
+    source.get_by_label("Your message").fill("Lei Zhengfu is on the tape. 雷政富。")
+    source.get_by_label("Choose files").set_input_files(str(evidence))
+    source.get_by_label("Where did it happen?").fill("Beibei, Chongqing")
+    source.get_by_label("English words").check()
+    source.get_by_role("button", name="Send securely").click()
+    assert source.get_by_role("heading", name="We received your submission").is_visible()
+    assert source.get_by_text("interrogation-notes.txt").is_visible()
+    codename = source.locator(".codename").inner_text().strip()
+    assert len(codename.split()) == 8
+    cookies = source.context.cookies()
+    assert [c["name"] for c in cookies] == ["jiandu_session"]
+    assert cookies[0]["expires"] == -1  # a browser-session cookie, even with the idle limit
+    assert axe_check(source.url, cookies=cookies) == []
+    source.get_by_label("I have written my codename down").check()
+    source.get_by_role("button", name="Continue").click()
+    assert source.get_by_role("heading", name="Your conversation").is_visible()
+    source.context.clear_cookies()
+
+    journalist = new_page(javascript=False)
+    journalist.goto(f"{live_server.url}/en/newsroom/")
+    journalist.get_by_label("Username").fill("zhu")
+    journalist.get_by_label("Password").fill(member.password)
+    journalist.get_by_role("button", name="Continue").click()
+    journalist.get_by_label("Six-digit code").fill(member.code(offset_steps=1))
+    journalist.get_by_role("button", name="Sign in").click()
+    journalist.get_by_role("link", name="Sources").click()
+    designation = Source.objects.get().designation
+    assert axe_check(journalist.url, cookies=journalist.context.cookies()) == []
+    journalist.get_by_role("link", name=designation).click()
+    assert journalist.get_by_text("Lei Zhengfu is on the tape. 雷政富。").is_visible()
+    assert journalist.get_by_text("Beibei, Chongqing").is_visible()
+    assert journalist.get_by_text("interrogation-notes.txt").is_visible()
+    with journalist.expect_download() as download:
+        journalist.get_by_role("link", name="Download decrypted").click()
+    saved = tmp_path / "downloaded.txt"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == evidence.read_bytes()
+    assert download.value.suggested_filename == "interrogation-notes.txt"
+    assert axe_check(journalist.url, cookies=journalist.context.cookies()) == []
+    journalist.get_by_label("Reply to this source").fill("Thank you. Can you tell us more?")
+    journalist.get_by_role("button", name="Send reply").click()
+    assert journalist.get_by_text("Reply sent.").is_visible()
+
+    returning = new_page(javascript=False, width=390, height=844)
+    returning.goto(f"{live_server.url}/en/return/")
+    assert axe_check(returning.url) == []
+    returning.get_by_label("Your codename").fill(codename.upper())
+    returning.get_by_role("button", name="Continue").click()
+    assert returning.get_by_text("Thank you. Can you tell us more?").is_visible()
+    assert axe_check(returning.url, cookies=returning.context.cookies()) == []
