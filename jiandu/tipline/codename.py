@@ -59,7 +59,10 @@ def generate(style: str = "en") -> str:
     names = {"en": "english", "zh": "chinese_simplified", "zh-hant": "chinese_traditional"}
     words = _list(names[style])
     picked = [words[secrets.randbelow(len(words))] for _ in range(WORDS)]
-    return " ".join(picked)
+    if style == "en":
+        return " ".join(picked)
+    # Characters in two groups of four: easy to copy, and separators do not matter anyway.
+    return "".join(picked[:4]) + " " + "".join(picked[4:])
 
 
 def canonical(text: str) -> str:

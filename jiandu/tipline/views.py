@@ -158,12 +158,20 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
 def receipt(request: HttpRequest) -> HttpResponse:
     source = current_source(request)
     data = request.session.get(RECEIPT)
+    codename = request.session.get(NEW_CODENAME)
     if source is None or data is None:
         return redirect("tipline:landing")
     return render(
         request,
         "tipline/receipt.html",
-        {"receipt": data, "codename": request.session.get(NEW_CODENAME), "source": source},
+        {
+            "receipt": data,
+            "codename": codename,
+            "codename_lang": "en"
+            if codename and codename.isascii()
+            else ("zh-hant" if get_language() == "zh-hant" else "zh-hans"),
+            "source": source,
+        },
     )
 
 
