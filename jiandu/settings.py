@@ -198,5 +198,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("JIANDU_LOG_LEVEL", "WARNING")},
 }
 
+# Public tracker (jiandu.public): comments per client address hash and hour; how often the
+# buffered page-view counts are written to the database.
+JIANDU_COMMENT_LIMIT = env_int("JIANDU_COMMENT_LIMIT", 5)
+JIANDU_VIEWCOUNT_FLUSH_SECONDS = env_int("JIANDU_VIEWCOUNT_FLUSH_SECONDS", 10)
+
 JIANDU_PORT = env_int("JIANDU_PORT", 8000)
 JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")

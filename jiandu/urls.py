@@ -8,6 +8,8 @@ from django.urls import include, path
 urlpatterns = i18n_patterns(
     path("newsroom/custody/", include("jiandu.ledger.urls")),
     path("newsroom/sources/", include("jiandu.newsroom.urls")),
+    path("newsroom/cases/", include("jiandu.cases.urls")),
+    path("newsroom/comments/", include("jiandu.public.moderation")),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),
     path("", include("jiandu.tipline.urls")),

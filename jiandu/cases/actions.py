@@ -58,9 +58,11 @@ def _touch(case: Case, actor: User) -> None:
 
 
 def unique_slug(model: type, text: str, fallback: str) -> str:
+    from jiandu.cases.forms import RESERVED_SLUGS
+
     base = slugify(text)[:60] or fallback
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or model.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -121,7 +123,8 @@ def do_update_case(actor: User, case: Case, **fields: Any) -> None:
     _require(actor, "edit_cases")
     for name, value in fields.items():
         setattr(case, name, value)
-    case.save()
+    # Only the edited fields: the workflow's fields are the workflow actions' alone.
+    case.save(update_fields=[*fields, "updated_at"])
     _touch(case, actor)
 
 
@@ -215,6 +218,7 @@ def do_add_claim_version(
 def do_submit_for_review(actor: User, case: Case, note: str) -> None:
     """Ask a second editor to publish; `note` becomes the public revision note."""
     _require(actor, "edit_cases")
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.RETRACTED:
         raise WorkflowError(_("A retracted case cannot be published again."))
     if not case.has_unpublished_changes:

@@ -33,8 +33,36 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
+# Snapshot keys whose values are codes, dates or addresses rather than words a reader types.
+NOT_TEXT = {
+    "schema",
+    "evidence",
+    "type",
+    "at",
+    "precision",
+    "role",
+    "status",
+    "n",
+    "date",
+    "start",
+    "end",
+    "start_precision",
+    "end_precision",
+    "url",
+    "citations",
+}
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _words(v) for k, v in value.items() if k not in NOT_TEXT}
+    if isinstance(value, list):
+        return [_words(v) for v in value]
+    return value
+
+
 def document_text(snapshot: dict[str, Any]) -> str:
-    parts = _texts({k: v for k, v in snapshot.items() if k not in ("evidence", "schema")})
+    parts = _texts(_words(snapshot))
     parts += [c["caption"]["zh"] + " " + c["caption"]["en"] for c in snapshot.get("evidence", [])]
     return fold(" ".join(p for p in parts if p))
 

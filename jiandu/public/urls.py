@@ -21,6 +21,6 @@ urlpatterns = [
     path("<slug:slug>/", views.case_page, name="case"),
     path("<slug:slug>/feed/", feeds.CaseFeed(), name="case_feed"),
     path("<slug:slug>/qr.svg", views.qr_code, name="qr"),
-    path("<slug:slug>/comment/", views.home, name="comment"),
+    path("<slug:slug>/comment/", views.comment, name="comment"),
     path("<slug:slug>/revisions/<int:number>/", views.revision_page, name="revision"),
 ]

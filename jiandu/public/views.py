@@ -18,7 +18,9 @@ from django.views.decorators.http import require_safe
 from jiandu.cases import metrics, published
 from jiandu.cases.search import search_case_ids
 from jiandu.cases.text import localize
-from jiandu.public import charts, exports
+from jiandu.public import actions as public_actions
+from jiandu.public import charts, exports, throttle
+from jiandu.public.forms import CommentForm
 from jiandu.public.models import get_approved_comments
 
 PUBLIC_CACHE = {"public": True, "max_age": 60}
@@ -196,3 +198,40 @@ def export_csv(request: HttpRequest, table: str) -> HttpResponse:
     response = HttpResponse(exports.csv_text(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="jiandu-{table}.csv"'
     return response
+
+
+def comment(request: HttpRequest, slug: str) -> HttpResponse:
+    """The comment form, on a page of its own: rendering its CSRF token starts a session, and
+    the case page itself must stay cookieless and cacheable."""
+    case = published.get_public_case(slug)
+    if case is None or case.retracted:
+        raise Http404
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("website"):
+            # A bot filled the honeypot: answer as for anyone, keep nothing.
+            return _comment_received(request, slug)
+        if not throttle.comment_allowed(request):
+            form.add_error(None, _("Too many comments from this connection. Try again in an hour."))
+        elif form.is_valid():
+            public_actions.do_post_comment(
+                slug, form.cleaned_data["body"], form.cleaned_data["display_name"]
+            )
+            return _comment_received(request, slug)
+    return render(request, "public/comment.html", {"case": case, "form": form})
+
+
+def _comment_received(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(
+        request,
+        "core/message_page.html",
+        {
+            "heading": _("Thank you"),
+            "text": _(
+                "Your comment is waiting for a moderator. It appears on the case page once "
+                "approved."
+            ),
+            "back_url": reverse("public:case", args=[slug]),
+            "back_label": _("Back to the case"),
+        },
+    )

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from jiandu.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("people/", views.people, name="people"),
+    path("people/<int:person_id>/", views.person, name="person"),
+    path("<int:case_id>/", views.workspace, name="workspace"),
+    path("<int:case_id>/edit/", views.case_edit, name="edit"),
+    path(
+        "<int:case_id>/claims/<int:claim_id>/versions/", views.claim_version, name="claim_version"
+    ),
+    path("<int:case_id>/events/<int:event_id>/delete/", views.event_delete, name="event_delete"),
+    path("<int:case_id>/people/<int:person_id>/remove/", views.person_unlink, name="person_unlink"),
+    path("<int:case_id>/<slug:step>/", views.case_step, name="step"),
+]

@@ -1,0 +1,321 @@
+"""The newsroom's case desk: drafting, review, publication, retraction, evidence.
+
+Thin views: each POST names one step, its form is checked, one `do_*` action runs. A form
+with errors is shown again on the case's workspace page, in place, with what was typed.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiandu.accounts.models import User
+from jiandu.cases import actions
+from jiandu.cases.access import access_case_by_id, access_person_by_id
+from jiandu.cases.evidence import do_publish_evidence
+from jiandu.cases.forms import (
+    CaseForm,
+    CitationForm,
+    ClaimForm,
+    ClaimVersionForm,
+    EventForm,
+    EvidenceForm,
+    LinkPersonForm,
+    NewCaseForm,
+    NoteForm,
+    PersonForm,
+    PositionForm,
+    RetractForm,
+)
+from jiandu.cases.models import Case, Claim, Event, Person, Position
+
+edit_required = permission_required("accounts.edit_cases", raise_exception=True)
+
+
+@login_required
+@edit_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    from jiandu.public.models import PageView
+
+    cases = Case.objects.select_related("submitted_by", "current_revision").order_by("-updated_at")
+    views = {
+        row["path"]: row["total"]
+        for row in PageView.objects.values("path").annotate(total=Sum("count"))
+    }
+    with translation.override(settings.LANGUAGE_CODE):  # counted without a language prefix
+        rows = [
+            {"case": c, "views": views.get(reverse("public:case", args=[c.slug]), 0)} for c in cases
+        ]
+    return render(request, "cases/list.html", {"rows": rows})
+
+
+@login_required
+@edit_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    form = NewCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = actions.do_create_case(request.user, **form.cleaned_data)
+        return redirect("cases:workspace", case.pk)
+    return render(request, "cases/case_form.html", {"form": form})
+
+
+@login_required
+@edit_required
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = access_case_by_id(request.user, case_id)
+    form = CaseForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        actions.do_update_case(request.user, case, **form.cleaned_data)
+        return redirect("cases:workspace", case.pk)
+    return render(request, "cases/case_form.html", {"form": form, "case": case})
+
+
+def _forms(case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    forms = {
+        "link_form": LinkPersonForm(),
+        "citation_form": CitationForm(),
+        "event_form": EventForm(case=case),
+        "claim_form": ClaimForm(),
+        "version_form": ClaimVersionForm(case=case),
+        "evidence_form": EvidenceForm(),
+        "note_form": NoteForm(),
+        "retract_form": RetractForm(),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+def _workspace(
+    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "case": case,
+        "links": case.case_people.select_related("person"),
+        "events": case.events.prefetch_related("people", "citations"),
+        "citations": case.citations.all(),
+        "claims": case.claims.prefetch_related("versions__citations"),
+        "evidence": case.evidence.all(),
+        "revisions": case.revisions.order_by("-number"),
+        "can_publish": actions.can_publish(request.user, case),
+        "can_retract": request.user.has_perm("accounts.publish_cases")
+        and case.status == "published",
+        **{
+            f"{name}_url": reverse("cases:step", args=[case.pk, name])
+            for name in ("link", "citation", "event", "claim", "evidence", "submit", "retract")
+        },
+        **_forms(case, bound),
+    }
+    return render(request, "cases/workspace.html", context, status=status)
+
+
+@login_required
+@edit_required
+def workspace(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _workspace(request, access_case_by_id(request.user, case_id))
+
+
+def _step(
+    request: HttpRequest,
+    case: Case,
+    name: str,
+    form: Any,
+    run: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    if not form.is_valid():
+        return _workspace(request, case, {name: form}, status=400)
+    try:
+        run(form.cleaned_data)
+    except actions.WorkflowError as error:
+        messages.error(request, str(error))
+        return _workspace(request, case, {name: form}, status=400)
+    messages.success(request, done)
+    return redirect("cases:workspace", case.pk)
+
+
+@login_required
+@edit_required
+@require_POST
+def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
+    """One editing or workflow step on a case, named by `step`."""
+    user: User = request.user
+    case = access_case_by_id(user, case_id)
+    post, files = request.POST, request.FILES
+    if step == "link":
+        return _step(
+            request,
+            case,
+            "link_form",
+            LinkPersonForm(post),
+            lambda d: actions.do_link_person(user, case, **d),
+            _("Person added to the case."),
+        )
+    if step == "citation":
+        return _step(
+            request,
+            case,
+            "citation_form",
+            CitationForm(post),
+            lambda d: actions.do_add_citation(user, case, **d),
+            _("Source added."),
+        )
+    if step == "event":
+
+        def add_event(d: dict[str, Any]) -> object:
+            return actions.do_add_event(
+                user,
+                case,
+                type=d["type"],
+                occurred_at=d["occurred_at"],
+                precision=d["precision"],
+                description_zh=d["description_zh"],
+                description_en=d["description_en"],
+                people=list(d["people"]),
+                citations=list(d["citations"]),
+            )
+
+        return _step(
+            request,
+            case,
+            "event_form",
+            EventForm(post, case=case),
+            add_event,
+            _("Event added to the timeline."),
+        )
+    if step == "claim":
+        return _step(
+            request,
+            case,
+            "claim_form",
+            ClaimForm(post),
+            lambda d: actions.do_add_claim(user, case, **d),
+            _("Claim added."),
+        )
+    if step == "evidence":
+        if not user.has_perm("accounts.publish_cases"):
+            raise PermissionDenied
+
+        def add_evidence(d: dict[str, Any]) -> object:
+            upload = d.pop("file")
+            return do_publish_evidence(case, user, upload, d.pop("verification_status"), **d)
+
+        return _step(
+            request,
+            case,
+            "evidence_form",
+            EvidenceForm(post, files),
+            add_evidence,
+            _("Evidence added. It goes public with the next published revision."),
+        )
+    if step == "submit":
+        return _step(
+            request,
+            case,
+            "note_form",
+            NoteForm(post),
+            lambda d: actions.do_submit_for_review(user, case, d["note"]),
+            _("Submitted for review. Another editor can now publish it."),
+        )
+    if step == "publish":
+        return _step(
+            request,
+            case,
+            "note_form",
+            NoteForm({"note": "-"}),
+            lambda d: actions.do_publish_case(user, case),
+            _("Published."),
+        )
+    if step == "retract":
+        return _step(
+            request,
+            case,
+            "retract_form",
+            RetractForm(post),
+            lambda d: actions.do_retract_case(user, case, d["reason"]),
+            _("The case is retracted; the reason is public."),
+        )
+    raise PermissionDenied
+
+
+@login_required
+@edit_required
+@require_POST
+def claim_version(request: HttpRequest, case_id: int, claim_id: int) -> HttpResponse:
+    case = access_case_by_id(request.user, case_id)
+    claim = get_object_or_404(Claim, pk=claim_id, case=case)
+    form = ClaimVersionForm(request.POST, case=case)
+
+    def add(d: dict[str, Any]) -> object:
+        citations = list(d.pop("citations"))
+        return actions.do_add_claim_version(request.user, claim, citations=citations, **d)
+
+    return _step(request, case, "version_form", form, add, _("Version added."))
+
+
+@login_required
+@edit_required
+@require_POST
+def event_delete(request: HttpRequest, case_id: int, event_id: int) -> HttpResponse:
+    case = access_case_by_id(request.user, case_id)
+    actions.do_delete_event(request.user, get_object_or_404(Event, pk=event_id, case=case))
+    messages.success(request, _("Event removed from the draft. Published revisions keep it."))
+    return redirect("cases:workspace", case.pk)
+
+
+@login_required
+@edit_required
+@require_POST
+def person_unlink(request: HttpRequest, case_id: int, person_id: int) -> HttpResponse:
+    case = access_case_by_id(request.user, case_id)
+    actions.do_unlink_person(request.user, case, get_object_or_404(Person, pk=person_id))
+    return redirect("cases:workspace", case.pk)
+
+
+@login_required
+@edit_required
+def people(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = actions.do_create_person(request.user, **form.cleaned_data)
+        messages.success(request, _("Person added."))
+        return redirect("cases:person", person.pk)
+    return render(request, "cases/people.html", {"people": Person.objects.all(), "form": form})
+
+
+@login_required
+@edit_required
+def person(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person_by_id(request.user, person_id)
+    form = PersonForm(instance=person)
+    position_form = PositionForm()
+    if request.method == "POST" and request.POST.get("step") == "position":
+        position_form = PositionForm(request.POST)
+        if position_form.is_valid():
+            actions.do_add_position(request.user, person, **position_form.cleaned_data)
+            messages.success(request, _("Position added."))
+            return redirect("cases:person", person.pk)
+    elif request.method == "POST" and request.POST.get("step") == "delete-position":
+        position = get_object_or_404(Position, pk=request.POST.get("position"), person=person)
+        actions.do_delete_position(request.user, position)
+        return redirect("cases:person", person.pk)
+    elif request.method == "POST":
+        form = PersonForm(request.POST, instance=Person.objects.get(pk=person.pk))
+        if form.is_valid():
+            actions.do_update_person(request.user, person, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+            return redirect("cases:person", person.pk)
+    return render(
+        request,
+        "cases/person.html",
+        {"person": person, "form": form, "position_form": position_form},
+    )
