@@ -4,7 +4,9 @@ import io
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 
 from jiandu.public import pagecache
 from jiandu.public.models import PageView
@@ -39,8 +41,13 @@ def get(app, path, **environ):
 def app(demo, settings, monkeypatch):
     settings.JIANDU_VIEWCOUNT_FLUSH_SECONDS = 0
     monkeypatch.setattr(pagecache, "CHECK_SECONDS", 0)
+    # As Django's test client does: keep the test's transaction's connection open.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     inner = Calls(WSGIHandler())
-    return inner, pagecache.FastPublicPages(inner)
+    yield inner, pagecache.FastPublicPages(inner)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def test_second_anonymous_read_is_served_without_django(app):
