@@ -92,6 +92,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return _submit(request, handler)
     finally:
         handler.discard_unpublished()
+        uploads.release_memory()
 
 
 @csrf_protect
@@ -103,6 +104,8 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         request.POST if posted else None, initial={"style": _default_style()}
     )
     problems = [messages_text.problem(p) for p in handler.problems] if handler else []
+    if handler is not None:
+        uploads.release_memory()  # before a codename derivation's 64 MiB
     if posted and form.is_valid() and style_form.is_valid():
         if form.cleaned_data["website"]:
             return _refused(request, "honeypot", 400)

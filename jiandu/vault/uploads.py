@@ -14,6 +14,10 @@ body so the refusal page reaches the browser.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import queue
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -72,6 +76,46 @@ class SealedUpload:
         )
 
 
+class BackgroundEncryptor:
+    """Hashes, encrypts and writes in a helper thread while the request thread reads and parses
+    the next piece of the body: libsodium and hashlib release the GIL, so the two overlap. The
+    queue holds at most QUEUE_PIECES pieces (1 MiB each), so memory stays bounded."""
+
+    QUEUE_PIECES = 4
+
+    def __init__(self, encryptor: crypto.StreamEncryptor) -> None:
+        self.encryptor = encryptor
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_PIECES)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="vault-encrypt", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (piece := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.encryptor.write(piece)
+                except BaseException as exc:  # reported to the request thread
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def stop(self) -> None:
+        """Wait until every queued piece is written (or dropped after an error)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def finish(self) -> None:
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        self.encryptor.finish()
+
+
 def clean_name(name: str) -> str:
     """A file name fit to store (encrypted) and show: printable, no path, bounded length.
     Django already cut it to its last path component."""
@@ -94,7 +138,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.accepted = 0
         self._part: Path | None = None
         self._handle: BinaryIO | None = None
-        self._encryptor: crypto.StreamEncryptor | None = None
+        self._encryptor: BackgroundEncryptor | None = None
         self._key = b""
         self._next_disk_check = 0
 
@@ -110,16 +154,23 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._key = crypto.random_key()
         self._part, self._handle = storage.open_incoming()
         self.parts.append(self._part)
-        self._encryptor = crypto.StreamEncryptor(self._key, self._handle)
+        self._encryptor = BackgroundEncryptor(crypto.StreamEncryptor(self._key, self._handle))
         self._next_disk_check = DISK_CHECK_BYTES
 
-    def _abandon(self, code: str) -> None:
-        self.problems.append(Problem(code, self.file_name))
+    def _drop_current(self) -> None:
+        """Stop the helper thread, close and delete the current `.part`."""
+        if self._encryptor is not None:
+            with contextlib.suppress(Exception):
+                self._encryptor.stop()
         if self._handle is not None:
             self._handle.close()
         if self._part is not None:
             storage.discard(self._part)
         self._handle = self._encryptor = self._part = None
+
+    def _abandon(self, code: str) -> None:
+        self.problems.append(Problem(code, self.file_name))
+        self._drop_current()
         raise SkipFile
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
@@ -139,17 +190,23 @@ class EncryptingUploadHandler(FileUploadHandler):
             return None
         encryptor, handle, part = self._encryptor, self._handle, self._part
         self._handle = self._encryptor = self._part = None
-        encryptor.finish()
-        storage.seal_incoming(handle)
-        if encryptor.plaintext_size == 0:
+        try:
+            encryptor.finish()
+            storage.seal_incoming(handle)
+        except BaseException:
+            handle.close()
+            storage.discard(part)
+            raise
+        stream = encryptor.encryptor
+        if stream.plaintext_size == 0:
             storage.discard(part)
             self.problems.append(Problem("empty", self.file_name))
             return None
         self.accepted += 1
         return SealedUpload(
             name=self.file_name,
-            size=encryptor.plaintext_size,
-            sha256=encryptor.sha256.hexdigest(),
+            size=stream.plaintext_size,
+            sha256=stream.sha256.hexdigest(),
             content_type=(self.content_type or "application/octet-stream")[:100],
             item_key=self._key,
             part=part,
@@ -157,17 +214,11 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self) -> None:
         """Django's signal that the last file did not finish: drop its `.part` only."""
-        if self._handle is not None:
-            self._handle.close()
-        if self._part is not None:
-            storage.discard(self._part)
-        self._handle = self._encryptor = self._part = None
+        self._drop_current()
 
     def discard_unpublished(self) -> None:
         """Remove every `.part` this request made that was not published (moved into place)."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        self._drop_current()
         for part in self.parts:
             storage.discard(part)
 
@@ -198,6 +249,13 @@ def check_request(request: HttpRequest) -> Refusal | None:
     if count > conf.intake_per_minute():
         return Refusal("busy", 429)
     return None
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the system after an upload (glibc keeps it otherwise), so a
+    worker's peak memory is the larger of an upload and a key derivation, not their sum."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def drain(request: HttpRequest) -> None:
