@@ -51,6 +51,8 @@ def free_port() -> int:
 def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ, JIANDU_DATA_DIR=str(data_dir), JIANDU_LOG_LEVEL="WARNING")
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # Its own SQLite database in the throw-away data dir, never the developer's database.
+    env["DATABASE_URL"] = f"sqlite:///{data_dir / 'jiandu.sqlite3'}"
     env.update(extra)
     return env
 
