@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "jiandu.cases",
     "jiandu.public",
     "jiandu.ledger",
+    "jiandu.forensics",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

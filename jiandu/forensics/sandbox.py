@@ -1,0 +1,371 @@
+"""Run a parser or encoder on untrusted bytes in a process that may fail but cannot hurt us.
+
+A submitted file is whatever an adversary wants it to be: a decoder exploit, a decompression
+bomb, a file that loops a parser forever. Jiandu never parses one in the web or worker process.
+`run_sandboxed` starts the tool through `jail.py`, which applies limits on CPU time, address
+space, written file size, open files, processes and threads, drops privileges and network where
+it can (see that module), and this side enforces wall time, input size and output size, kills
+the whole process group on any breach, and turns every way of failing into a `Failure` code.
+
+Plaintext never touches disk: the input goes to the tool through a pipe, or, for tools that must
+seek, through an anonymous in-memory file (`MemoryFile`, memfd) given as the tool's stdin and
+opened by it as `/proc/self/fd/0`. The result comes back on stdout, through a pipe or another
+in-memory file when the tool must seek in its output (a WebM muxer writing its index). The
+tool's stderr is kept in memory for debugging only: it can quote the file's own metadata, so it
+is never logged or stored.
+"""
+
+import contextlib
+import enum
+import fcntl
+import json
+import os
+import selectors
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+JAIL = Path(__file__).with_name("jail.py")
+CHUNK = 64 * 1024
+STDERR_KEEP = 8 * 1024
+# The jail enforces the wall time itself and cleans up; we kill it only if it has not ended
+# this long after the limit.
+GRACE_SECONDS = 5.0
+TIMED_OUT = 125  # the jail's exit code when the tool ran out of wall time
+# Only what the tools need: no secret from the server's environment reaches them.
+CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+
+
+class Failure(enum.StrEnum):
+    """Why a sandboxed run gave no result; stable codes, safe to store (no content in them)."""
+
+    INPUT_TOO_LARGE = "input_too_large"
+    OUTPUT_TOO_LARGE = "output_too_large"
+    TIMEOUT = "timeout"
+    CPU = "cpu"
+    MEMORY = "memory"
+    CRASHED = "crashed"
+    FAILED = "failed"
+    UNAVAILABLE = "unavailable"
+
+
+class InputTooLarge(Exception):
+    """The input is over the limit; raised before any tool runs."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may use. `file_bytes` bounds any regular file the tool writes (0: none)."""
+
+    cpu_seconds: int = 20
+    wall_seconds: float = 40.0
+    memory_bytes: int = 1024 * 1024 * 1024
+    input_bytes: int = 64 * 1024 * 1024
+    output_bytes: int = 16 * 1024 * 1024
+    max_tasks: int = 16
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one run: stdout when it worked, a `Failure` when it did not."""
+
+    returncode: int
+    stdout: bytes = field(repr=False)
+    failure: Failure | None
+    cpu_seconds: float
+    wall_seconds: float
+    peak_rss_bytes: int
+    # Debugging aid only: may quote the file's metadata, so never log or store it.
+    stderr: bytes = field(repr=False, default=b"")
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class MemoryFile:
+    """An anonymous in-memory file (memfd) with no name on any filesystem.
+
+    It lives in RAM (or swap: run with encrypted swap or none), vanishes when closed, and is
+    sealed against changes once filled, so the tool reads exactly what we wrote.
+    """
+
+    def __init__(self) -> None:
+        self.fd = os.memfd_create("jiandu-sandbox", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+
+    @classmethod
+    def from_stream(cls, stream: BinaryIO, max_bytes: int) -> "MemoryFile":
+        """Copy a plaintext stream in, refusing (InputTooLarge) past `max_bytes`."""
+        memory = cls()
+        try:
+            total = 0
+            while chunk := stream.read(CHUNK):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise InputTooLarge(max_bytes)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(memory.fd, view) :]
+            memory.seal()
+        except BaseException:
+            memory.close()
+            raise
+        return memory
+
+    def seal(self) -> None:
+        seals = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
+        fcntl.fcntl(self.fd, fcntl.F_ADD_SEALS, seals)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def read_all(self) -> bytes:
+        return os.pread(self.fd, self.size(), 0)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> "MemoryFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@lru_cache(maxsize=64)
+def _reachable_by_others(path: str, need: int) -> bool:
+    """True if a user with no relation to the file's owner can use it (mode bits for others)."""
+    real = Path(os.path.realpath(path))
+    try:
+        if not real.stat().st_mode & need:
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in real.parents)
+    except OSError:
+        return False
+
+
+def can_drop_to_nobody(program: str, read_paths: Sequence[str] = ()) -> bool:
+    """Whether the tool still works as uid 65534: its binary and files must be world-usable.
+
+    A developer's interpreter under /root is not, so a Python tool there keeps the service's
+    identity (only when the service itself runs as root, which production should not).
+    """
+    return _reachable_by_others(program, stat.S_IXOTH) and all(
+        _reachable_by_others(p, stat.S_IROTH) for p in read_paths
+    )
+
+
+def run_sandboxed(
+    argv: Sequence[str],
+    limits: Limits,
+    *,
+    stdin: BinaryIO | MemoryFile | None = None,
+    output: Literal["pipe", "memory"] = "pipe",
+    read_paths: Sequence[str] = (),
+) -> Outcome:
+    """Run `argv` (an absolute program path first) on `stdin` within `limits`.
+
+    `stdin` is a plaintext stream (fed through a pipe, at most `limits.input_bytes`) or a
+    `MemoryFile` (the tool's stdin, seekable as /proc/self/fd/0). With `output="memory"` the
+    tool's stdout is an in-memory file it may seek in (as /proc/self/fd/1), capped by the
+    file-size limit; with "pipe" it is a pipe read up to `limits.output_bytes`. `read_paths`
+    are files the tool reads besides its binary (a script), checked for dropping privileges.
+    Never raises for anything the tool or its input does.
+    """
+    started = time.monotonic()
+    program = argv[0]
+    if not os.path.isabs(program) or not os.access(program, os.X_OK):
+        return _outcome(-1, b"", Failure.UNAVAILABLE, started)
+    if isinstance(stdin, MemoryFile) and stdin.size() > limits.input_bytes:
+        return _outcome(-1, b"", Failure.INPUT_TOO_LARGE, started)
+    out_file = MemoryFile() if output == "memory" else None
+    jail_limits = {
+        "cpu_seconds": limits.cpu_seconds,
+        "memory_bytes": limits.memory_bytes,
+        "file_bytes": limits.output_bytes if out_file else 0,
+        "max_tasks": limits.max_tasks,
+        "wall_seconds": limits.wall_seconds,
+        "drop_to_nobody": can_drop_to_nobody(program, read_paths),
+    }
+    command = [sys.executable, "-I", "-S", str(JAIL), json.dumps(jail_limits), *argv]
+    try:
+        if isinstance(stdin, MemoryFile):
+            os.lseek(stdin.fd, 0, os.SEEK_SET)
+        process = subprocess.Popen(
+            command,
+            stdin=stdin.fd if isinstance(stdin, MemoryFile) else subprocess.PIPE,
+            stdout=out_file.fd if out_file else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=CLEAN_ENV,
+            cwd="/",
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError:
+        if out_file:
+            out_file.close()
+        return _outcome(-1, b"", Failure.UNAVAILABLE, started)
+    try:
+        feed = None if isinstance(stdin, MemoryFile) else stdin
+        stdout, stderr, failure = _pump(process, feed, limits, started)
+        returncode, usage = _reap(process, started + limits.wall_seconds + GRACE_SECONDS)
+        if returncode is None or returncode == TIMED_OUT:
+            failure = failure or Failure.TIMEOUT
+            returncode = -signal.SIGKILL if returncode is None else returncode
+        if out_file:
+            size = out_file.size()
+            if size >= limits.output_bytes and returncode != 0:
+                failure = failure or Failure.OUTPUT_TOO_LARGE
+            stdout = out_file.read_all() if returncode == 0 and not failure else b""
+    finally:
+        if process.returncode is None:
+            _kill(process)
+        if out_file:
+            out_file.close()
+    failure = failure or _classify(returncode, usage, limits, stderr)
+    return Outcome(
+        returncode=returncode,
+        stdout=stdout if failure is None else b"",
+        failure=failure,
+        cpu_seconds=(usage.ru_utime + usage.ru_stime) if usage else 0.0,
+        wall_seconds=time.monotonic() - started,
+        peak_rss_bytes=(usage.ru_maxrss * 1024) if usage else 0,
+        stderr=stderr,
+    )
+
+
+def _pump(
+    process: subprocess.Popen, feed: BinaryIO | None, limits: Limits, started: float
+) -> tuple[bytes, bytes, Failure | None]:
+    """Feed stdin and drain stdout/stderr together until the tool closes them or a limit hits."""
+    deadline = started + limits.wall_seconds
+    stdout, stderr = bytearray(), bytearray()
+    pending = memoryview(b"")
+    fed = 0
+    selector = selectors.DefaultSelector()
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            os.set_blocking(pipe.fileno(), False)
+            selector.register(pipe, selectors.EVENT_READ)
+    if process.stdin is not None:
+        if feed is None:
+            process.stdin.close()
+        else:
+            os.set_blocking(process.stdin.fileno(), False)
+            selector.register(process.stdin, selectors.EVENT_WRITE)
+    try:
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _stop(process)
+                return bytes(stdout), bytes(stderr), Failure.TIMEOUT
+            for key, _ in selector.select(timeout=min(remaining, 1.0)):
+                pipe = key.fileobj
+                if pipe is process.stdin:
+                    if not pending:
+                        chunk = feed.read(CHUNK) if feed else b""
+                        fed += len(chunk)
+                        if fed > limits.input_bytes:
+                            _stop(process)
+                            return bytes(stdout), bytes(stderr), Failure.INPUT_TOO_LARGE
+                        if not chunk:
+                            selector.unregister(pipe)
+                            pipe.close()
+                            continue
+                        pending = memoryview(chunk)
+                    try:
+                        pending = pending[os.write(pipe.fileno(), pending) :]
+                    except BlockingIOError:
+                        pass
+                    except (BrokenPipeError, OSError):
+                        # The tool stopped reading (it gave up on the input): not our failure.
+                        selector.unregister(pipe)
+                        pipe.close()
+                    continue
+                try:
+                    data = os.read(pipe.fileno(), CHUNK)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    selector.unregister(pipe)
+                    continue
+                if pipe is process.stdout:
+                    stdout += data
+                    if len(stdout) > limits.output_bytes:
+                        _stop(process)
+                        return b"", bytes(stderr), Failure.OUTPUT_TOO_LARGE
+                else:
+                    stderr += data
+                    del stderr[:-STDERR_KEEP]
+    finally:
+        selector.close()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+    return bytes(stdout), bytes(stderr), None
+
+
+def _reap(process: subprocess.Popen, deadline: float) -> tuple[int | None, object | None]:
+    """Wait for the tool with its resource usage (os.wait4), or give up at the deadline."""
+    while True:
+        try:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        except ChildProcessError:
+            return process.returncode, None
+        if pid:
+            returncode = os.waitstatus_to_exitcode(status)
+            process.returncode = returncode  # so Popen does not wait for it again
+            return returncode, usage
+        if time.monotonic() >= deadline:
+            _kill(process)
+            pid, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return None, usage
+        time.sleep(0.01)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Ask the jail to kill the tool and everything it started, and to reap them."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """Last resort when the jail itself does not end: kill its process group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _classify(
+    returncode: int, usage: object | None, limits: Limits, stderr: bytes
+) -> Failure | None:
+    if returncode == 0:
+        return None
+    cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
+    # Killed by SIGXCPU, by the hard limit's SIGKILL, or exiting on its own after catching
+    # SIGXCPU (ffmpeg does): whatever the exit, the CPU time says why.
+    if cpu >= limits.cpu_seconds - 0.1:
+        return Failure.CPU
+    if returncode in (126, 127):
+        return Failure.UNAVAILABLE
+    lowered = stderr.lower()
+    if b"cannot allocate memory" in lowered or b"memoryerror" in lowered:
+        return Failure.MEMORY
+    if returncode < 0:
+        return Failure.CRASHED
+    return Failure.FAILED
+
+
+def _outcome(returncode: int, stdout: bytes, failure: Failure | None, started: float) -> Outcome:
+    return Outcome(returncode, stdout, failure, 0.0, time.monotonic() - started, 0)
