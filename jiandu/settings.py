@@ -203,6 +203,8 @@ LOGGING = {
 # buffered page-view counts are written to the database.
 JIANDU_COMMENT_LIMIT = env_int("JIANDU_COMMENT_LIMIT", 5)
 JIANDU_VIEWCOUNT_FLUSH_SECONDS = env_int("JIANDU_VIEWCOUNT_FLUSH_SECONDS", 10)
+# The full-page fast path for anonymous readers (off only to measure without it).
+JIANDU_PUBLIC_PAGE_CACHE = env_bool("JIANDU_PUBLIC_PAGE_CACHE", True)
 
 JIANDU_PORT = env_int("JIANDU_PORT", 8000)
 JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")

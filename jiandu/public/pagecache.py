@@ -213,6 +213,8 @@ class FastPublicPages:
         return [body]
 
 
-def wrap(application: Callable[[dict, StartResponse], Iterable[bytes]]) -> FastPublicPages:
+def wrap(application: Callable[[dict, StartResponse], Iterable[bytes]]) -> Callable[..., Any]:
     """The WSGI application with the fast path in front (used by jiandu/wsgi.py)."""
+    if not settings.JIANDU_PUBLIC_PAGE_CACHE:
+        return application
     return FastPublicPages(application)
