@@ -81,3 +81,18 @@ def codename_error(error: CodenameError) -> str:
         "No conversation has this codename. Check each word against what you wrote down. If "
         "the codename is lost, nobody can recover it: start again with a new submission."
     )
+
+
+def resumable_error(code: str, name: str = "") -> str:
+    """Errors of the resumable upload, shown by the page's JavaScript."""
+    if code in {"too_big", "empty", "too_many", "disk_full"}:
+        from jiandu.vault.uploads import Problem
+
+        return problem(Problem(code, name))
+    if code == "offset":
+        return _("The upload and the server disagree about how much was sent; resuming.")
+    if code == "unknown":
+        return _("This upload is no longer known to the server (the session may have ended).")
+    if code == "done":
+        return _("This file is already complete.")
+    return _("The connection dropped during the upload; it resumes where it stopped.")

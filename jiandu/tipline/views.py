@@ -24,7 +24,7 @@ from jiandu.tipline import actions, messages_text
 from jiandu.tipline.codename import CodenameError
 from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
 from jiandu.vault import actions as vault
-from jiandu.vault import conf, crypto, session_keys, uploads
+from jiandu.vault import conf, crypto, resumable, session_keys, uploads
 from jiandu.vault.access import open_reply_for_source
 from jiandu.vault.models import Item, Source
 
@@ -104,6 +104,8 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         request.POST if posted else None, initial={"style": _default_style()}
     )
     problems = [messages_text.problem(p) for p in handler.problems] if handler else []
+    # Files the page's JavaScript could not send (its messages are ours, in this language).
+    problems += [text[:300] for text in request.POST.getlist("upload_problems")[:20]]
     if handler is not None:
         uploads.release_memory()  # before a codename derivation's 64 MiB
     if posted and form.is_valid() and style_form.is_valid():
@@ -116,6 +118,7 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         if form.answers():
             prepared.append(vault.prepare_questionnaire(form.answers()))
         files = [f.prepared() for f in request.FILES.getlist("files")]
+        files += resumable.take(request.session, request.POST.getlist("uploads"))
         prepared.extend(files)
         if not prepared:
             form.add_error(
@@ -260,5 +263,6 @@ def delete_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
 @never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    resumable.discard_all(request.session)
     request.session.flush()
     return redirect("tipline:landing")

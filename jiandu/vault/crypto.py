@@ -164,6 +164,30 @@ class StreamEncryptor:
         )
         self._buffer = bytearray()
 
+    def snapshot(self) -> tuple[bytes, bytes]:
+        """(libsodium stream state, plaintext not yet pushed) to resume later (resumable
+        uploads). Both are secret: they are kept only in the encrypted session."""
+        from nacl._sodium import ffi
+
+        return bytes(ffi.buffer(self._state.statebuf)), bytes(self._buffer)
+
+    @classmethod
+    def resume(cls, out: BinaryIO, state: bytes, pending: bytes, size: int) -> StreamEncryptor:
+        """Continue a stream from `snapshot()`, appending to `out` (no header is written).
+        The SHA-256 of a resumed stream covers only what follows; see `sha256_of`."""
+        from nacl._sodium import ffi
+
+        if len(state) != sodium.crypto_secretstream_xchacha20poly1305_STATEBYTES:
+            raise VaultCryptoError("Not a stream state.")
+        self = cls.__new__(cls)
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        ffi.memmove(self._state.statebuf, state, len(state))
+        self._out = out
+        self._buffer = bytearray(pending)
+        self.plaintext_size = size
+        self.sha256 = hashlib.sha256()
+        return self
+
 
 def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
     """Yield the plaintext of a vault stream chunk by chunk, authenticating each chunk.
@@ -202,6 +226,15 @@ def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
                 yield plain
             return
         yield plain
+
+
+def sha256_of(item_key: bytes, source: BinaryIO) -> tuple[str, int]:
+    """SHA-256 and size of a vault stream's plaintext, decrypting chunk by chunk."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in decrypt_stream(item_key, source):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def encrypt_bytes(item_key: bytes, data: bytes, out: BinaryIO) -> None:

@@ -105,6 +105,20 @@ def discard(part: Path) -> None:
         part.unlink(missing_ok=True)
 
 
+def clean_stale_parts(max_age_seconds: int) -> int:
+    """Remove `.part` files untouched for longer than `max_age_seconds` (abandoned resumable
+    uploads); safe while the server runs, unlike `clean_leftovers`."""
+    import time
+
+    removed = 0
+    cutoff = time.time() - max_age_seconds
+    for path in incoming_dir().iterdir():
+        if PART_NAME.match(path.name) and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def clean_leftovers(known: set[str]) -> tuple[int, int]:
     """Remove every `.part` file and every blob no row refers to. Returns (parts, orphans).
 

@@ -1,4 +1,5 @@
-"""Retention: sources idle longer than JIANDU_RETENTION_DAYS (default 90) are deleted.
+"""Retention: sources idle longer than JIANDU_RETENTION_DAYS (default 90) are deleted, and
+resumable uploads abandoned for a day are removed.
 
 The task runs once an hour: each run enqueues the next (`run_after` one hour on), and
 `jiandu serve` schedules one at start if none is waiting. `jiandu purge_sources` does the same
@@ -17,8 +18,10 @@ TASK_PATH = "jiandu.vault.tasks.purge_idle_sources"
 @task
 def purge_idle_sources() -> int:
     from jiandu.vault.actions import do_purge_idle_sources
+    from jiandu.vault.storage import clean_stale_parts
 
     count = do_purge_idle_sources()
+    clean_stale_parts(24 * 3600)  # resumable uploads abandoned for a day
     transaction.on_commit(_enqueue_next)
     return count
 

@@ -1,0 +1,209 @@
+"""Resumable uploads (the idea of tus, simplified), for browsers with JavaScript on.
+
+A file is sent in pieces: `create` opens a `.part` and a stream; each `append` carries the
+offset it starts at and is encrypted as it arrives, exactly like the plain path; a dropped
+connection costs only the piece in flight, and the browser asks `status` where to go on. The
+stream's state (its key inside), the item key and the unpushed remainder (under 64 KiB) live in
+the session, which is encrypted by the browser's cookie (jiandu.vault.sessions): nothing on
+disk opens the `.part`. The session row records the ciphertext length that matches the saved
+state; anything a broken request wrote after it is cut off before the next piece.
+
+When the last byte is in, `finish` writes the final chunk, fsyncs, and computes the SHA-256 by
+decrypting the `.part` once (a hash's midstate cannot be saved between requests). The
+submission form then names the finished uploads; `take` hands them over as PreparedItems.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from jiandu.vault import conf, crypto, storage
+from jiandu.vault.actions import PreparedItem
+from jiandu.vault.models import Item
+from jiandu.vault.uploads import clean_name
+
+SESSION_KEY = "vault_resumable"
+READ_PIECE = 1024 * 1024
+
+
+class ResumableError(Exception):
+    """code: 'too_big', 'too_many', 'disk_full', 'unknown', 'offset', 'broken', 'done'."""
+
+    def __init__(self, code: str, offset: int = 0) -> None:
+        super().__init__(code)
+        self.code = code
+        self.offset = offset
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _uploads(session: SessionBase) -> dict[str, dict[str, Any]]:
+    return session.setdefault(SESSION_KEY, {})
+
+
+def create(session: SessionBase, name: str, length: int) -> str:
+    uploads = _uploads(session)
+    if length > conf.max_file_bytes():
+        raise ResumableError("too_big")
+    if length <= 0:
+        raise ResumableError("empty")
+    if len(uploads) >= conf.max_files_per_submission():
+        raise ResumableError("too_many")
+    if storage.free_bytes() - length < conf.min_free_bytes():
+        raise ResumableError("disk_full")
+    item_key = crypto.random_key()
+    part, handle = storage.open_incoming()
+    with handle:
+        encryptor = crypto.StreamEncryptor(item_key, handle)
+        state, pending = encryptor.snapshot()
+        handle.flush()
+        os.fsync(handle.fileno())
+        written = handle.tell()
+    upload_id = secrets.token_hex(16)
+    uploads[upload_id] = {
+        "part": part.name,
+        "name": clean_name(name),
+        "length": length,
+        "offset": 0,
+        "written": written,
+        "key": _b64(item_key),
+        "state": _b64(state),
+        "pending": _b64(pending),
+        "done": False,
+    }
+    session.modified = True
+    return upload_id
+
+
+def get(session: SessionBase, upload_id: str) -> dict[str, Any]:
+    upload = _uploads(session).get(upload_id)
+    if upload is None:
+        raise ResumableError("unknown")
+    return upload
+
+
+def _part_path(upload: dict[str, Any]) -> Path:
+    if not storage.PART_NAME.match(upload["part"]):
+        raise ResumableError("unknown")
+    return storage.incoming_dir() / upload["part"]
+
+
+def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, size: int) -> int:
+    """Encrypt `size` bytes read from `body` at `offset`; return the new offset. On a short
+    body, keep what was encrypted in whole chunks and report ResumableError('broken')."""
+    upload = get(session, upload_id)
+    if upload["done"]:
+        raise ResumableError("done", upload["offset"])
+    if offset != upload["offset"]:
+        raise ResumableError("offset", upload["offset"])
+    if offset + size > upload["length"]:
+        raise ResumableError("too_big", upload["offset"])
+    if storage.free_bytes() - size < conf.min_free_bytes():
+        raise ResumableError("disk_full", upload["offset"])
+    path = _part_path(upload)
+    with path.open("r+b") as handle:
+        handle.truncate(upload["written"])  # cut whatever a broken request left after it
+        handle.seek(upload["written"])
+        encryptor = crypto.StreamEncryptor.resume(
+            handle,
+            base64.b64decode(upload["state"]),
+            base64.b64decode(upload["pending"]),
+            upload["offset"],
+        )
+        remaining, broken = size, False
+        while remaining > 0:
+            try:
+                piece = body.read(min(READ_PIECE, remaining))
+            except OSError:  # the connection dropped mid-piece
+                piece = b""
+            if not piece:
+                broken = True
+                break
+            encryptor.write(piece)
+            remaining -= len(piece)
+        handle.flush()
+        os.fsync(handle.fileno())
+        state, pending = encryptor.snapshot()
+        upload.update(
+            offset=encryptor.plaintext_size,
+            written=handle.tell(),
+            state=_b64(state),
+            pending=_b64(pending),
+        )
+    session.modified = True
+    if broken:
+        raise ResumableError("broken", upload["offset"])
+    return upload["offset"]
+
+
+def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
+    """Close the stream once every byte is in; record size and SHA-256 (decrypting once)."""
+    upload = get(session, upload_id)
+    if upload["done"]:
+        return upload
+    if upload["offset"] != upload["length"]:
+        raise ResumableError("offset", upload["offset"])
+    path = _part_path(upload)
+    with path.open("r+b") as handle:
+        handle.truncate(upload["written"])
+        handle.seek(upload["written"])
+        encryptor = crypto.StreamEncryptor.resume(
+            handle,
+            base64.b64decode(upload["state"]),
+            base64.b64decode(upload["pending"]),
+            upload["offset"],
+        )
+        encryptor.finish()
+        handle.flush()
+        os.fsync(handle.fileno())
+    key = base64.b64decode(upload["key"])
+    with path.open("rb") as handle:
+        sha256, size = crypto.sha256_of(key, handle)
+    if size != upload["length"]:
+        raise ResumableError("broken", upload["offset"])
+    upload.update(done=True, sha256=sha256, state="", pending="")
+    session.modified = True
+    return upload
+
+
+def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
+    """Finished uploads named by the submission form, removed from the session."""
+    uploads = _uploads(session)
+    prepared = []
+    for upload_id in upload_ids:
+        upload = uploads.get(upload_id)
+        if upload is None or not upload["done"]:
+            continue
+        del uploads[upload_id]
+        meta = {
+            "name": upload["name"],
+            "size": upload["length"],
+            "sha256": upload["sha256"],
+            "content_type": "application/octet-stream",
+        }
+        prepared.append(
+            PreparedItem(
+                kind=Item.Kind.FILE,
+                item_key=base64.b64decode(upload["key"]),
+                meta=meta,
+                part=_part_path(upload),
+                receipt={k: meta[k] for k in ("name", "size", "sha256")},
+            )
+        )
+    session.modified = True
+    return prepared
+
+
+def discard_all(session: SessionBase) -> None:
+    """Drop every unfinished upload of this session (sign-out)."""
+    for upload in _uploads(session).values():
+        storage.discard(storage.incoming_dir() / upload["part"])
+    session.pop(SESSION_KEY, None)
