@@ -8,12 +8,18 @@ from typing import Any
 from django.dispatch import receiver
 
 from jiandu.accounts import signals
-from jiandu.vault import actions, session_keys
+from jiandu.vault import actions, crypto, session_keys
 
 
 @receiver(signals.password_verified)
 def unlock_on_password(sender: Any, request: Any, user: Any, password: str, **kwargs: Any) -> None:
-    session_keys.unlock(request, actions.do_unlock_member_key(user, password))
+    try:
+        outcome = actions.do_unlock_member_key(user, password)
+    except crypto.KdfBusy:
+        # Every key-derivation slot is taken: sign-in goes on; the vault pages ask the member
+        # to sign in again to unlock the key.
+        outcome = actions.Unlocked()
+    session_keys.unlock(request, outcome)
 
 
 @receiver(signals.password_changed)

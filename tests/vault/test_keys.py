@@ -101,3 +101,16 @@ def _request(client):
         session = client.session
 
     return Request()
+
+
+def test_a_busy_key_derivation_pool_does_not_break_sign_in(client, monkeypatch):
+    member = make_member("zhu", "journalist")
+
+    def busy(*args, **kwargs):
+        raise crypto.KdfBusy
+
+    monkeypatch.setattr(crypto, "argon2id_kdf", busy)
+    sign_in(client, member)
+    assert session_keys.member_private_key(_request(client)) is None
+    page = client.get("/en/newsroom/sources/key/", follow=True).content.decode()
+    assert "Sign out and sign in again to unlock it." in page
