@@ -138,3 +138,10 @@ def _req(client):
         session = client.session
 
     return Request()
+
+
+def test_submit_page_says_when_the_tip_line_is_closed():
+    page = Client().get("/en/submit/").content.decode()
+    assert "not open yet" in page and 'type="file"' not in page
+    make_reader()
+    assert 'type="file"' in Client().get("/en/submit/").content.decode()
