@@ -94,6 +94,8 @@ AUTH_USER_MODEL = "accounts.User"
 TASKS = {
     "default": {
         "BACKEND": env_str("JIANDU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # Any queue name: each worker serves its own `preview-<id>` queue (forensics/handoff.py).
+        "QUEUES": [],
     }
 }
 

@@ -1,0 +1,49 @@
+"""`jiandu db_worker`: django-tasks-db's worker, plus the in-memory key that previews need.
+
+This command takes the place of django_tasks_db's own (the forensics app comes first in
+INSTALLED_APPS) and changes nothing else about it. Before the worker starts it makes the
+process's key pair (private half in memory only, see jiandu/forensics/handoff.py), retires
+workers that died without saying so, adds the process's own queue (`preview-<id>`) to the
+queues it serves, and keeps a heartbeat; when it stops, it retires its key, so the sealed keys
+still in its queue become useless.
+"""
+
+import logging
+import threading
+
+from django_tasks_db.management.commands import db_worker
+
+from jiandu.forensics import actions, handoff
+
+
+class Command(db_worker.Command):
+    help = "Run the background worker (with the in-memory key for previews)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        actions.do_expire_stale_workers()
+        key = handoff.start_worker_key()
+        queues = str(options["queue_name"]).split(",")
+        if "*" not in queues:
+            queues.append(key.queue_name)
+        options["queue_name"] = ",".join(queues)
+        stop = threading.Event()
+        beat = threading.Thread(target=_heartbeat, args=(stop,), daemon=True)
+        beat.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()
+            actions.do_retire_worker(handoff.stop_worker_key())
+
+
+def _heartbeat(stop: threading.Event) -> None:
+    from django.db import close_old_connections
+
+    while not stop.wait(handoff.HEARTBEAT.total_seconds()):
+        try:
+            handoff.heartbeat()
+            actions.do_expire_stale_workers()
+        except Exception as exc:  # a locked database now and then: the next beat retries
+            logging.getLogger(__name__).warning("worker heartbeat failed: %s", type(exc).__name__)
+        finally:
+            close_old_connections()
