@@ -22,9 +22,7 @@ def _two_sources():
     for text in ("old", "recent"):
         submit(Client(), message=text, files=[SimpleUploadedFile(f"{text}.txt", b"x")])
     old, recent = Source.objects.order_by("pk")
-    Source.objects.filter(pk=old.pk).update(
-        last_active_hour=timezone.now() - timedelta(days=91)
-    )
+    Source.objects.filter(pk=old.pk).update(last_active_hour=timezone.now() - timedelta(days=91))
     return old, recent
 
 

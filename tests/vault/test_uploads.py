@@ -149,3 +149,17 @@ def test_clean_leftovers_removes_parts_and_orphans(isolated_data_dir):
 def test_blob_names_are_checked(name):
     with pytest.raises(storage.StorageError):
         storage.blob_path(name)
+
+
+def test_stale_parts_are_removed_fresh_ones_kept():
+    import os
+    import time
+
+    stale, handle = storage.open_incoming()
+    handle.close()
+    fresh, handle = storage.open_incoming()
+    handle.close()
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (old, old))
+    assert storage.clean_stale_parts(24 * 3600) == 1
+    assert not stale.exists() and fresh.exists()
