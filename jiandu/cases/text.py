@@ -1,8 +1,9 @@
 """Content written once, read in three languages.
 
 Every piece of case content has a Chinese and an English field; an editor fills one or both.
-Chinese is written in either script and shown in the reader's script by OpenCC (s2t / t2s:
-character conversion only, no regional rephrasing, so names stay as written). Where the
+Chinese is written in either script and shown in the reader's script by OpenCC (s2tw / t2s:
+character conversion only, with Taiwan's standard character forms such as 為, and no regional
+rephrasing, so names and terms stay as written). Where the
 reader's language is missing, the other one is shown, marked with its own `lang`.
 """
 
@@ -10,7 +11,7 @@ from functools import lru_cache
 
 import opencc
 
-_S2T = opencc.OpenCC("s2t")
+_S2T = opencc.OpenCC("s2tw")
 _T2S = opencc.OpenCC("t2s")
 
 
