@@ -80,10 +80,11 @@ def get_public_cases_by_slug(slugs: list[str]) -> list[PublicCase]:
 
 
 def get_revisions(slug: str) -> list[Revision]:
+    """The public history of a case, newest first (without the snapshots: a list needs none)."""
     return list(
-        Revision.objects.filter(case__slug=slug, case__status__in=PUBLIC_STATUSES).order_by(
-            "-number"
-        )
+        Revision.objects.filter(case__slug=slug, case__status__in=PUBLIC_STATUSES)
+        .defer("snapshot")
+        .order_by("-number")
     )
 
 
