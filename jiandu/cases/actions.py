@@ -211,6 +211,31 @@ def do_add_claim_version(
     return version
 
 
+@transaction.atomic
+def do_delete_citation(actor: User, citation: Citation) -> None:
+    """Drop a source from the working copy (and from the events and claims citing it)."""
+    _require(actor, "edit_cases")
+    case = citation.case
+    citation.delete()
+    _touch(case, actor)
+
+
+@transaction.atomic
+def do_delete_claim(actor: User, claim: Claim) -> None:
+    _require(actor, "edit_cases")
+    case = claim.case
+    claim.delete()
+    _touch(case, actor)
+
+
+@transaction.atomic
+def do_delete_claim_version(actor: User, version: ClaimVersion) -> None:
+    _require(actor, "edit_cases")
+    case = version.claim.case
+    version.delete()
+    _touch(case, actor)
+
+
 # --- Review, publication, retraction ------------------------------------------------------
 
 

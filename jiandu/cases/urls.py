@@ -15,5 +15,6 @@ urlpatterns = [
     ),
     path("<int:case_id>/events/<int:event_id>/delete/", views.event_delete, name="event_delete"),
     path("<int:case_id>/people/<int:person_id>/remove/", views.person_unlink, name="person_unlink"),
+    path("<int:case_id>/<slug:kind>/<int:item_id>/remove/", views.item_delete, name="item_delete"),
     path("<int:case_id>/<slug:step>/", views.case_step, name="step"),
 ]

@@ -37,7 +37,7 @@ from jiandu.cases.forms import (
     PositionForm,
     RetractForm,
 )
-from jiandu.cases.models import Case, Claim, Event, Person, Position
+from jiandu.cases.models import Case, Citation, Claim, ClaimVersion, Event, Person, Position
 
 edit_required = permission_required("accounts.edit_cases", raise_exception=True)
 
@@ -269,6 +269,25 @@ def event_delete(request: HttpRequest, case_id: int, event_id: int) -> HttpRespo
     case = access_case_by_id(request.user, case_id)
     actions.do_delete_event(request.user, get_object_or_404(Event, pk=event_id, case=case))
     messages.success(request, _("Event removed from the draft. Published revisions keep it."))
+    return redirect("cases:workspace", case.pk)
+
+
+@login_required
+@edit_required
+@require_POST
+def item_delete(request: HttpRequest, case_id: int, kind: str, item_id: int) -> HttpResponse:
+    """Remove a source, a claim or a claim's version from the draft."""
+    case = access_case_by_id(request.user, case_id)
+    if kind == "citation":
+        actions.do_delete_citation(request.user, get_object_or_404(Citation, pk=item_id, case=case))
+    elif kind == "claim":
+        actions.do_delete_claim(request.user, get_object_or_404(Claim, pk=item_id, case=case))
+    elif kind == "version":
+        version = get_object_or_404(ClaimVersion, pk=item_id, claim__case=case)
+        actions.do_delete_claim_version(request.user, version)
+    else:
+        raise PermissionDenied
+    messages.success(request, _("Removed from the draft. Published revisions keep it."))
     return redirect("cases:workspace", case.pk)
 
 

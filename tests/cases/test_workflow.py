@@ -178,3 +178,22 @@ def test_the_newsroom_pages_draft_submit_and_publish(client, team):
     assert get_public_case("test-case").revision.number == 1
     html = client.get("/en/newsroom/cases/").content.decode()
     assert "Test case" in html
+
+
+def test_sources_claims_and_versions_can_be_removed_from_the_draft(client, team):
+    case = draft(team["writer"])
+    citation = actions.do_add_citation(team["writer"], case, outlet="RFA")
+    claim = actions.do_add_claim(team["writer"], case, question_en="How many?")
+    version = actions.do_add_claim_version(
+        team["writer"], claim, value_en="5", citations=[citation]
+    )
+    sign_in(client, make_member("w9", "journalist"))
+    base = f"/en/newsroom/cases/{case.pk}/"
+    assert client.post(base + f"version/{version.pk}/remove/").status_code == 302
+    assert client.post(base + f"claim/{claim.pk}/remove/").status_code == 302
+    assert client.post(base + f"citation/{citation.pk}/remove/").status_code == 302
+    assert not case.citations.exists() and not case.claims.exists()
+    assert client.post(base + f"secret/{citation.pk}/remove/").status_code == 403
+    other = draft(team["writer"], title_en="Other")
+    foreign = actions.do_add_citation(team["writer"], other, outlet="SCMP")
+    assert client.post(base + f"citation/{foreign.pk}/remove/").status_code == 404
