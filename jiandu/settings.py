@@ -208,5 +208,22 @@ JIANDU_VIEWCOUNT_FLUSH_SECONDS = env_int("JIANDU_VIEWCOUNT_FLUSH_SECONDS", 10)
 # The full-page fast path for anonymous readers (off only to measure without it).
 JIANDU_PUBLIC_PAGE_CACHE = env_bool("JIANDU_PUBLIC_PAGE_CACHE", True)
 
+# Newsroom notifications (jiandu.newsroom.notify): e-mails that say only "new activity".
+_MAIL_BACKEND = env_str("JIANDU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("JIANDU_EMAIL_HOST", "localhost"),
+                "port": env_int("JIANDU_EMAIL_PORT", 25),
+            }
+            if _MAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("JIANDU_EMAIL_FROM", "jiandu@localhost")
+
 JIANDU_PORT = env_int("JIANDU_PORT", 8000)
 JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")

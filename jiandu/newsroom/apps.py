@@ -1,5 +1,6 @@
-"""The newsroom's minimum for the tip line: sources by designation, their items decrypted,
-streamed downloads, replies, and the member's vault key page. The full inbox builds on it."""
+"""The newsroom's inbox for the tip line: triage of sources, their conversations, previews,
+replies, exports and notifications. Decryption happens only on a source's own pages, with the
+member's key from their session; the inbox list reads only workflow fields and counts."""
 
 from django.apps import AppConfig
 
@@ -7,3 +8,6 @@ from django.apps import AppConfig
 class NewsroomConfig(AppConfig):
     name = "jiandu.newsroom"
     label = "newsroom"
+
+    def ready(self) -> None:
+        from jiandu.newsroom import receivers  # noqa: F401  (triage rows, notifications)

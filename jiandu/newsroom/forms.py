@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiandu.newsroom.models import Notification, Status
+
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
@@ -19,4 +21,53 @@ class RestoreKeyForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("Leave empty and choose “Start a new key” if the recovery key is lost."),
+    )
+
+
+class TriageForm(forms.Form):
+    """Status, assignee and star of one source (the source page's side panel)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    starred = forms.BooleanField(label=_("Starred"), required=False)
+
+    def __init__(self, *args: object, members: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("No one"))] + [
+            (str(member.pk), member.username) for member in members
+        ]
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are these sources deleted?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Written to the custody log. Deletion destroys the keys: it cannot be undone."),
+    )
+
+
+class NotificationForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("E-mail me"), choices=Notification.Mode.choices, widget=forms.RadioSelect
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_("The e-mail says only that there is new activity: never a name or a count."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("mode", "off") != Notification.Mode.OFF and not data.get("email"):
+            self.add_error("email", _("Give an address to receive e-mails."))
+        return data
+
+
+class RetentionForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Delete sources idle for more than (days)"),
+        min_value=1,
+        max_value=3650,
+        help_text=_("Deletion destroys the source's keys and files; it cannot be undone."),
     )

@@ -1,15 +1,28 @@
 from django.urls import path
 
-from jiandu.newsroom import views
+from jiandu.newsroom import views, views_settings
 
 app_name = "newsroom"
 urlpatterns = [
     path("", views.sources, name="sources"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("export.csv", views.export_csv, name="export_csv"),
     path("grant/", views.grant, name="grant"),
     path("key/", views.key, name="key"),
     path("key/export/", views.export_key, name="export_key"),
+    path("notifications/", views_settings.notifications, name="notifications"),
+    path("keys/", views_settings.key_status, name="key_status"),
+    path("retention/", views_settings.retention, name="retention"),
     path("<int:source_id>/", views.source, name="source"),
+    path("<int:source_id>/triage/", views.triage, name="triage"),
     path("<int:source_id>/reply/", views.reply, name="reply"),
+    path("<int:source_id>/export/", views.export_source, name="export_source"),
     path("<int:source_id>/items/<int:item_id>/", views.download, name="download"),
     path("<int:source_id>/items/<int:item_id>/export/", views.export_item, name="export_item"),
+    path("<int:source_id>/items/<int:item_id>/preview/", views.preview, name="preview"),
+    path(
+        "<int:source_id>/items/<int:item_id>/preview/<int:part>/",
+        views.preview_part,
+        name="preview_part",
+    ),
 ]

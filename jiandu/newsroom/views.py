@@ -1,23 +1,35 @@
 """Newsroom pages for the tip line. Every view needs a signed-in member with
 `accounts.read_submissions`; opening anything needs the member's key from their encrypted
-session, so `vault_view` sends members whose key is locked or new to the key page first."""
+session, so `vault_view` sends members whose key is locked or new to the key page first.
+
+The inbox list decrypts nothing; a source's page decrypts its conversation. Every view,
+preview, download, export, status change, reply and deletion is written to the custody log by
+the actions these views call."""
 
 from __future__ import annotations
 
+import csv
 import functools
-from collections.abc import Callable
-from urllib.parse import quote
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiandu.newsroom import export
-from jiandu.newsroom.forms import ReplyForm, RestoreKeyForm
+from jiandu.forensics import actions as forensics
+from jiandu.forensics.models import Preview
+from jiandu.forensics.previews import PROBLEM_TEXT
+from jiandu.ledger.access import get_records_for
+from jiandu.ledger.actions import subject_of
+from jiandu.newsroom import actions, archive, export, inbox
+from jiandu.newsroom.forms import DeleteForm, ReplyForm, RestoreKeyForm, TriageForm
+from jiandu.newsroom.models import Status
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import (
@@ -50,16 +62,19 @@ def vault_view(view: View) -> View:
     return wrapper
 
 
+# --- The inbox ---------------------------------------------------------------------------
+
+
+def _filter_form(request: HttpRequest) -> inbox.InboxFilterForm:
+    return inbox.InboxFilterForm(request.GET or None, members=vault.readers())
+
+
 @vault_view
 def sources(request: HttpRequest) -> HttpResponse:
-    mine = set(
-        Source.objects.filter(grants__member_key__user=request.user).values_list("pk", flat=True)
-    )
-    rows = Source.objects.annotate(
-        files=Count("items", filter=Q(items__kind=Item.Kind.FILE)),
-        messages_count=Count("items", filter=Q(items__kind=Item.Kind.MESSAGE)),
-        replies=Count("items", filter=Q(items__kind=Item.Kind.REPLY)),
-    ).order_by("-last_active_hour", "-pk")
+    """The inbox: newest activity first, filtered, paginated; counts without decryption."""
+    form = _filter_form(request)
+    data = form.cleaned_data if form.is_valid() else {}
+    result = inbox.inbox_page(request.user, data, request.GET.get("page"))
     keyed = {k.user_id for k in vault.reader_keys()}
     waiting = [
         user
@@ -68,11 +83,123 @@ def sources(request: HttpRequest) -> HttpResponse:
         and Source.objects.exclude(grants__member_key__user=user).exists()
         and user.pk != request.user.pk
     ]
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    rows = [
+        {"source": row, "counts": result.counts[row.pk], "no_access": row.pk in result.no_access}
+        for row in result.page.object_list
+    ]
     return render(
         request,
         "newsroom/sources.html",
-        {"rows": rows, "mine": mine, "waiting": waiting},
+        {
+            "form": form,
+            "page": result.page,
+            "rows": rows,
+            "waiting": waiting,
+            "query": urlencode(query),
+            "filtered": bool(query),
+        },
     )
+
+
+@vault_view
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk actions on ticked sources: mark read at once; delete after a confirmation page
+    that asks for the reason (custody log). The star toggle of a row posts here too."""
+    back = request.POST.get("next") or reverse("newsroom:sources")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("newsroom:sources")
+    if "toggle_star" in request.POST:
+        row = access_source_by_id(request.user, _int(request.POST["toggle_star"]))
+        state = actions.get_state(row)
+        actions.do_set_star(request.user, row, not state.starred)
+        return redirect(back)
+    ids = [_int(value) for value in request.POST.getlist("ids")]
+    chosen = [access_source_by_id(request.user, pk) for pk in ids if pk]
+    if not chosen:
+        messages.warning(request, _("Tick at least one source first."))
+        return redirect(back)
+    action = request.POST.get("action")
+    if action == "read":
+        count = actions.do_mark_read(request.user, chosen)
+        messages.success(request, _("Marked as read: %(count)d source(s).") % {"count": count})
+        return redirect(back)
+    if action == "delete":
+        form = DeleteForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            count = actions.do_delete_sources(request.user, chosen, form.cleaned_data["reason"])
+            messages.success(request, _("Deleted: %(count)d source(s).") % {"count": count})
+            return redirect(back)
+        return render(
+            request, "newsroom/confirm_delete.html", {"form": form, "chosen": chosen, "next": back}
+        )
+    return redirect(back)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+@vault_view
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The inbox's workflow fields as CSV for reporting: no content, no file names."""
+    form = _filter_form(request)
+    data = form.cleaned_data if form.is_valid() else {}
+    rows = inbox.filtered_sources(request.user, data)
+    actions.do_record_inbox_export(request.user)
+    response = StreamingHttpResponse(
+        _csv_lines(request.user, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="jiandu-inbox.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(user, rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(
+        [
+            "designation",
+            "status",
+            "starred",
+            "assignee",
+            "first_seen_hour",
+            "last_active_hour",
+            "messages",
+            "files",
+            "replies",
+            "unread_for_me",
+        ]
+    )
+    batch = 500
+    for start in range(0, rows.count(), batch):
+        chunk = list(rows[start : start + batch])
+        counts = inbox.counts_for(user, [row.pk for row in chunk])
+        for row in chunk:
+            state = getattr(row, "inbox", None)
+            c = counts[row.pk]
+            yield writer.writerow(
+                [
+                    row.designation,
+                    state.status if state else Status.NEW,
+                    "yes" if state and state.starred else "",
+                    state.assignee.username if state and state.assignee else "",
+                    row.created_hour.strftime("%Y-%m-%d %H:00"),
+                    row.last_active_hour.strftime("%Y-%m-%d %H:00"),
+                    c.messages,
+                    c.files,
+                    c.replies,
+                    c.unread,
+                ]
+            )
 
 
 @vault_view
@@ -81,6 +208,9 @@ def grant(request: HttpRequest) -> HttpResponse:
     made = vault.do_grant_missing(request.user, session_keys.member_private_key(request) or b"")
     messages.success(request, _("Access granted: %(count)d key(s) sealed.") % {"count": made})
     return redirect("newsroom:sources")
+
+
+# --- A source ----------------------------------------------------------------------------
 
 
 def _source_key(request: HttpRequest, source: Source) -> bytes | None:
@@ -96,21 +226,62 @@ def _source_key(request: HttpRequest, source: Source) -> bytes | None:
 def source(request: HttpRequest, source_id: int, form: ReplyForm | None = None) -> HttpResponse:
     row = access_source_by_id(request.user, source_id)
     key = _source_key(request, row)
+    state = actions.get_state(row)
     entries = []
     if key is not None:
-        for item in row.items.select_related("author"):
+        items = list(row.items.select_related("author", "preview"))
+        for item in items:
             opened = open_item(key, item)
             entry: dict[str, object] = {"item": item, "meta": opened.meta}
             if item.kind == Item.Kind.QUESTIONNAIRE:
                 entry["answers"] = _labelled(opened.answers())
             elif item.kind != Item.Kind.FILE:
                 entry["text"] = opened.text()
+            else:
+                entry["analysis"] = _analysis(key, item)
             entries.append(entry)
+        actions.do_view_source(request.user, row, items)
+    triage = TriageForm(
+        initial={
+            "status": state.status,
+            "assignee": str(state.assignee_id or ""),
+            "starred": state.starred,
+        },
+        members=vault.readers(),
+    )
+    custody = None
+    if request.user.has_perm("accounts.manage_newsroom"):
+        subjects = [subject_of("source", row.pk)] + [
+            subject_of("item", e["item"].pk) for e in entries
+        ]
+        custody = list(get_records_for(subjects)[:200])
     return render(
         request,
         "newsroom/source.html",
-        {"source": row, "entries": entries, "locked": key is None, "form": form or ReplyForm()},
+        {
+            "source": row,
+            "state": state,
+            "entries": entries,
+            "locked": key is None,
+            "form": form or ReplyForm(),
+            "triage": triage,
+            "custody": custody,
+        },
     )
+
+
+def _analysis(key: bytes, item: Item) -> dict[str, object]:
+    """The file's preview state for its card: none, pending, ready (kind) or failed (why)."""
+    preview = getattr(item, "preview", None)
+    if preview is None:
+        return {"state": "none"}
+    result: dict[str, object] = {"state": preview.state}
+    opened = forensics.open_preview(key, preview)
+    if opened is not None:
+        result["kind"] = str(opened.kind or "")
+        if opened.problem is not None:
+            result["why"] = PROBLEM_TEXT[opened.problem]
+    return result
 
 
 def _labelled(answers: dict[str, str]) -> list[tuple[str, str]]:
@@ -122,12 +293,26 @@ def _labelled(answers: dict[str, str]) -> list[tuple[str, str]]:
 
 @vault_view
 @require_POST
+def triage(request: HttpRequest, source_id: int) -> HttpResponse:
+    row = access_source_by_id(request.user, source_id)
+    readers = vault.readers()
+    form = TriageForm(request.POST, members=readers)
+    if form.is_valid():
+        data = form.cleaned_data
+        assignee = next((m for m in readers if str(m.pk) == data["assignee"]), None)
+        actions.do_triage(request.user, row, data["status"], assignee, data["starred"])
+        messages.success(request, _("Saved."))
+    return redirect("newsroom:source", source_id=row.pk)
+
+
+@vault_view
+@require_POST
 def reply(request: HttpRequest, source_id: int) -> HttpResponse:
     row = access_source_by_id(request.user, source_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return source(request, source_id, form=form)
-    vault.do_add_reply(row, request.user, form.cleaned_data["text"])
+    actions.do_reply(request.user, row, form.cleaned_data["text"])
     messages.success(request, _("Reply sent. The source sees it next time they sign in."))
     return redirect("newsroom:source", source_id=row.pk)
 
@@ -148,6 +333,7 @@ def download(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse
     if key is None or item.kind != Item.Kind.FILE:
         return redirect("newsroom:source", source_id=row.pk)
     opened = open_item(key, item)
+    actions.do_record_item_access(request.user, item, "download")
     response = StreamingHttpResponse(opened.stream(), content_type="application/octet-stream")
     response["Content-Disposition"] = _attachment(str(opened.meta.get("name", "file")))
     response["Content-Length"] = str(opened.meta.get("size", ""))
@@ -162,11 +348,132 @@ def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpRespo
     grant_row = get_grant(request.user, row)
     if grant_row is None:
         return redirect("newsroom:source", source_id=row.pk)
+    actions.do_record_item_access(request.user, item, "export")
     response = StreamingHttpResponse(
         export.item_bundle(grant_row, item), content_type="application/octet-stream"
     )
     response["Content-Disposition"] = _attachment(f"item-{item.pk}.jdx")
     return response
+
+
+@vault_view
+def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
+    """The whole conversation, still encrypted to this member's key, as one archive."""
+    row = access_source_by_id(request.user, source_id)
+    grant_row = get_grant(request.user, row)
+    if grant_row is None:
+        return redirect("newsroom:source", source_id=row.pk)
+    actions.do_record_source_export(request.user, row)
+    response = StreamingHttpResponse(
+        archive.source_archive(grant_row, row), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = _attachment(f"source-{row.pk}.jda")
+    return response
+
+
+# --- Previews ----------------------------------------------------------------------------
+
+
+@vault_view
+def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
+    """A file's preview page (POST asks the worker for it, again if it failed)."""
+    row = access_source_by_id(request.user, source_id)
+    item = access_item_by_id(row, item_id)
+    key = _source_key(request, row)
+    if key is None or item.kind != Item.Kind.FILE:
+        return redirect("newsroom:source", source_id=row.pk)
+    if request.method == "POST":
+        try:
+            forensics.do_request_preview(request.user, key, item)
+        except forensics.NoWorker:
+            messages.error(
+                request, _("No background worker is running; previews cannot be made now.")
+            )
+        return redirect("newsroom:preview", source_id=row.pk, item_id=item.pk)
+    record = Preview.objects.filter(item=item).first()
+    opened = forensics.open_preview(key, record) if record else None
+    meta = open_item(key, item).meta
+    if opened is not None and record.state == Preview.State.READY:
+        actions.do_record_item_access(request.user, item, "preview")
+    return render(
+        request,
+        "newsroom/preview.html",
+        {
+            "source": row,
+            "item": item,
+            "meta": meta,
+            "record": record,
+            "opened": opened,
+            "why": PROBLEM_TEXT[opened.problem] if opened and opened.problem else "",
+            "parts": range(len(opened.sizes)) if opened else range(0),
+        },
+    )
+
+
+@vault_view
+def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) -> HttpResponse:
+    """The bytes of a ready preview (never the original), decrypted on the way out; honours a
+    byte range, so a browser can seek in a video."""
+    row = access_source_by_id(request.user, source_id)
+    item = access_item_by_id(row, item_id)
+    key = _source_key(request, row)
+    record = Preview.objects.filter(item=item, state=Preview.State.READY).first()
+    opened = forensics.open_preview(key, record) if key and record else None
+    if opened is None or not 0 <= part < len(opened.sizes):
+        raise PermissionDenied
+    if len(opened.sizes) > 1:
+        response = HttpResponse(opened.part(part), content_type=opened.content_type)
+    else:
+        response = _ranged(request, opened)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _ranged(request: HttpRequest, opened: forensics.OpenPreview) -> HttpResponse:
+    total = opened.sizes[0]
+    header = request.headers.get("Range", "")
+    start, end = 0, total - 1
+    partial = False
+    if header.startswith("bytes=") and "," not in header:
+        first, _sep, last = header[6:].partition("-")
+        try:
+            if first:
+                start = int(first)
+                end = min(int(last), total - 1) if last else total - 1
+            elif last:
+                start = max(total - int(last), 0)
+            partial = start <= end and start < total
+        except ValueError:
+            partial = False
+        if not partial:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{total}"
+            return response
+    response = StreamingHttpResponse(
+        _slice(opened.stream(), start, end + 1), content_type=opened.content_type
+    )
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Length"] = str(end - start + 1)
+    if partial:
+        response.status_code = 206
+        response["Content-Range"] = f"bytes {start}-{end}/{total}"
+    return response
+
+
+def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
+    position = 0
+    for chunk in chunks:
+        begin, finish = position, position + len(chunk)
+        position = finish
+        if finish <= start:
+            continue
+        if begin >= stop:
+            return
+        yield chunk[max(start - begin, 0) : min(stop, finish) - begin]
+
+
+# --- The member's key --------------------------------------------------------------------
 
 
 @login_required

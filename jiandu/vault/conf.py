@@ -47,7 +47,14 @@ def min_free_bytes() -> int:
 
 
 def retention_days() -> int:
-    return _setting("JIANDU_RETENTION_DAYS", 90)
+    """A settings override (tests) first, then the admin's choice in the database, then the
+    environment (JIANDU_RETENTION_DAYS, default 90)."""
+    if getattr(settings, "JIANDU_RETENTION_DAYS", None) is not None:
+        return int(settings.JIANDU_RETENTION_DAYS)
+    from jiandu.vault.models import RetentionSetting
+
+    chosen = RetentionSetting.objects.order_by("-pk").first()
+    return chosen.days if chosen else env_int("JIANDU_RETENTION_DAYS", 90)
 
 
 def source_idle_seconds() -> int:

@@ -104,3 +104,17 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk} of source {self.source_id}"
+
+
+class RetentionSetting(models.Model):
+    """The retention period an admin chose on the newsroom's settings page (a single row).
+    Without it, JIANDU_RETENTION_DAYS (default 90) applies; see conf.retention_days()."""
+
+    days = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_hour = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"retention: {self.days} days"

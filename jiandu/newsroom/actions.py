@@ -1,0 +1,128 @@
+"""Every write of the newsroom's inbox: triage, read marks, bulk actions, replies, deletion,
+exports and notification settings. Each records custody (jiandu/ledger) in the same transaction
+as the change it records; e-mails and other side effects go after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from jiandu.accounts.models import User
+from jiandu.ledger.actions import do_record_custody, subject_of
+from jiandu.ledger.models import Action
+from jiandu.newsroom.models import Notification, ReadMark, SourceState, Status
+from jiandu.vault import actions as vault
+from jiandu.vault.models import Item, RetentionSetting, Source
+
+
+def get_state(source: Source) -> SourceState:
+    state, _ = SourceState.objects.get_or_create(source=source)
+    return state
+
+
+@transaction.atomic
+def do_set_status(actor: User, source: Source, status: Status | str) -> None:
+    status = Status(status)
+    state = get_state(source)
+    if state.status == status:
+        return
+    SourceState.objects.filter(pk=source.pk).update(status=status)
+    do_record_custody(actor, Action.STATUS, subject_of("source", source.pk), reason=str(status))
+
+
+@transaction.atomic
+def do_assign(actor: User, source: Source, assignee: User | None) -> None:
+    state = get_state(source)
+    if state.assignee_id == (assignee.pk if assignee else None):
+        return
+    SourceState.objects.filter(pk=source.pk).update(assignee=assignee)
+    do_record_custody(
+        actor,
+        Action.ASSIGN,
+        subject_of("source", source.pk),
+        reason=assignee.get_username() if assignee else "",
+    )
+
+
+def do_set_star(actor: User, source: Source, starred: bool) -> None:
+    """Starring is a shared bookmark, not an access to evidence: no custody record."""
+    get_state(source)
+    SourceState.objects.filter(pk=source.pk).update(starred=starred)
+
+
+@transaction.atomic
+def do_triage(
+    actor: User, source: Source, status: str, assignee: User | None, starred: bool
+) -> None:
+    do_set_status(actor, source, status)
+    do_assign(actor, source, assignee)
+    do_set_star(actor, source, starred)
+
+
+@transaction.atomic
+def do_view_source(user: User, source: Source, items: list[Item]) -> None:
+    """A member opened a source's conversation: a custody record, and it all counts as read."""
+    do_record_custody(user, Action.VIEW, subject_of("source", source.pk))
+    newest = max((item.pk for item in items), default=0)
+    ReadMark.objects.update_or_create(user=user, source=source, defaults={"last_item_id": newest})
+
+
+ITEM_ACTIONS = {"download": Action.DOWNLOAD, "export": Action.EXPORT, "preview": Action.PREVIEW}
+
+
+def do_record_item_access(user: User, item: Item, what: str) -> None:
+    """A download, an encrypted export or a look at a preview of one item."""
+    do_record_custody(user, ITEM_ACTIONS[what], subject_of("item", item.pk))
+
+
+def do_record_source_export(user: User, source: Source) -> None:
+    do_record_custody(user, Action.EXPORT, subject_of("source", source.pk))
+
+
+def do_record_inbox_export(user: User) -> None:
+    """The CSV of workflow fields (no content) is an export too."""
+    do_record_custody(user, Action.EXPORT, "inbox:csv")
+
+
+def do_mark_read(user: User, sources: Iterable[Source]) -> int:
+    """Everything in these sources counts as read by `user` (up to the newest item now)."""
+    marked = 0
+    for source in sources:
+        newest = source.items.order_by("-pk").values_list("pk", flat=True).first() or 0
+        ReadMark.objects.update_or_create(
+            user=user, source=source, defaults={"last_item_id": newest}
+        )
+        marked += 1
+    return marked
+
+
+@transaction.atomic
+def do_delete_sources(actor: User, sources: Iterable[Source], reason: str) -> int:
+    """Crypto-shred each source (vault), with a custody record carrying the reason."""
+    count = 0
+    for source in sources:
+        do_record_custody(actor, Action.DELETE, subject_of("source", source.pk), reason=reason)
+        vault.do_delete_source(source)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def do_reply(actor: User, source: Source, text: str) -> Item:
+    item = vault.do_add_reply(source, actor, text)
+    do_record_custody(actor, Action.REPLY, subject_of("item", item.pk))
+    return item
+
+
+def do_set_notification(user: User, mode: Notification.Mode | str, email: str) -> None:
+    with transaction.atomic():
+        if email != user.email:
+            user.email = email
+            user.save(update_fields=["email"])
+        Notification.objects.update_or_create(user=user, defaults={"mode": str(mode)})
+
+
+def do_set_retention(actor: User, days: int) -> None:
+    """The retention period for idle sources (vault.conf.retention_days reads it)."""
+    RetentionSetting.objects.create(days=days, changed_by=actor, changed_hour=vault.hour_now())

@@ -1,0 +1,78 @@
+"""Settings pages: a member's notifications; for admins, key status and retention."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from jiandu.accounts.models import User
+from jiandu.forensics.handoff import live_worker_keys
+from jiandu.newsroom import actions
+from jiandu.newsroom.forms import NotificationForm, RetentionForm
+from jiandu.newsroom.models import Notification
+from jiandu.vault import conf as vault_conf
+from jiandu.vault.models import MemberKey, Source
+
+
+@login_required
+@permission_required("accounts.read_submissions", raise_exception=True)
+def notifications(request: HttpRequest) -> HttpResponse:
+    current = Notification.objects.filter(user=request.user).first()
+    initial = {"mode": current.mode if current else "off", "email": request.user.email}
+    form = NotificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        actions.do_set_notification(
+            request.user, form.cleaned_data["mode"], form.cleaned_data["email"]
+        )
+        messages.success(request, _("Saved."))
+        return redirect("newsroom:notifications")
+    return render(request, "newsroom/notifications.html", {"form": form})
+
+
+@login_required
+@permission_required("accounts.manage_newsroom", raise_exception=True)
+def key_status(request: HttpRequest) -> HttpResponse:
+    """Who holds a usable vault key, who needs recovery, who lacks grants; is a worker up."""
+    sources = Source.objects.count()
+    keys = {
+        key.user_id: key
+        for key in MemberKey.objects.annotate(granted=Count("grants")).select_related("user")
+    }
+    rows = []
+    for user in User.objects.filter(is_active=True).order_by("username"):
+        key = keys.get(user.pk)
+        if not user.has_perm("accounts.read_submissions"):
+            state = "not_reader"
+        elif key is None:
+            state = "no_key"
+        elif key.password_wrapped is None:
+            state = "needs_recovery"
+        elif key.granted < sources:
+            state = "missing_grants"
+        else:
+            state = "ok"
+        rows.append({"user": user, "key": key, "state": state})
+    return render(
+        request,
+        "newsroom/key_status.html",
+        {"rows": rows, "sources": sources, "workers": live_worker_keys().count()},
+    )
+
+
+@login_required
+@permission_required("accounts.manage_newsroom", raise_exception=True)
+def retention(request: HttpRequest) -> HttpResponse:
+    form = RetentionForm(request.POST or None, initial={"days": vault_conf.retention_days()})
+    if request.method == "POST" and form.is_valid():
+        actions.do_set_retention(request.user, form.cleaned_data["days"])
+        messages.success(request, _("Saved."))
+        return redirect("newsroom:retention")
+    return render(
+        request,
+        "newsroom/retention.html",
+        {"form": form, "days": vault_conf.retention_days()},
+    )
