@@ -6,7 +6,9 @@ property names of its model: Person, Organization, Position, Occupancy (a person
 post), Event (a case, and each dated event, with the people `involved`), Article (a cited
 report) and Documentation (which report supports which event). Ids are stable hashes of our
 slugs, so a re-import updates rather than duplicates. Dates carry their precision as FtM
-prefixes: "2012", "2012-11", "2012-11-20", "2012-11-20T19".
+prefixes: "2012", "2012-11", "2012-11-20", "2012-11-20T19". The output of the demo case was
+checked against followthemoney 4.11.2's model (every schema and property name exists and every
+value cleans); the package itself is not a dependency (it brings ICU, mypy, rdflib...).
 """
 
 import csv

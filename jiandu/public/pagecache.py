@@ -170,7 +170,7 @@ class FastPublicPages:
             entry = self.store.get(key)
             if entry is not None:
                 status, headers, body, is_page = entry
-                if is_page:
+                if is_page and method == "GET":
                     count_view(page)
                 start_response(status, headers)
                 return [b""] if method == "HEAD" else [body]

@@ -99,3 +99,5 @@ def test_head_requests_get_headers_only(app):
     get(fast, CASE)
     status, _headers, body = get(fast, CASE, REQUEST_METHOD="HEAD")
     assert status.startswith("200") and body == b""
+    pagecache.flush_view_counts()
+    assert PageView.objects.get().count == 1  # the HEAD request is not a reader
