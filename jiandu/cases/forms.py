@@ -149,7 +149,11 @@ class _CaseBound(forms.Form):
 
 class EventForm(_CaseBound):
     type = forms.ChoiceField(label=_("What happened"), choices=EventType.choices)
-    date = forms.DateField(label=_("date"), widget=DateInput())
+    date = forms.DateField(
+        label=_("date"),
+        widget=DateInput(),
+        help_text=_("Known only to the month or the year? Pick any day in it; it is not shown."),
+    )
     hour = forms.IntegerField(
         label=_("Hour (0 to 23)"),
         min_value=0,
