@@ -184,6 +184,25 @@ def do_add_event(
 
 
 @transaction.atomic
+def do_update_event(
+    actor: User,
+    event: Event,
+    *,
+    people: list[Person] | None = None,
+    citations: list[Citation] | None = None,
+    **fields: Any,
+) -> None:
+    """Correct an event in the working copy; the change goes public with the next revision."""
+    _require(actor, "edit_cases")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.save()
+    event.people.set(people or [])
+    event.citations.set([c for c in citations or [] if c.case_id == event.case_id])
+    _touch(event.case, actor)
+
+
+@transaction.atomic
 def do_delete_event(actor: User, event: Event) -> None:
     """Drop an event from the working copy; past revisions keep it in their snapshots."""
     _require(actor, "edit_cases")

@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "<int:case_id>/claims/<int:claim_id>/versions/", views.claim_version, name="claim_version"
     ),
+    path("<int:case_id>/events/<int:event_id>/", views.event_edit, name="event_edit"),
     path("<int:case_id>/events/<int:event_id>/delete/", views.event_delete, name="event_delete"),
     path("<int:case_id>/people/<int:person_id>/remove/", views.person_unlink, name="person_unlink"),
     path("<int:case_id>/<slug:kind>/<int:item_id>/remove/", views.item_delete, name="item_delete"),

@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -260,6 +260,43 @@ def claim_version(request: HttpRequest, case_id: int, claim_id: int) -> HttpResp
         return actions.do_add_claim_version(request.user, claim, citations=citations, **d)
 
     return _step(request, case, "version_form", form, add, _("Version added."))
+
+
+@login_required
+@edit_required
+def event_edit(request: HttpRequest, case_id: int, event_id: int) -> HttpResponse:
+    case = access_case_by_id(request.user, case_id)
+    event = get_object_or_404(Event, pk=event_id, case=case)
+    local = timezone.localtime(event.occurred_at)
+    initial = {
+        "type": event.type,
+        "date": local.date(),
+        "hour": local.hour if event.precision == "hour" else None,
+        "precision": event.precision,
+        "description_zh": event.description_zh,
+        "description_en": event.description_en,
+        "people": list(event.people.all()),
+        "citations": list(event.citations.all()),
+    }
+    form = EventForm(request.POST or None, case=case, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        actions.do_update_event(
+            request.user,
+            event,
+            type=d["type"],
+            occurred_at=d["occurred_at"],
+            precision=d["precision"],
+            description_zh=d["description_zh"],
+            description_en=d["description_en"],
+            people=list(d["people"]),
+            citations=list(d["citations"]),
+        )
+        messages.success(
+            request, _("Event changed. The change goes public with the next revision.")
+        )
+        return redirect("cases:workspace", case.pk)
+    return render(request, "cases/event_form.html", {"case": case, "form": form})
 
 
 @login_required

@@ -197,3 +197,40 @@ def test_sources_claims_and_versions_can_be_removed_from_the_draft(client, team)
     other = draft(team["writer"], title_en="Other")
     foreign = actions.do_add_citation(team["writer"], other, outlet="SCMP")
     assert client.post(base + f"citation/{foreign.pk}/remove/").status_code == 404
+
+
+def test_an_event_is_corrected_in_the_draft_and_public_with_the_next_revision(client, team):
+    from datetime import datetime
+
+    from jiandu.cases.metrics import local_zone
+
+    case = draft(team["writer"])
+    event = actions.do_add_event(
+        team["writer"],
+        case,
+        type="removed",
+        occurred_at=datetime(2012, 11, 22, tzinfo=local_zone()),
+        precision="day",
+        description_en="Removed.",
+    )
+    actions.do_submit_for_review(team["writer"], case, "First")
+    actions.do_publish_case(team["editor"], case)
+    sign_in(client, make_member("w8", "journalist"))
+    url = f"/en/newsroom/cases/{case.pk}/events/{event.pk}/"
+    assert 'value="2012-11-22"' in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "type": "removed",
+            "date": "2012-11-23",
+            "hour": "10",
+            "precision": "hour",
+            "description_en": "Removed from his post.",
+        },
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.occurred_at.astimezone(local_zone()).hour, event.precision) == (10, "hour")
+    assert get_public_case(case.slug).snapshot["events"][0]["description"]["en"] == "Removed."
+    case.refresh_from_db()
+    assert case.has_unpublished_changes
