@@ -5,6 +5,7 @@ with errors is shown again on the case's workspace page, in place, with what was
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts.models import User
@@ -143,108 +145,110 @@ def _step(
     return redirect("cases:workspace", case.pk)
 
 
+def _add_event(user: User, case: Case, d: dict[str, Any]) -> object:
+    return actions.do_add_event(
+        user,
+        case,
+        type=d["type"],
+        occurred_at=d["occurred_at"],
+        precision=d["precision"],
+        description_zh=d["description_zh"],
+        description_en=d["description_en"],
+        people=list(d["people"]),
+        citations=list(d["citations"]),
+    )
+
+
+def _add_evidence(user: User, case: Case, d: dict[str, Any]) -> object:
+    d = dict(d)
+    upload, status = d.pop("file"), d.pop("verification_status")
+    return do_publish_evidence(case, user, upload, status, **d)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One POST on a case: the form (by its name on the workspace), the action, the message."""
+
+    form_name: str
+    form: Callable[[HttpRequest, Case], Any]
+    run: Callable[[User, Case, dict[str, Any]], object]
+    done: str
+    permission: str = "edit_cases"
+
+
+STEPS = {
+    "link": Step(
+        "link_form",
+        lambda r, c: LinkPersonForm(r.POST),
+        lambda u, c, d: actions.do_link_person(u, c, **d),
+        gettext_lazy("Person added to the case."),
+    ),
+    "citation": Step(
+        "citation_form",
+        lambda r, c: CitationForm(r.POST),
+        lambda u, c, d: actions.do_add_citation(u, c, **d),
+        gettext_lazy("Source added."),
+    ),
+    "event": Step(
+        "event_form",
+        lambda r, c: EventForm(r.POST, case=c),
+        _add_event,
+        gettext_lazy("Event added to the timeline."),
+    ),
+    "claim": Step(
+        "claim_form",
+        lambda r, c: ClaimForm(r.POST),
+        lambda u, c, d: actions.do_add_claim(u, c, **d),
+        gettext_lazy("Claim added."),
+    ),
+    "evidence": Step(
+        "evidence_form",
+        lambda r, c: EvidenceForm(r.POST, r.FILES),
+        _add_evidence,
+        gettext_lazy("Evidence added. It goes public with the next published revision."),
+        permission="publish_cases",
+    ),
+    "submit": Step(
+        "note_form",
+        lambda r, c: NoteForm(r.POST),
+        lambda u, c, d: actions.do_submit_for_review(u, c, d["note"]),
+        gettext_lazy("Submitted for review. Another editor can now publish it."),
+    ),
+    "publish": Step(
+        "note_form",
+        lambda r, c: NoteForm({"note": "-"}),  # nothing to fill in: the note was given at submit
+        lambda u, c, d: actions.do_publish_case(u, c),
+        gettext_lazy("Published."),
+        permission="publish_cases",
+    ),
+    "retract": Step(
+        "retract_form",
+        lambda r, c: RetractForm(r.POST),
+        lambda u, c, d: actions.do_retract_case(u, c, d["reason"]),
+        gettext_lazy("The case is retracted; the reason is public."),
+        permission="publish_cases",
+    ),
+}
+
+
 @login_required
 @edit_required
 @require_POST
 def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
-    """One editing or workflow step on a case, named by `step`."""
+    """One editing or workflow step on a case, named by `step` (see STEPS)."""
     user: User = request.user
     case = access_case_by_id(user, case_id)
-    post, files = request.POST, request.FILES
-    if step == "link":
-        return _step(
-            request,
-            case,
-            "link_form",
-            LinkPersonForm(post),
-            lambda d: actions.do_link_person(user, case, **d),
-            _("Person added to the case."),
-        )
-    if step == "citation":
-        return _step(
-            request,
-            case,
-            "citation_form",
-            CitationForm(post),
-            lambda d: actions.do_add_citation(user, case, **d),
-            _("Source added."),
-        )
-    if step == "event":
-
-        def add_event(d: dict[str, Any]) -> object:
-            return actions.do_add_event(
-                user,
-                case,
-                type=d["type"],
-                occurred_at=d["occurred_at"],
-                precision=d["precision"],
-                description_zh=d["description_zh"],
-                description_en=d["description_en"],
-                people=list(d["people"]),
-                citations=list(d["citations"]),
-            )
-
-        return _step(
-            request,
-            case,
-            "event_form",
-            EventForm(post, case=case),
-            add_event,
-            _("Event added to the timeline."),
-        )
-    if step == "claim":
-        return _step(
-            request,
-            case,
-            "claim_form",
-            ClaimForm(post),
-            lambda d: actions.do_add_claim(user, case, **d),
-            _("Claim added."),
-        )
-    if step == "evidence":
-        if not user.has_perm("accounts.publish_cases"):
-            raise PermissionDenied
-
-        def add_evidence(d: dict[str, Any]) -> object:
-            upload = d.pop("file")
-            return do_publish_evidence(case, user, upload, d.pop("verification_status"), **d)
-
-        return _step(
-            request,
-            case,
-            "evidence_form",
-            EvidenceForm(post, files),
-            add_evidence,
-            _("Evidence added. It goes public with the next published revision."),
-        )
-    if step == "submit":
-        return _step(
-            request,
-            case,
-            "note_form",
-            NoteForm(post),
-            lambda d: actions.do_submit_for_review(user, case, d["note"]),
-            _("Submitted for review. Another editor can now publish it."),
-        )
-    if step == "publish":
-        return _step(
-            request,
-            case,
-            "note_form",
-            NoteForm({"note": "-"}),
-            lambda d: actions.do_publish_case(user, case),
-            _("Published."),
-        )
-    if step == "retract":
-        return _step(
-            request,
-            case,
-            "retract_form",
-            RetractForm(post),
-            lambda d: actions.do_retract_case(user, case, d["reason"]),
-            _("The case is retracted; the reason is public."),
-        )
-    raise PermissionDenied
+    spec = STEPS.get(step)
+    if spec is None or not user.has_perm(f"accounts.{spec.permission}"):
+        raise PermissionDenied
+    return _step(
+        request,
+        case,
+        spec.form_name,
+        spec.form(request, case),
+        lambda data: spec.run(user, case, data),
+        str(spec.done),
+    )
 
 
 @login_required
