@@ -10,6 +10,10 @@ from jiandu.ledger import chain
 from jiandu.ledger.models import Action, ChainHead, CustodyRecord
 
 
+class CustodyLogBroken(RuntimeError):
+    """The log cannot be appended to without hiding tampering."""
+
+
 def subject_of(kind: str, object_id: int | str) -> str:
     """The canonical subject string, e.g. subject_of("item", 40) == "item:40"."""
     return f"{kind}:{object_id}"
@@ -30,16 +34,14 @@ def do_record_custody(
         raise ValueError("A deletion needs a reason in the custody log.")
     head = ChainHead.objects.select_for_update().filter(pk=1).first()  # made by migration 0002
     if head is None:
-        # Gone with a flushed database (transactional tests): rebuild it from the last record.
-        # A deleted head hides nothing: verify() checks every record's MAC from the start.
-        last = CustodyRecord.objects.order_by("-id").first()
-        ChainHead.objects.get_or_create(
-            pk=1,
-            defaults={
-                "mac": last.mac if last else chain.GENESIS,
-                "count": CustodyRecord.objects.count(),
-            },
-        )
+        if CustodyRecord.objects.exists():
+            # Records without a head: someone removed it, perhaps with the newest records.
+            # Rebuilding it here would hide that, so refuse until an admin has looked.
+            raise CustodyLogBroken(
+                "The custody log's chain head is missing; run `jiandu verify_custody`."
+            )
+        # An empty log without a head: a flushed database (transactional tests, a restore).
+        ChainHead.objects.get_or_create(pk=1, defaults={"mac": chain.GENESIS, "count": 0})
         head = ChainHead.objects.select_for_update().get(pk=1)
     record = CustodyRecord.objects.create(
         at=at or timezone.now(),

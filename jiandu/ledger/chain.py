@@ -65,6 +65,8 @@ def verify() -> ChainReport:
             )
         previous, last_id, checked = record.mac, record.pk, checked + 1
     head = ChainHead.objects.first()
+    if head is None and checked:
+        return ChainReport(False, checked, last_id, "the chain head was removed")
     if head is not None and (head.mac != previous or head.count != checked):
         return ChainReport(
             False, checked, last_id or None, "records removed from the end of the log"

@@ -103,3 +103,22 @@ def test_admin_page_shows_records_and_break(client):
 def test_only_admins_read_the_whole_log(client):
     sign_in(client, make_member("j", "journalist"))
     assert client.get("/en/newsroom/custody/").status_code == 403
+
+
+def test_removing_the_chain_head_is_detected_and_not_papered_over():
+    from jiandu.ledger.actions import CustodyLogBroken
+
+    user = make_member().user
+    records = fill(user, 3)
+    ChainHead.objects.all().delete()
+    CustodyRecord.objects.filter(pk=records[-1].pk).delete()
+    report = chain.verify()
+    assert not report.ok and "head" in report.problem
+    with pytest.raises(CustodyLogBroken):
+        do_record_custody(user, Action.VIEW, subject_of("item", 9))
+
+
+def test_an_empty_log_without_head_starts_a_new_chain():
+    ChainHead.objects.all().delete()
+    do_record_custody(make_member().user, Action.VIEW, subject_of("item", 1))
+    assert chain.verify().ok
