@@ -254,7 +254,7 @@ def source(request: HttpRequest, source_id: int, form: ReplyForm | None = None) 
         subjects = [subject_of("source", row.pk)] + [
             subject_of("item", e["item"].pk) for e in entries
         ]
-        custody = list(get_records_for(subjects)[:200])
+        custody = list(get_records_for(subjects)[:100])
     return render(
         request,
         "newsroom/source.html",
