@@ -213,10 +213,26 @@ class Distribution:
     values: tuple[tuple[str, Elapsed], ...]
 
     @property
+    def unit(self) -> str:
+        """The coarsest unit among the cases: the median is said no more precisely."""
+        units = [span.unit for _label, span in self.values] or [HOUR]
+        return max(units, key=PRECISIONS.index)
+
+    def median_text(self) -> str | None:
+        median = self.median_hours
+        return None if median is None else describe_hours(median, self.unit)
+
+    @property
     def median_hours(self) -> float | None:
         if not self.values:
             return None
         return statistics.median(e.hours for _label, e in self.values)
+
+
+def describe_hours(hours: float, unit: str = HOUR) -> str:
+    """A span in hours said in `unit`, no finer than the dates behind it (for medians)."""
+    n = round(hours / HOURS_PER_UNIT[unit])
+    return Elapsed(amount=n, unit=unit, low_hours=hours, high_hours=hours).text()
 
 
 def distribution(per_case: Iterable[tuple[str, Elapsed | None]]) -> Distribution:

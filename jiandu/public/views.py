@@ -70,9 +70,20 @@ def overview(cases: list[published.PublicCase], language: str) -> dict[str, Any]
         ),
         hours_label=_("h = hours, d = days"),
     )
+    medians = [
+        {"title": s.title, "text": s.distribution.median_text()}
+        for s in series
+        if s.distribution.values
+    ]
     named = sum(len(m.officials_named) for _c, m in per_case)
     still = sum(len(m.officials_still_in_post) for _c, m in per_case)
-    return {"chart": chart, "series": series, "officials_named": named, "officials_still": still}
+    return {
+        "chart": chart,
+        "series": series,
+        "medians": medians,
+        "officials_named": named,
+        "officials_still": still,
+    }
 
 
 @require_safe

@@ -157,3 +157,20 @@ def test_distribution_sorts_and_skips_missing():
     assert [label for label, _ in dist.values] == ["B", "A"]
     assert dist.median_hours == (24 + 63) / 2
     assert distribution([]).median_hours is None
+
+
+def test_describe_hours():
+    from jiandu.cases.metrics import describe_hours
+
+    assert describe_hours(63) == "63 hours"
+    assert describe_hours(1) == "1 hour"
+    assert describe_hours(24 * 40, DAY) == "about 40 days"
+    assert describe_hours(24 * 65, MONTH) == "about 2 months"
+
+
+def test_median_is_said_no_finer_than_its_coarsest_date():
+    exact = elapsed(When(at(2012, 11, 20, 19), HOUR), When(at(2012, 11, 23, 10), HOUR))
+    daily = elapsed(When(at(2012, 11, 20), DAY), When(at(2012, 11, 21), DAY))
+    assert distribution([("A", exact)]).median_text() == "63 hours"
+    assert distribution([("A", exact), ("B", daily)]).median_text() == "about 2 days"
+    assert distribution([]).median_text() is None

@@ -49,6 +49,7 @@ def test_home_lists_the_case_with_metrics_and_an_accessible_chart(client, demo):
     assert CASE in html
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in html
     assert "<table>" in html  # the chart's text alternative
+    assert "Median across cases" in html
     assert "<script" not in html
 
 
