@@ -132,7 +132,9 @@ def get_public_people() -> list[dict[str, Any]]:
 
 def get_public_evidence(name: str) -> PublishedEvidence | None:
     """The evidence file `name` ("<sha256>.<ext>") if a public revision of its case lists it."""
-    sha256 = name.split(".", 1)[0]
+    # "<sha256>.<ext>", or "<sha256>_<suffix>.<ext>" where storage had to rename a second copy
+    # (the same file published in two cases).
+    sha256 = name[:64]
     if len(sha256) != 64:
         return None
     for evidence in PublishedEvidence.objects.filter(

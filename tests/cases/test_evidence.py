@@ -98,3 +98,19 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     with pytest.raises(EvidenceError):  # the same file twice
         do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
     assert client.get("/cases/evidence/../../secret_key").status_code == 404
+
+
+def test_the_same_file_in_two_cases_is_served_for_each(client):
+    writer = make_member("w", "journalist").user
+    editor = make_member("e", "editor").user
+    names = []
+    for title in ("One", "Two"):
+        case = actions.do_create_case(writer, title_en=title)
+        evidence = do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+        actions.do_update_case(writer, case, summary_en="ready")
+        actions.do_submit_for_review(writer, case, "First")
+        actions.do_publish_case(editor, case)
+        names.append(evidence.file.name.rsplit("/", 1)[-1])
+    assert names[0] != names[1]
+    for name in names:
+        assert client.get(f"/cases/evidence/{name}").status_code == 200
