@@ -114,3 +114,31 @@ def test_the_same_file_in_two_cases_is_served_for_each(client):
     assert names[0] != names[1]
     for name in names:
         assert client.get(f"/cases/evidence/{name}").status_code == 200
+
+
+def test_an_editor_uploads_a_redacted_image_in_the_newsroom(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import sign_in
+
+    writer = make_member("w", "journalist").user
+    case = actions.do_create_case(writer, title_en="Case")
+    sign_in(client, make_member("ed", "editor"))
+    url = f"/en/newsroom/cases/{case.pk}/evidence/"
+    upload = SimpleUploadedFile("IMG_0042 insider.jpg", jpeg_with_metadata(), "image/jpeg")
+    response = client.post(
+        url, {"file": upload, "verification_status": "partly", "caption_en": "Frame 12"}
+    )
+    assert response.status_code == 302
+    evidence = case.evidence.get()
+    assert "insider" not in evidence.file.name and "IMG_0042" not in evidence.file.name
+    bad = SimpleUploadedFile("x.svg", b"<svg/>", "image/svg+xml")
+    response = client.post(url, {"file": bad, "verification_status": "partly", "caption_en": "x"})
+    assert response.status_code == 400
+    assert "Only JPEG, PNG and WebP" in response.content.decode() or "not an image" in (
+        response.content.decode()
+    )
+    client.logout()
+    sign_in(client, make_member("j2", "journalist"))
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
+    assert client.post(url, {"file": upload, "verification_status": "partly"}).status_code == 403
