@@ -78,3 +78,28 @@ def media(tmp_path_factory) -> dict[str, bytes]:
     )  # fmt: skip
     files["call.wav"] = voice.read_bytes()
     return files
+
+
+def run_tasks() -> int:
+    """Run every waiting task the way the worker does (Worker.run_task), in this test's own
+    transaction: the worker's loop closes database connections between polls, which would end
+    the test's transaction on PostgreSQL. Tests with transaction=True use the real loop."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (row := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+        row.claim(worker.worker_id)
+        worker.run_task(row)
+        ran += 1
+    return ran

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
@@ -20,7 +19,7 @@ from jiandu.vault import actions as vault
 from jiandu.vault import crypto
 from jiandu.vault.access import get_source_key_for_member
 from jiandu.vault.models import Item, Source
-from tests.forensics.conftest import MARKER
+from tests.forensics.conftest import MARKER, run_tasks
 from tests.tipline.helpers import make_reader, submit
 from tests.vault.test_marker import database_dump, encodings
 
@@ -42,17 +41,8 @@ def source_with_file(data: bytes, name: str = "evidence.jpg"):
     return member, source, source_key, source.items.get(kind=Item.Kind.FILE)
 
 
-def run_worker(worker: WorkerKey) -> None:
-    Worker(
-        queue_names=[worker.queue_name],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
+def run_worker(worker: WorkerKey | None = None) -> None:
+    run_tasks()
 
 
 def request(member, source_key, item, capture) -> Preview:
@@ -190,6 +180,7 @@ def test_leftovers_are_cleaned(isolated_data_dir):
     assert not (storage.previews_dir() / name).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_command_keeps_its_key_only_while_it_runs():
     stale = WorkerKey.objects.create(public_key=b"\0" * 32, seen="2020-01-01T00:00Z")
     call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)

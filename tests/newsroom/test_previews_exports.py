@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from jiandu.forensics import handoff
 from jiandu.forensics.models import Preview
@@ -20,7 +19,7 @@ from jiandu.newsroom.models import Notification
 from jiandu.vault import conf as vault_conf
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member, sign_in
-from tests.forensics.conftest import MARKER
+from tests.forensics.conftest import MARKER, run_tasks
 from tests.tipline.helpers import make_reader, submit
 
 pytestmark = pytest.mark.django_db
@@ -48,16 +47,7 @@ def conversation(media):
 
 
 def run_worker() -> None:
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    ).run()
+    run_tasks()
 
 
 def file_item(source: Source, which: str) -> Item:
