@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -107,8 +108,8 @@ def sources(request: HttpRequest) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Bulk actions on ticked sources: mark read at once; delete after a confirmation page
     that asks for the reason (custody log). The star toggle of a row posts here too."""
-    back = request.POST.get("next") or reverse("newsroom:sources")
-    if not back.startswith("/") or back.startswith("//"):
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
         back = reverse("newsroom:sources")
     if "toggle_star" in request.POST:
         row = access_source_by_id(request.user, _int(request.POST["toggle_star"]))
@@ -163,6 +164,13 @@ class _Echo:
         return value
 
 
+def _cell(value: object) -> object:
+    """No cell may start like a spreadsheet formula (a member name such as "=HYPERLINK(...)")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv_lines(user, rows) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(
@@ -187,7 +195,8 @@ def _csv_lines(user, rows) -> Iterator[str]:
             state = getattr(row, "inbox", None)
             c = counts[row.pk]
             yield writer.writerow(
-                [
+                _cell(value)
+                for value in [
                     row.designation,
                     state.status if state else Status.NEW,
                     "yes" if state and state.starred else "",

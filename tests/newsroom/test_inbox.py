@@ -216,3 +216,30 @@ def test_admins_see_custody_on_the_source_page(newsroom):
     admin_client.get("/en/newsroom/sources/key/")
     html = admin_client.get(f"/en/newsroom/sources/{source.pk}/").content.decode()
     assert "Custody of this source" in html and f"source:{source.pk}" in html
+
+
+def test_bulk_redirects_only_to_this_site(newsroom):
+    _member, client = newsroom
+    source = make_source()
+    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = client.post(
+            "/en/newsroom/sources/bulk/", {"action": "read", "ids": [source.pk], "next": evil}
+        )
+        assert response["Location"] == "/en/newsroom/sources/"
+    kept = client.post(
+        "/en/newsroom/sources/bulk/",
+        {"action": "read", "ids": [source.pk], "next": "/en/newsroom/sources/?status=new"},
+    )
+    assert kept["Location"] == "/en/newsroom/sources/?status=new"
+
+
+def test_csv_cells_never_start_a_formula(newsroom):
+    from jiandu.accounts.models import User
+
+    _member, client = newsroom
+    odd = make_member("=HYPERLINK(1)", "journalist")
+    source = make_source()
+    SourceState.objects.filter(source=source).update(assignee=odd.user)
+    body = b"".join(client.get("/en/newsroom/sources/export.csv").streaming_content).decode()
+    assert "'=HYPERLINK(1)" in body
+    assert User.objects.filter(username="=HYPERLINK(1)").exists()
