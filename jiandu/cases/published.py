@@ -70,8 +70,13 @@ def get_public_cases(case_ids: list[int] | None = None) -> list[PublicCase]:
 
 
 def get_public_case(slug: str) -> PublicCase | None:
-    found = get_public_cases_by_slug([slug])
-    return found[0] if found else None
+    case = _public_cases().filter(slug=slug).select_related("current_revision").first()
+    if case is None:
+        return None
+    first = _first_published([case.pk])
+    return PublicCase(
+        case.slug, case.current_revision, case.current_revision.snapshot, first[case.pk]
+    )
 
 
 def get_public_cases_by_slug(slugs: list[str]) -> list[PublicCase]:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
@@ -36,7 +36,7 @@ def loc(pair: dict[str, str] | None) -> SafeString:
     text, lang = localize(pair, language)
     if lang != PAGE_LANG.get(language, language):
         return format_html('<span lang="{}">{}</span>', lang, text)
-    return format_html("{}", text)
+    return escape(text)
 
 
 @register.filter
