@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +67,25 @@ def read_generation() -> str:
 _counts: Counter[tuple[str, date]] = Counter()
 _counts_lock = threading.Lock()
 _last_flush = [time.monotonic()]
+_today: list[Any] = [0.0, None]  # [valid until (epoch seconds), the local date]
 
 
-def count_view(path: str) -> None:
+def today() -> date:
+    """The newsroom's local date, recomputed once a day rather than on every hit."""
+    now = time.time()
+    if now >= _today[0]:
+        local = timezone.localtime()
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        _today[0], _today[1] = min(now + 3600, midnight.timestamp()), local.date()
+    return _today[1]
+
+
+def count_view(path: str, flush_seconds: float | None = None) -> None:
+    if flush_seconds is None:
+        flush_seconds = settings.JIANDU_VIEWCOUNT_FLUSH_SECONDS
     with _counts_lock:
-        _counts[(path, timezone.localdate())] += 1
-        due = time.monotonic() - _last_flush[0] >= settings.JIANDU_VIEWCOUNT_FLUSH_SECONDS
+        _counts[(path, today())] += 1
+        due = time.monotonic() - _last_flush[0] >= flush_seconds
     if due:
         flush_view_counts()
 
@@ -152,6 +165,7 @@ class FastPublicPages:
         self.app = app
         self.store = _Store()
         self.cookie = settings.SESSION_COOKIE_NAME
+        self.flush_seconds = settings.JIANDU_VIEWCOUNT_FLUSH_SECONDS
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         match = PUBLIC_PATH.match(environ.get("PATH_INFO", ""))
@@ -171,7 +185,7 @@ class FastPublicPages:
             if entry is not None:
                 status, headers, body, is_page = entry
                 if is_page and method == "GET":
-                    count_view(page)
+                    count_view(page, self.flush_seconds)
                 start_response(status, headers)
                 return [b""] if method == "HEAD" else [body]
 
@@ -191,7 +205,7 @@ class FastPublicPages:
         names = {name.lower(): value for name, value in headers}
         is_page = status.startswith("200") and names.get("content-type", "").startswith("text/html")
         if is_page and method == "GET":
-            count_view(page)
+            count_view(page, self.flush_seconds)
         if not (
             cacheable
             and method == "GET"

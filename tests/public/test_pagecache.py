@@ -101,3 +101,13 @@ def test_head_requests_get_headers_only(app):
     assert status.startswith("200") and body == b""
     pagecache.flush_view_counts()
     assert PageView.objects.get().count == 1  # the HEAD request is not a reader
+
+
+def test_the_counter_day_is_the_local_date_and_expires_by_midnight():
+    import time
+
+    from django.utils import timezone
+
+    pagecache._today[:] = [0.0, None]
+    assert pagecache.today() == timezone.localdate()
+    assert pagecache._today[0] <= time.time() + 3600
