@@ -147,3 +147,12 @@ def test_as_root_the_tool_runs_as_nobody_without_network():
     lines = outcome.stdout.decode().splitlines()
     assert lines[0] == "65534"
     assert [line.split(":")[0].strip() for line in lines[1:]] == ["lo"]
+
+
+def test_the_jail_counts_the_tasks_a_user_already_has():
+    """RLIMIT_NPROC counts every process and thread of the user: the jail adds its allowance to
+    what the (non-root) service already runs, so the web server's own threads never starve."""
+    from jiandu.forensics.jail import _tasks_of_uid
+
+    assert _tasks_of_uid(os.getuid()) >= 1  # at least this test process
+    assert _tasks_of_uid(2**31 - 7) == 0
