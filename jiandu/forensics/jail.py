@@ -14,8 +14,9 @@ whatever the tool starts, then becomes the tool in a process group of its own:
 - no new privileges (setuid binaries cannot regain any), a lower CPU priority than the server;
 - a network namespace of its own with no interface, where the kernel allows it (always when
   the service runs as root, often through a user namespace otherwise);
-- when the service runs as root and the tool can run as `nobody`, the identity of `nobody`
-  (uid and gid 65534), so the tool cannot read the data directory.
+- when the service runs as root: an empty capability bounding set (the tool has no
+  capability, even as uid 0), and, when the tool can run as `nobody`, the identity of `nobody`
+  (uid and gid 65534), so it cannot read the data directory.
 
 The parent stays as a subreaper: it waits for the tool, enforces the wall-clock limit (SIGALRM)
 and obeys SIGTERM from the sandbox, and in every case kills and reaps whatever the tool left
@@ -35,6 +36,8 @@ import sys
 NOBODY = 65534
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
+PR_CAPBSET_DROP = 24
+LAST_KNOWN_CAP = 37  # CAP_AUDIT_READ; newer kernels know more, older ones refuse beyond theirs
 TIMED_OUT = 125
 
 
@@ -89,6 +92,12 @@ def _confine_and_exec(limits: dict, program: list[str]) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         resource.setrlimit(resource.RLIMIT_NPROC, (existing + limits["max_tasks"],) * 2)
         _isolate_network(as_root)
+        if as_root:
+            # Empty the capability bounding set: whatever runs next, even as uid 0, has no
+            # capability (so it cannot raise these limits or override file permissions).
+            for cap in range(64):
+                if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and cap <= LAST_KNOWN_CAP:
+                    return 126
         if drop:
             os.setgroups([])
             os.setgid(NOBODY)

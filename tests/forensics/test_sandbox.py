@@ -156,3 +156,21 @@ def test_the_jail_counts_the_tasks_a_user_already_has():
 
     assert _tasks_of_uid(os.getuid()) >= 1  # at least this test process
     assert _tasks_of_uid(2**31 - 7) == 0
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="capabilities are dropped when run as root")
+def test_as_root_a_tool_that_keeps_uid_0_has_no_capability():
+    # The interpreter of this venv may not be reachable by `nobody`; whichever identity the
+    # tool ends with, it holds no capability, so it cannot raise its own limits.
+    script = (
+        "import resource, sys\n"
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n"
+        "try:\n"
+        "    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n"
+        "    print('raised')\n"
+        "except (ValueError, OSError):\n"
+        "    print('refused')\n"
+    )
+    outcome = run_sandboxed([sys.executable, "-c", script], FAST)
+    assert outcome.ok, outcome.stderr
+    assert outcome.stdout.split() == [b"0000000000000000", b"refused"]
