@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,13 +46,10 @@ edit_required = permission_required("accounts.edit_cases", raise_exception=True)
 @login_required
 @edit_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    from jiandu.public.models import PageView
+    from jiandu.public.pagecache import get_view_totals
 
     cases = Case.objects.select_related("submitted_by", "current_revision").order_by("-updated_at")
-    views = {
-        row["path"]: row["total"]
-        for row in PageView.objects.values("path").annotate(total=Sum("count"))
-    }
+    views = get_view_totals()
     with translation.override(settings.LANGUAGE_CODE):  # counted without a language prefix
         rows = [
             {"case": c, "views": views.get(reverse("public:case", args=[c.slug]), 0)} for c in cases

@@ -232,3 +232,15 @@ def wrap(application: Callable[[dict, StartResponse], Iterable[bytes]]) -> Calla
     if not settings.JIANDU_PUBLIC_PAGE_CACHE:
         return application
     return FastPublicPages(application)
+
+
+def get_view_totals() -> dict[str, int]:
+    """All-time views per public path (language prefix removed), for the newsroom's lists."""
+    from django.db.models import Sum
+
+    from jiandu.public.models import PageView
+
+    return {
+        row["path"]: row["total"]
+        for row in PageView.objects.values("path").annotate(total=Sum("count"))
+    }

@@ -1,14 +1,16 @@
 """`jiandu demo`: the demo newsroom that `make run` serves.
 
-Creates the admin (printing a one-time password and the TOTP enrolment as a link and a QR
-code) and asks every room with demo content to load it. Safe to run again.
+Asks every room with demo content (an AppConfig with `load_demo()`) to load it: the accounts
+room issues the admin's one-time login, the cases room publishes the case of story.md. The
+admin's login is printed last, where a terminal leaves it in view. Safe to run again.
 """
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from jiandu.accounts import actions, totp
+# Printed after the others: the one-time login is what the person at the terminal needs.
+LAST = "accounts"
 
 
 class Command(BaseCommand):
@@ -17,24 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
-        for config in apps.get_app_configs():
-            loader = getattr(config, "load_demo", None)
-            if loader is not None:
-                self.stdout.write(f"Demo content ({config.label}): {loader()}")
-        member = actions.do_prepare_demo_admin()
-        if member is None:
-            self.stdout.write(
-                "The demo admin has already signed in; its login is theirs now.\n"
-                "Add members with: .venv/bin/jiandu createuser NAME --role ROLE"
-            )
-            return
-        uri = totp.provisioning_uri(member.user.totp_secret, member.user.username)
-        self.stdout.write(
-            "\n=== One-time admin login (shown once) ===\n"
-            f"  username: {member.user.username}\n"
-            f"  password: {member.one_time_password}\n"
-            "  Two-factor: scan this QR code with an authenticator app, or open the link on your\n"
-            "  phone; the newsroom shows the same code again at first sign-in.\n"
-            f"  {uri}\n"
+        configs = sorted(
+            (c for c in apps.get_app_configs() if hasattr(c, "load_demo")),
+            key=lambda c: c.label == LAST,
         )
-        self.stdout.write(totp.qr_terminal(uri))
+        for config in configs:
+            self.stdout.write(f"Demo ({config.label}): {config.load_demo()}")
