@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:source_id>/triage/", views.triage, name="triage"),
     path("<int:source_id>/reply/", views.reply, name="reply"),
     path("<int:source_id>/export/", views.export_source, name="export_source"),
+    path("<int:source_id>/previews/", views.preview_all, name="preview_all"),
     path("<int:source_id>/items/<int:item_id>/", views.download, name="download"),
     path("<int:source_id>/items/<int:item_id>/export/", views.export_item, name="export_item"),
     path("<int:source_id>/items/<int:item_id>/preview/", views.preview, name="preview"),

@@ -420,6 +420,28 @@ def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
 
 
 @vault_view
+@require_POST
+def preview_all(request: HttpRequest, source_id: int) -> HttpResponse:
+    """Ask the worker for the preview of every file of the source that has none yet."""
+    row = access_source_by_id(request.user, source_id)
+    key = _source_key(request, row)
+    if key is None:
+        return redirect("newsroom:source", source_id=row.pk)
+    asked = 0
+    try:
+        for item in row.items.filter(kind=Item.Kind.FILE).select_related("preview"):
+            record = getattr(item, "preview", None)
+            if record is None or record.state in (Preview.State.FAILED, Preview.State.EXPIRED):
+                forensics.do_request_preview(request.user, key, item)
+                asked += 1
+    except forensics.NoWorker:
+        messages.error(request, _("No background worker is running; previews cannot be made now."))
+    else:
+        messages.success(request, _("Previews asked for: %(count)d file(s).") % {"count": asked})
+    return redirect("newsroom:source", source_id=row.pk)
+
+
+@vault_view
 def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) -> HttpResponse:
     """The bytes of a ready preview (never the original), decrypted on the way out; honours a
     byte range, so a browser can seek in a video."""

@@ -216,3 +216,16 @@ def test_admin_pages(conversation):
     assert vault_conf.retention_days() == 30
     assert "30 days" in admin_client.get("/en/newsroom/sources/retention/").content.decode()
     assert admin_client.post("/en/newsroom/sources/retention/", {"days": "0"}).status_code == 200
+
+
+def test_previews_of_all_files_at_once(conversation, django_capture_on_commit_callbacks):
+    _member, client, source = conversation
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/en/newsroom/sources/{source.pk}/previews/", follow=True)
+    assert "Previews asked for: 2 file(s)." in response.content.decode()
+    assert Preview.objects.filter(state="pending").count() == 2
+    run_worker()
+    assert Preview.objects.filter(state="ready").count() == 2
+    again = client.post(f"/en/newsroom/sources/{source.pk}/previews/", follow=True)
+    assert "Previews asked for: 0 file(s)." in again.content.decode()
