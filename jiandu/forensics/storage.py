@@ -18,6 +18,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from jiandu.vault import crypto
+from jiandu.vault.storage import fsync_dir
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdp\Z")
 
@@ -47,19 +48,11 @@ def write_blob(key: bytes, parts: Iterable[bytes]) -> str:
             os.fsync(handle.fileno())
         name = f"{token}.jdp"
         os.rename(part, previews_dir() / name)
-        _fsync_dir(previews_dir())
+        fsync_dir(previews_dir())
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     return name
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def blob_path(name: str) -> Path:

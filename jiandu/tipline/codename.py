@@ -18,14 +18,13 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import nacl.hash
 
+from jiandu.core import wordlists
 from jiandu.vault import crypto
 
 WORDS = 8
-_DIR = Path(__file__).resolve().parent / "wordlists"
 # Separators people type between words: spaces of any width, hyphens, dots, commas, 、 and ，.
 _SEPARATORS = re.compile(r"[\s\-_.,;:/·、，。；：]+")
 MAX_INPUT = 400
@@ -41,23 +40,15 @@ class CodenameError(ValueError):
 
 
 @cache
-def _list(name: str) -> tuple[str, ...]:
-    words = tuple((_DIR / f"{name}.txt").read_text(encoding="utf-8").split())
-    if len(words) != 2048 or len(set(words)) != 2048:
-        raise RuntimeError(f"Word list {name} is damaged.")
-    return words
-
-
-@cache
 def _index(name: str) -> dict[str, int]:
-    return {word: i for i, word in enumerate(_list(name))}
+    return {word: i for i, word in enumerate(wordlists.load(name))}
 
 
 def generate(style: str = "en") -> str:
     """A new codename: 'en' gives English words, 'zh' Simplified and 'zh-hant' Traditional
     characters (which are the same codename as their Simplified twins)."""
     names = {"en": "english", "zh": "chinese_simplified", "zh-hant": "chinese_traditional"}
-    words = _list(names[style])
+    words = wordlists.load(names[style])
     picked = [words[secrets.randbelow(len(words))] for _ in range(WORDS)]
     if style == "en":
         return " ".join(picked)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiandu.accounts.models import User
+from jiandu.core import wordlists
 from jiandu.vault import conf, crypto, storage
 from jiandu.vault.models import Item, MemberKey, Source, SourceGrant, Submission
 
@@ -175,9 +176,7 @@ def readers_are_ready() -> bool:
 
 
 def _designation() -> str:
-    from jiandu.tipline.codename import _list
-
-    words = _list("english")
+    words = wordlists.load("english")
     return f"{words[secrets.randbelow(2048)]} {words[secrets.randbelow(2048)]}"
 
 

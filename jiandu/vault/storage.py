@@ -69,12 +69,13 @@ def publish(part: Path) -> str:
         raise StorageError("Not an incoming file.")
     name = f"{part.stem}.jdv"
     os.rename(part, blobs_dir() / name)
-    _fsync_dir(blobs_dir())
-    _fsync_dir(incoming_dir())
+    fsync_dir(blobs_dir())
+    fsync_dir(incoming_dir())
     return name
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable (the forensics room's previews use it too)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -88,7 +88,8 @@ def test_chinese_codename_works_in_either_script():
     submit(source, message="你好", style="zh")
     codename = codename_of(source)
     assert all("\u4e00" <= ch <= "\u9fff" for ch in codename.replace(" ", ""))
-    from jiandu.tipline.codename import _index, _list
+    from jiandu.core.wordlists import load as _list
+    from jiandu.tipline.codename import _index
 
     simplified = _index("chinese_simplified")
     traditional = "".join(
