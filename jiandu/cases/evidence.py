@@ -7,32 +7,41 @@ its pixels here, which drops EXIF, XMP, IPTC, ICC profiles, comments and any tra
 camera, an editing tool or a leaker's copy may have left, and the SHA-256 published beside it
 is that of the re-encoded bytes, the file every reader can download and check.
 
-Untrusted input: the file is parsed by Pillow with a pixel limit (decompression bombs), only
-JPEG, PNG and WebP are accepted, and nothing of the upload's name is kept.
+Untrusted input: the file is parsed by Pillow in `evidence_worker.py`, inside the forensics
+sandbox (CPU, memory, time limits; no network), with a pixel limit against decompression
+bombs; only JPEG, PNG and WebP are accepted, and nothing of the upload's name is kept.
 """
 
 import hashlib
 import io
+import json
+import os
+import sys
+import sysconfig
 from typing import IO
 
+import PIL
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jiandu.accounts.models import User
 from jiandu.cases.actions import WorkflowError, _touch
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
+from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-ACCEPTED_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp"}
-OUTPUT = {  # what each accepted format is re-encoded to: (format, extension, content type)
-    "JPEG": ("JPEG", "jpg", "image/jpeg"),
-    "PNG": ("PNG", "png", "image/png"),
-    "WEBP": ("PNG", "png", "image/png"),
-}
+WORKER = os.path.join(os.path.dirname(__file__), "evidence_worker.py")
+LIMITS = Limits(
+    cpu_seconds=20,
+    wall_seconds=60,
+    memory_bytes=1024 * 1024 * 1024,
+    input_bytes=MAX_BYTES,
+    output_bytes=64 * 1024 * 1024,
+    max_tasks=8,
+)
 
 
 class EvidenceError(WorkflowError):
@@ -42,43 +51,37 @@ class EvidenceError(WorkflowError):
 def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
     """(re-encoded bytes, extension, content type, width, height) from an uploaded image.
 
-    Raises EvidenceError for anything that is not a whole, reasonably sized JPEG/PNG/WebP.
+    The decoding happens in `evidence_worker.py` under the forensics sandbox (DEVELOPERS.md:
+    no untrusted file is parsed in the web process). Raises EvidenceError for anything that is
+    not a whole, reasonably sized JPEG/PNG/WebP.
     """
     if len(data) > MAX_BYTES:
         raise EvidenceError(_("The file is larger than 20 MB."))
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            if fmt not in ACCEPTED_FORMATS:
-                raise EvidenceError(_("Only JPEG, PNG and WebP images can be published."))
-            if probe.width * probe.height > MAX_PIXELS:
-                raise EvidenceError(_("The image has too many pixels."))
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            # Apply the orientation tag to the pixels before the tag goes with the metadata.
-            image = ImageOps.exif_transpose(image)
-            out_format, extension, content_type = OUTPUT[fmt]
-            mode = "RGB" if out_format == "JPEG" else ("RGBA" if "A" in image.getbands() else "RGB")
-            pixels = image.convert(mode)
-            clean = Image.new(mode, pixels.size)  # a fresh image: no info dict, no profile
-            clean.paste(pixels)
-            buffer = io.BytesIO()
-            if out_format == "JPEG":
-                clean.save(buffer, "JPEG", quality=90, optimize=True)
-            else:
-                clean.save(buffer, "PNG", optimize=True)
-            return buffer.getvalue(), extension, content_type, clean.width, clean.height
-    except EvidenceError:
-        raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as e:
-        raise EvidenceError(_("The file is not an image we can read.")) from e
+    if not data:
+        raise EvidenceError(_("The file is empty."))
+    outcome = run_sandboxed(
+        [sys.executable, "-I", WORKER, str(MAX_PIXELS), str(MAX_BYTES)],
+        LIMITS,
+        stdin=io.BytesIO(data),
+        read_paths=[WORKER, os.path.join(sysconfig.get_paths()["stdlib"], "os.py"), PIL.__file__],
+    )
+    if outcome.ok:
+        header_line, _newline, body = outcome.stdout.partition(b"\n")
+        header = json.loads(header_line)
+        return (
+            body,
+            header["extension"],
+            header["content_type"],
+            header["width"],
+            header["height"],
+        )
+    if outcome.failure is Failure.FAILED and outcome.returncode in (7,):
+        raise EvidenceError(_("Only JPEG, PNG and WebP images can be published."))
+    if outcome.failure is Failure.FAILED and outcome.returncode == 4:
+        raise EvidenceError(_("The image has too many pixels."))
+    if outcome.failure is Failure.FAILED and outcome.returncode == 3:
+        raise EvidenceError(_("The image needs too much memory to decode."))
+    raise EvidenceError(_("The file is not an image we can read."))
 
 
 @transaction.atomic

@@ -142,3 +142,15 @@ def test_an_editor_uploads_a_redacted_image_in_the_newsroom(client):
     sign_in(client, make_member("j2", "journalist"))
     upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
     assert client.post(url, {"file": upload, "verification_status": "partly"}).status_code == 403
+
+
+def test_images_are_decoded_in_the_sandbox_not_in_this_process(monkeypatch):
+    """DEVELOPERS.md: no untrusted file is parsed in the web process."""
+    import PIL.Image
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Pillow decoded an upload in the web process")
+
+    monkeypatch.setattr(PIL.Image, "open", refuse)
+    data, extension, content_type, width, height = clean_image(jpeg_with_metadata())
+    assert extension == "jpg" and content_type == "image/jpeg" and data.startswith(b"\xff\xd8")
