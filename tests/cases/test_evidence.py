@@ -154,3 +154,5 @@ def test_images_are_decoded_in_the_sandbox_not_in_this_process(monkeypatch):
     monkeypatch.setattr(PIL.Image, "open", refuse)
     data, extension, content_type, width, height = clean_image(jpeg_with_metadata())
     assert extension == "jpg" and content_type == "image/jpeg" and data.startswith(b"\xff\xd8")
+    monkeypatch.undo()
+    assert (width, height) == Image.open(io.BytesIO(data)).size
