@@ -34,6 +34,15 @@ def isolated_data_dir(settings, tmp_path):
     return data
 
 
+@pytest.fixture(autouse=True)
+def no_worker_key_left():
+    """Each test starts as a process without a preview-worker key (jiandu.forensics.handoff)."""
+    yield
+    from jiandu.forensics import handoff
+
+    handoff._current = None
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_hasher: use the production Argon2id hasher")
     config.addinivalue_line("markers", "real_kdf: use the vault's production Argon2id cost")

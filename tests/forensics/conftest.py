@@ -80,23 +80,29 @@ def media(tmp_path_factory) -> dict[str, bytes]:
     return files
 
 
-def run_tasks() -> int:
-    """Run every waiting task the way the worker does (Worker.run_task), in this test's own
-    transaction: the worker's loop closes database connections between polls, which would end
-    the test's transaction on PostgreSQL. Tests with transaction=True use the real loop."""
+def make_worker(worker_id: str, queue_names: tuple[str, ...] = ("*",)):
+    """django-tasks-db's worker as `jiandu db_worker` runs it: one batch, no waiting."""
     from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
 
-    worker = Worker(
-        queue_names=["*"],
+    return Worker(
+        queue_names=list(queue_names),
         interval=0,
         batch=True,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="test-worker",
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def run_tasks() -> int:
+    """Run every waiting task the way the worker does (Worker.run_task), in this test's own
+    transaction: the worker's loop closes database connections between polls, which would end
+    the test's transaction on PostgreSQL. Tests with transaction=True use the real loop."""
+    from django_tasks_db.models import DBTaskResult
+
+    worker = make_worker("test-worker")
     ran = 0
     while (row := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
         row.claim(worker.worker_id)

@@ -26,12 +26,6 @@ from tests.vault.test_marker import database_dump, encodings
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_worker_key_left():
-    yield
-    handoff._current = None  # each test starts as a process without a worker key
-
-
 def source_with_file(data: bytes, name: str = "evidence.jpg"):
     member, _client = make_reader()
     submit(Client(), message="see file", files=[SimpleUploadedFile(name, data, "image/jpeg")])

@@ -7,24 +7,17 @@ import logging
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from jiandu.forensics import actions, handoff
 from jiandu.forensics.models import Preview
 from jiandu.vault import actions as vault
 from jiandu.vault.access import get_source_key_for_member
 from jiandu.vault.models import Item, Source
-from tests.forensics.conftest import MARKER
+from tests.forensics.conftest import MARKER, make_worker
 from tests.tipline.helpers import make_reader, submit
 from tests.vault.test_marker import database_dump, encodings
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def no_worker_key_left():
-    yield
-    handoff._current = None
 
 
 def test_previews_leave_no_marker(media, isolated_data_dir, caplog):
@@ -47,16 +40,7 @@ def test_previews_leave_no_marker(media, isolated_data_dir, caplog):
     worker = handoff.start_worker_key()
     for item in source.items.filter(kind=Item.Kind.FILE):
         actions.do_request_preview(member.user, source_key, item)
-    Worker(
-        queue_names=[worker.queue_name],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="marker-test",
-        excluded_queue_names=[],
-    ).run()
+    make_worker("marker-test", (worker.queue_name,)).run()
 
     previews = list(Preview.objects.all())
     assert [p.state for p in previews] == [Preview.State.READY] * 4

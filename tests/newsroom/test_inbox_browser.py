@@ -12,7 +12,6 @@ import sys
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from jiandu.forensics import handoff
 from jiandu.newsroom.models import SourceState
@@ -20,22 +19,14 @@ from jiandu.vault import actions as vault
 from jiandu.vault import crypto
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member
+from tests.forensics.conftest import make_worker
 from tests.tipline.helpers import make_reader, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def run_worker() -> None:
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="browser-test",
-        excluded_queue_names=[],
-    ).run()
+    make_worker("browser-test").run()
 
 
 def test_journalist_triages_previews_downloads_and_exports(

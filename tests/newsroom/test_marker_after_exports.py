@@ -9,21 +9,15 @@ import secrets
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from jiandu.forensics import handoff
 from jiandu.forensics.models import Preview
 from jiandu.vault.models import Item, Source
+from tests.forensics.conftest import make_worker
 from tests.tipline.helpers import make_reader, submit
 from tests.vault.test_marker import database_dump, encodings
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def no_worker_key_left():
-    yield
-    handoff._current = None
 
 
 def test_marker_appears_nowhere_after_previews_and_exports(media, isolated_data_dir, caplog):
@@ -47,16 +41,7 @@ def test_marker_appears_nowhere_after_previews_and_exports(media, isolated_data_
     items = list(source.items.filter(kind=Item.Kind.FILE).order_by("pk"))
     for item in items:
         client.post(f"{base}/items/{item.pk}/preview/")
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="marker",
-        excluded_queue_names=[],
-    ).run()
+    make_worker("marker").run()
     assert set(Preview.objects.values_list("state", flat=True)) == {"ready"}
     previews = []
     for item in items:

@@ -25,12 +25,6 @@ from tests.tipline.helpers import make_reader, submit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_worker_key_left():
-    yield
-    handoff._current = None
-
-
 @pytest.fixture
 def conversation(media):
     """A journalist (key page seen) and a source with a message, a photo, a video and a reply."""
