@@ -20,6 +20,7 @@ class User(AbstractUser):
         permissions = [
             ("manage_newsroom", _("Can manage newsroom members and settings")),
             ("read_submissions", _("Can read what sources submit")),
+            ("delete_sources", _("Can delete sources and what they sent, for good")),
             ("edit_cases", _("Can draft cases")),
             ("publish_cases", _("Can review and publish cases")),
             ("moderate_comments", _("Can moderate public comments")),

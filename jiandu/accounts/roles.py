@@ -17,11 +17,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADMIN: [
         "manage_newsroom",
         "read_submissions",
+        "delete_sources",
         "edit_cases",
         "publish_cases",
         "moderate_comments",
     ],
-    EDITOR: ["read_submissions", "edit_cases", "publish_cases", "moderate_comments"],
+    EDITOR: [
+        "read_submissions",
+        "delete_sources",
+        "edit_cases",
+        "publish_cases",
+        "moderate_comments",
+    ],
     JOURNALIST: ["read_submissions", "edit_cases"],
     MODERATOR: ["moderate_comments"],
 }
