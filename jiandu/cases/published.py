@@ -8,8 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from jiandu.cases import metrics
-from jiandu.cases.models import Case, CaseStatus, Person, PersonRole, PublishedEvidence, Revision
-from jiandu.cases.snapshot import person_data
+from jiandu.cases.models import Case, CaseStatus, PersonRole, PublishedEvidence, Revision
 
 PUBLIC_STATUSES = (CaseStatus.PUBLISHED, CaseStatus.RETRACTED)
 
@@ -109,21 +108,22 @@ def get_latest_revisions(limit: int = 50, slugs: list[str] | None = None) -> lis
 def get_public_person(slug: str) -> tuple[dict[str, Any], list[PublicCase]] | None:
     """A person named in at least one public case: their details and those cases.
 
-    Names and posts are read from the person's record, so a correction to a name shows on the
-    person page at once; the cases come from their snapshots.
+    Everything comes from the snapshots, never from the `Person` row or the live links of the
+    working copy: a journalist's edit to a name, a post or a case's people reaches the public
+    only when an editor publishes a case that names the person (every case naming them is
+    marked as changed by the edit). The details are those of the most recently published
+    snapshot that names the person, so the newest reviewed version of the record is shown.
     """
-    person = Person.objects.filter(slug=slug).prefetch_related("positions").first()
-    if person is None:
-        return None
-    slugs = [s for s in _public_cases().filter(people=person).values_list("slug", flat=True)]
-    cases = [
-        c
-        for c in get_public_cases_by_slug(slugs)
-        if any(p["slug"] == slug for p in c.snapshot["people"])
-    ]
+    cases = [c for c in get_public_cases() if any(p["slug"] == slug for p in c.snapshot["people"])]
     if not cases:
         return None
-    return person_data(person), cases
+    return snapshot_person(cases[0].snapshot, slug), cases
+
+
+def snapshot_person(snapshot: dict[str, Any], slug: str) -> dict[str, Any]:
+    """The person `slug` as a snapshot recorded them, without the case-specific role and note."""
+    entry = next(p for p in snapshot["people"] if p["slug"] == slug)
+    return {k: v for k, v in entry.items() if k not in ("role", "note")}
 
 
 def get_public_people() -> list[dict[str, Any]]:
@@ -131,7 +131,8 @@ def get_public_people() -> list[dict[str, Any]]:
     people: dict[str, dict[str, Any]] = {}
     for case in get_public_cases():
         for person in case.snapshot["people"]:
-            people.setdefault(person["slug"], person)
+            if person["slug"] not in people:
+                people[person["slug"]] = snapshot_person(case.snapshot, person["slug"])
     return [people[k] for k in sorted(people)]
 
 

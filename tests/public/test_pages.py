@@ -37,9 +37,14 @@ def test_chinese_scripts_follow_the_reader(client, demo):
 
 
 def test_english_reader_sees_chinese_only_content_marked_with_its_language(client, demo):
-    from jiandu.cases.models import Person
+    from jiandu.cases.models import Case
 
-    Person.objects.filter(slug="wang-lijun").update(summary_en="")
+    # The published record of this person has no English summary.
+    revision = Case.objects.get(slug="chongqing-lei-zhengfu").current_revision
+    for person in revision.snapshot["people"]:
+        if person["slug"] == "wang-lijun":
+            person["summary"]["en"] = ""
+    revision.save(update_fields=["snapshot"])
     html = client.get("/en/cases/people/wang-lijun/").content.decode()
     assert '<span lang="zh-Hans">时任重庆市公安局局长。</span>' in html
 
