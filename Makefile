@@ -35,7 +35,7 @@ apt-install:
 	fi
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found" >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 on PATH or under pyenv: install one (apt-get install python3.12, or pyenv install 3.12) and run make again." >&2; exit 1; }
 	@echo "Using $(PYTHON)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
