@@ -5,8 +5,10 @@ Every setting a deployment may change is an environment variable with a document
 and the one piece of state the project creates for itself: the secret key file.
 """
 
+import contextlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 
@@ -49,19 +51,57 @@ def data_dir() -> Path:
     return path
 
 
+class SecretFileError(RuntimeError):
+    """A secret file that exists but is empty or unreadable: never replaced silently, since
+    everything derived from the old secret (codenames, signed values) would stop working."""
+
+
+def read_secret(path: Path) -> str:
+    """The secret stored at `path`; FileNotFoundError if it was never created."""
+    value = path.read_text().strip()
+    if not value:
+        raise SecretFileError(f"{path} is empty; restore it from a backup.")
+    return value
+
+
 def read_or_create_secret(path: Path, nbytes: int = 48) -> str:
-    """Return the secret stored at `path`, creating it (mode 0600) on first use.
+    """Return the secret stored at `path`, creating it (mode 0600) if it does not exist.
 
     The secret is generated here rather than committed or passed in, so that a fresh clone
-    never shares a key with another installation. O_EXCL makes two processes starting at once
-    agree on one secret.
+    never shares a key with another installation. It is written whole into a temporary file,
+    fsynced, and then hard-linked to its name: `link` fails if the name exists, like O_EXCL,
+    so two processes starting at once agree on one secret, and neither can ever read a file
+    that is still empty (the race of creating the file first and writing it after). The file's
+    times are set to the hour (docs/threat-model.md, "Times").
     """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(nbytes))
-        handle.flush()
-        os.fsync(handle.fileno())
-    return path.read_text().strip()
+        return read_secret(path)
+    except FileNotFoundError:
+        pass
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(nbytes))
+            handle.flush()
+            os.fsync(handle.fileno())
+        hour = hour_floor()
+        os.utime(temp, (hour, hour))
+        with contextlib.suppress(FileExistsError):  # another process won: use its secret
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    os.utime(path.parent, (hour_floor(), hour_floor()))
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return read_secret(path)
+
+
+def hour_floor(timestamp: float | None = None) -> int:
+    """A Unix time (now by default) with minutes and seconds dropped: the only precision the
+    server keeps for anything a source's action could touch."""
+    value = time.time() if timestamp is None else timestamp
+    return int(value // 3600 * 3600)

@@ -31,6 +31,9 @@ def isolated_data_dir(settings, tmp_path):
         **settings.STORAGES,
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(data / "files")}},
     }
+    from jiandu.vault.conf import create_secrets
+
+    create_secrets()  # as `migrate` does at install time
     return data
 
 

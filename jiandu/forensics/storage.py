@@ -2,7 +2,8 @@
 
 `previews/<random>.part` while written, `previews/<random>.jdp` once complete (fsynced, then
 renamed, then the directory fsynced), the same discipline as the vault's blobs
-(jiandu/vault/storage.py). Every name is checked against one pattern before it becomes a path.
+(jiandu/vault/storage.py), and like them with file and folder times set to the hour. Every
+name is checked against one pattern before it becomes a path.
 The content is a vault stream (docs/crypto.md) under the preview's own random key.
 """
 
@@ -18,6 +19,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from jiandu.vault import crypto
+from jiandu.vault.filetimes import make_dir, settle
 from jiandu.vault.storage import fsync_dir
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdp\Z")
@@ -28,9 +30,7 @@ class PreviewStorageError(Exception):
 
 
 def previews_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "previews"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return make_dir(Path(settings.DATA_DIR) / "previews")
 
 
 def write_blob(key: bytes, parts: Iterable[bytes]) -> str:
@@ -45,9 +45,11 @@ def write_blob(key: bytes, parts: Iterable[bytes]) -> str:
                 encryptor.write(data)
             encryptor.finish()
             handle.flush()
+            settle(handle.fileno())
             os.fsync(handle.fileno())
         name = f"{token}.jdp"
         os.rename(part, previews_dir() / name)
+        settle(previews_dir())
         fsync_dir(previews_dir())
     except BaseException:
         part.unlink(missing_ok=True)
@@ -72,6 +74,7 @@ def remove_blobs(names: Iterable[str | None]) -> None:
     for name in names:
         if name:
             blob_path(name).unlink(missing_ok=True)
+    settle(previews_dir())
 
 
 def clean_leftovers(known: set[str]) -> int:
@@ -81,4 +84,5 @@ def clean_leftovers(known: set[str]) -> int:
         if path.name.endswith(".part") or path.name not in known:
             path.unlink(missing_ok=True)
             removed += 1
+    settle(previews_dir())
     return removed

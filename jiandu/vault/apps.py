@@ -8,12 +8,19 @@ class VaultConfig(AppConfig):
     label = "vault"
 
     def ready(self) -> None:
-        from jiandu.vault import receivers  # noqa: F401  (connects the accounts signals)
+        from django.db.models.signals import post_migrate
+
+        from jiandu.vault import conf, receivers  # noqa: F401  (connects the accounts signals)
+
+        # Secrets are made at install time, never on a source's first submission.
+        post_migrate.connect(conf.create_secrets, sender=self)
 
     def on_serve(self) -> str:
-        """Before serving: drop interrupted uploads and orphan blobs; schedule retention."""
-        from jiandu.vault import actions, tasks
+        """Before serving: make missing secrets, drop interrupted uploads and orphan blobs,
+        schedule the hourly job (retention, expired sessions, finished tasks, file times)."""
+        from jiandu.vault import actions, conf, tasks
 
+        conf.create_secrets()
         parts, orphans = actions.do_clean_leftovers()
         tasks.schedule_retention()
         return f"removed {parts} interrupted upload(s) and {orphans} orphan blob(s)"

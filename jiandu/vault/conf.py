@@ -5,8 +5,9 @@ Read through these functions (not at import time), so tests can override them wi
 """
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from jiandu.conf import env_int, read_or_create_secret
+from jiandu.conf import env_int, read_or_create_secret, read_secret
 from jiandu.vault.crypto import KdfParams
 
 MIB = 1024 * 1024
@@ -62,5 +63,20 @@ def source_idle_seconds() -> int:
 
 
 def codename_pepper() -> str:
-    """A server secret mixed into every codename derivation, kept in the data dir (0600)."""
-    return read_or_create_secret(settings.DATA_DIR / "codename_pepper")
+    """A server secret mixed into every codename derivation, kept in the data dir (0600).
+
+    Made at install time by `create_secrets` (migrate, `jiandu serve`, `jiandu demo`), never
+    on a source's first submission: the file's times would say when that was.
+    """
+    try:
+        return read_secret(settings.DATA_DIR / "codename_pepper")
+    except FileNotFoundError as exc:
+        raise ImproperlyConfigured(
+            "The codename pepper is missing from the data dir: run `jiandu migrate` first."
+        ) from exc
+
+
+def create_secrets(**kwargs: object) -> None:
+    """Create the vault's secret files if they are missing (a `post_migrate` receiver, so
+    every install path makes them before the first request)."""
+    read_or_create_secret(settings.DATA_DIR / "codename_pepper")

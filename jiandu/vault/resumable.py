@@ -67,6 +67,7 @@ def create(session: SessionBase, name: str, length: int) -> str:
         handle.flush()
         os.fsync(handle.fileno())
         written = handle.tell()
+    storage.settle_part(part)  # file times say the hour only (jiandu.vault.filetimes)
     upload_id = secrets.token_hex(16)
     uploads[upload_id] = {
         "part": part.name,
@@ -140,6 +141,7 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
         )
     session.modified = True
     if broken:
+    storage.settle_part(path)
         raise ResumableError("broken", upload["offset"])
     return upload["offset"]
 
@@ -170,6 +172,7 @@ def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
     if size != upload["length"]:
         raise ResumableError("broken", upload["offset"])
     upload.update(done=True, sha256=sha256, state="", pending="")
+    storage.settle_part(path)
     session.modified = True
     return upload
 

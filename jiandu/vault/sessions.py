@@ -6,19 +6,35 @@ a key derived from the cookie value: the server keeps neither. So the unwrapped 
 vault puts in a member's or source's session (docs/crypto.md) are readable only while the
 browser presents its cookie; a copy of the database, or of the server's disk, opens nothing.
 
+Times: the row's `expire_date` is the one time left in the clear, and it says no more than an
+hour: it is the end of the hour in which the longest idle window (members' and sources' alike)
+would run out, so it tells neither the minute of the last request nor whether the session is a
+source's or a member's. The real idle limit (120 minutes for a source, 30 for a member) is
+enforced from the moment of the last request kept inside the encrypted data: exact there, since
+only the browser that holds the cookie can read it, and that browser saw its own requests.
+
 SESSION_ENGINE = "jiandu.vault.sessions".
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 import nacl.exceptions
 import nacl.hash
+from django.conf import settings
 from django.contrib.sessions.backends import db
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from nacl.secret import SecretBox
 
+from jiandu.vault import conf
 from jiandu.vault.crypto import subkey
+
+# Kept inside the encrypted data: the Unix time of the last save and the idle limit in seconds.
+SEEN = "_jd_seen"
+IDLE = "_jd_idle"
 
 
 def storage_key(cookie_value: str) -> str:
@@ -30,6 +46,29 @@ def storage_key(cookie_value: str) -> str:
 
 def _box(cookie_value: str) -> SecretBox:
     return SecretBox(subkey(cookie_value.encode(), b"jd:session-data"))
+
+
+def longest_idle_seconds() -> int:
+    """The longest idle limit of any session (members' or sources'), so that every row's
+    expiry is computed from the same window and looks alike."""
+    return max(int(settings.SESSION_COOKIE_AGE), conf.source_idle_seconds())
+
+
+def row_expiry(now: datetime, idle_seconds: int) -> datetime:
+    """The row's expiry: now plus the longest idle window (or this session's, if longer),
+    rounded up to the next full hour."""
+    end = now + timedelta(seconds=max(idle_seconds, longest_idle_seconds()))
+    hour = end.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == end else hour + timedelta(hours=1)
+
+
+def is_fresh(data: dict[str, Any], now: float) -> bool:
+    """Whether the session's own idle limit has not run out. Data without the two fields (a
+    row written before they existed, or tampered with) is not fresh."""
+    seen, idle = data.get(SEEN), data.get(IDLE)
+    if not isinstance(seen, int | float) or not isinstance(idle, int):
+        return False
+    return now - seen <= idle
 
 
 class SessionStore(db.SessionStore):
@@ -45,6 +84,19 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
 
+    def load(self) -> dict[str, Any]:
+        """The session's data, or {} (under a new key) once its idle limit has run out; the
+        stale row is deleted at once rather than left until the hourly purge."""
+        row = self._get_session_from_db()
+        if row is None:
+            return {}
+        data = self._open(row.session_data)
+        if not is_fresh(data, timezone.now().timestamp()):
+            self.model.objects.filter(pk=row.pk).delete()
+            self._session_key = None
+            return {}
+        return _without_times(data)
+
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=storage_key(session_key)).exists()
 
@@ -53,15 +105,28 @@ class SessionStore(db.SessionStore):
         return self.model(
             session_key=storage_key(cookie_value),
             session_data=self.encode(data),
-            expire_date=self.get_expiry_date(),
+            expire_date=row_expiry(timezone.now(), self._idle_seconds(data)),
         )
 
+    def _idle_seconds(self, session_dict: dict) -> int:
+        """This session's idle limit: `set_expiry` (sources) or SESSION_COOKIE_AGE."""
+        return int(self.get_expiry_age(expiry=session_dict.get("_session_expiry")))
+
     def encode(self, session_dict: dict) -> str:
-        plain = self.serializer().dumps(session_dict)
+        """Encrypt the data with the moment of this save and the idle limit inside."""
+        stamped = {
+            **_without_times(session_dict),
+            SEEN: timezone.now().timestamp(),
+            IDLE: self._idle_seconds(session_dict),
+        }
+        plain = self.serializer().dumps(stamped)
         sealed = _box(self._get_or_create_session_key()).encrypt(plain)
         return sealed.hex()
 
     def decode(self, session_data: str) -> dict:
+        return _without_times(self._open(session_data))
+
+    def _open(self, session_data: str) -> dict[str, Any]:
         try:
             plain = _box(self.session_key or "").decrypt(bytes.fromhex(session_data))
             return self.serializer().loads(plain)
@@ -77,8 +142,10 @@ class SessionStore(db.SessionStore):
 
     def get_expire_at_browser_close(self, expiry=None):  # type: ignore[no-untyped-def]
         """Cookies always end with the browser, even when a session has its own idle limit
-        (sources: 120 minutes, set with `set_expiry`): the limit is enforced by the row's
-        expiry date on the server, never by a cookie lingering on the source's disk."""
-        from django.conf import settings
-
+        (sources: 120 minutes, set with `set_expiry`): the limit is enforced on the server,
+        from the encrypted data (see `load`), never by a cookie lingering on the source's disk."""
         return settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def _without_times(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in (SEEN, IDLE)}

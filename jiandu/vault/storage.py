@@ -6,6 +6,9 @@ byte is written and fsynced, by an atomic rename followed by an fsync of the dir
 database row that makes it visible is committed after that. A crash at any point leaves either
 a `.part` file or a blob no row points to; `clean_leftovers()` (run by `jiandu serve` before
 serving) removes both. Every name is checked against one pattern before it touches a path.
+
+Every file and folder here has its times set to the hour once a write is done
+(`jiandu.vault.filetimes`): the disk says in which hour a blob arrived, never the minute.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from jiandu.vault.filetimes import make_dir, settle
+
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdv\Z")
 PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")
 
@@ -33,15 +38,11 @@ def vault_dir() -> Path:
 
 
 def incoming_dir() -> Path:
-    path = vault_dir() / "incoming"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return make_dir(vault_dir() / "incoming")
 
 
 def blobs_dir() -> Path:
-    path = vault_dir() / "blobs"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return make_dir(vault_dir() / "blobs")
 
 
 def free_bytes() -> int:
@@ -53,14 +54,22 @@ def open_incoming() -> tuple[Path, BinaryIO]:
     """A new, exclusive `.part` file (mode 0600) for ciphertext being written."""
     path = incoming_dir() / f"{secrets.token_hex(16)}.part"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    settle(path, path.parent)
     return path, os.fdopen(fd, "wb")
 
 
 def seal_incoming(handle: BinaryIO) -> None:
-    """Flush and fsync a finished `.part` file and close it."""
+    """Flush a finished `.part` file, set its times to the hour, fsync and close it."""
     handle.flush()
+    settle(handle.fileno())
     os.fsync(handle.fileno())
     handle.close()
+
+
+def settle_part(part: Path) -> None:
+    """After a piece of a resumable upload is written (or read back): times to the hour."""
+    if PART_NAME.match(part.name):
+        settle(part)
 
 
 def publish(part: Path) -> str:
@@ -69,6 +78,7 @@ def publish(part: Path) -> str:
         raise StorageError("Not an incoming file.")
     name = f"{part.stem}.jdv"
     os.rename(part, blobs_dir() / name)
+    settle(blobs_dir() / name, blobs_dir(), incoming_dir())
     fsync_dir(blobs_dir())
     fsync_dir(incoming_dir())
     return name
@@ -99,11 +109,13 @@ def open_blob(name: str) -> BinaryIO:
 def remove_blobs(names: Iterable[str]) -> None:
     for name in names:
         blob_path(name).unlink(missing_ok=True)
+    settle(blobs_dir())
 
 
 def discard(part: Path) -> None:
     if PART_NAME.match(part.name):
         part.unlink(missing_ok=True)
+        settle(part.parent)
 
 
 def clean_stale_parts(max_age_seconds: int) -> int:
@@ -117,6 +129,7 @@ def clean_stale_parts(max_age_seconds: int) -> int:
         if PART_NAME.match(path.name) and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed += 1
+    settle(incoming_dir())
     return removed
 
 
@@ -133,4 +146,5 @@ def clean_leftovers(known: set[str]) -> tuple[int, int]:
         if path.name not in known:
             path.unlink(missing_ok=True)
             orphans += 1
+    settle(incoming_dir(), blobs_dir())
     return parts, orphans
