@@ -359,7 +359,8 @@ def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpRespo
         return redirect("newsroom:source", source_id=row.pk)
     actions.do_record_item_access(request.user, item, "export")
     response = StreamingHttpResponse(
-        export.item_bundle(grant_row, item), content_type="application/octet-stream"
+        export.item_bundle(grant_row, item, session_keys.member_private_key(request) or b""),
+        content_type="application/octet-stream",
     )
     response["Content-Disposition"] = _attachment(f"item-{item.pk}.jdx")
     return response
@@ -374,7 +375,8 @@ def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
         return redirect("newsroom:source", source_id=row.pk)
     actions.do_record_source_export(request.user, row)
     response = StreamingHttpResponse(
-        archive.source_archive(grant_row, row), content_type="application/octet-stream"
+        archive.source_archive(grant_row, row, session_keys.member_private_key(request) or b""),
+        content_type="application/octet-stream",
     )
     response["Content-Disposition"] = _attachment(f"source-{row.pk}.jda")
     return response

@@ -12,6 +12,7 @@ This module imports no Django: the offline `jiandu decrypt` tool and the server 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import struct
@@ -29,14 +30,25 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
 MAGIC = b"JDVAULT"
-VERSION = 1
-FILE_HEADER = MAGIC + bytes([VERSION])  # 8 bytes, then the 24-byte secretstream header
+# Version 1: the plaintext, chunked, nothing more (still read). Version 2 (every new write):
+# padded with Padmé inside the authenticated stream, the exact length in the final chunk.
+STREAM_VERSION = 2
+READABLE_STREAM_VERSIONS = (1, 2)
+FILE_HEADER = MAGIC + bytes([STREAM_VERSION])  # 8 bytes, then the 24-byte secretstream header
+WRAP_VERSION = 1  # password- and recovery-wrapped member keys
 CHUNK_SIZE = 64 * 1024
 ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES  # 17
 STREAM_HEADER_BYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES  # 24
 TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+TAG_PUSH = sodium.crypto_secretstream_xchacha20poly1305_TAG_PUSH
 TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 KEY_BYTES = 32
+# Version 2: the padded stream holds data | zero bytes | the data length (u64), and is never
+# shorter than PAD_FLOOR bytes, so every text under 248 bytes has the same size on disk.
+LENGTH_TRAILER = struct.Struct(">Q")
+PAD_FLOOR = 256
+META_FLOOR = 128  # metadata JSON is padded with spaces to at least this, then Padmé
+_ZERO_CHUNK = bytes(CHUNK_SIZE)
 
 PASSWORD_WRAP_MAGIC = b"JDPW"
 RECOVERY_WRAP_MAGIC = b"JDRK"
@@ -121,23 +133,60 @@ def random_key() -> bytes:
 # --- Streams: files, messages, questionnaires, replies ------------------------------------
 
 
+def padme(length: int) -> int:
+    """Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and
+    Communication with PURBs", 2019): round `length` up so that only its top bits stay, at
+    most 12 % more, and the rounded value reveals O(log log length) bits instead of O(log)."""
+    if length < 2:
+        return length
+    exponent = length.bit_length() - 1  # floor(log2(length))
+    last_bits = exponent - exponent.bit_length()  # E - (floor(log2(E)) + 1)
+    mask = (1 << last_bits) - 1
+    return (length + mask) & ~mask
+
+
+def padded_length(plaintext_size: int) -> int:
+    """Bytes of a version-2 stream's padded plaintext: data, zero padding and the 8-byte
+    length trailer together, at least PAD_FLOOR."""
+    return padme(max(plaintext_size + LENGTH_TRAILER.size, PAD_FLOOR))
+
+
+def ciphertext_size(plaintext_size: int) -> int:
+    """Size on disk of a version-2 stream: a function of the padded length only."""
+    padded = padded_length(plaintext_size)
+    chunks = -(-padded // CHUNK_SIZE)
+    return len(FILE_HEADER) + STREAM_HEADER_BYTES + padded + chunks * ABYTES
+
+
 class StreamEncryptor:
     """Encrypts a stream written in pieces of any size into `out`, 64 KiB per chunk.
 
-    Memory use is one chunk whatever the size of the whole. `finish()` writes the final chunk
-    (tagged FINAL, possibly empty): a file without it is refused as truncated.
+    Memory use is one chunk whatever the size of the whole; the length need not be known in
+    advance. Version 2 (every new stream): `finish()` pushes the last data, then zero bytes up
+    to the Padmé length, then the data length, all inside the authenticated stream. The chunk
+    holding the end of the data is tagged PUSH (or FINAL when it is also the last chunk); the
+    last chunk is tagged FINAL, so a file without it is refused as truncated. `version=1` is
+    only for a resumed upload that was begun in that format (and for tests of the old reader).
     """
 
-    def __init__(self, item_key: bytes, out: BinaryIO) -> None:
+    def __init__(self, item_key: bytes, out: BinaryIO, version: int = STREAM_VERSION) -> None:
+        if version not in READABLE_STREAM_VERSIONS:
+            raise VaultCryptoError("Unknown vault file version.")
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         header = sodium.crypto_secretstream_xchacha20poly1305_init_push(
             self._state, subkey(item_key, b"jd:content")
         )
         self._out = out
         self._buffer = bytearray()
+        self.version = version
         self.plaintext_size = 0
         self.sha256 = hashlib.sha256()
-        out.write(FILE_HEADER + header)
+        out.write(MAGIC + bytes([version]) + header)
+
+    def _push(self, data: bytes, tag: int) -> None:
+        self._out.write(
+            sodium.crypto_secretstream_xchacha20poly1305_push(self._state, data, None, tag)
+        )
 
     def write(self, data: bytes) -> None:
         self.plaintext_size += len(data)
@@ -148,20 +197,31 @@ class StreamEncryptor:
         view = memoryview(self._buffer)
         full = len(self._buffer) - len(self._buffer) % CHUNK_SIZE
         for start in range(0, full, CHUNK_SIZE):
-            self._out.write(
-                sodium.crypto_secretstream_xchacha20poly1305_push(
-                    self._state, bytes(view[start : start + CHUNK_SIZE]), None, TAG_MESSAGE
-                )
-            )
+            self._push(bytes(view[start : start + CHUNK_SIZE]), TAG_MESSAGE)
         view.release()
         del self._buffer[:full]
 
     def finish(self) -> None:
-        self._out.write(
-            sodium.crypto_secretstream_xchacha20poly1305_push(
-                self._state, bytes(self._buffer), None, TAG_FINAL
-            )
-        )
+        if self.version == 1:
+            self._push(bytes(self._buffer), TAG_FINAL)
+            self._buffer = bytearray()
+            return
+        # What is left to push: the last data (under one chunk), zeros, the length trailer.
+        pushed = self.plaintext_size - len(self._buffer)
+        remaining = padded_length(self.plaintext_size) - pushed
+        trailer = LENGTH_TRAILER.pack(self.plaintext_size)
+        first = True
+        while remaining > 0:
+            size = min(CHUNK_SIZE, remaining)
+            last = remaining <= CHUNK_SIZE
+            head = bytes(self._buffer) if first else b""
+            tail = trailer if last else b""
+            if size < len(head) + len(tail):  # cannot happen with Padmé and a 256-byte floor
+                raise VaultCryptoError("Padding rule violated.")
+            chunk = head + bytes(size - len(head) - len(tail)) + tail
+            self._push(chunk, TAG_FINAL if last else TAG_PUSH if first else TAG_MESSAGE)
+            remaining -= size
+            first = False
         self._buffer = bytearray()
 
     def snapshot(self) -> tuple[bytes, bytes]:
@@ -172,34 +232,55 @@ class StreamEncryptor:
         return bytes(ffi.buffer(self._state.statebuf)), bytes(self._buffer)
 
     @classmethod
-    def resume(cls, out: BinaryIO, state: bytes, pending: bytes, size: int) -> StreamEncryptor:
+    def resume(
+        cls,
+        out: BinaryIO,
+        state: bytes,
+        pending: bytes,
+        size: int,
+        version: int = STREAM_VERSION,
+    ) -> StreamEncryptor:
         """Continue a stream from `snapshot()`, appending to `out` (no header is written).
-        The SHA-256 of a resumed stream covers only what follows; see `sha256_of`."""
+        `version` must be the one the stream was begun with (its header's). The SHA-256 of a
+        resumed stream covers only what follows; see `sha256_of`."""
         from nacl._sodium import ffi
 
         if len(state) != sodium.crypto_secretstream_xchacha20poly1305_STATEBYTES:
             raise VaultCryptoError("Not a stream state.")
+        if version not in READABLE_STREAM_VERSIONS:
+            raise VaultCryptoError("Unknown vault file version.")
         self = cls.__new__(cls)
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         ffi.memmove(self._state.statebuf, state, len(state))
         self._out = out
         self._buffer = bytearray(pending)
+        self.version = version
         self.plaintext_size = size
         self.sha256 = hashlib.sha256()
         return self
 
 
-def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
-    """Yield the plaintext of a vault stream chunk by chunk, authenticating each chunk.
+def _pull(state: object, chunk: bytes) -> tuple[bytes, int]:
+    try:
+        plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk, None)
+    except (nacl.exceptions.CryptoError, ValueError) as exc:
+        raise VaultCryptoError("Vault file is damaged or the key is wrong.") from exc
+    return plain, tag
 
-    Raises VaultCryptoError on a wrong key, a damaged chunk, a missing final chunk (truncation)
-    or data after the final chunk. A consumer must treat what was yielded before an error as
-    untrusted.
+
+def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
+    """Yield the plaintext of a vault stream (version 1 or 2) chunk by chunk, authenticating
+    each chunk; a version-2 stream's padding and length trailer are checked and never yielded.
+
+    Raises VaultCryptoError on a wrong key, a damaged chunk, a missing final chunk (truncation),
+    data after the final chunk, or padding that is not exactly what the writer makes. A
+    consumer must treat what was yielded before an error as untrusted.
     """
     header = source.read(len(FILE_HEADER))
     if header[: len(MAGIC)] != MAGIC:
         raise VaultCryptoError("Not a Jiandu vault file.")
-    if header[len(MAGIC) :] != bytes([VERSION]):
+    version = header[len(MAGIC) :]
+    if len(version) != 1 or version[0] not in READABLE_STREAM_VERSIONS:
         raise VaultCryptoError("Unknown vault file version.")
     stream_header = source.read(STREAM_HEADER_BYTES)
     if len(stream_header) != STREAM_HEADER_BYTES:
@@ -211,14 +292,22 @@ def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
         )
     except nacl.exceptions.CryptoError as exc:
         raise VaultCryptoError("Vault file header is damaged.") from exc
+    if version[0] == 1:
+        yield from _pull_version_1(state, source)
+    else:
+        yield from _pull_version_2(state, source)
+
+
+def _next_chunk(source: BinaryIO) -> bytes:
+    chunk = source.read(CHUNK_SIZE + ABYTES)
+    if not chunk:
+        raise VaultCryptoError("Vault file is truncated (no final chunk).")
+    return chunk
+
+
+def _pull_version_1(state: object, source: BinaryIO) -> Iterator[bytes]:
     while True:
-        chunk = source.read(CHUNK_SIZE + ABYTES)
-        if not chunk:
-            raise VaultCryptoError("Vault file is truncated (no final chunk).")
-        try:
-            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk, None)
-        except (nacl.exceptions.CryptoError, ValueError) as exc:
-            raise VaultCryptoError("Vault file is damaged or the key is wrong.") from exc
+        plain, tag = _pull(state, _next_chunk(source))
         if tag == TAG_FINAL:
             if source.read(1):
                 raise VaultCryptoError("Data after the final chunk.")
@@ -226,6 +315,54 @@ def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
                 yield plain
             return
         yield plain
+
+
+def _pull_version_2(state: object, source: BinaryIO) -> Iterator[bytes]:
+    """Data chunks (MESSAGE) are yielded as they come. The chunk where the data ends (PUSH) is
+    held back, padding chunks must be zeros, and the FINAL chunk's last 8 bytes give the data
+    length: only then is the held chunk's data part yielded. Memory: two chunks."""
+    yielded = 0
+    boundary: bytes | None = None
+    padding = 0
+    while True:
+        plain, tag = _pull(state, _next_chunk(source))
+        if tag == TAG_MESSAGE and boundary is None:
+            if len(plain) != CHUNK_SIZE:
+                raise VaultCryptoError("Vault file is damaged (short data chunk).")
+            yielded += len(plain)
+            yield plain
+        elif tag == TAG_MESSAGE:
+            if plain != _ZERO_CHUNK:
+                raise VaultCryptoError("Vault file padding is not zeros.")
+            padding += len(plain)
+        elif tag == TAG_PUSH and boundary is None:
+            if len(plain) != CHUNK_SIZE:
+                raise VaultCryptoError("Vault file is damaged (short data chunk).")
+            boundary = plain
+        elif tag == TAG_FINAL:
+            break
+        else:
+            raise VaultCryptoError("Vault file has an unexpected chunk tag.")
+    if source.read(1):
+        raise VaultCryptoError("Data after the final chunk.")
+    if len(plain) < LENGTH_TRAILER.size:
+        raise VaultCryptoError("Vault file is damaged (no length trailer).")
+    (size,) = LENGTH_TRAILER.unpack(plain[-LENGTH_TRAILER.size :])
+    rest = plain[: -LENGTH_TRAILER.size]
+    if boundary is None:
+        boundary, rest = rest, b""
+    data_in_boundary = size - yielded
+    if not 0 <= data_in_boundary <= len(boundary):
+        raise VaultCryptoError("Vault file length trailer does not match its chunks.")
+    if boundary[data_in_boundary:].count(0) != len(boundary) - data_in_boundary:
+        raise VaultCryptoError("Vault file padding is not zeros.")
+    if rest.count(0) != len(rest):
+        raise VaultCryptoError("Vault file padding is not zeros.")
+    total = yielded + len(boundary) + padding + len(rest) + LENGTH_TRAILER.size
+    if total != padded_length(size):
+        raise VaultCryptoError("Vault file padding does not follow the padding rule.")
+    if data_in_boundary:
+        yield boundary[:data_in_boundary]
 
 
 def sha256_of(item_key: bytes, source: BinaryIO) -> tuple[str, int]:
@@ -251,8 +388,11 @@ def decrypt_bytes(item_key: bytes, source: BinaryIO) -> bytes:
 
 
 def seal_meta(item_key: bytes, meta: dict[str, object]) -> bytes:
-    """JSON, encrypted with XSalsa20-Poly1305 under the item's metadata subkey."""
+    """JSON, encrypted with XSalsa20-Poly1305 under the item's metadata subkey. The JSON is
+    padded with trailing spaces (which every JSON reader ignores) to the Padmé length of at
+    least META_FLOOR bytes, so the record's size does not give away a name's length."""
     data = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode()
+    data += b" " * (padme(max(len(data), META_FLOOR)) - len(data))
     return bytes(SecretBox(subkey(item_key, b"jd:meta")).encrypt(data))
 
 
@@ -262,6 +402,27 @@ def open_meta(item_key: bytes, sealed: bytes) -> dict[str, object]:
     except nacl.exceptions.CryptoError as exc:
         raise VaultCryptoError("Metadata record is damaged or the key is wrong.") from exc
     return json.loads(data)
+
+
+# --- Authenticating export headers (jiandu decrypt) ----------------------------------------
+
+
+def export_mac(member_private_key: bytes, data: bytes) -> bytes:
+    """Keyed BLAKE2b-256 of an export's or archive's header, under subkey(member private key,
+    "jd:export-mac"). The server computes it while the member's key is in their session; the
+    offline tool checks it after opening the key with the password. Anyone can seal a key to
+    a member's public key, so without it a forged archive would open; with it, only someone
+    holding the member's private key can make a header that opens."""
+    return nacl.hash.blake2b(
+        bytes(data),
+        key=subkey(member_private_key, b"jd:export-mac"),
+        digest_size=32,
+        encoder=_Raw,
+    )
+
+
+def export_mac_matches(member_private_key: bytes, data: bytes, mac: bytes) -> bool:
+    return hmac.compare_digest(export_mac(member_private_key, data), bytes(mac))
 
 
 # --- Key pairs, sealing -----------------------------------------------------------------
@@ -297,13 +458,15 @@ def wrap_with_password(private_key: bytes, password: str, params: KdfParams) -> 
     """magic 'JDPW' | version | opslimit (u32) | memlimit (u64) | salt (16) | secretbox."""
     salt = nacl.utils.random(argon2id.SALTBYTES)
     key = argon2id_kdf(password.encode(), salt, params)
-    header = _PW_HEADER.pack(PASSWORD_WRAP_MAGIC, VERSION, params.opslimit, params.memlimit, salt)
+    header = _PW_HEADER.pack(
+        PASSWORD_WRAP_MAGIC, WRAP_VERSION, params.opslimit, params.memlimit, salt
+    )
     return header + bytes(SecretBox(key).encrypt(private_key))
 
 
 def password_wrap_params(wrapped: bytes) -> KdfParams:
     magic, version, opslimit, memlimit, _salt = _PW_HEADER.unpack_from(bytes(wrapped))
-    if magic != PASSWORD_WRAP_MAGIC or version != VERSION:
+    if magic != PASSWORD_WRAP_MAGIC or version != WRAP_VERSION:
         raise VaultCryptoError("Not a password-wrapped key of a known version.")
     return KdfParams(opslimit, memlimit)
 
@@ -348,12 +511,12 @@ def wrap_with_recovery_key(private_key: bytes, recovery_key: str) -> bytes:
     """magic 'JDRK' | version | secretbox under BLAKE2b(recovery key). The recovery key has
     256 random bits, so no slow KDF is needed."""
     key = subkey(_recovery_secret(recovery_key), b"jd:recovery")
-    return RECOVERY_WRAP_MAGIC + bytes([VERSION]) + bytes(SecretBox(key).encrypt(private_key))
+    return RECOVERY_WRAP_MAGIC + bytes([WRAP_VERSION]) + bytes(SecretBox(key).encrypt(private_key))
 
 
 def unwrap_with_recovery_key(wrapped: bytes, recovery_key: str) -> bytes:
     wrapped = bytes(wrapped)
-    if wrapped[:5] != RECOVERY_WRAP_MAGIC + bytes([VERSION]):
+    if wrapped[:5] != RECOVERY_WRAP_MAGIC + bytes([WRAP_VERSION]):
         raise VaultCryptoError("Not a recovery-wrapped key of a known version.")
     key = subkey(_recovery_secret(recovery_key), b"jd:recovery")
     try:

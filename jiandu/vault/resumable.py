@@ -78,6 +78,7 @@ def create(session: SessionBase, name: str, length: int) -> str:
         "key": _b64(item_key),
         "state": _b64(state),
         "pending": _b64(pending),
+        "version": encryptor.version,
         "done": False,
     }
     session.modified = True
@@ -118,6 +119,7 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
             base64.b64decode(upload["state"]),
             base64.b64decode(upload["pending"]),
             upload["offset"],
+            version=upload.get("version", 1),  # uploads begun before padding: version 1
         )
         remaining, broken = size, False
         while remaining > 0:
@@ -162,6 +164,7 @@ def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
             base64.b64decode(upload["state"]),
             base64.b64decode(upload["pending"]),
             upload["offset"],
+            version=upload.get("version", 1),  # uploads begun before padding: version 1
         )
         encryptor.finish()
         handle.flush()

@@ -110,7 +110,7 @@ def test_source_archive_opens_offline(conversation, media, tmp_path):
     member, client, source = conversation
     response = client.get(f"/en/newsroom/sources/{source.pk}/export/")
     archive = b"".join(response.streaming_content)
-    assert archive.startswith(b"JDARCHIVE1\n")
+    assert archive.startswith(b"JDARCHIVE2\n")
     assert media["photo.jpg"][:2000] not in archive and "第一条消息".encode() not in archive
     assert CustodyRecord.objects.filter(action="export", subject=f"source:{source.pk}").exists()
     (tmp_path / "s.jda").write_bytes(archive)

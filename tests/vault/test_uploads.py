@@ -127,7 +127,7 @@ def test_ciphertext_only_on_disk(isolated_data_dir):
     assert blobs
     for path in blobs:
         assert marker not in path.read_bytes()
-        assert path.read_bytes()[:8] == b"JDVAULT\x01"
+        assert path.read_bytes()[:8] == b"JDVAULT\x02"
 
 
 def test_clean_leftovers_removes_parts_and_orphans(isolated_data_dir):
