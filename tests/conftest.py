@@ -46,6 +46,17 @@ def no_worker_key_left():
     handoff._current = None
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle_counters():
+    """Each test starts with no throttle counts and a new in-memory hashing key
+    (jiandu.core.throttle keeps both in process memory, not in the test's database)."""
+    from jiandu.core import throttle
+
+    throttle.forget_everything()
+    yield
+    throttle.forget_everything()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_hasher: use the production Argon2id hasher")
     config.addinivalue_line("markers", "real_kdf: use the vault's production Argon2id cost")
