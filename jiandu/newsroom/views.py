@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiandu.core.csvcells import safe_cell
 from jiandu.forensics import actions as forensics
 from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import PROBLEM_TEXT
@@ -164,13 +165,6 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> object:
-    """No cell may start like a spreadsheet formula (a member name such as "=HYPERLINK(...)")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv_lines(user, rows) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(
@@ -195,7 +189,7 @@ def _csv_lines(user, rows) -> Iterator[str]:
             state = getattr(row, "inbox", None)
             c = counts[row.pk]
             yield writer.writerow(
-                _cell(value)
+                safe_cell(value)
                 for value in [
                     row.designation,
                     state.status if state else Status.NEW,

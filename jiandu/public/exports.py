@@ -26,6 +26,7 @@ from django.utils import translation
 from jiandu.cases import published
 from jiandu.cases.metrics import local_zone
 from jiandu.cases.models import EventType, PersonRole
+from jiandu.core.csvcells import safe_cell
 
 NAMESPACE = "jiandu"
 
@@ -278,6 +279,5 @@ def csv_text(table: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in csv_rows(table):
-        # A leading =, +, - or @ would be a formula to a spreadsheet: quote it as text.
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue()

@@ -95,12 +95,14 @@ def test_csv_exports(client, demo, table):
     assert client.get("/cases/export/secrets.csv").status_code == 404
 
 
-def test_csv_cells_cannot_become_formulas():
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_cannot_become_formulas(start):
     from jiandu.public import exports
 
     exports_rows = exports.csv_rows
     try:
-        exports.csv_rows = lambda table: [["a"], ["=HYPERLINK(1)"]]
-        assert "'=HYPERLINK(1)" in exports.csv_text("cases")
+        exports.csv_rows = lambda table: [["a"], [start + "HYPERLINK(1)"]]
+        rows = list(csv.reader(io.StringIO(exports.csv_text("cases"))))
+        assert rows[1] == ["'" + start + "HYPERLINK(1)"]
     finally:
         exports.csv_rows = exports_rows
