@@ -97,7 +97,8 @@ def _read_header(
     if not isinstance(header, dict):
         raise OfflineError(f"The {what} header is damaged.")
     if header.get("member_public_key") != member.get("public_key"):
-        raise OfflineError(f"This {what.split(' ')[0]} was made for another member's key.")
+        kind = "archive" if magic_v2 == ARCHIVE_MAGIC else "export"
+        raise OfflineError(f"This {kind} was made for another member's key.")
     if magic == magic_v1:
         if not accept_v1:
             raise OfflineError(
