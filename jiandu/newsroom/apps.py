@@ -11,3 +11,10 @@ class NewsroomConfig(AppConfig):
 
     def ready(self) -> None:
         from jiandu.newsroom import receivers  # noqa: F401  (triage rows, notifications)
+
+    def on_serve(self) -> str:
+        """Before serving: make sure the hourly notification run is queued."""
+        from jiandu.newsroom import notify
+
+        notify.schedule_hourly()
+        return "hourly notification run scheduled"

@@ -1,42 +1,52 @@
-"""Retention: sources idle longer than JIANDU_RETENTION_DAYS (default 90) are deleted, and
-resumable uploads abandoned for a day are removed.
+"""The vault's hourly job: retention, and everything that keeps times to the hour.
 
-The task runs once an hour: each run enqueues the next (`run_after` one hour on), and
-`jiandu serve` schedules one at start if none is waiting. `jiandu purge_sources` does the same
-by hand or from cron.
+Each run, at the start of a clock hour:
+- deletes sources idle longer than JIANDU_RETENTION_DAYS (default 90) and resumable uploads
+  abandoned for a day;
+- deletes expired session rows (their expiry says the hour of a last request);
+- deletes finished task rows (their start and finish times are exact);
+- settles file and folder times under the data dir (`jiandu.vault.filetimes.settle_tree`), so
+  that the ctimes of the past hour's writes all say "this run", not the minute of each write.
+
+Each run enqueues the next for the start of the following hour; `jiandu serve` schedules one
+at start if none is waiting. `jiandu purge_sources` does the retention part by hand or from
+cron. What remains of times between two runs is in docs/threat-model.md, "Times".
 """
 
-from datetime import timedelta
+from importlib import import_module
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
+
+from jiandu.core import taskqueue
 
 TASK_PATH = "jiandu.vault.tasks.purge_idle_sources"
 
 
 @task
 def purge_idle_sources() -> int:
+    """The hourly job (the name is kept from when it did retention only). Returns how many
+    sources were deleted."""
     from jiandu.vault.actions import do_purge_idle_sources
+    from jiandu.vault.filetimes import settle_tree
     from jiandu.vault.storage import clean_stale_parts
 
     count = do_purge_idle_sources()
     clean_stale_parts(24 * 3600)  # resumable uploads abandoned for a day
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    taskqueue.purge_finished()
+    settle_tree(Path(settings.DATA_DIR))
     transaction.on_commit(_enqueue_next)
     return count
 
 
 def _enqueue_next() -> None:
-    purge_idle_sources.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
+    purge_idle_sources.using(run_after=taskqueue.next_hour()).enqueue()
 
 
 def schedule_retention() -> None:
-    """Enqueue a retention run unless one is already waiting (database backend only)."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: schedule unconditionally
-        purge_idle_sources.enqueue()
-        return
-    waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status__in=["READY", "RUNNING"])
-    if not waiting.exists():
+    """Enqueue an hourly run unless one is already waiting; the first runs at once."""
+    if not taskqueue.is_waiting(TASK_PATH):
         purge_idle_sources.enqueue()

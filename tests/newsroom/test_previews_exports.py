@@ -149,6 +149,17 @@ def test_archive_for_someone_else_does_not_open(conversation, tmp_path):
         decrypt_any(tmp_path / "s.jda", tmp_path / "wang.jdkey", other.password, tmp_path / "o")
 
 
+def deliver_an_hour_later() -> int:
+    """What the hourly run does an hour from now: close the hour, then send (at its random
+    moment, here at once)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    later = timezone.now() + timedelta(hours=1)
+    return notify.do_send(notify.do_close_hour(now=later), now=later)
+
+
 def test_notifications_say_nothing_but_new_activity(django_capture_on_commit_callbacks):
     member, client = make_reader()
     client.get("/en/newsroom/sources/key/")
@@ -159,6 +170,8 @@ def test_notifications_say_nothing_but_new_activity(django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         submit(Client(), message="first")
     run_worker()
+    assert mail.outbox == []  # nothing is sent in the hour of the submission
+    assert deliver_an_hour_later() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["zhu@example.org"]
@@ -167,12 +180,12 @@ def test_notifications_say_nothing_but_new_activity(django_capture_on_commit_cal
     assert not any(ch.isdigit() for ch in message.subject + message.body)
     with django_capture_on_commit_callbacks(execute=True):
         submit(Client(), message="second")
-    run_worker()
+    assert deliver_an_hour_later() == 0
     assert len(mail.outbox) == 1  # at most one an hour
     assert Notification.objects.get(user=member.user).pending
 
 
-def test_daily_digest_and_off(django_capture_on_commit_callbacks):
+def test_daily_digest_and_off():
     from datetime import timedelta
 
     from django.utils import timezone
@@ -180,19 +193,18 @@ def test_daily_digest_and_off(django_capture_on_commit_callbacks):
     _member, client = make_reader()
     client.get("/en/newsroom/sources/key/")
     client.post("/en/newsroom/sources/notifications/", {"mode": "daily", "email": "z@example.org"})
+    now = timezone.now()
     notify.note_activity()
-    sent, _wait = notify.do_send_due()
-    assert sent == 1
+    assert notify.do_send(notify.do_close_hour(now), now) == 1
     notify.note_activity()
-    sent, wait = notify.do_send_due()
-    assert sent == 0 and wait > timedelta(hours=23)
-    sent, _wait = notify.do_send_due(now=timezone.now() + timedelta(days=1, minutes=1))
-    assert sent == 1
+    assert notify.do_close_hour(now + timedelta(hours=23)) == []  # not a day yet
+    later = now + timedelta(days=1, hours=1)
+    assert notify.do_send(notify.do_close_hour(later), later) == 1
     refused = client.post("/en/newsroom/sources/notifications/", {"mode": "each", "email": ""})
     assert "Give an address" in refused.content.decode()
     client.post("/en/newsroom/sources/notifications/", {"mode": "off", "email": ""})
     notify.note_activity()
-    assert notify.do_send_due(now=timezone.now() + timedelta(days=3)) == (0, None)
+    assert notify.do_close_hour(now + timedelta(days=3)) == []
 
 
 def test_admin_pages(conversation):

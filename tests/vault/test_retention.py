@@ -53,8 +53,8 @@ def test_task_purges_and_schedules_the_next_run():
     schedule_retention()  # idempotent: one waiting run at most
     assert DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").count() == 1
     assert purge_idle_sources.call() == 1
-    later = DBTaskResult.objects.filter(
-        task_path=TASK_PATH, run_after__gt=timezone.now() + timedelta(minutes=50)
+    later = DBTaskResult.objects.get(  # the start of the next hour
+        task_path=TASK_PATH, run_after__range=(timezone.now(), timezone.now() + timedelta(hours=1))
     )
-    assert later.exists()
+    assert (later.run_after.minute, later.run_after.second, later.run_after.microsecond) == (0,) * 3
     assert Source.objects.count() == 1

@@ -6,11 +6,17 @@ process's key pair (private half in memory only, see jiandu/forensics/handoff.py
 workers that died without saying so, adds the process's own queue (`preview-<id>`) to the
 queues it serves, and keeps a heartbeat; when it stops, it retires its key, so the sealed keys
 still in its queue become useless.
+
+It logs no line per task: django-tasks-db and Django's Tasks framework log each task's start and
+end at INFO, which puts the exact time of every task, a submission's e-mail run included, into
+whatever keeps the worker's output (docs/threat-model.md, "Times"). Warnings and errors still
+show.
 """
 
 import logging
 import threading
 
+from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands import db_worker
 
 from jiandu.forensics import actions, handoff
@@ -18,6 +24,13 @@ from jiandu.forensics import actions, handoff
 
 class Command(db_worker.Command):
     help = "Run the background worker (with the in-memory key for previews)."
+
+    def configure_logging(self, verbosity: int) -> None:
+        """The worker's own setup, then nothing below WARNING (no per-task lines)."""
+        super().configure_logging(verbosity)
+        for name in (TASKS_LOGGER, db_worker.logger.name):
+            logger = logging.getLogger(name)
+            logger.setLevel(max(logger.level, logging.WARNING))
 
     def handle(self, *args: object, **options: object) -> None:
         actions.do_expire_stale_workers()
