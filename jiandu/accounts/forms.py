@@ -59,7 +59,7 @@ class NewMemberForm(forms.Form):
 
 class MemberActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[(a, a) for a in ("role", "unlock", "reset", "deactivate", "activate")]
+        choices=[(a, a) for a in ("role", "clear_failures", "reset", "deactivate", "activate")]
     )
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
 

@@ -12,8 +12,11 @@ class User(AbstractUser):
     totp_confirmed = models.BooleanField(default=False)
     # The last TOTP time step accepted, so that a code seen over a shoulder cannot be replayed.
     totp_last_step = models.BigIntegerField(default=0)
+    # Failed sign-ins since the last successful one (counted with an atomic F() update). Past
+    # JIANDU_LOGIN_MAX_FAILURES the account is "guarded": its sign-in needs password and second
+    # factor together before either is judged (jiandu.accounts.throttle). Never a lockout.
     failed_logins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    last_failed_login = models.DateTimeField(null=True, blank=True)
     must_change_password = models.BooleanField(default=False)
 
     class Meta:
@@ -64,3 +67,45 @@ class Passkey(models.Model):
 
     def __str__(self) -> str:
         return f"passkey {self.name!r} of {self.user_id}"
+
+
+class AccountEvent(models.Model):
+    """One change to a member's account, written in the transaction of the action that made
+    it (jiandu.accounts.actions). Who did what to whom and when; never a password or code.
+
+    The custody log (jiandu.ledger) records access to evidence and imports this room, so
+    account changes are kept here, in the accounts room, instead of there.
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("created")
+        ROLE = "role", _("role changed")
+        RESET = "reset", _("password and two-factor reset")
+        DEACTIVATE = "deactivate", _("deactivated")
+        ACTIVATE = "activate", _("reactivated")
+        CLEAR_FAILURES = "clear_failures", _("failed sign-ins cleared")
+        PASSWORD = "password", _("password changed")
+        TWO_FACTOR = "two_factor", _("two-factor set up")
+        RECOVERY_CODES = "recovery_codes", _("new recovery codes")
+        PASSKEY_ADDED = "passkey_added", _("passkey added")
+        PASSKEY_REMOVED = "passkey_removed", _("passkey removed")
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    member = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="account_events"
+    )
+    member_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return (
+            f"#{self.pk} {self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.kind} {self.member_name}"
+        )

@@ -1,22 +1,103 @@
-"""Login throttling that never stores a client address in the clear.
+"""Sign-in throttling that never locks a member out and never stores a client address.
 
-Two limits apply. Per account: after JIANDU_LOGIN_MAX_FAILURES wrong passwords or codes the
-account locks for JIANDU_LOGIN_LOCKOUT_SECONDS (kept on the User row, see actions). Per client:
-more than JIANDU_LOGIN_CLIENT_LIMIT attempts within the lockout window are refused, counted by
-jiandu.core.throttle under a keyed hash of the address.
+Issue #8 item 3: a per-address limit locked every member out, because behind an onion service
+every visitor is 127.0.0.1; a per-account lockout does the same to one member. So no limit
+here ever refuses the right password with the right second factor. Three measures instead:
+
+- Per session (the browser's own, kept in the encrypted session): after SESSION_FREE_FAILURES
+  failures, each further try must wait a growing delay ("wait N seconds"), up to
+  SESSION_MAX_WAIT. Only the session that failed waits; a member in another browser never does.
+- Per account (failed_logins, counted with an atomic F() update in actions): past
+  JIANDU_LOGIN_MAX_FAILURES failures since the last success the account is *guarded*: the
+  password and the second factor are judged together, after both were given, with one message
+  for every wrong combination (views, "guarded sign-in"), so a password guess alone reveals
+  nothing and guessing needs both at once. Each failing guarded attempt is answered after a
+  pause that grows with the failures (up to JIANDU_LOGIN_MAX_DELAY_SECONDS); a right
+  combination is answered at once.
+- Per address (counted by jiandu.core.throttle under a keyed hash): past
+  JIANDU_LOGIN_CLIENT_LIMIT failures within JIANDU_LOGIN_LOCKOUT_SECONDS every sign-in from
+  that address is guarded, which stops password spraying across accounts without stopping
+  anyone who has both factors.
 """
+
+import time
 
 from django.conf import settings
 from django.http import HttpRequest
 
+from jiandu.accounts.models import User
 from jiandu.core import throttle
 
 SCOPE = "login"
+SESSION_KEY = "accounts_throttle"
+SESSION_FREE_FAILURES = 2
+SESSION_MAX_WAIT = 300
+
+# The pause before a failing guarded attempt is answered; tests replace it.
+sleep = time.sleep
 
 
-def client_is_throttled(request: HttpRequest) -> bool:
+def _max_failures() -> int:
+    return settings.JIANDU_LOGIN_MAX_FAILURES
+
+
+def session_wait(request: HttpRequest, now: float | None = None) -> int:
+    """Seconds this session must still wait before its next try (0: may try now)."""
+    state = request.session.get(SESSION_KEY) or {}
+    not_before = float(state.get("not_before", 0))
+    now = time.time() if now is None else now
+    return max(0, int(not_before - now + 0.999))
+
+
+def session_delay(failures: int) -> int:
+    """The wait after the session's `failures`-th failure: 0, 0, 2, 4, 8, ... 300 s."""
+    if failures <= SESSION_FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - SESSION_FREE_FAILURES), SESSION_MAX_WAIT)
+
+
+def count_session_failure(request: HttpRequest, now: float | None = None) -> None:
+    state = request.session.get(SESSION_KEY) or {}
+    failures = int(state.get("failures", 0)) + 1
+    now = time.time() if now is None else now
+    request.session[SESSION_KEY] = {
+        "failures": failures,
+        "not_before": now + session_delay(failures),
+    }
+
+
+def clear_session(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def address_is_suspect(request: HttpRequest) -> bool:
     return throttle.attempts(SCOPE, request) >= settings.JIANDU_LOGIN_CLIENT_LIMIT
 
 
-def count_client_attempt(request: HttpRequest) -> None:
+def count_address_failure(request: HttpRequest) -> None:
     throttle.count_attempt(SCOPE, request, settings.JIANDU_LOGIN_LOCKOUT_SECONDS)
+
+
+def account_is_guarded(user: User | None) -> bool:
+    return user is not None and user.failed_logins >= _max_failures()
+
+
+def is_guarded(user: User | None, request: HttpRequest) -> bool:
+    """Whether this sign-in must give both factors before either is judged."""
+    return account_is_guarded(user) or address_is_suspect(request)
+
+
+def failure_delay(failed_logins: int) -> float:
+    """The pause before answering a failing guarded attempt: 1, 2, 4, ... seconds, capped."""
+    over = failed_logins - _max_failures()
+    if over < 0:
+        return 0.0
+    cap = float(getattr(settings, "JIANDU_LOGIN_MAX_DELAY_SECONDS", 4))
+    return min(float(2 ** min(over, 16)), cap)
+
+
+def pause_after_failure(failed_logins: int) -> None:
+    """Hold a failing answer; never called for a right combination."""
+    delay = failure_delay(failed_logins)
+    if delay > 0:
+        sleep(delay)

@@ -1,25 +1,32 @@
-"""Newsroom sign-in in two steps (password, then TOTP or a recovery code), enrolment, members.
+"""Newsroom sign-in in two steps (password, then TOTP, a recovery code or a passkey),
+enrolment, members.
 
-A member is logged in (`django.contrib.auth.login`) only once both factors have passed, so
-`request.user.is_authenticated` always means "two factors": no view needs a second check.
+A member is logged in (`django.contrib.auth.login`) only once both factors have passed in this
+session (jiandu.accounts.pending), so `request.user.is_authenticated` always means "two
+factors": no view needs a second check. The vault unwraps the member key only then
+(signals.signed_in).
+
+Guarded sign-in (jiandu.accounts.throttle): when an account has failed too often, or its
+address has, the password step goes on to the second step whatever the password was, and the
+second step judges password and code together, with one message for every wrong combination
+(GUARDED_FAILURE). Nothing ever locks the member out: the right password with the right code
+always signs in.
 """
-
-import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from jiandu.accounts import actions, passkeys, recovery, signals, throttle, totp
-from jiandu.accounts.access import access_member_by_id, get_pending_user
+from jiandu.accounts import actions, passkeys, pending, recovery, signals, throttle, totp
+from jiandu.accounts.access import access_member_by_id
 from jiandu.accounts.forms import (
     CodeStepForm,
     EnrolForm,
@@ -27,29 +34,49 @@ from jiandu.accounts.forms import (
     NewMemberForm,
     PasswordStepForm,
 )
-from jiandu.accounts.models import User
+from jiandu.accounts.models import AccountEvent, User
 from jiandu.accounts.roles import ROLE_LABELS
 
-PENDING_USER = "accounts_pending_user"
-PENDING_SINCE = "accounts_pending_since"
-PENDING_MAX_SECONDS = 5 * 60
+NEW_CODES = "accounts_new_codes"
 
 
-def _locked_message(user: User) -> str | None:
-    if user.locked_until and user.locked_until > timezone.now():
-        minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
-        return _(
-            "This account is locked after too many failed attempts. Try again in %(minutes)d "
-            "minutes, or ask a newsroom admin to unlock it."
-        ) % {"minutes": minutes}
-    return None
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "Too many failed attempts in this browser. Wait %(seconds)d second and try again.",
+        "Too many failed attempts in this browser. Wait %(seconds)d seconds and try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
-def _pending_user(request: HttpRequest) -> User | None:
-    since = request.session.get(PENDING_SINCE, 0)
-    if time.time() - since > PENDING_MAX_SECONDS:
-        return None
-    return get_pending_user(request.session.get(PENDING_USER))
+def _wrong_password() -> str:
+    return _("The username or password is not right. Check them and try again.")
+
+
+def _guarded_failure() -> str:
+    return _(
+        "The username, password or code is not right. Start again with your password; "
+        "each code works only once."
+    )
+
+
+def _expired() -> str:
+    return _("Please sign in again; the last step took too long.")
+
+
+def _count_failure(request: HttpRequest, user: User | None) -> int:
+    """Count one failed attempt for the session, the address and the account; the account's
+    failures now (0 for a name that does not exist)."""
+    throttle.count_session_failure(request)
+    throttle.count_address_failure(request)
+    return actions.do_record_login_failure(user) if user is not None else 0
+
+
+def _guarded_refusal(request: HttpRequest, user: User | None) -> None:
+    """A guarded attempt failed: count it, end the pending sign-in (the next try must give
+    the password again), and answer only after the account's pause."""
+    failures = _count_failure(request, user)
+    pending.clear(request.session)
+    throttle.pause_after_failure(failures)
 
 
 def login_password(request: HttpRequest) -> HttpResponse:
@@ -57,87 +84,126 @@ def login_password(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = PasswordStepForm(request.POST or None)
-    error = None
+    error = request.session.pop("accounts_login_error", None)
     if request.method == "POST":
-        throttle.count_client_attempt(request)
-        if throttle.client_is_throttled(request):
-            error = _(
-                "Too many sign-in attempts from this connection. Wait 15 minutes and try again."
-            )
+        wait = throttle.session_wait(request)
+        if wait:
+            error = _wait_message(wait)
         elif form.is_valid():
-            username = form.cleaned_data["username"]
-            candidate = User.objects.filter(username__iexact=username).first()
-            error = _locked_message(candidate) if candidate else None
-            if error is None:
-                user = authenticate(
-                    request,
-                    username=candidate.username if candidate else username,
-                    password=form.cleaned_data["password"],
-                )
-                if user is None:
-                    if candidate is not None:
-                        actions.do_record_login_failure(candidate)
-                        error = _locked_message(candidate)
-                    error = error or _(
-                        "The username or password is not right. Check them and try again."
-                    )
-                else:
-                    request.session.cycle_key()
-                    request.session[PENDING_USER] = user.pk
-                    request.session[PENDING_SINCE] = time.time()
-                    signals.password_verified.send(
-                        sender=User,
-                        request=request,
-                        user=user,
-                        password=form.cleaned_data["password"],
-                    )
-                    if not user.totp_confirmed:
-                        return redirect("accounts:enrol")
-                    return redirect("accounts:verify")
+            response, error = _password_step(request, form)
+            if response is not None:
+                return response
     return render(request, "accounts/login.html", {"form": form, "error": error})
 
 
-def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
+def _password_step(
+    request: HttpRequest, form: PasswordStepForm
+) -> tuple[HttpResponse | None, str | None]:
+    username = form.cleaned_data["username"]
+    password = form.cleaned_data["password"]
+    candidate = User.objects.filter(username__iexact=username, is_active=True).first()
+    guarded = throttle.is_guarded(candidate, request)
+    user = authenticate(
+        request, username=candidate.username if candidate else username, password=password
+    )
+    request.session.cycle_key()
+    pending.clear(request.session)
+    if user is not None and not user.totp_confirmed:
+        # No second factor yet (first sign-in, or after a reset): the password alone decides,
+        # and enrolment follows.
+        pending.start(request.session, user, password_ok=True, guarded=False, password=password)
+        return redirect("accounts:enrol"), None
+    if guarded and (candidate is None or candidate.totp_confirmed):
+        # Judge nothing yet: the second step judges password and code together.
+        pending.start(
+            request.session,
+            candidate,
+            password_ok=user is not None,
+            guarded=True,
+            password=password,
+        )
+        return redirect("accounts:verify"), None
+    if user is None:
+        failures = _count_failure(request, candidate)
+        throttle.pause_after_failure(failures)
+        return None, _wrong_password()
+    pending.start(request.session, user, password_ok=True, guarded=False, password=password)
+    return redirect("accounts:verify"), None
+
+
+def _finish_login(request: HttpRequest, user: User, state: pending.Pending) -> HttpResponse:
+    """Both factors passed in this session: log in, then let the vault unlock the key."""
     actions.do_record_login_success(user)
-    request.session.pop(PENDING_USER, None)
-    request.session.pop(PENDING_SINCE, None)
+    throttle.clear_session(request)
+    password = state.password
+    pending.clear(request.session)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    signals.signed_in.send(sender=User, request=request, user=user, password=password)
     if user.must_change_password:
         messages.info(request, _("Choose your own password to finish signing in."))
         return redirect("accounts:password_change")
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 
+def _spend_second_factor(user: User, code: str) -> str | None:
+    """ "totp" or "recovery" if `code` is a fresh TOTP code or an unused recovery code (then
+    spent), else None."""
+    step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is not None and actions.do_accept_totp_step(user, step):
+        return "totp"
+    is_recovery_code = step is None and len(recovery.normalize(code)) == recovery.CODE_LENGTH
+    if is_recovery_code and actions.do_use_recovery_code(user, code):
+        return "recovery"
+    return None
+
+
+def _back_to_login(request: HttpRequest, message: str) -> HttpResponse:
+    request.session["accounts_login_error"] = message
+    return redirect("accounts:login")
+
+
 def login_code(request: HttpRequest) -> HttpResponse:
     """Step two: a TOTP code, or one of the recovery codes."""
-    user = _pending_user(request)
-    if user is None:
-        messages.warning(request, _("Please sign in again; the last step took too long."))
+    loaded = pending.load(request.session)
+    if loaded is None:
+        messages.warning(request, _expired())
         return redirect("accounts:login")
-    if not user.totp_confirmed:
+    state, user = loaded
+    if user is not None and state.password_ok and not user.totp_confirmed:
         return redirect("accounts:enrol")
     form = CodeStepForm(request.POST or None)
-    error = _locked_message(user)
-    if request.method == "POST" and error is None and form.is_valid():
-        code = form.cleaned_data["code"]
-        step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
-        if step is not None and actions.do_accept_totp_step(user, step):
-            return _finish_login(request, user)
-        is_recovery_code = step is None and len(recovery.normalize(code)) == recovery.CODE_LENGTH
-        if is_recovery_code and actions.do_use_recovery_code(user, code):
-            messages.warning(
-                request, _("You used a recovery code. Generate new ones if few are left.")
+    error = None
+    if request.method == "POST":
+        wait = throttle.session_wait(request)
+        if wait:
+            error = _wait_message(wait)
+        elif form.is_valid():
+            code = form.cleaned_data["code"]
+            # The code is judged (and spent) only after a right password.
+            used = _spend_second_factor(user, code) if user and state.password_ok else None
+            if used is not None:
+                if used == "recovery":
+                    messages.warning(
+                        request, _("You used a recovery code. Generate new ones if few are left.")
+                    )
+                return _finish_login(request, user, state)
+            if state.guarded or throttle.account_is_guarded(user):
+                _guarded_refusal(request, user)
+                return _back_to_login(request, _guarded_failure())
+            _count_failure(request, user)
+            if throttle.account_is_guarded(user):
+                # This failure made the account guarded: from now on both factors together.
+                pending.clear(request.session)
+                return _back_to_login(request, _guarded_failure())
+            error = _(
+                "That code is not right. Enter the current six-digit code from your "
+                "authenticator app; each code works only once."
             )
-            return _finish_login(request, user)
-        actions.do_record_login_failure(user)
-        error = _locked_message(user) or _(
-            "That code is not right. Enter the current six-digit code from your authenticator "
-            "app; each code works only once."
-        )
+    has_passkeys = user is not None and user.passkeys.exists()
     return render(
         request,
         "accounts/verify.html",
-        {"form": form, "error": error, "has_passkeys": user.passkeys.exists()},
+        {"form": form, "error": error, "has_passkeys": has_passkeys},
     )
 
 
@@ -147,10 +213,11 @@ def _json_error(message: str, status: int = 400) -> JsonResponse:
 
 @require_POST
 def passkey_login_options(request: HttpRequest) -> HttpResponse:
-    user = _pending_user(request)
-    if user is None:
-        return _json_error(_("Please sign in again; the last step took too long."))
-    if not user.passkeys.exists():
+    loaded = pending.load(request.session)
+    if loaded is None:
+        return _json_error(_expired())
+    _state, user = loaded
+    if user is None or not user.passkeys.exists():
         return _json_error(_("This account has no passkey. Use your authenticator app."))
     options = passkeys.authentication_options(request, user)
     return HttpResponse(options, content_type="application/json")
@@ -159,45 +226,68 @@ def passkey_login_options(request: HttpRequest) -> HttpResponse:
 @require_POST
 def passkey_login(request: HttpRequest) -> HttpResponse:
     """Second step with a passkey instead of a TOTP code (JavaScript posts the assertion)."""
-    user = _pending_user(request)
+    loaded = pending.load(request.session)
+    if loaded is None:
+        return _json_error(_expired())
+    state, user = loaded
+    wait = throttle.session_wait(request)
+    if wait:
+        return _json_error(_wait_message(wait), status=429)
     if user is None:
-        return _json_error(_("Please sign in again; the last step took too long."))
-    locked = _locked_message(user)
-    if locked:
-        return _json_error(locked, status=403)
+        request.session.pop(passkeys.AUTHENTICATION_CHALLENGE, None)
+        _guarded_refusal(request, None)
+        return _json_error(_guarded_failure())
     try:
         passkey, sign_count = passkeys.verify_authentication(request, user, request.body)
     except passkeys.PasskeyError as exc:
-        actions.do_record_login_failure(user)
-        return _json_error(str(exc))
-    actions.do_use_passkey(passkey, sign_count)
-    response = _finish_login(request, user)
-    return JsonResponse({"redirect": response.url})
+        message = str(exc)
+    else:
+        if state.password_ok:
+            actions.do_use_passkey(passkey, sign_count)
+            response = _finish_login(request, user, state)
+            return JsonResponse({"redirect": response.url})
+        message = _guarded_failure()
+    if state.guarded or throttle.account_is_guarded(user):
+        _guarded_refusal(request, user)
+        return _json_error(_guarded_failure())
+    _count_failure(request, user)
+    if throttle.account_is_guarded(user):
+        pending.clear(request.session)
+        return _json_error(_guarded_failure())
+    return _json_error(message)
 
 
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: set up the authenticator app, confirm with a code, get recovery codes."""
-    user = _pending_user(request)
-    if user is None:
+    loaded = pending.load(request.session)
+    if loaded is None:
         return redirect("accounts:login")
+    state, user = loaded
+    if user is None or not state.password_ok:
+        return redirect("accounts:verify")
     if user.totp_confirmed:
         return redirect("accounts:verify")
     secret = actions.do_start_totp_enrolment(user)
     uri = totp.provisioning_uri(secret, user.username)
     form = EnrolForm(request.POST or None)
     error = None
-    if request.method == "POST" and form.is_valid():
-        step = totp.matching_step(secret, form.cleaned_data["code"], user.totp_last_step)
-        if step is None:
-            actions.do_record_login_failure(user)
-            error = _locked_message(user) or _(
-                "That code does not match. Check that the app shows the Jiandu entry you just "
-                "added, and type the code it shows now."
-            )
-        else:
-            codes = actions.do_confirm_totp(user, step)
-            request.session["accounts_new_codes"] = [recovery.display(c) for c in codes]
-            return redirect("accounts:recovery_codes")
+    if request.method == "POST":
+        wait = throttle.session_wait(request)
+        if wait:
+            error = _wait_message(wait)
+        elif form.is_valid():
+            step = totp.matching_step(secret, form.cleaned_data["code"], user.totp_last_step)
+            if step is None:
+                _count_failure(request, user)
+                error = _(
+                    "That code does not match. Check that the app shows the Jiandu entry you "
+                    "just added, and type the code it shows now."
+                )
+            else:
+                codes = actions.do_confirm_totp(user, step)
+                pending.mark_second_factor(request.session)
+                request.session[NEW_CODES] = [recovery.display(c) for c in codes]
+                return redirect("accounts:recovery_codes")
     secret_groups = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(
         request,
@@ -207,21 +297,33 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    """Shown once, right after enrolment or regeneration."""
-    codes = request.session.pop("accounts_new_codes", None)
+    """Shown once, right after enrolment (to the pending member who has just confirmed it) or
+    after a signed-in member made new ones."""
+    if request.user.is_authenticated:
+        next_url = reverse(settings.LOGIN_REDIRECT_URL)
+    else:
+        loaded = pending.load(request.session)
+        if loaded is None or not loaded[0].second_factor:
+            request.session.pop(NEW_CODES, None)
+            return redirect("accounts:login")
+        next_url = reverse("accounts:finish")
+    codes = request.session.pop(NEW_CODES, None)
     if not codes:
         return redirect("accounts:login")
-    user = _pending_user(request)
-    next_url = reverse("accounts:finish") if user else reverse(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
 
 
 @require_POST
 def finish(request: HttpRequest) -> HttpResponse:
-    user = _pending_user(request)
-    if user is None or not user.totp_confirmed:
+    """The end of a first sign-in, after the recovery codes: only for a session whose
+    password step and enrolment both passed."""
+    loaded = pending.load(request.session)
+    if loaded is None:
         return redirect("accounts:login")
-    return _finish_login(request, user)
+    state, user = loaded
+    if user is None or not (state.password_ok and state.second_factor and user.totp_confirmed):
+        return redirect("accounts:login")
+    return _finish_login(request, user, state)
 
 
 @require_POST
@@ -244,26 +346,33 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def regenerate_codes(request: HttpRequest) -> HttpResponse:
     codes = actions.do_regenerate_recovery_codes(request.user)
-    request.session["accounts_new_codes"] = [recovery.display(c) for c in codes]
+    request.session[NEW_CODES] = [recovery.display(c) for c in codes]
     return redirect("accounts:recovery_codes")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's form checks the old password and the rules for the new one; the change itself
+    is one accounts action that rewraps the member key in the same transaction."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:home")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        response = super().form_valid(form)
-        actions.do_password_changed(self.request.user)
-        signals.password_changed.send(
-            sender=User,
-            request=self.request,
-            user=self.request.user,
-            old_password=form.cleaned_data["old_password"],
-            new_password=form.cleaned_data["new_password1"],
-        )
+        user = self.request.user
+        try:
+            actions.do_change_password(
+                user,
+                form.cleaned_data["old_password"],
+                form.cleaned_data["new_password1"],
+                request=self.request,
+            )
+        except actions.AccountError as exc:
+            user.refresh_from_db()
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password has been changed."))
-        return response
+        return redirect(self.get_success_url())
 
 
 @permission_required("accounts.manage_newsroom", raise_exception=True)
@@ -276,6 +385,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["username"],
                 form.cleaned_data["role"],
                 email=form.cleaned_data["email"],
+                actor=request.user,
             )
         except actions.AccountError as exc:
             form.add_error("username", str(exc))
@@ -292,7 +402,8 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
-    """An admin's controls for one member: role, unlock, reset, deactivate."""
+    """An admin's controls for one member: role, failed sign-ins, reset, deactivate; and the
+    member's account history."""
     member = access_member_by_id(request.user, member_id)
     form = MemberActionForm(request.POST or None, initial={"role": member.role})
     reset = None
@@ -300,21 +411,24 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
         action = form.cleaned_data["action"]
         try:
             if action == "role":
-                actions.do_set_role(member, form.cleaned_data["role"])
+                actions.do_set_role(member, form.cleaned_data["role"], actor=request.user)
                 messages.success(request, _("The role has been changed."))
-            elif action == "unlock":
-                actions.do_unlock(member)
-                messages.success(request, _("The account is unlocked."))
+            elif action == "clear_failures":
+                actions.do_clear_login_failures(member, actor=request.user)
+                messages.success(request, _("The failed sign-ins are cleared."))
             elif action == "reset":
-                reset = actions.do_reset_credentials(member)
+                reset = actions.do_reset_credentials(member, actor=request.user)
             elif action in ("deactivate", "activate"):
-                actions.do_set_active(member, action == "activate")
+                kept = actions.do_set_active(member, action == "activate", actor=request.user)
                 messages.success(request, _("Saved."))
+                if kept:
+                    messages.warning(request, _sole_grants_kept(kept))
         except actions.AccountError as exc:
             messages.error(request, str(exc))
         if reset is None:
             return redirect("accounts:member", member_id=member.pk)
     member = access_member_by_id(request.user, member_id)
+    history = AccountEvent.objects.filter(member=member).order_by("-id")[:50]
     return render(
         request,
         "accounts/member_detail.html",
@@ -322,11 +436,22 @@ def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
             "member": member,
             "role_label": ROLE_LABELS.get(member.role, member.role),
             "role_choices": ROLE_LABELS.items(),
-            "locked": bool(member.locked_until and member.locked_until > timezone.now()),
+            "guarded": throttle.account_is_guarded(member),
             "reset": reset,
             "is_self": member.pk == request.user.pk,
+            "history": history,
         },
     )
+
+
+def _sole_grants_kept(count: int) -> str:
+    return ngettext(
+        "%(count)d source could be opened only with this member's key, so its access was "
+        "kept. Reactivate the member to grant it to another reader, or delete the source.",
+        "%(count)d sources could be opened only with this member's key, so their access was "
+        "kept. Reactivate the member to grant them to another reader, or delete the sources.",
+        count,
+    ) % {"count": count}
 
 
 @login_required

@@ -167,6 +167,33 @@ def do_grant_missing(actor: User, actor_private_key: bytes) -> int:
     return made
 
 
+@dataclass(frozen=True)
+class Revoked:
+    """What do_revoke_member_grants did: grants deleted, and grants kept because no other key
+    can open their source (deleting those would destroy the source)."""
+
+    revoked: int = 0
+    sole: int = 0
+
+
+@transaction.atomic
+def do_revoke_member_grants(user: User) -> Revoked:
+    """Take away a member's grants when they lose read access (demotion, deactivation).
+
+    Grants for sources that some other key can also open are deleted; a source whose only
+    grant is this member's keeps it and is counted, so that the caller can refuse or warn
+    instead of crypto-shredding evidence by an account change. The key itself stays (wrapped)
+    so a member given read access again can be re-granted (do_grant_missing)."""
+    key = MemberKey.objects.filter(user=user).first()
+    if key is None:
+        return Revoked()
+    shared = SourceGrant.objects.exclude(member_key=key).values("source_id")
+    mine = SourceGrant.objects.filter(member_key=key)
+    sole = mine.exclude(source_id__in=shared).count()
+    revoked, _rows = mine.filter(source_id__in=shared).delete()
+    return Revoked(revoked=revoked, sole=sole)
+
+
 # --- Sources -----------------------------------------------------------------------------
 
 
