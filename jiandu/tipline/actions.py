@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from jiandu.tipline import codename as codenames
+from jiandu.tipline import throttle
 from jiandu.vault import actions as vault
 from jiandu.vault import conf
 from jiandu.vault.models import Source
@@ -26,26 +29,31 @@ def _secrets(canonical: str) -> codenames.SourceSecrets:
 
 
 def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSource:
-    """Make a codename and a source, then store the submission under it.
-
-    A codename already in use (odds 2^-88) is simply drawn again."""
+    """Make a codename and a source, and store the submission under it, in one transaction:
+    if storing fails, no source without a submission (and without a codename anyone holds) is
+    left behind. The key derivation runs before the transaction, so no write lock is held
+    during it. A codename already in use (odds 2^-88) is simply drawn again."""
     for _attempt in range(5):
         codename = codenames.generate(style)
         derived = _secrets(codenames.canonical(codename))
         try:
-            source = vault.do_create_source(derived.lookup, derived.reply_public_key)
+            with transaction.atomic():
+                source = vault.do_create_source(derived.lookup, derived.reply_public_key)
+                vault.do_store_submission(source, prepared)
         except vault.VaultError as exc:
             if exc.code == "codename_taken":
                 continue
             raise
-        vault.do_store_submission(source, prepared)
         return NewSource(source, codename, derived.reply_private_key)
     raise vault.VaultError("codename_taken")
 
 
 def get_source_by_codename(text: str) -> tuple[Source, bytes]:
-    """The source this codename belongs to and its reply key; CodenameError if none."""
-    derived = _secrets(codenames.canonical(text))
+    """The source this codename belongs to and its reply key; CodenameError if none.
+    The derivation takes one of the few sign-in slots (crypto.KdfBusy when none is free)."""
+    canonical = codenames.canonical(text)
+    with throttle.signin_slot():
+        derived = _secrets(canonical)
     source = Source.objects.filter(lookup=derived.lookup).first()
     if source is None:
         raise codenames.CodenameError("not_found")

@@ -1,6 +1,19 @@
 from django.apps import AppConfig
 
+# A file's name arrives in its part's headers. Django refuses a part whose headers pass 1 KiB,
+# which a long name (a few hundred Chinese characters in UTF-8) does, and the source then sees
+# "your upload did not arrive complete". The tip line accepts any name (jiandu.vault.uploads
+# shortens it), so parts may carry up to 32 KiB of headers: still bounded, per part.
+MULTIPART_HEADER_BYTES = 32 * 1024
+
 
 class TiplineConfig(AppConfig):
     name = "jiandu.tipline"
     label = "tipline"
+
+    def ready(self) -> None:
+        from django.http import multipartparser
+
+        multipartparser.MAX_TOTAL_HEADER_SIZE = max(
+            multipartparser.MAX_TOTAL_HEADER_SIZE, MULTIPART_HEADER_BYTES
+        )

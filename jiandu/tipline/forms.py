@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# The text box's limit; longer text is welcome as an attached file (messages_text says so).
+MESSAGE_MAX_CHARACTERS = 100_000
+
 QUESTIONS = [
     ("who", _("Who is involved, and what is their position?")),
     ("where", _("Where did it happen?")),
@@ -16,7 +19,14 @@ class SubmissionForm(forms.Form):
     message = forms.CharField(
         label=_("Your message"),
         required=False,
-        max_length=100_000,
+        max_length=MESSAGE_MAX_CHARACTERS,
+        error_messages={
+            "max_length": _(
+                "Your message is %(show_value)d characters long, more than the text box takes "
+                "(%(limit_value)d). Save the text as a file and attach it instead (files can be "
+                "far larger), or send it in several shorter messages."
+            )
+        },
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Tell us what happened, in any language. Leave out anything that names you."),
     )

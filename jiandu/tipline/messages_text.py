@@ -3,9 +3,14 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from jiandu.tipline import throttle
 from jiandu.tipline.codename import WORDS, CodenameError
+from jiandu.tipline.forms import MESSAGE_MAX_CHARACTERS
 from jiandu.vault import conf
 from jiandu.vault.uploads import Problem
+
+# Unicode isolates around a name inside a sentence, so a right-to-left name cannot reorder it.
+FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 
 def refusal(code: str) -> str:
@@ -36,8 +41,42 @@ def refusal(code: str) -> str:
             "Your submission was refused because a hidden field was filled in, which usually "
             "means an automated program sent it. Nothing was stored."
         ),
+        "text_too_long": text_too_long(),
+        "paused": _(
+            "The tip line is receiving far more than usual right now, so it pauses new "
+            "submissions for a minute to keep its storage from filling up. Nothing was stored. "
+            "Please wait a minute and send again."
+        ),
+        "source_limit": _(
+            "This conversation has sent %(count)d submissions within the hour, the most we take "
+            "from one conversation. Nothing was stored. Please wait an hour, or put several "
+            "files into one submission."
+        )
+        % {"count": throttle.per_source_hour()},
+        "signin_busy": _(
+            "Many people are signing in at the moment, and checking a codename takes the server "
+            "real work, so it checks only a few at once. Please wait a minute and try again. "
+            "Your conversation is safe."
+        ),
     }
     return texts[code]
+
+
+def text_too_long() -> str:
+    """Long text is welcome, as a file: the text box has a limit, files have a far larger one."""
+    return _(
+        "Your message is longer than the text box takes (%(count)s characters). Nothing was "
+        "stored. Save the text as a file and attach it instead (files can be far larger), or "
+        "send it in several shorter messages."
+    ) % {"count": f"{MESSAGE_MAX_CHARACTERS:,}"}
+
+
+def signin_wait(seconds: int) -> str:
+    return ngettext(
+        "Several codenames in a row did not match. Wait %(seconds)d second, then try again.",
+        "Several codenames in a row did not match. Wait %(seconds)d seconds, then try again.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 def problem(item: Problem) -> str:
@@ -54,7 +93,7 @@ def problem(item: Problem) -> str:
         ),
     }
     return texts[item.code] % {
-        "name": item.name,
+        "name": FIRST_STRONG_ISOLATE + item.name + POP_ISOLATE,
         "gib": gib,
         "count": conf.max_files_per_submission(),
     }

@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiandu.tipline import messages_text
+from jiandu.tipline import messages_text, throttle
+from jiandu.tipline.views import REFUSAL_STATUS, current_source
 from jiandu.vault import actions as vault
 from jiandu.vault import conf, resumable, uploads
 
@@ -44,7 +45,9 @@ def _int_header(request: HttpRequest, name: str) -> int | None:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     length = _int_header(request, "Upload-Length")
-    name = unquote(request.headers.get("Upload-Name", ""))[:400] or "file"
+    name = unquote(request.headers.get("Upload-Name", ""))
+    if len(name) > 400:  # keep the end too: the extension says what kind of file it is
+        name = name[:360] + name[-40:]
     if length is None:
         return JsonResponse({"error": messages_text.refusal("broken")}, status=400)
     if not vault.readers_are_ready():
@@ -52,6 +55,9 @@ def create(request: HttpRequest) -> HttpResponse:
     refusal = uploads.check_request(request)
     if refusal is not None:
         return JsonResponse({"error": messages_text.refusal(refusal.code)}, status=refusal.status)
+    limit = throttle.intake_refusal(current_source(request))
+    if limit is not None:  # checked, not counted: only a stored submission counts
+        return JsonResponse({"error": messages_text.refusal(limit)}, status=REFUSAL_STATUS[limit])
     try:
         upload_id = resumable.create(request.session, name, length)
     except resumable.ResumableError as exc:

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jiandu.core.middleware import CsrfViewMiddleware
-from jiandu.tipline import actions, messages_text
+from jiandu.tipline import actions, messages_text, throttle
 from jiandu.tipline.codename import CodenameError
 from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
 from jiandu.vault import actions as vault
@@ -61,13 +61,19 @@ def landing(request: HttpRequest) -> HttpResponse:
     )
 
 
+REFUSAL_STATUS = {"paused": 503, "source_limit": 429}
+
+
 def _refused(request: HttpRequest, code: str, status: int) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "tipline/refused.html",
         {"reason": messages_text.refusal(code), "source": current_source(request)},
         status=status,
     )
+    if status in {429, 503}:
+        response["Retry-After"] = "60"
+    return response
 
 
 @csrf_exempt
@@ -82,12 +88,21 @@ def submit(request: HttpRequest) -> HttpResponse:
     if refusal is not None:
         uploads.drain(request)
         return _refused(request, refusal.code, refusal.status)
+    # Only stored submissions count toward these (see jiandu.tipline.throttle).
+    limit = throttle.intake_refusal(current_source(request))
+    if limit is not None:
+        uploads.drain(request)
+        return _refused(request, limit, REFUSAL_STATUS[limit])
     handler = uploads.EncryptingUploadHandler(request)
     request.upload_handlers = [handler]
     try:
         try:
             request.POST  # noqa: B018  (parse the body now, through the encrypting handler)
-        except (MultiPartParserError, RequestDataTooBig, TooManyFilesSent, UnreadablePostError):
+        except RequestDataTooBig:  # the text fields, not the files, are over Django's limit
+            uploads.drain(request)
+            return _refused(request, "text_too_long", 413)
+        except (MultiPartParserError, TooManyFilesSent, UnreadablePostError):
+            uploads.drain(request)
             return _refused(request, "broken", 400)
         return _submit(request, handler)
     finally:
@@ -138,6 +153,7 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
                     vault.do_store_submission(source, prepared)
             except crypto.KdfBusy:
                 return _refused(request, "busy", 429)
+            throttle.count_stored(source or new.source)
             request.session[RECEIPT] = {
                 "message": len(message),
                 "questionnaire": bool(form.answers()),
@@ -196,18 +212,26 @@ def codename_noted(request: HttpRequest) -> HttpResponse:
 @never_cache
 def return_with_codename(request: HttpRequest) -> HttpResponse:
     form = CodenameForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    wait = throttle.signin_wait_seconds(request) if request.method == "POST" else 0
+    if wait:  # refused before any key derivation, so a hurried script costs us nothing
+        form.is_valid()
+        form.add_error("codename", messages_text.signin_wait(wait))
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             source, reply_key = actions.get_source_by_codename(form.cleaned_data["codename"])
         except CodenameError as exc:
+            if exc.code == "not_found":
+                throttle.count_signin_failure(request)
             form.add_error("codename", messages_text.codename_error(exc))
         except crypto.KdfBusy:
-            return _refused(request, "busy", 429)
+            return _refused(request, "signin_busy", 503)
         else:
             session_keys.sign_in_source(request, source.pk, reply_key)
             request.session.set_expiry(conf.source_idle_seconds())
             return redirect("tipline:conversation")
-    return render(request, "tipline/return.html", {"form": form})
+    return render(request, "tipline/return.html", {"form": form}, status=status)
 
 
 @never_cache

@@ -7,9 +7,13 @@ only one network chunk at a time, in memory. Files the limits refuse are skipped
 the submission is kept) and reported in `handler.problems`; the whole request is always read,
 so the browser gets a readable page rather than a connection reset.
 
-`check_request` runs before the body is read: a body larger than any allowed submission, a
-nearly full disk, or the global intake rate gives a refusal, and `drain` reads and discards the
-body so the refusal page reaches the browser.
+`check_request` runs before the body is read: a body larger than any allowed submission or a
+nearly full disk gives a refusal, and `drain` reads and discards the body so the refusal page
+reaches the browser. (Rates are the tip line's business: jiandu.tipline.throttle, which counts
+only what was stored.)
+
+File names are whatever the sender's disk or an adversary chose: any length, any characters.
+`clean_name` keeps a printable, shortened form (the extension kept), never refuses one.
 """
 
 from __future__ import annotations
@@ -18,13 +22,11 @@ import contextlib
 import ctypes
 import queue
 import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.core.cache import cache
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 
@@ -35,6 +37,7 @@ from jiandu.vault.models import Item
 # Check free disk space again after every this many bytes of a file.
 DISK_CHECK_BYTES = 64 * 1024 * 1024
 MAX_NAME_LENGTH = 200
+MAX_EXTENSION_LENGTH = 16
 
 
 @dataclass
@@ -118,11 +121,23 @@ class BackgroundEncryptor:
 
 def clean_name(name: str) -> str:
     """A file name fit to store (encrypted) and show: printable, no path, bounded length.
-    Django already cut it to its last path component."""
+
+    Control and format characters go (a right-to-left override could make "exe.txt" read as
+    "txt.exe"; zero-width characters hide differences), other spaces become plain ones. A name
+    longer than MAX_NAME_LENGTH is shortened in the middle, keeping its extension, so the
+    journalist still sees what kind of file it is. Django already cut it to its last path
+    component."""
     name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in "/\\")
-    name = name.strip().lstrip(".") or "file"
-    return name[:MAX_NAME_LENGTH]
+    name = "".join(
+        ch if ch.isprintable() else " " if ch.isspace() else "" for ch in name if ch not in "/\\"
+    )
+    name = " ".join(name.split()).lstrip(".") or "file"
+    if len(name) <= MAX_NAME_LENGTH:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and 0 < len(extension) <= MAX_EXTENSION_LENGTH and extension.isalnum():
+        return stem[: MAX_NAME_LENGTH - len(extension) - 2] + "…." + extension
+    return name[: MAX_NAME_LENGTH - 1] + "…"
 
 
 class EncryptingUploadHandler(FileUploadHandler):
@@ -225,12 +240,12 @@ class EncryptingUploadHandler(FileUploadHandler):
 
 @dataclass
 class Refusal:
-    code: str  # 'too_large', 'disk_full', 'busy'
+    code: str  # 'too_large', 'disk_full'
     status: int
 
 
 def check_request(request: HttpRequest) -> Refusal | None:
-    """Before reading the body: size of the whole request, free disk, global intake rate."""
+    """Before reading the body: size of the whole request, free disk."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -239,15 +254,6 @@ def check_request(request: HttpRequest) -> Refusal | None:
         return Refusal("too_large", 413)
     if storage.free_bytes() - length < conf.min_free_bytes():
         return Refusal("disk_full", 507)
-    minute = int(time.time() // 60)
-    key = f"vault:intake:{minute}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    if count > conf.intake_per_minute():
-        return Refusal("busy", 429)
     return None
 
 
@@ -259,6 +265,8 @@ def release_memory() -> None:
 
 
 def drain(request: HttpRequest) -> None:
-    """Read and discard the request body, so the browser sees our answer, not a reset."""
-    while request.read(1024 * 1024):
-        pass
+    """Read and discard the request body, so the browser sees our answer, not a reset.
+    Also after a parse error, which may leave the stream half read (or unreadable)."""
+    with contextlib.suppress(Exception):
+        while request.read(1024 * 1024):
+            pass

@@ -38,7 +38,7 @@ def test_empty_file_and_path_names(isolated_data_dir):
     response = submit(client, message="kept", files=files)
     assert response.status_code == 302
     page = client.get("/en/receipt/").content.decode()
-    assert "“empty.txt” was empty, so it was not kept." in page
+    assert "“\u2068empty.txt\u2069” was empty, so it was not kept." in page
     assert _open_names(member, newsroom) == ["evil.bat", "x"]
     # Nothing outside the vault's blob directory, nothing named after the upload.
     names = [p.name for p in _files_on_disk(isolated_data_dir)]
@@ -70,7 +70,7 @@ def test_too_many_files_keeps_the_first_ones(settings):
     files = [SimpleUploadedFile(f"f{i}.txt", b"data %d" % i) for i in range(3)]
     submit(client, message="three files", files=files)
     page = client.get("/en/receipt/").content.decode()
-    assert "“f2.txt” was not kept: a submission holds at most 2 files." in page
+    assert "“\u2068f2.txt\u2069” was not kept: a submission holds at most 2 files." in page
     assert _open_names(member, newsroom) == ["f0.txt", "f1.txt"]
 
 
@@ -81,7 +81,7 @@ def test_oversize_file_is_skipped_with_a_message(settings, isolated_data_dir):
     files = [SimpleUploadedFile("big.bin", b"x" * 5000), SimpleUploadedFile("ok.txt", b"ok")]
     submit(client, message="m", files=files)
     page = client.get("/en/receipt/").content.decode()
-    assert "“big.bin” is larger than" in page
+    assert "“\u2068big.bin\u2069” is larger than" in page
     assert _open_names(member, newsroom) == ["ok.txt"]
     assert not list((isolated_data_dir / "vault" / "incoming").iterdir())
 
@@ -110,13 +110,15 @@ def test_disk_nearly_full_refuses_and_harms_nothing(settings):
     assert _open_names(member, newsroom) == ["a.txt"]
 
 
-def test_global_intake_rate(settings):
+def test_global_intake_guard_counts_stored_submissions_and_says_it_pauses(settings):
     settings.JIANDU_INTAKE_PER_MINUTE = 1
     make_reader()
     assert submit(Client(), message="one").status_code == 302
     response = submit(Client(), message="two")
-    assert response.status_code == 429
-    assert b"Many people are sending" in response.content
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert b"pauses new submissions for a minute" in response.content
+    assert Source.objects.count() == 1
 
 
 def test_ciphertext_only_on_disk(isolated_data_dir):

@@ -36,10 +36,19 @@
     try { return (await response.json()).error; } catch (e) { return response.statusText; }
   }
 
+  // A header has a size limit (gunicorn: 8 KiB) and the server keeps 200 characters of a name
+  // anyway: send its first 300 and last 40 characters (whole code points, so no half of a
+  // surrogate pair reaches encodeURIComponent, which would throw).
+  function headerName(name) {
+    var points = Array.from(name);
+    if (points.length <= 340) { return encodeURIComponent(name); }
+    return encodeURIComponent(points.slice(0, 300).concat(points.slice(-40)).join(""));
+  }
+
   async function sendFile(file) {
     var response = await call("POST", base, {
       "Upload-Length": String(file.size),
-      "Upload-Name": encodeURIComponent(file.name)
+      "Upload-Name": headerName(file.name)
     });
     if (!response.ok) { throw new Fatal(await errorOf(response)); }
     var id = (await response.json()).id;

@@ -1,0 +1,119 @@
+"""The tip line's limits, which a flood must not be able to turn against real sources.
+
+Behind Tor every source is 127.0.0.1, so nothing here counts by address. Counts live in
+jiandu.core.throttle (memory, under a rotating in-memory key), never in the database.
+
+- Intake. Only a submission that passed the CSRF check and stored something is counted, so
+  empty, forged or broken POSTs cost nothing and close nothing. Two limits: per source
+  conversation (JIANDU_INTAKE_PER_SOURCE_HOUR, default 10 submissions an hour), and a global
+  guard against filling the disk (JIANDU_INTAKE_PER_MINUTE stored submissions a minute from
+  everyone together), with its own message.
+- Codename sign-in. Each attempt costs an Argon2id run (64 MiB). Per session, wrong codenames
+  bring growing waits (none for the first three, then 2, 4, 8 ... up to 60 seconds): an attacker
+  cannot touch another person's session, so cannot lock a real source out. Globally, at most
+  JIANDU_CODENAME_SIGNIN_CONCURRENCY (default 1) derivations for sign-in run at once per process,
+  so a flood of sign-ins leaves the other key-derivation slots to first submissions and is
+  answered "busy, try again in a minute" (crypto.KdfBusy) rather than queued.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from jiandu.conf import env_int
+from jiandu.core import throttle
+from jiandu.vault import conf, crypto
+from jiandu.vault.models import Source
+
+INTAKE_SCOPE = "tipline.intake"
+SOURCE_SCOPE = "tipline.source"
+FAILURE_SCOPE = "tipline.codename-failures"
+WAIT_SCOPE = "tipline.codename-wait"
+HOUR = 60 * 60
+MINUTE = 60
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 60
+SIGNIN_SLOT_WAIT_SECONDS = 5.0
+
+
+def _setting(name: str, default: int) -> int:
+    value = getattr(settings, name, None)
+    return int(value) if value is not None else env_int(name, default)
+
+
+def per_source_hour() -> int:
+    return _setting("JIANDU_INTAKE_PER_SOURCE_HOUR", 10)
+
+
+# --- Intake --------------------------------------------------------------------------------
+
+
+def intake_refusal(source: Source | None) -> str | None:
+    """Before reading a body: 'paused' (the global guard) or 'source_limit', else None.
+    Counts nothing: only stored submissions count (`count_stored`)."""
+    if throttle.peek(INTAKE_SCOPE, "") >= conf.intake_per_minute():
+        return "paused"
+    if source is not None and throttle.peek(SOURCE_SCOPE, str(source.pk)) >= per_source_hour():
+        return "source_limit"
+    return None
+
+
+def count_stored(source: Source) -> None:
+    """A submission was stored: it counts toward both intake limits."""
+    throttle.count(INTAKE_SCOPE, "", MINUTE)
+    throttle.count(SOURCE_SCOPE, str(source.pk), HOUR)
+
+
+# --- Codename sign-in ----------------------------------------------------------------------
+
+
+def _session_id(request: HttpRequest) -> str:
+    # CSRF tokens live in the session, so a POST that reached a view has one.
+    return request.session.session_key or ""
+
+
+def wait_after(failures: int) -> int:
+    """Seconds a session waits after this many wrong codenames in a row."""
+    if failures <= FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - FREE_FAILURES), MAX_WAIT_SECONDS)
+
+
+def signin_wait_seconds(request: HttpRequest) -> int:
+    """0 if this session may try a codename now; else about how long it must wait."""
+    session = _session_id(request)
+    if throttle.peek(WAIT_SCOPE, session) == 0:
+        return 0
+    return wait_after(throttle.peek(FAILURE_SCOPE, session))
+
+
+def count_signin_failure(request: HttpRequest) -> None:
+    """A codename that matched no conversation: the next try from this session waits longer."""
+    session = _session_id(request)
+    wait = wait_after(throttle.count(FAILURE_SCOPE, session, HOUR))
+    if wait:
+        throttle.count(WAIT_SCOPE, session, wait)
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+@contextmanager
+def signin_slot() -> Iterator[None]:
+    """Hold one of the few sign-in derivation slots, or raise crypto.KdfBusy after a short
+    wait (a person sees "busy, try again in a minute"; a flood does not pile up threads)."""
+    size = max(1, _setting("JIANDU_CODENAME_SIGNIN_CONCURRENCY", 1))
+    with _slots_lock:
+        slots = _slots.setdefault(size, threading.BoundedSemaphore(size))
+    if not slots.acquire(timeout=SIGNIN_SLOT_WAIT_SECONDS):
+        raise crypto.KdfBusy
+    try:
+        yield
+    finally:
+        slots.release()
