@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from jiandu.accounts.models import User
@@ -13,6 +14,7 @@ from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
 from jiandu.newsroom.models import Notification, ReadMark, SourceState, Status
 from jiandu.vault import actions as vault
+from jiandu.vault import retention
 from jiandu.vault.models import Item, RetentionSetting, Source
 
 
@@ -99,7 +101,12 @@ def do_mark_read(user: User, sources: Iterable[Source]) -> int:
 
 @transaction.atomic
 def do_delete_sources(actor: User, sources: Iterable[Source], reason: str) -> int:
-    """Crypto-shred each source (vault), with a custody record carrying the reason."""
+    """Crypto-shred each source (vault), with a custody record carrying the reason.
+
+    Views fetch the sources with vault.access.access_source_for_deletion; the permission is
+    checked here again because nothing can undo a deletion."""
+    if not actor.has_perm("accounts.delete_sources"):
+        raise PermissionDenied
     count = 0
     for source in sources:
         do_record_custody(actor, Action.DELETE, subject_of("source", source.pk), reason=reason)
@@ -123,6 +130,12 @@ def do_set_notification(user: User, mode: Notification.Mode | str, email: str) -
         Notification.objects.update_or_create(user=user, defaults={"mode": str(mode)})
 
 
-def do_set_retention(actor: User, days: int) -> None:
-    """The retention period for idle sources (vault.conf.retention_days reads it)."""
+@transaction.atomic
+def do_set_retention(actor: User, days: int, *, confirmed_days: int | None = None) -> None:
+    """The retention period for idle sources (vault.conf.retention_days reads it).
+
+    vault.retention.check_change refuses a period under the floor and a lowering that the
+    second confirmation did not name (RetentionRefused); the rule sits here, not only in the
+    form, so no other caller can skip it."""
+    retention.check_change(retention.effective_days(), days, confirmed_days)
     RetentionSetting.objects.create(days=days, changed_by=actor, changed_hour=vault.hour_now())

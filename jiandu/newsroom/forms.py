@@ -1,7 +1,10 @@
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiandu.newsroom.models import Notification, Status
+from jiandu.vault import retention
 
 
 class ReplyForm(forms.Form):
@@ -64,10 +67,29 @@ class NotificationForm(forms.Form):
         return data
 
 
+def _retention_help() -> str:
+    """Translated when shown (not at import), with the floor filled in."""
+    return gettext(
+        "At least %(floor)d days. Deletion destroys the source's keys and files; "
+        "it cannot be undone."
+    ) % {"floor": retention.FLOOR_DAYS}
+
+
 class RetentionForm(forms.Form):
+    """The retention period; lowering it is confirmed on a second page that posts the same
+    number back in `confirmed_days` (vault.retention.check_change decides)."""
+
     days = forms.IntegerField(
         label=_("Delete sources idle for more than (days)"),
-        min_value=1,
-        max_value=3650,
-        help_text=_("Deletion destroys the source's keys and files; it cannot be undone."),
+        min_value=retention.FLOOR_DAYS,
+        max_value=retention.CEILING_DAYS,
+        help_text=lazy(_retention_help, str)(),
+        error_messages={
+            "min_value": _(
+                "Retention cannot be shorter than %(limit_value)s days: a shorter period "
+                "could destroy evidence before anyone has read it."
+            ),
+            "max_value": _("Retention cannot be longer than %(limit_value)s days."),
+        },
     )
+    confirmed_days = forms.IntegerField(required=False, widget=forms.HiddenInput)

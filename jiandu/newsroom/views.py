@@ -38,6 +38,7 @@ from jiandu.vault.access import (
     NoGrant,
     access_item_by_id,
     access_source_by_id,
+    access_source_for_deletion,
     get_grant,
     get_member_key,
     get_source_key_for_member,
@@ -117,12 +118,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
         state = actions.get_state(row)
         actions.do_set_star(request.user, row, not state.starred)
         return redirect(back)
+    action = request.POST.get("action")
     ids = [_int(value) for value in request.POST.getlist("ids")]
-    chosen = [access_source_by_id(request.user, pk) for pk in ids if pk]
+    # Deleting destroys the keys: it needs its own permission, checked before anything else.
+    fetch = access_source_for_deletion if action == "delete" else access_source_by_id
+    chosen = [fetch(request.user, pk) for pk in ids if pk]
     if not chosen:
         messages.warning(request, _("Tick at least one source first."))
         return redirect(back)
-    action = request.POST.get("action")
     if action == "read":
         count = actions.do_mark_read(request.user, chosen)
         messages.success(request, _("Marked as read: %(count)d source(s).") % {"count": count})

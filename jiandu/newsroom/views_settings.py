@@ -8,13 +8,14 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiandu.accounts.models import User
 from jiandu.forensics.handoff import live_worker_keys
 from jiandu.newsroom import actions
 from jiandu.newsroom.forms import NotificationForm, RetentionForm
 from jiandu.newsroom.models import Notification
-from jiandu.vault import conf as vault_conf
+from jiandu.vault import retention as vault_retention
 from jiandu.vault.models import MemberKey, Source
 
 
@@ -66,13 +67,43 @@ def key_status(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
 def retention(request: HttpRequest) -> HttpResponse:
-    form = RetentionForm(request.POST or None, initial={"days": vault_conf.retention_days()})
+    """The retention period. Lowering it shows what it would delete and asks once more."""
+    current = vault_retention.effective_days()
+    form = RetentionForm(request.POST or None, initial={"days": current})
+    context: dict[str, object] = {
+        "form": form,
+        "days": current,
+        "floor": vault_retention.FLOOR_DAYS,
+    }
     if request.method == "POST" and form.is_valid():
-        actions.do_set_retention(request.user, form.cleaned_data["days"])
+        days = form.cleaned_data["days"]
+        try:
+            actions.do_set_retention(
+                request.user, days, confirmed_days=form.cleaned_data["confirmed_days"]
+            )
+        except vault_retention.RetentionRefused as refused:
+            if refused.code != vault_retention.Refusal.NEEDS_CONFIRMATION:
+                limits = {
+                    "floor": vault_retention.FLOOR_DAYS,
+                    "ceiling": vault_retention.CEILING_DAYS,
+                }
+                form.add_error("days", str(_REFUSALS[refused.code]) % limits)
+                return render(request, "newsroom/retention.html", context)
+            context["confirm"] = {
+                "days": days,
+                "doomed": vault_retention.get_sources_idle_over(days),
+            }
+            return render(request, "newsroom/retention.html", context)
         messages.success(request, _("Saved."))
         return redirect("newsroom:retention")
-    return render(
-        request,
-        "newsroom/retention.html",
-        {"form": form, "days": vault_conf.retention_days()},
-    )
+    return render(request, "newsroom/retention.html", context)
+
+
+_REFUSALS = {
+    vault_retention.Refusal.BELOW_FLOOR: gettext_lazy(
+        "Retention cannot be shorter than the floor of %(floor)d days."
+    ),
+    vault_retention.Refusal.ABOVE_CEILING: gettext_lazy(
+        "Retention cannot be longer than %(ceiling)d days."
+    ),
+}

@@ -28,6 +28,14 @@ def access_source_by_id(user: User, source_id: int) -> Source:
     return get_object_or_404(Source, pk=source_id)
 
 
+def access_source_for_deletion(user: User, source_id: int) -> Source:
+    """A source this member may delete for good: deletion destroys the only keys, so it needs
+    `accounts.delete_sources` (admins and editors), not merely the right to read."""
+    if not user.has_perm("accounts.delete_sources"):
+        raise PermissionDenied
+    return access_source_by_id(user, source_id)
+
+
 def access_item_by_id(source: Source, item_id: int) -> Item:
     return get_object_or_404(Item, pk=item_id, source=source)
 

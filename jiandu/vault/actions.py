@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from jiandu.accounts.models import User
 from jiandu.core import wordlists
-from jiandu.vault import conf, crypto, storage
+from jiandu.ledger.actions import do_record_custody, subject_of
+from jiandu.ledger.models import Action
+from jiandu.vault import conf, crypto, retention, storage
 from jiandu.vault.models import Item, MemberKey, Source, SourceGrant, Submission
 
 
@@ -140,8 +142,13 @@ def do_replace_member_key(user: User, password: str) -> Unlocked:
     return do_create_member_key(user, password)
 
 
+@transaction.atomic
 def do_grant_missing(actor: User, actor_private_key: bytes) -> int:
-    """Seal every source the actor can open to every reader whose key lacks it."""
+    """Seal every source the actor can open to every reader whose key lacks it.
+
+    Each grant hands a member the key to a source's material, so each is a custody record
+    (actor, source, the member who received it), written in the grant's own savepoint: a grant
+    that loses a race to a concurrent one leaves neither row behind."""
     actor_key = MemberKey.objects.filter(user=actor).first()
     if actor_key is None:
         return 0
@@ -156,11 +163,18 @@ def do_grant_missing(actor: User, actor_private_key: bytes) -> int:
             if target.pk in have:
                 continue
             try:
-                SourceGrant.objects.create(
-                    source=grant.source,
-                    member_key=target,
-                    sealed_private_key=crypto.seal(target.public_key, source_private),
-                )
+                with transaction.atomic():
+                    SourceGrant.objects.create(
+                        source=grant.source,
+                        member_key=target,
+                        sealed_private_key=crypto.seal(target.public_key, source_private),
+                    )
+                    do_record_custody(
+                        actor,
+                        Action.GRANT,
+                        subject_of("source", grant.source_id),
+                        reason=target.user.get_username(),
+                    )
             except IntegrityError:
                 continue
             made += 1
@@ -301,6 +315,8 @@ def _store_items(
             ]
             Item.objects.bulk_create(rows)
             Source.objects.filter(pk=source.pk).update(last_active_hour=hour_now())
+            if submission is not None:
+                _record_source_action(Action.RECEIVE, source, submission, rows)
     except BaseException:
         storage.remove_blobs(published)
         for item in prepared:
@@ -328,16 +344,40 @@ def do_touch_source(source: Source) -> None:
     Source.objects.filter(pk=source.pk).update(last_active_hour=hour_now())
 
 
+def _record_source_action(
+    action: Action, source: Source, submission: Submission, items: list[Item], reason: str = ""
+) -> None:
+    """The custody record of something a source did (a submission, deleting one).
+
+    A source's exact times are what the server must never hold (docs/threat-model.md), so the
+    record keeps the hour only, no actor, and names the source only by its row id; the reason
+    lists the submission and item ids, so that the items' own records (views, downloads) can
+    be followed to their arrival and their end."""
+    ids = " ".join(subject_of("item", item.pk) for item in items)
+    reason = " ".join(
+        part for part in (reason, subject_of("submission", submission.pk), ids) if part
+    )
+    do_record_custody(None, action, subject_of("source", source.pk), reason=reason, at=hour_now())
+
+
 # --- Deletion ----------------------------------------------------------------------------
 
 
+SOURCE_DELETION_REASON = "deleted by the source"
+
+
 def do_delete_submission(source: Source, submission_id: int) -> bool:
-    """A source deletes one of its own submissions: rows first, then the blobs."""
+    """A source deletes one of its own submissions: rows and custody record first, then the
+    blobs."""
     with transaction.atomic():
         submission = Submission.objects.filter(source=source, pk=submission_id).first()
         if submission is None:
             return False
-        names = list(submission.items.values_list("blob", flat=True))
+        items = list(submission.items.order_by("pk"))
+        names = [item.blob for item in items]
+        _record_source_action(
+            Action.DELETE, source, submission, items, reason=SOURCE_DELETION_REASON
+        )
         submission.delete()
     transaction.on_commit(lambda: storage.remove_blobs(names))
     return True
@@ -354,11 +394,24 @@ def do_delete_source(source: Source) -> None:
 
 
 def do_purge_idle_sources(now: datetime | None = None) -> int:
-    """Delete every source idle longer than JIANDU_RETENTION_DAYS. Returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=conf.retention_days())
+    """Delete every source idle longer than the retention period (never less than
+    retention.FLOOR_DAYS). Returns how many.
+
+    Each source goes in its own transaction with its PURGE custody record (no actor: the
+    server did it; the reason names the period), so one failure leaves the others done and
+    never a source gone without its record."""
+    days = retention.effective_days()
+    cutoff = (now or timezone.now()) - timedelta(days=days)
     count = 0
     for source in Source.objects.filter(last_active_hour__lt=cutoff):
-        do_delete_source(source)
+        with transaction.atomic():
+            do_record_custody(
+                None,
+                Action.PURGE,
+                subject_of("source", source.pk),
+                reason=f"idle over {days} days",
+            )
+            do_delete_source(source)
         count += 1
     return count
 

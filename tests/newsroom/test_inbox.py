@@ -42,6 +42,16 @@ def newsroom():
     return member, client
 
 
+@pytest.fixture
+def editor_newsroom():
+    """An editor (who may delete sources), signed in, past the recovery-key page."""
+    member = make_member("chen", "editor")
+    client = Client()
+    sign_in(client, member)
+    client.get("/en/newsroom/sources/key/")
+    return member, client
+
+
 def page(client, query: str = "") -> str:
     response = client.get(f"/en/newsroom/sources/{query}")
     assert response.status_code == 200
@@ -138,9 +148,9 @@ def test_bulk_mark_read(newsroom):
 
 
 def test_bulk_delete_asks_for_confirmation_and_a_reason(
-    newsroom, django_capture_on_commit_callbacks
+    editor_newsroom, django_capture_on_commit_callbacks
 ):
-    _member, client = newsroom
+    _member, client = editor_newsroom
     a, b = make_source(), make_source()
     asked = client.post("/en/newsroom/sources/bulk/", {"action": "delete", "ids": [a.pk]})
     assert asked.status_code == 200
