@@ -12,11 +12,15 @@ whatever the tool starts, then becomes the tool in a process group of its own:
   the limit fails with EFBIG because SIGXFSZ is ignored), open files, no core dumps (a core file
   would hold plaintext), and a cap on the number of processes and threads;
 - no new privileges (setuid binaries cannot regain any), a lower CPU priority than the server;
-- a network namespace of its own with no interface, where the kernel allows it (always when
-  the service runs as root, often through a user namespace otherwise);
-- when the service runs as root: an empty capability bounding set (the tool has no
-  capability, even as uid 0), and, when the tool can run as `nobody`, the identity of `nobody`
-  (uid and gid 65534), so it cannot read the data directory.
+
+With `isolated` (the normal case) the program the jail starts is bubblewrap, which starts the
+tool as `nobody` in its own namespaces under a seccomp filter (`isolation.py`): the jail leaves
+the identity, the network and the capabilities to it (bwrap needs them to build the namespaces
+when it runs as root), counts the tasks of `nobody` for the process limit, and reads bwrap's
+exit code 128+N as "killed by signal N". Without it (JIANDU_SANDBOX_ALLOW_WEAK, when bubblewrap
+cannot run: the weaker, old isolation), the jail itself makes a network namespace with no
+interface where the kernel allows it and, as root, empties the capability bounding set and,
+when the tool's files are usable by anyone, becomes `nobody` (uid and gid 65534).
 
 The parent stays as a subreaper: it waits for the tool, enforces the wall-clock limit (SIGALRM)
 and obeys SIGTERM from the sandbox, and in every case kills and reaps whatever the tool left
@@ -39,6 +43,31 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_CAPBSET_DROP = 24
 LAST_KNOWN_CAP = 37  # CAP_AUDIT_READ; newer kernels know more, older ones refuse beyond theirs
 TIMED_OUT = 125
+BWRAP_TASKS = 2
+# Signals whose default action ends a process: the jail ends by the same one as the tool.
+FATAL_SIGNALS = frozenset(
+    int(getattr(signal, name))
+    for name in [
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGILL",
+        "SIGTRAP",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGFPE",
+        "SIGKILL",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGUSR2",
+        "SIGPIPE",
+        "SIGALRM",
+        "SIGTERM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGSYS",
+    ]
+)
 
 
 def _tasks_of_uid(uid: int) -> int:
@@ -69,6 +98,7 @@ def _isolate_network(as_root: bool) -> None:
 def _confine_and_exec(limits: dict, program: list[str]) -> int:
     """In the child: apply every limit, then become the tool (returns only on failure)."""
     as_root = os.geteuid() == 0
+    isolated = bool(limits.get("isolated"))
     try:
         os.setpgid(0, 0)
         os.nice(10)
@@ -82,17 +112,25 @@ def _confine_and_exec(limits: dict, program: list[str]) -> int:
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return 126
         drop = as_root and limits["drop_to_nobody"]
-        # Counted before dropping: as `nobody` only the tasks of `nobody` count.
-        existing = 0 if drop else _tasks_of_uid(os.getuid())
+        # RLIMIT_NPROC counts every task of the user (root is exempt): add the allowance to
+        # what the user already runs (as `nobody`, the tasks of `nobody`: other sandboxes).
+        # In bubblewrap as root, the tool becomes `nobody` (bwrap's own processes stay root's,
+        # which the limit does not bind); otherwise bwrap's two processes count too.
+        if drop or (as_root and isolated):
+            existing = _tasks_of_uid(NOBODY)
+        else:
+            existing = _tasks_of_uid(os.getuid())
+        allowance = limits["max_tasks"] + (BWRAP_TASKS if isolated and not as_root else 0)
         cpu = int(limits["cpu_seconds"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-        resource.setrlimit(resource.RLIMIT_NPROC, (existing + limits["max_tasks"],) * 2)
-        _isolate_network(as_root)
-        if as_root:
+        resource.setrlimit(resource.RLIMIT_NPROC, (existing + allowance,) * 2)
+        if not isolated:
+            _isolate_network(as_root)
+        if as_root and (drop or not isolated):
             # Empty the capability bounding set: whatever runs next, even as uid 0, has no
             # capability (so it cannot raise these limits or override file permissions).
             for cap in range(64):
@@ -176,9 +214,13 @@ def main(argv: list[str]) -> int:
     _kill_and_reap_all(tool)
     if status is None:
         return TIMED_OUT
-    if os.WIFSIGNALED(status):
-        signum = os.WTERMSIG(status)
-        signal.signal(signum, signal.SIG_DFL)
+    signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    if limits.get("isolated") and os.WIFEXITED(status):
+        # bubblewrap reports a tool killed by signal N as exit code 128+N.
+        signum = max(0, os.WEXITSTATUS(status) - 128)
+    if signum in FATAL_SIGNALS:
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
+            signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
     return os.waitstatus_to_exitcode(status)
 

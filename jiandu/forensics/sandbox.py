@@ -3,9 +3,16 @@
 A submitted file is whatever an adversary wants it to be: a decoder exploit, a decompression
 bomb, a file that loops a parser forever. Jiandu never parses one in the web or worker process.
 `run_sandboxed` starts the tool through `jail.py`, which applies limits on CPU time, address
-space, written file size, open files, processes and threads, drops privileges and network where
-it can (see that module), and this side enforces wall time, input size and output size, kills
-the whole process group on any breach, and turns every way of failing into a `Failure` code.
+space, written file size, open files, processes and threads and drops privileges (see that
+module), then through bubblewrap, which gives the tool its own namespaces, a read-only view of
+its own files only and a seccomp filter (`isolation.py`, `seccomp.py`); this side enforces wall
+time, input size and output size, kills the whole process group on any breach, and turns every
+way of failing into a `Failure` code.
+
+It fails closed: when those walls cannot be built on this machine (no bubblewrap, no user
+namespaces, no libseccomp), nothing runs and the answer is `Failure.SANDBOX_UNAVAILABLE`, unless
+the setting JIANDU_SANDBOX_ALLOW_WEAK allows the jail's limits alone, with a warning in the log
+and on the newsroom's pages (`weak_isolation()`).
 
 Plaintext never touches disk: the input goes to the tool through a pipe, or, for tools that must
 seek, through an anonymous in-memory file (`MemoryFile`, memfd) given as the tool's stdin and
@@ -18,7 +25,9 @@ is never logged or stored.
 import contextlib
 import enum
 import fcntl
+import io
 import json
+import logging
 import os
 import selectors
 import signal
@@ -31,6 +40,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal
+
+from jiandu.forensics import conf, isolation
+from jiandu.forensics.seccomp import SeccompUnavailable, seccomp_filter
+
+logger = logging.getLogger(__name__)
 
 JAIL = Path(__file__).with_name("jail.py")
 CHUNK = 64 * 1024
@@ -54,6 +68,7 @@ class Failure(enum.StrEnum):
     CRASHED = "crashed"
     FAILED = "failed"
     UNAVAILABLE = "unavailable"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
 
 
 class InputTooLarge(Exception):
@@ -188,6 +203,41 @@ def run_sandboxed(
         return _outcome(-1, b"", Failure.UNAVAILABLE, started)
     if isinstance(stdin, MemoryFile) and stdin.size() > limits.input_bytes:
         return _outcome(-1, b"", Failure.INPUT_TOO_LARGE, started)
+    if isolation_problem() is None:
+        isolated = True
+    elif weak_isolation():
+        isolated = False
+        _warn_weak()
+    else:
+        return _outcome(-1, b"", Failure.SANDBOX_UNAVAILABLE, started)
+    return _run(argv, limits, stdin, output, read_paths, isolated=isolated, started=started)
+
+
+def _run(
+    argv: Sequence[str],
+    limits: Limits,
+    stdin: BinaryIO | MemoryFile | None,
+    output: Literal["pipe", "memory"],
+    read_paths: Sequence[str],
+    *,
+    isolated: bool,
+    started: float,
+) -> Outcome:
+    """One run through the jail, inside bubblewrap when `isolated`."""
+    read_paths = [*read_paths, *isolation.python_paths(argv[0])]
+    # Without bubblewrap (weak), the jail itself becomes `nobody` when the tool allows it.
+    drop = not isolated and can_drop_to_nobody(argv[0], read_paths)
+    program = list(argv)
+    seccomp_file = None
+    if isolated:
+        try:
+            seccomp_file = MemoryFile.from_stream(io.BytesIO(seccomp_filter()), 1 << 20)
+            program = isolation.bwrap_argv(argv, read_paths, seccomp_file.fd)
+        except (SeccompUnavailable, isolation.IsolationRefused, OSError) as exc:
+            logger.error("sandbox refused to start: %s", type(exc).__name__)
+            if seccomp_file:
+                seccomp_file.close()
+            return _outcome(-1, b"", Failure.SANDBOX_UNAVAILABLE, started)
     out_file = MemoryFile() if output == "memory" else None
     jail_limits = {
         "cpu_seconds": limits.cpu_seconds,
@@ -195,9 +245,10 @@ def run_sandboxed(
         "file_bytes": limits.output_bytes if out_file else 0,
         "max_tasks": limits.max_tasks,
         "wall_seconds": limits.wall_seconds,
-        "drop_to_nobody": can_drop_to_nobody(program, read_paths),
+        "drop_to_nobody": drop,
+        "isolated": isolated,
     }
-    command = [sys.executable, "-I", "-S", str(JAIL), json.dumps(jail_limits), *argv]
+    command = [sys.executable, "-I", "-S", str(JAIL), json.dumps(jail_limits), *program]
     try:
         if isinstance(stdin, MemoryFile):
             os.lseek(stdin.fd, 0, os.SEEK_SET)
@@ -210,11 +261,15 @@ def run_sandboxed(
             cwd="/",
             start_new_session=True,
             close_fds=True,
+            pass_fds=(seccomp_file.fd,) if seccomp_file else (),
         )
     except OSError:
         if out_file:
             out_file.close()
         return _outcome(-1, b"", Failure.UNAVAILABLE, started)
+    finally:
+        if seccomp_file:
+            seccomp_file.close()
     try:
         feed = None if isinstance(stdin, MemoryFile) else stdin
         stdout, stderr, failure = _pump(process, feed, limits, started)
@@ -232,7 +287,7 @@ def run_sandboxed(
             _kill(process)
         if out_file:
             out_file.close()
-    failure = failure or _classify(returncode, usage, limits, stderr)
+    failure = failure or _classify(returncode, usage, limits, stderr, isolated)
     return Outcome(
         returncode=returncode,
         stdout=stdout if failure is None else b"",
@@ -348,10 +403,14 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def _classify(
-    returncode: int, usage: object | None, limits: Limits, stderr: bytes
+    returncode: int, usage: object | None, limits: Limits, stderr: bytes, isolated: bool
 ) -> Failure | None:
     if returncode == 0:
         return None
+    # bubblewrap could not build the walls (it says so and exits 1). A tool could print the
+    # same: it would only change why it gave no result.
+    if isolated and returncode == 1 and stderr.startswith(b"bwrap: "):
+        return Failure.SANDBOX_UNAVAILABLE
     cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     # Killed by SIGXCPU, by the hard limit's SIGKILL, or exiting on its own after catching
     # SIGXCPU (ffmpeg does): whatever the exit, the CPU time says why.
@@ -369,3 +428,48 @@ def _classify(
 
 def _outcome(returncode: int, stdout: bytes, failure: Failure | None, started: float) -> Outcome:
     return Outcome(returncode, stdout, failure, 0.0, time.monotonic() - started, 0)
+
+
+PROBE_LIMITS = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=512 * 1024 * 1024, max_tasks=4)
+
+
+def _probe() -> str | None:
+    """Run a tool that does nothing inside the walls: None if it works, else why not."""
+    if not os.access(isolation.BWRAP, os.X_OK):
+        return f"{isolation.BWRAP} is not installed"
+    try:
+        seccomp_filter()
+    except SeccompUnavailable as exc:
+        return f"no seccomp filter: {exc}"
+    outcome = _run(
+        ["/bin/true"], PROBE_LIMITS, None, "pipe", (), isolated=True, started=time.monotonic()
+    )
+    if outcome.ok:
+        return None
+    reason = outcome.stderr.decode(errors="replace").strip()[:300]  # bwrap's, not a file's
+    return f"bubblewrap failed ({outcome.failure}): {reason}"
+
+
+@lru_cache(maxsize=1)
+def isolation_problem() -> str | None:
+    """None when bubblewrap and the seccomp filter work here; else why not (for operators).
+
+    Checked once per process, with the identity the service runs as.
+    """
+    return _probe()
+
+
+def weak_isolation() -> bool:
+    """True when untrusted tools run without bubblewrap: it cannot run here and the setting
+    JIANDU_SANDBOX_ALLOW_WEAK allows the weaker isolation. Shown as a warning."""
+    return isolation_problem() is not None and conf.sandbox_allow_weak()
+
+
+def _warn_weak() -> None:
+    if not getattr(_warn_weak, "done", False):
+        _warn_weak.done = True  # type: ignore[attr-defined]
+        logger.warning(
+            "WEAK SANDBOX: untrusted files are parsed without namespaces or seccomp (%s); "
+            "JIANDU_SANDBOX_ALLOW_WEAK is set. Install bubblewrap and unset it.",
+            isolation_problem(),
+        )
