@@ -58,7 +58,14 @@ class SecretFileError(RuntimeError):
 
 def read_secret(path: Path) -> str:
     """The secret stored at `path`; FileNotFoundError if it was never created."""
-    value = path.read_text().strip()
+    # O_NOATIME (the owner may): reading the pepper at each codename derivation must not leave
+    # the time of the last one in the file's access time.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
+    except PermissionError:  # not the file's owner: O_NOATIME is refused
+        fd = os.open(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as handle:
+        value = handle.read().decode().strip()
     if not value:
         raise SecretFileError(f"{path} is empty; restore it from a backup.")
     return value

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from jiandu.vault import crypto
-from jiandu.vault.filetimes import make_dir, settle
+from jiandu.vault.filetimes import make_dir, open_quietly, settle
 from jiandu.vault.storage import fsync_dir
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdp\Z")
@@ -65,7 +65,7 @@ def blob_path(name: str) -> Path:
 
 def open_blob(name: str) -> BinaryIO:
     try:
-        return blob_path(name).open("rb")
+        return open_quietly(blob_path(name))
     except FileNotFoundError as exc:
         raise PreviewStorageError("The encrypted preview is missing.") from exc
 

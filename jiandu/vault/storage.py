@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from jiandu.vault.filetimes import make_dir, settle
+from jiandu.vault.filetimes import make_dir, open_quietly, settle
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdv\Z")
 PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")
@@ -101,7 +101,7 @@ def blob_path(name: str) -> Path:
 
 def open_blob(name: str) -> BinaryIO:
     try:
-        return blob_path(name).open("rb")
+        return open_quietly(blob_path(name))  # no access time: a source reads its replies
     except FileNotFoundError as exc:
         raise StorageError("The encrypted file is missing from the vault.") from exc
 

@@ -25,7 +25,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from jiandu.vault import actions as vault
 from jiandu.vault import filetimes
+from jiandu.vault.models import Item, Source
 from tests.tipline.helpers import codename_of, make_reader, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -153,13 +155,13 @@ def _resumable_upload(client: Client, data: bytes) -> str:
 
 
 def test_a_source_leaves_no_time_finer_than_the_hour(isolated_data_dir):
-    _member, newsroom = make_reader()
+    member, newsroom = make_reader()
     newsroom.get("/en/newsroom/sources/key/")
     newsroom.post(
         "/en/newsroom/sources/notifications/", {"mode": "each", "email": "zhu@example.org"}
     )
+    # First visit: a message and a file, the receipt, the codename noted.
     before_db, before_files = snapshot_database(), snapshot_files(isolated_data_dir)
-
     source = Client()
     response = submit(
         source,
@@ -170,9 +172,15 @@ def test_a_source_leaves_no_time_finer_than_the_hour(isolated_data_dir):
     source.get("/en/receipt/")
     codename = codename_of(source)
     source.post("/en/codename/noted/", {"noted": "on"})
-    # Returning with the codename in a new browser, with a resumable upload.
+    assert_only_hours(before_db, before_files, isolated_data_dir)
+
+    # The newsroom replies (its own time, not the source's), then the source comes back in a
+    # new browser, reads the reply and sends a file through the resumable upload.
+    vault.do_add_reply(Source.objects.get(), member.user, "a reply")
+    before_db, before_files = snapshot_database(), snapshot_files(isolated_data_dir)
     back = Client()
     assert back.post("/en/return/", {"codename": codename}).status_code == 302
+    assert "a reply" in back.get("/en/conversation/").content.decode()
     back.get("/en/submit/")
     upload_id = _resumable_upload(back, os.urandom(150_000))
     token = back.session["_csrftoken"]
@@ -181,13 +189,8 @@ def test_a_source_leaves_no_time_finer_than_the_hour(isolated_data_dir):
         {"csrfmiddlewaretoken": token, "uploads": upload_id, "style": "en", "message": "again"},
     )
     assert again.status_code == 302
-
-    now = time.time()
-    after_db, after_files = snapshot_database(), snapshot_files(isolated_data_dir)
-    assert len(after_files) > len(before_files)  # blobs and their folders appeared
-    assert len(after_db["vault_item"]) == 4  # the submission really went in
-    assert database_problems(before_db, after_db, now) == []
-    assert file_problems(before_files, after_files) == []
+    after_files = assert_only_hours(before_db, before_files, isolated_data_dir)
+    assert Item.objects.filter(source__isnull=False).count() == 5  # it all went in
 
     # The hourly job: every entry changed in the hour is touched again, so that no ctime is
     # older than the run (the ctimes of the hour's writes no longer tell them apart).
@@ -196,6 +199,16 @@ def test_a_source_leaves_no_time_finer_than_the_hour(isolated_data_dir):
     assert file_problems(before_files, snapshot_files(isolated_data_dir)) == []
     ctimes = [p.lstat().st_ctime for p in [isolated_data_dir, *isolated_data_dir.rglob("*")]]
     assert min(ctimes) >= started - 0.05  # the kernel's coarse clock may lag a little
+
+
+def assert_only_hours(before_db: dict, before_files: dict, root: Path) -> dict:
+    """No new or changed cell, file or folder since the snapshots holds a time off the hour."""
+    now = time.time()
+    after_db, after_files = snapshot_database(), snapshot_files(root)
+    assert after_db != before_db and after_files != before_files  # something was written
+    assert database_problems(before_db, after_db, now) == []
+    assert file_problems(before_files, after_files) == []
+    return after_files
 
 
 def test_the_checks_find_what_they_should():
