@@ -44,7 +44,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "jiandu.core.middleware.RejectBadBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "jiandu.core.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -52,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so that its 400 answer passes through every header-setting middleware above.
+    "jiandu.core.middleware.RejectBadBytesMiddleware",
 ]
 
 ROOT_URLCONF = "jiandu.urls"

@@ -95,8 +95,9 @@ def _fields_hold_nul(post: QueryDict, files: MultiValueDict) -> bool:
 class RejectBadBytesMiddleware:
     """Answer 400 to a NUL byte or invalid UTF-8 in the path, the query string or a form field.
 
-    Path and query string are checked before anything else runs. The body is checked when it
-    is first parsed (by the CSRF check or the view), not here: a view may still have to swap in
+    It runs last (so its 400 page gets every header), and nothing before it reads the query or
+    the body. Path and query string are checked before any view runs. The body is checked when
+    it is first parsed (by the CSRF check or the view), not here: a view may still have to swap in
     its own upload handler (the tip line encrypts uploads as they stream in), and reading the
     body first would hold a whole upload in memory. A refused body leaves `POST` and `FILES`
     empty, so nothing that catches the error can read the fields anyway.

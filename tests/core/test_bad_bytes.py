@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from jiandu.core.middleware import unreadable, unreadable_urlencoded
-from tests.core.test_headers import all_paths
+from tests.core.test_headers import all_paths, assert_baseline
 from tests.factories import make_member, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,14 @@ def test_unreadable(raw, bad):
 )
 def test_unreadable_urlencoded(raw, bad):
     assert unreadable_urlencoded(raw) is bad
+
+
+@pytest.mark.parametrize(
+    ("prefix", "heading"),
+    [("/en", "Bad request"), ("/zh-hant", "請求無法處理"), ("", "请求无法处理")],
+)
+def test_the_400_page_says_so_in_the_readers_language_with_the_headers(client, prefix, heading):
+    response = client.get(f"{prefix}/cases/search/?q=abcd%00")
+    assert response.status_code == 400
+    assert heading in response.content.decode()
+    assert_baseline(response, "400")
