@@ -81,6 +81,9 @@ def do_create_person(actor: User, **fields: Any) -> Person:
 
 @transaction.atomic
 def do_update_person(actor: User, person: Person, **fields: Any) -> None:
+    """Correct a person in the working copy. The public reads people from published snapshots
+    only (jiandu.cases.published), so the change is public once an editor publishes a case
+    naming them; each such case is marked as changed to put the edit in front of an editor."""
     _require(actor, "edit_cases")
     for name, value in fields.items():
         setattr(person, name, value)
