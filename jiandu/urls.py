@@ -5,7 +5,13 @@ Chinese has none), so switching language is a plain link."""
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
-urlpatterns = i18n_patterns(
+from jiandu.ledger.logurls import verify_urlpatterns
+
+urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
+    # The transparency log's resources have one URL in every language (C2SP tlog-tiles).
+    path("log/", include("jiandu.ledger.logurls")),
+] + i18n_patterns(
+    path("log/verify/", include((verify_urlpatterns, "verify"))),
     path("newsroom/custody/", include("jiandu.ledger.urls")),
     path("newsroom/sources/", include("jiandu.newsroom.urls")),
     path("newsroom/cases/", include("jiandu.cases.urls")),

@@ -36,6 +36,7 @@ from jiandu.cases.models import (
 )
 from jiandu.cases.signals import case_published
 from jiandu.cases.snapshot import take_snapshot
+from jiandu.ledger.logactions import do_log_revision
 
 
 class WorkflowError(ValueError):
@@ -295,6 +296,7 @@ def _next_number(case: Case) -> int:
 def _append_revision(
     case: Case, kind: str, note: str, snapshot: dict[str, Any], author: User, publisher: User
 ) -> Revision:
+    previous = case.current_revision.snapshot if case.current_revision_id else None
     revision = Revision.objects.create(
         case=case,
         number=_next_number(case),
@@ -318,6 +320,8 @@ def _append_revision(
         ]
     )
     search.index_case(case.pk, snapshot)
+    # The public transparency log, in this transaction: no entry for a rolled-back publication.
+    do_log_revision(case.slug, revision.number, kind, snapshot, previous, at=revision.published_at)
     transaction.on_commit(lambda: case_published.send(Case, case=case, revision=revision))
     return revision
 

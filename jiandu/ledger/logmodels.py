@@ -1,0 +1,98 @@
+"""The transparency log's tables: entries, stored tile hashes, the head, cosignatures, and the
+witness's memory of the logs it cosigns (with any split view it saw).
+
+Imported from `models.py` so Django registers them with the ledger app. Only
+`jiandu.ledger.logactions` writes to them; nothing here is secret (the signing keys are files).
+"""
+
+from django.db import models
+
+
+class LogEntry(models.Model):
+    """One publication event: `entry` is the canonical JSON that is hashed into the tree; the
+    other columns repeat some of its fields to find it (by SHA-256, by case)."""
+
+    index = models.PositiveBigIntegerField(primary_key=True)
+    entry = models.TextField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    case = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=16)
+    action = models.CharField(max_length=16)
+    revision = models.PositiveIntegerField()
+    time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"log #{self.index} {self.action} {self.kind} {self.case} r{self.revision}"
+
+
+class LogHash(models.Model):
+    """Hash `index` of tile level `level`: the Merkle Tree Hash of leaves
+    [index * 256**level, (index + 1) * 256**level). Level 0 holds the leaf hashes."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="log_hash_once")]
+
+    def __str__(self) -> str:
+        return f"log hash {self.level}/{self.index}"
+
+
+class LogHead(models.Model):
+    """One row: the number of entries. Appending locks it, so entries get consecutive
+    indexes even with concurrent publications on PostgreSQL."""
+
+    size = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"transparency log of {self.size} entries"
+
+
+class LogCosignature(models.Model):
+    """A witness's cosignature line on our checkpoint of `size` entries and `root`."""
+
+    size = models.PositiveBigIntegerField()
+    root = models.CharField(max_length=64)
+    witness = models.CharField(max_length=200)
+    line = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["size", "witness"], name="one_cosignature_per_size")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature by {self.witness} at size {self.size}"
+
+
+class WitnessedLog(models.Model):
+    """As a witness: the latest checkpoint of another log that this installation cosigned."""
+
+    origin = models.CharField(max_length=200, unique=True)
+    size = models.PositiveBigIntegerField()
+    root = models.CharField(max_length=64)
+    checkpoint = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.origin} at {self.size}"
+
+
+class SplitView(models.Model):
+    """Two checkpoints of one log that cannot both be true: kept as evidence of misbehaviour."""
+
+    origin = models.CharField(max_length=200)
+    seen_by = models.CharField(max_length=16)  # "witness" or "verifier"
+    old_checkpoint = models.TextField()
+    new_checkpoint = models.TextField()
+    detail = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"split view of {self.origin} seen by {self.seen_by}"

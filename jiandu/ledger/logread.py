@@ -1,0 +1,131 @@
+"""Reading the transparency log: checkpoints, tiles, entry bundles, proofs, lookups by hash.
+
+Everything here is public. The checkpoint is signed on request (Ed25519 is deterministic, so
+the same tree always gets the same note) with the key file in the data dir.
+"""
+
+import base64
+from dataclasses import dataclass
+
+from jiandu.ledger import keys, note, tlog
+from jiandu.ledger.logmodels import LogCosignature, LogEntry, LogHash, LogHead
+
+
+class DatabaseHashes:
+    """`tlog.HashSource` over the LogHash table."""
+
+    def hashes(self, level: int, first: int, count: int) -> list[bytes]:
+        rows = list(
+            LogHash.objects.filter(level=level, index__gte=first, index__lt=first + count)
+            .order_by("index")
+            .values_list("hash", flat=True)
+        )
+        if len(rows) != count:
+            raise KeyError((level, first, count))
+        return [bytes(h) for h in rows]
+
+
+SOURCE = DatabaseHashes()
+
+
+def get_size() -> int:
+    head = LogHead.objects.filter(pk=1).first()
+    return head.size if head else 0
+
+
+def get_checkpoint(size: int | None = None) -> note.Checkpoint:
+    size = get_size() if size is None else size
+    return note.Checkpoint(keys.log_origin(), size, tlog.tree_hash(SOURCE, size))
+
+
+def get_signed_checkpoint(size: int | None = None) -> str:
+    """The checkpoint note signed by the log, with the witnesses' cosignatures on it."""
+    checkpoint = get_checkpoint(size)
+    signed = note.sign(checkpoint.text, keys.log_origin(), keys.log_signing_key())
+    lines = LogCosignature.objects.filter(
+        size=checkpoint.size, root=checkpoint.root.hex()
+    ).order_by("witness")
+    return signed + "".join(c.line for c in lines)
+
+
+def get_latest_cosigned_checkpoint() -> str | None:
+    """The newest checkpoint that witnesses cosigned (the current one may not be yet)."""
+    latest = LogCosignature.objects.order_by("-size").first()
+    return get_signed_checkpoint(latest.size) if latest else None
+
+
+def get_tile(level: str, index: int, width: int) -> bytes | None:
+    """A hash tile or entry bundle of the current tree, or None if it does not exist (yet)."""
+    size = get_size()
+    lvl = 0 if level == "entries" else int(level)
+    available = size // tlog.TILE_WIDTH**lvl
+    first = index * tlog.TILE_WIDTH
+    if first + width > available:
+        return None
+    if level == "entries":
+        rows = LogEntry.objects.filter(index__gte=first, index__lt=first + width).order_by("index")
+        return tlog.pack_bundle([row.entry.encode() for row in rows])
+    return b"".join(SOURCE.hashes(lvl, first, width))
+
+
+@dataclass(frozen=True)
+class Found:
+    """An entry with its inclusion proof in the tree of the signed checkpoint."""
+
+    entry: LogEntry
+    proof: list[str]  # base64 hashes, leaf side first
+
+
+def get_entries_for(sha256: str) -> list[LogEntry]:
+    return list(LogEntry.objects.filter(sha256=sha256.lower()).order_by("index"))
+
+
+def get_case_entries(case: str, kind: str) -> list[LogEntry]:
+    return list(LogEntry.objects.filter(case=case, kind=kind).order_by("index"))
+
+
+def get_inclusion_proof(index: int, size: int) -> list[str]:
+    return [base64.b64encode(h).decode() for h in tlog.inclusion_proof(SOURCE, index, size)]
+
+
+def get_consistency_proof(old_size: int, size: int) -> list[bytes]:
+    return tlog.consistency_proof(SOURCE, old_size, size)
+
+
+def local_reader(path: str) -> bytes:
+    """`client.Reader` over this installation's own log, so the verify page and `jiandu
+    verify` without --log check proofs with the same code as an outside verifier."""
+    if path == "checkpoint":
+        return get_signed_checkpoint().encode()
+    if path == "key":
+        return (keys.log_verifier().vkey + "\n").encode()
+    if path.startswith("tile/"):
+        try:
+            level, index, width = tlog.parse_tile_path(path[len("tile/") :])
+        except ValueError as exc:
+            raise KeyError(path) from exc
+        data = get_tile(level, index, width)
+        if data is not None:
+            return data
+    raise KeyError(path)
+
+
+def get_log_files() -> dict[str, bytes]:
+    """Every resource of the current log by its path under /log/ (checkpoint, key, every
+    hash tile and entry bundle the current size needs), for static mirrors."""
+    size = get_size()
+    files = {
+        "checkpoint": get_signed_checkpoint(size).encode(),
+        "key": (keys.log_verifier().vkey + "\n").encode(),
+    }
+    level = 0
+    while size >= tlog.TILE_WIDTH**level:
+        full, partial = tlog.tile_widths(size, level)
+        names = [str(level), "entries"] if level == 0 else [str(level)]
+        for name in names:
+            for n in range(full):
+                files[tlog.tile_path(name, n)] = get_tile(name, n, tlog.TILE_WIDTH) or b""
+            if partial:
+                files[tlog.tile_path(name, full, partial)] = get_tile(name, full, partial) or b""
+        level += 1
+    return files

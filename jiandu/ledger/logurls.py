@@ -1,0 +1,23 @@
+"""/log/: the transparency log as C2SP tlog-tiles resources, the witness API, and (under the
+language prefixes) the verify page."""
+
+from django.urls import path, re_path
+
+from jiandu.ledger import logviews
+
+app_name = "tlog"
+urlpatterns = [
+    path("checkpoint", logviews.checkpoint, name="checkpoint"),
+    path("cosigned-checkpoint", logviews.cosigned_checkpoint, name="cosigned_checkpoint"),
+    path("key", logviews.key, name="key"),
+    re_path(r"^tile/(?P<path>[0-9a-z./]{5,80})$", logviews.tile, name="tile"),
+    path("witness/add-checkpoint", logviews.add_checkpoint, name="add_checkpoint"),
+    path("witness/key", logviews.witness_key, name="witness_key"),
+    re_path(
+        r"^witness/(?P<origin_hash>[0-9a-f]{64})/checkpoint$",
+        logviews.witnessed_checkpoint,
+        name="witnessed_checkpoint",
+    ),
+]
+
+verify_urlpatterns = [path("", logviews.verify_page, name="page")]

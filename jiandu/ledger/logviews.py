@@ -1,0 +1,132 @@
+"""The transparency log on the web: static-style endpoints under /log/ (C2SP tlog-tiles,
+tlog-witness) and the public verify page."""
+
+import hashlib
+import re
+
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jiandu.ledger import client, keys, logread, tlog, witness
+from jiandu.ledger.logmodels import WitnessedLog
+
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+TEXT = "text/plain; charset=utf-8"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _text(body: str, max_age: int = 5, content_type: str = TEXT) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@require_GET
+def checkpoint(request: HttpRequest) -> HttpResponse:
+    return _text(logread.get_signed_checkpoint())
+
+
+@require_GET
+def cosigned_checkpoint(request: HttpRequest) -> HttpResponse:
+    signed = logread.get_latest_cosigned_checkpoint()
+    if signed is None:
+        raise Http404
+    return _text(signed)
+
+
+@require_GET
+def key(request: HttpRequest) -> HttpResponse:
+    return _text(keys.log_verifier().vkey + "\n", max_age=3600)
+
+
+@require_GET
+def tile(request: HttpRequest, path: str) -> HttpResponse:
+    try:
+        level, index, width = tlog.parse_tile_path(path)
+    except ValueError as exc:
+        raise Http404 from exc
+    data = logread.get_tile(level, index, width)
+    if data is None:
+        raise Http404
+    response = _text("", content_type="application/octet-stream")
+    response.content = data
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@csrf_exempt  # no cookie, no session: the request is authenticated by the log's signature
+@require_POST
+def add_checkpoint(request: HttpRequest) -> HttpResponse:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > witness.MAX_REQUEST:
+        return HttpResponse("request too large\n", status=413, content_type=TEXT)
+    reply = witness.do_add_checkpoint(request.body)
+    response = HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def witness_key(request: HttpRequest) -> HttpResponse:
+    return _text(keys.witness_verifier().vkey + "\n", max_age=3600)
+
+
+@require_GET
+def witnessed_checkpoint(request: HttpRequest, origin_hash: str) -> HttpResponse:
+    for log in WitnessedLog.objects.all():
+        if hashlib.sha256(log.origin.encode()).hexdigest() == origin_hash:
+            return _text(log.checkpoint, max_age=60)
+    raise Http404
+
+
+class HashingUploadHandler(FileUploadHandler):
+    """Hashes an uploaded file as it arrives and keeps none of it (not in memory, not on
+    disk): the verify page needs the SHA-256 only."""
+
+    MAX_BYTES = 512 * 1024 * 1024
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.digest: str | None = None
+        self._hash = hashlib.sha256()
+        self._seen = 0
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)
+        self._hash, self._seen = hashlib.sha256(), 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self._seen += len(raw_data)
+        if self._seen > self.MAX_BYTES:
+            raise StopUpload(connection_reset=True)
+        self._hash.update(raw_data)
+
+    def file_complete(self, file_size: int) -> None:
+        self.digest = self._hash.hexdigest()
+
+
+@csrf_exempt  # a read: hashing a file the reader brings changes nothing on the server
+@require_http_methods(["GET", "POST"])
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Answer for a SHA-256 (typed, or computed by the browser) or an uploaded file."""
+    sha256 = request.GET.get("sha256", "").strip()
+    if request.method == "POST":
+        handler = HashingUploadHandler(request)
+        request.upload_handlers = [handler]
+        sha256 = request.POST.get("sha256", "").strip() or (handler.digest or "")
+    context: dict[str, object] = {"sha256": sha256, "log_key": keys.log_verifier().vkey}
+    if sha256:
+        if not SHA256.match(sha256):
+            context["invalid"] = True
+        else:
+            try:
+                context["answer"] = client.verify_sha256(
+                    logread.local_reader, sha256, keys.log_verifier()
+                )
+            except client.VerifyError as exc:
+                context["error"] = str(exc)
+    return render(request, "ledger/verify.html", context)

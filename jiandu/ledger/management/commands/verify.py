@@ -1,0 +1,116 @@
+"""`jiandu verify FILE_OR_SHA256 [--log URL_OR_DIR]`: is this file or page in the newsroom's
+transparency log, since when, under which case and revision, still current or retracted?
+
+Every answer is proved: the checkpoint must be signed by the log's key (--key, else the key
+pinned in the state directory on first use, else the log's /log/key on first use), every
+entry's inclusion proof is recomputed from the tiles and checked against the checkpoint's root,
+and the checkpoint must extend the last one this verifier saw (kept in --state). Exit status:
+0 in the log, 1 not in the log, 2 the log failed verification, 3 split view or truncation.
+"""
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jiandu.ledger import client, keys, logread, note
+
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "jiandu-verify"
+
+
+class Command(BaseCommand):
+    help = "Check a file or SHA-256 against a transparency log, with proofs."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("target", help="a file, or the SHA-256 of one (64 hex digits)")
+        parser.add_argument("--log", default="", help="the log's URL (…/log/) or directory")
+        parser.add_argument("--key", default="", help="the log's verifier key (vkey)")
+        parser.add_argument("--witness", action="append", default=[], help="a witness vkey")
+        parser.add_argument("--state", default="", help="where the last checkpoint seen is kept")
+        parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    def handle(self, *args: object, **options: object) -> None:
+        target = str(options["target"])
+        if SHA256.match(target) and not Path(target).exists():
+            digest = target.lower()
+        else:
+            try:
+                with open(target, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            except OSError as exc:
+                raise CommandError(f"cannot read {target}: {exc.strerror}") from exc
+        source = str(options["log"])
+        if not source:
+            read: client.Reader = logread.local_reader
+        elif source.startswith(("http://", "https://")):
+            read = client.http_reader(source)
+        else:
+            read = client.dir_reader(Path(source))
+        state = Path(str(options["state"])) if options["state"] else default_state_dir()
+        log = self._log_key(read, str(options["key"]), source, state)
+        witnesses = [note.parse_vkey(w) for w in options["witness"]]
+        try:
+            answer = client.verify_sha256(read, digest, log, witnesses=witnesses, state_dir=state)
+        except client.SplitViewError as exc:
+            self.stderr.write("!" * 72 + f"\n{exc}\n" + "!" * 72)
+            raise SystemExit(3) from exc
+        except client.VerifyError as exc:
+            self.stderr.write(f"VERIFICATION FAILED: {exc}")
+            raise SystemExit(2) from exc
+        self._report(answer, bool(options["json"]))
+        if not answer.found:
+            raise SystemExit(1)
+
+    def _log_key(self, read: client.Reader, given: str, source: str, state: Path) -> note.Verifier:
+        if given:
+            return note.parse_vkey(given)
+        if not source:
+            return keys.log_verifier()
+        try:
+            served = note.parse_vkey(read("key").decode())
+        except (KeyError, UnicodeDecodeError, note.NoteError) as exc:
+            raise CommandError("the log serves no usable key; pass --key") from exc
+        pinned = state / (hashlib.sha256(served.name.encode()).hexdigest() + ".key")
+        if pinned.exists():
+            known = note.parse_vkey(pinned.read_text())
+            if known != served:
+                self.stderr.write(f"THE LOG'S KEY CHANGED: pinned {known.vkey}, now {served.vkey}")
+                raise SystemExit(2)
+            return known
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pinned.write_text(served.vkey + "\n")
+        self.stderr.write(f"Trusting the log key on first use: {served.vkey}")
+        return served
+
+    def _report(self, answer: client.Answer, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+            return
+        if not answer.found:
+            self.stdout.write(
+                f"NOT IN THE LOG: {answer.sha256} (checked {answer.checkpoint.size} entries)"
+            )
+        else:
+            first = answer.events[0].data
+            self.stdout.write(f"IN THE LOG since {first['time']}: {answer.sha256}")
+            self.stdout.write(f"status: {answer.status}")
+            for event in answer.events:
+                d = event.data
+                self.stdout.write(
+                    f"  #{event.index} {d['time']} {d['action']} {d['kind']} "
+                    f"case {d['case']} revision {d['revision']} (inclusion proof checked)"
+                )
+        self.stdout.write(
+            f"checkpoint: {answer.checkpoint.origin} size {answer.checkpoint.size}, signature "
+            f"checked; {answer.consistency}"
+        )
+        if answer.cosigners:
+            self.stdout.write("cosigned by: " + ", ".join(answer.cosigners))
