@@ -38,7 +38,7 @@ HOUR = 60 * 60
 MINUTE = 60
 FREE_FAILURES = 3
 MAX_WAIT_SECONDS = 60
-SIGNIN_SLOT_WAIT_SECONDS = 5.0
+SIGNIN_SLOT_WAIT_SECONDS = 1.0  # about ten derivations; a flood must not hold threads long
 
 
 def _setting(name: str, default: int) -> int:
