@@ -377,3 +377,12 @@ def test_the_log_key_is_a_0600_file_made_once_and_never_in_the_database(settings
             cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from Django)
             dump = repr(cursor.fetchall())
             assert seed_b64 not in dump and bytes(key).hex() not in dump
+
+
+def test_serving_makes_both_keys_before_the_first_request(db):
+    from django.apps import apps
+
+    assert not keys.log_key_path().exists() and not keys.witness_key_path().exists()
+    message = apps.get_app_config("ledger").on_serve()
+    assert keys.log_key_path().exists() and keys.witness_key_path().exists()
+    assert keys.log_verifier().vkey in message
