@@ -132,3 +132,11 @@ def test_check_change_accepts(current, days, confirmed):
 def test_check_change_wants_an_int(days):
     with pytest.raises(TypeError):
         retention.check_change(90, days, days)
+
+
+def test_purge_command_states_the_period_it_applied(settings, capsys):
+    settings.JIANDU_RETENTION_DAYS = 1
+    make_reader()
+    _idle(FLOOR_DAYS + 1)
+    call_command("purge_sources")
+    assert f"Deleted 1 source(s) idle over {FLOOR_DAYS} days." in capsys.readouterr().out
