@@ -1,8 +1,9 @@
-"""Comment throttling that never stores a reader's address in the clear.
+"""Comment throttling that never writes a reader's address, or a hash of it, anywhere.
 
-Counted with the project's keyed-hash client counter (jiandu.core.throttle): at most
-JIANDU_COMMENT_LIMIT comments per client address hash and hour. The address itself is never
-written anywhere; the hash is useless without the server's secret and expires with the window.
+Counted with the project's client counter (jiandu.core.throttle): at most JIANDU_COMMENT_LIMIT
+comments per client address and hour, kept in memory under a keyed hash whose key is random,
+lives only in memory and rotates, so not even a copy of the server's disk links a count to an
+address. Behind Tor every reader is 127.0.0.1 and this limit is shared by all of them.
 """
 
 from django.conf import settings
