@@ -224,3 +224,56 @@ def test_the_checks_find_what_they_should():
     before = {"t": {(("at", exact.replace(minute=0, second=0, microsecond=0)),)}}
     after = {"t": before["t"] | {(("at", exact),)}}
     assert database_problems(before, after, now) == [("t", "at", "date/time not on the hour")]
+
+
+def test_the_hourly_job_purges_finished_tasks_and_settles_the_data_dir(isolated_data_dir):
+    from django_tasks_db.models import DBTaskResult
+
+    from jiandu.core import taskqueue
+    from jiandu.newsroom.tasks import send_notifications
+    from jiandu.vault.tasks import purge_idle_sources
+
+    done, failed, waiting = (send_notifications.enqueue([]) for _ in range(3))
+    DBTaskResult.objects.filter(pk=done.id).update(status="SUCCESSFUL", finished_at=timezone.now())
+    DBTaskResult.objects.filter(pk=failed.id).update(status="FAILED", finished_at=timezone.now())
+    written = isolated_data_dir / "public-generation"
+    written.write_text("1")
+    exact = time.time() - 600 - 17.25
+    os.utime(written, (exact, exact))
+
+    purge_idle_sources.call()
+    remaining = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert str(waiting.id) in {str(pk) for pk in remaining}
+    assert not {str(done.id), str(failed.id)} & {str(pk) for pk in remaining}
+    assert written.stat().st_mtime == exact // 3600 * 3600
+    following = DBTaskResult.objects.get(task_path="jiandu.vault.tasks.purge_idle_sources")
+    assert following.run_after == taskqueue.next_hour()
+
+
+def test_settle_tree_leaves_links_alone(tmp_path):
+    target = tmp_path / "outside"
+    target.write_text("x")
+    exact = time.time() - 17.25
+    os.utime(target, (exact, exact))
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link").symlink_to(target)
+    filetimes.settle_tree(root)
+    assert target.stat().st_mtime == exact
+
+
+def test_the_worker_logs_no_line_per_task(caplog):
+    import logging
+
+    from django.core.management import call_command
+
+    from jiandu.newsroom.tasks import send_notifications
+
+    caplog.set_level(logging.DEBUG)
+    send_notifications.enqueue([])
+    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=1)
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    lines = [r for r in caplog.records if r.name.startswith(("django.tasks", "django_tasks_db"))]
+    assert [r.getMessage() for r in lines if r.levelno < logging.WARNING] == []
