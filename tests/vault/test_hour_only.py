@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from jiandu.vault import actions as vault
 from jiandu.vault import filetimes
-from jiandu.vault.models import Item, Source
+from jiandu.vault.models import Item, Source, Submission
 from tests.tipline.helpers import codename_of, make_reader, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -189,8 +189,13 @@ def test_a_source_leaves_no_time_finer_than_the_hour(isolated_data_dir):
         {"csrfmiddlewaretoken": token, "uploads": upload_id, "style": "en", "message": "again"},
     )
     assert again.status_code == 302
-    after_files = assert_only_hours(before_db, before_files, isolated_data_dir)
     assert Item.objects.filter(source__isnull=False).count() == 5  # it all went in
+    # The source deletes its first submission (custody record, blobs removed) and signs out.
+    first = Submission.objects.order_by("pk").first()
+    assert back.post(f"/en/conversation/delete/{first.pk}/").status_code == 302
+    assert not Submission.objects.filter(pk=first.pk).exists()
+    back.post("/en/conversation/sign-out/")
+    after_files = assert_only_hours(before_db, before_files, isolated_data_dir)
 
     # The hourly job: every entry changed in the hour is touched again, so that no ctime is
     # older than the run (the ctimes of the hour's writes no longer tell them apart).
