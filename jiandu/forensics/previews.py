@@ -74,6 +74,7 @@ class Problem(enum.StrEnum):
     OUTPUT_TOO_LARGE = "output_too_large"
     CRASHED = "crashed"
     UNAVAILABLE = "unavailable"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
     FAILED = "failed"
 
 
@@ -94,6 +95,10 @@ PROBLEM_TEXT: dict[Problem, Promise] = {
         "the reader crashed on it (it may be damaged or crafted to attack readers)."
     ),
     Problem.UNAVAILABLE: _("the program that reads this type is not installed on the server."),
+    Problem.SANDBOX_UNAVAILABLE: _(
+        "sandbox unavailable: the server cannot isolate the programs that read files, so it "
+        "does not run them. The file is kept; an administrator must install bubblewrap."
+    ),
     Problem.FAILED: _("an unexpected error stopped the analysis."),
 }
 
@@ -404,6 +409,7 @@ def _problem(outcome: Outcome) -> Problem:
         Failure.MEMORY: Problem.TOO_MUCH_MEMORY,
         Failure.CRASHED: Problem.CRASHED,
         Failure.UNAVAILABLE: Problem.UNAVAILABLE,
+        Failure.SANDBOX_UNAVAILABLE: Problem.SANDBOX_UNAVAILABLE,
     }.get(outcome.failure, Problem.UNSUPPORTED)
 
 

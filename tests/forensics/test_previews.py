@@ -286,3 +286,27 @@ def test_sniff_kind(media, name, kind):
 def test_sniff_kind_of_unknown_bytes():
     assert sniff_kind(b"hello world, nothing here") is None
     assert sniff_kind(b"") is None
+
+
+def test_without_the_sandbox_nothing_is_parsed_and_the_reason_says_so(settings, media, monkeypatch):
+    from jiandu.forensics import isolation, sandbox
+
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    sandbox.isolation_problem.cache_clear()
+    try:
+        results = [
+            preview("image", media["photo.jpg"]),
+            preview("video", media["clip.mp4"]),
+            preview("audio", media["call.wav"]),
+            preview("pdf", media["notes.pdf"]),
+        ]
+    finally:
+        sandbox.isolation_problem.cache_clear()
+    assert {result.problem for result in results} == {Problem.SANDBOX_UNAVAILABLE}
+    assert all(result.parts == () for result in results)
+    with translation.override("en"):
+        assert results[0].message.startswith("Could not be analysed: sandbox unavailable")
+    with translation.override("zh-hant"):
+        assert results[0].message.startswith("無法分析")
+        assert "bubblewrap" in results[0].message
