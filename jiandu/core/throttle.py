@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from jiandu.conf import env_int, env_str
 
 KEY_BYTES = 32
+MIN_KEY_PERIOD_SECONDS = 3600
 
 
 def now() -> float:
@@ -53,8 +54,12 @@ def _setting_str(name: str, default: str) -> str:
 
 
 def key_period_seconds() -> int:
-    """How long one hashing key is used for new counts (it is read for one more period)."""
-    return max(60, _setting_int("JIANDU_THROTTLE_KEY_SECONDS", 3600))
+    """How long one hashing key is used for new counts (it is read for one more period).
+
+    Never under an hour, the longest window the project counts in: a count stays readable for
+    one to two periods, so a window up to one period is counted whole. (A longer window, such
+    as a JIANDU_LOGIN_LOCKOUT_SECONDS of a day, counts only the last one to two periods.)"""
+    return max(MIN_KEY_PERIOD_SECONDS, _setting_int("JIANDU_THROTTLE_KEY_SECONDS", 3600))
 
 
 class CounterStore(Protocol):

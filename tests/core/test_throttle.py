@@ -104,12 +104,19 @@ def test_a_count_ends_with_its_window(clock):
     assert throttle.count_attempt("comment", _request(), 3600) == 1
 
 
-def test_a_count_made_under_the_previous_key_still_counts(clock, settings):
-    settings.JIANDU_THROTTLE_KEY_SECONDS = 600
+def test_a_count_made_under_the_previous_key_still_counts(clock):
+    clock[0] += 3000
     throttle.count_attempt("login", _request(), 3600)
-    clock[0] += 600
+    clock[0] += 1000  # the key rotated; this count's window has not ended
     assert throttle.count_attempt("login", _request(), 3600) == 2
     assert throttle.attempts("login", _request("198.51.100.1")) == 0
+
+
+def test_the_key_period_is_never_shorter_than_the_longest_window(settings):
+    settings.JIANDU_THROTTLE_KEY_SECONDS = 60
+    assert throttle.key_period_seconds() == 3600
+    settings.JIANDU_THROTTLE_KEY_SECONDS = 7200
+    assert throttle.key_period_seconds() == 7200
 
 
 def test_memory_store_stays_bounded_under_a_flood_of_identifiers(monkeypatch):
