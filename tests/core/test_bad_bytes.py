@@ -47,12 +47,14 @@ def _client(signed_in: bool) -> Client:
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_every_url_answers_bad_bytes_in_the_query_string_with_400(signed_in):
+def test_every_url_answers_bad_bytes_in_the_query_string_or_path_with_400(signed_in):
     client = _client(signed_in)
     for path in all_paths():
         for query in BAD_QUERIES:
             response = client.get(f"{path}?{query}")
             assert response.status_code == 400, (path, query, response.status_code)
+        response = client.get(path + "%00")
+        assert response.status_code == 400, (path, "%00", response.status_code)
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
