@@ -141,9 +141,9 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
             state=_b64(state),
             pending=_b64(pending),
         )
+    storage.settle_part(path)
     session.modified = True
     if broken:
-    storage.settle_part(path)
         raise ResumableError("broken", upload["offset"])
     return upload["offset"]
 
@@ -172,10 +172,10 @@ def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
     key = base64.b64decode(upload["key"])
     with path.open("rb") as handle:
         sha256, size = crypto.sha256_of(key, handle)
+    storage.settle_part(path)
     if size != upload["length"]:
         raise ResumableError("broken", upload["offset"])
     upload.update(done=True, sha256=sha256, state="", pending="")
-    storage.settle_part(path)
     session.modified = True
     return upload
 
