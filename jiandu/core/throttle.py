@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
@@ -209,6 +210,15 @@ def peek(scope: str, identifier: str) -> int:
 def _address(request: HttpRequest) -> str:
     # The one place the project reads a client address: see docs/threat-model.md.
     return request.META.get("REMOTE_ADDR", "")
+
+
+def address_is_shared(request: HttpRequest) -> bool:
+    """Whether the client address stands for many people: a loopback address is what every
+    visitor of an onion service (and of a local reverse proxy) arrives from."""
+    try:
+        return ipaddress.ip_address(_address(request)).is_loopback
+    except ValueError:
+        return True
 
 
 def attempts(scope: str, request: HttpRequest) -> int:
