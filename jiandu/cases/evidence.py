@@ -8,8 +8,13 @@ camera, an editing tool or a leaker's copy may have left, and the SHA-256 publis
 is that of the re-encoded bytes, the file every reader can download and check.
 
 Untrusted input: the file is parsed by Pillow in `evidence_worker.py`, inside the forensics
-sandbox (CPU, memory, time limits; no network), with a pixel limit against decompression
-bombs; only JPEG, PNG and WebP are accepted, and nothing of the upload's name is kept.
+sandbox (bubblewrap, seccomp, CPU, memory, time limits; no network), with a pixel limit against
+decompression bombs; only JPEG, PNG and WebP are accepted, and nothing of the upload's name is
+kept. The sandbox's answer is untrusted too (a decoder exploit writes what it likes): the
+extension and content type must be one of `OUTPUT_TYPES` and the bytes must be whole files of
+that type (signature and end marker checked here, nothing decoded). The upload itself stays in
+memory (`MemoryOnlyUploadHandler`, at most `MAX_BYTES`), never in a temporary file, and the
+sandbox runs before the publishing transaction, so the database is not locked while it works.
 """
 
 import hashlib
@@ -23,6 +28,8 @@ from typing import IO
 import PIL
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,8 +51,101 @@ LIMITS = Limits(
 )
 
 
+# What the sandbox may answer: extension -> (content type, first bytes, last bytes).
+OUTPUT_TYPES = {
+    "jpg": ("image/jpeg", b"\xff\xd8\xff", b"\xff\xd9"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+}
+HEADER_MAX = 256
+
+
 class EvidenceError(WorkflowError):
     """The file cannot be published (not an image we accept, too large, damaged)."""
+
+
+class MemoryOnlyUploadHandler(FileUploadHandler):
+    """Keeps an evidence upload in memory, at most MAX_BYTES for all its files together.
+
+    Django's default handlers spool uploads over 2.5 MB to a temporary file in plaintext; this
+    one never touches disk. Past the limit the file is skipped and `too_large` is set, which
+    the form reports; a request that declares a larger body is refused before any file byte.
+    """
+
+    def __init__(self, request: object = None, max_bytes: int = MAX_BYTES) -> None:
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.total = 0
+        self.too_large = False
+        self.buffer: io.BytesIO | None = None
+
+    def handle_raw_input(
+        self,
+        input_data: object,
+        META: dict,
+        content_length: int,
+        boundary: bytes,
+        encoding: str | None = None,
+    ) -> None:
+        # The form's other fields are small: allow them 1 MiB besides the file.
+        if content_length > self.max_bytes + 1024 * 1024:
+            self.too_large = True
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)
+        if self.too_large:
+            raise SkipFile
+        self.buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.total += len(raw_data)
+        if self.total > self.max_bytes:
+            self.too_large = True
+            self.buffer = None
+            raise SkipFile
+        self.buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
+        if self.buffer is None:
+            return None
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+
+def _checked_output(stdout: bytes) -> tuple[bytes, str, str, int, int]:
+    """The sandbox's answer, accepted only if it is what evidence_worker.py may write."""
+    header_line, newline, body = stdout.partition(b"\n")
+    refused = EvidenceError(_("The file is not an image we can read."))
+    if not newline or len(header_line) > HEADER_MAX:
+        raise refused
+    try:
+        header = json.loads(header_line)
+        extension, content_type = header["extension"], header["content_type"]
+        width, height = header["width"], header["height"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise refused from exc
+    if not isinstance(extension, str) or extension not in OUTPUT_TYPES:
+        raise refused
+    expected_type, head, tail = OUTPUT_TYPES[extension]
+    if content_type != expected_type or not body.startswith(head) or not body.endswith(tail):
+        raise refused
+    if not all(type(n) is int and 0 < n <= MAX_PIXELS for n in (width, height)):
+        raise refused
+    if width * height > MAX_PIXELS:
+        raise refused
+    # A PNG's own header must agree (read at fixed offsets, nothing decoded).
+    png_size = (int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big"))
+    if extension == "png" and (body[12:16] != b"IHDR" or png_size != (width, height)):
+        raise refused
+    return body, extension, expected_type, width, height
 
 
 def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
@@ -66,14 +166,13 @@ def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
         read_paths=[WORKER, os.path.join(sysconfig.get_paths()["stdlib"], "os.py"), PIL.__file__],
     )
     if outcome.ok:
-        header_line, _newline, body = outcome.stdout.partition(b"\n")
-        header = json.loads(header_line)
-        return (
-            body,
-            header["extension"],
-            header["content_type"],
-            header["width"],
-            header["height"],
+        return _checked_output(outcome.stdout)
+    if outcome.failure is Failure.SANDBOX_UNAVAILABLE:
+        raise EvidenceError(
+            _(
+                "Could not be analysed: sandbox unavailable. Ask an administrator to install "
+                "bubblewrap."
+            )
         )
     if outcome.failure is Failure.FAILED and outcome.returncode in (7,):
         raise EvidenceError(_("Only JPEG, PNG and WebP images can be published."))
@@ -84,7 +183,6 @@ def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
     raise EvidenceError(_("The file is not an image we can read."))
 
 
-@transaction.atomic
 def do_publish_evidence(
     case: Case,
     actor: User,
@@ -101,6 +199,9 @@ def do_publish_evidence(
     The file is cleaned and hashed here; it goes public with the case's next published
     revision, after a second editor's review like every other change. `derived_from` names the
     vault derivative it came from (empty for an editor's upload).
+
+    The sandbox (up to a minute) runs first, outside any transaction: SQLite holds its one
+    write lock for a whole transaction, and every other writer would wait for the decoder.
     """
     if not actor.has_perm("accounts.publish_cases"):
         raise PermissionDenied
@@ -108,6 +209,35 @@ def do_publish_evidence(
         raise EvidenceError(_("Unknown verification status."))
     data, extension, content_type, width, height = clean_image(derivative_file.read(MAX_BYTES + 1))
     digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        return _save_evidence(
+            case,
+            actor,
+            data,
+            digest,
+            extension,
+            content_type,
+            (width, height),
+            verification_status=verification_status,
+            caption_zh=caption_zh,
+            caption_en=caption_en,
+            verification_note=verification_note,
+            derived_from=derived_from,
+        )
+
+
+def _save_evidence(
+    case: Case,
+    actor: User,
+    data: bytes,
+    digest: str,
+    extension: str,
+    content_type: str,
+    size: tuple[int, int],
+    **fields: str,
+) -> PublishedEvidence:
+    """The short transaction of `do_publish_evidence`: check, store, touch the case."""
+    width, height = size
     if case.evidence.filter(sha256=digest).exists():
         raise EvidenceError(_("This file is already part of the case."))
     evidence = PublishedEvidence(
@@ -117,12 +247,8 @@ def do_publish_evidence(
         size=len(data),
         width=width,
         height=height,
-        caption_zh=caption_zh,
-        caption_en=caption_en,
-        verification_status=verification_status,
-        verification_note=verification_note,
-        derived_from=derived_from,
         added_by=actor,
+        **fields,
     )
     # Named by its hash: the public URL says which bytes it serves, and never changes.
     evidence.file.save(f"{digest}.{extension}", ContentFile(data), save=False)

@@ -244,8 +244,17 @@ class EvidenceForm(forms.Form):
     caption_zh = forms.CharField(label=_("caption (Chinese)"), required=False, max_length=300)
     caption_en = forms.CharField(label=_("caption (English)"), required=False, max_length=300)
 
+    def __init__(self, *args: object, too_large: bool = False, **kwargs: object) -> None:
+        """`too_large`: the upload handler dropped the file for its size (kept in memory only,
+        jiandu.cases.evidence.MemoryOnlyUploadHandler)."""
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.too_large:  # instead of "required": the file was dropped, not forgotten
+            self.errors.pop("file", None)
+            self.add_error("file", _("The file is larger than 20 MB."))
         _need_one(cleaned, "caption", _("caption"))
         return cleaned
 

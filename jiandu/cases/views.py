@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts.models import User
 from jiandu.cases import actions
 from jiandu.cases.access import access_case_by_id, access_person_by_id
-from jiandu.cases.evidence import do_publish_evidence
+from jiandu.cases.evidence import MemoryOnlyUploadHandler, do_publish_evidence
 from jiandu.cases.forms import (
     CaseForm,
     CitationForm,
@@ -199,7 +200,7 @@ STEPS = {
     ),
     "evidence": Step(
         "evidence_form",
-        lambda r, c: EvidenceForm(r.POST, r.FILES),
+        lambda r, c: EvidenceForm(r.POST, r.FILES, too_large=_upload_too_large(r)),
         _add_evidence,
         gettext_lazy("Evidence added. It goes public with the next published revision."),
         permission="publish_cases",
@@ -227,11 +228,28 @@ STEPS = {
 }
 
 
+def _upload_too_large(request: HttpRequest) -> bool:
+    return any(getattr(handler, "too_large", False) for handler in request.upload_handlers)
+
+
+@csrf_exempt  # checked by _case_step, once the upload handlers are chosen
 @login_required
 @edit_required
 @require_POST
 def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
-    """One editing or workflow step on a case, named by `step` (see STEPS)."""
+    """One editing or workflow step on a case, named by `step` (see STEPS).
+
+    Evidence is read into memory only (never a temporary file, which Django's default
+    handlers write in plaintext past 2.5 MB); the handlers must be set before anything reads
+    the body, the CSRF check included, hence csrf_exempt here and csrf_protect below.
+    """
+    if step == "evidence":
+        request.upload_handlers = [MemoryOnlyUploadHandler(request)]
+    return _case_step(request, case_id, step)
+
+
+@csrf_protect
+def _case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
     user: User = request.user
     case = access_case_by_id(user, case_id)
     spec = STEPS.get(step)

@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import json
+import os
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -156,3 +158,161 @@ def test_images_are_decoded_in_the_sandbox_not_in_this_process(monkeypatch):
     assert extension == "jpg" and content_type == "image/jpeg" and data.startswith(b"\xff\xd8")
     monkeypatch.undo()
     assert (width, height) == Image.open(io.BytesIO(data)).size
+
+
+# The sandbox's answer is checked, the sandbox runs outside the transaction, uploads stay in
+# memory, and without the sandbox nothing is published (security issue #8, items 6, 8, 10).
+
+
+def lying_sandbox(monkeypatch, stdout: bytes) -> None:
+    from jiandu.cases import evidence
+    from jiandu.forensics.sandbox import Outcome
+
+    def run(*args, **kwargs):
+        return Outcome(0, stdout, None, 0.1, 0.1, 0)
+
+    monkeypatch.setattr(evidence, "run_sandboxed", run)
+
+
+def png_of(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def header(extension: str, content_type: str, width: int = 4, height: int = 4) -> bytes:
+    fields = {"extension": extension, "content_type": content_type, "width": width}
+    return json.dumps({**fields, "height": height}).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        header("html", "text/html") + b"<script>alert(1)</script>",
+        header("svg", "image/svg+xml") + b"<svg onload=alert(1)/>",
+        header("jpg", "text/html") + b"\xff\xd8\xff<html>\xff\xd9",
+        header("jpg", "image/jpeg") + b"<html><script>alert(1)</script></html>",
+        header("jpg", "image/jpeg") + b"\xff\xd8\xff<html>",  # no end marker
+        header("png", "image/png") + b"\x89PNG\r\n\x1a\n<script>IEND\xaeB`\x82",  # no IHDR
+        header("png", "image/png", 4, 4) + png_of(8, 2),  # the PNG says otherwise
+        header("png", "image/png", -1, 4) + png_of(4, 4),
+        header("png", "image/png", 100_000, 100_000) + png_of(4, 4),
+        header("png", "image/png", True, 4) + png_of(4, 4),
+        b'{"extension": "png"' + b"\n" + png_of(4, 4),
+        b"[]\n" + png_of(4, 4),
+        b"x" * 300 + b"\n" + png_of(4, 4),
+        png_of(4, 4),  # no header line at all
+    ],
+)
+def test_what_the_sandbox_answers_is_checked_in_the_parent(monkeypatch, stdout):
+    lying_sandbox(monkeypatch, stdout)
+    with pytest.raises(EvidenceError):
+        clean_image(b"\xff\xd8\xff any upload")
+
+
+def test_an_honest_answer_passes_the_parent_checks(monkeypatch):
+    lying_sandbox(monkeypatch, header("png", "image/png", 4, 4) + png_of(4, 4))
+    assert clean_image(b"upload")[1:] == ("png", "image/png", 4, 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_runs_before_the_transaction_not_inside_it(monkeypatch):
+    """SQLite holds its write lock for a whole transaction: never for a minute of decoding."""
+    from django.db import connection
+
+    from jiandu.cases import evidence
+
+    seen = []
+    real = evidence.run_sandboxed
+
+    def watched(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evidence, "run_sandboxed", watched)
+    writer = make_member("w", "journalist").user
+    editor = make_member("e", "editor").user
+    case = actions.do_create_case(writer, title_en="Case")
+    evidence_row = do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+    assert seen == [False]
+    assert case.evidence.get() == evidence_row
+
+
+def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
+    from jiandu.forensics import isolation, sandbox
+
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    sandbox.isolation_problem.cache_clear()
+    writer = make_member("w", "journalist").user
+    editor = make_member("e", "editor").user
+    case = actions.do_create_case(writer, title_en="Case")
+    try:
+        with pytest.raises(EvidenceError, match="sandbox unavailable"):
+            do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+    finally:
+        sandbox.isolation_problem.cache_clear()
+    assert not case.evidence.exists()
+
+
+@pytest.fixture
+def no_temporary_files(monkeypatch):
+    """Fail the test if Django spools any upload to a temporary file."""
+    from django.core.files import uploadedfile
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an evidence upload was written to a temporary file")
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)
+
+
+def evidence_upload(client, name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import sign_in
+
+    writer = make_member("w", "journalist").user
+    case = actions.do_create_case(writer, title_en="Case")
+    sign_in(client, make_member("ed", "editor"))
+    upload = SimpleUploadedFile(name, data, "image/jpeg")
+    response = client.post(
+        f"/en/newsroom/cases/{case.pk}/evidence/",
+        {"file": upload, "verification_status": "partly", "caption_en": "Frame"},
+    )
+    return case, response
+
+
+def test_a_large_evidence_upload_stays_in_memory(client, no_temporary_files):
+    noise = Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, "JPEG", quality=100)
+    assert buffer.tell() > 2_621_440  # above Django's in-memory limit (2.5 MB)
+    case, response = evidence_upload(client, "big.jpg", buffer.getvalue())
+    assert response.status_code == 302
+    assert case.evidence.get().width == 1400
+
+
+def test_an_evidence_upload_over_the_limit_gets_a_clear_error(client, no_temporary_files):
+    from jiandu.cases.evidence import MAX_BYTES
+
+    case, response = evidence_upload(client, "huge.jpg", b"\xff\xd8\xff" + b"\0" * MAX_BYTES)
+    assert response.status_code == 400
+    assert "The file is larger than 20 MB." in response.content.decode()
+    assert not case.evidence.exists()
+
+
+def test_evidence_uploads_are_still_checked_for_csrf():
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    client = Client()
+    writer = make_member("w", "journalist").user
+    case = actions.do_create_case(writer, title_en="Case")
+    sign_in(client, make_member("ed", "editor"))
+    client.handler.enforce_csrf_checks = True
+    response = client.post(
+        f"/en/newsroom/cases/{case.pk}/evidence/",
+        {"verification_status": "partly", "caption_en": "Frame"},
+    )
+    assert response.status_code == 403
