@@ -95,7 +95,9 @@ class MemoryCounters:
         with self._lock:
             for old in [e for e in self._keys if e < epoch - 1]:
                 del self._keys[old]
-            current = self._keys.setdefault(epoch, secrets.token_bytes(KEY_BYTES))
+            current = self._keys.get(epoch)
+            if current is None:
+                current = self._keys[epoch] = secrets.token_bytes(KEY_BYTES)
             previous = self._keys.get(epoch - 1)
         return [current] if previous is None else [current, previous]
 
