@@ -24,11 +24,13 @@ from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 
 from jiandu.forensics.models import WorkerKey
-from jiandu.vault import crypto
+from jiandu.vault import binding, crypto
 
 # A worker proves it is alive by touching its row this often; rows silent for STALE are dead.
 HEARTBEAT = timedelta(seconds=30)
 STALE = timedelta(minutes=3)
+# Live worker rows looked at when choosing one (rows failing their MAC are skipped).
+MAX_CANDIDATES = 20
 
 _lock = threading.Lock()
 _current: tuple[int, bytes] | None = None  # (WorkerKey id, private key), this process only
@@ -38,7 +40,9 @@ def start_worker_key() -> WorkerKey:
     """Make this process's key pair (private half in memory) and publish the public half."""
     global _current
     private, public = crypto.new_keypair()
-    row = WorkerKey.objects.create(public_key=public, seen=timezone.now())
+    row = WorkerKey.objects.create(
+        public_key=public, key_mac=binding.worker_key_mac(public), seen=timezone.now()
+    )
     with _lock:
         _current = (row.pk, private)
     return row
@@ -71,12 +75,19 @@ def runs_in_process() -> bool:
 
 def target_worker_key() -> WorkerKey | None:
     """The worker to hand a task to: this process (immediate backend), else the live worker
-    that started last; None when no worker runs."""
+    that started last whose key carries this server's MAC (a row someone put in the database
+    is skipped, and logged by `binding`); None when no such worker runs."""
     if runs_in_process():
         worker_id = current_worker_key_id()
         row = WorkerKey.objects.filter(pk=worker_id).first() if worker_id else None
         return row or start_worker_key()
-    return live_worker_keys().order_by("-pk").first()
+    for row in live_worker_keys().order_by("-pk")[:MAX_CANDIDATES]:
+        try:
+            binding.check_worker_key(row)
+        except binding.KeyBindingError:
+            continue
+        return row
+    return None
 
 
 def live_worker_keys() -> QuerySet[WorkerKey]:
@@ -84,6 +95,9 @@ def live_worker_keys() -> QuerySet[WorkerKey]:
 
 
 def seal_for_worker(worker_key: WorkerKey, item_key: bytes) -> str:
+    """The item key sealed to the worker; binding.KeyBindingError (logged) if the row's
+    public key was not written by this server."""
+    binding.check_worker_key(worker_key)
     return base64.b64encode(crypto.seal(bytes(worker_key.public_key), item_key)).decode()
 
 

@@ -19,6 +19,9 @@ class WorkerKey(models.Model):
     """
 
     public_key = models.BinaryField(max_length=32)
+    # HMAC of the public key under a key from the server's secret key file (outside the
+    # database; jiandu/vault/binding.py): no item key is sealed to a row that lacks it.
+    key_mac = models.CharField(max_length=64, default="")
     seen = models.DateTimeField()  # the worker's last heartbeat
 
     def __str__(self) -> str:

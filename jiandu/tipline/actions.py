@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 
 from jiandu.tipline import codename as codenames
 from jiandu.tipline import throttle
 from jiandu.vault import actions as vault
 from jiandu.vault import conf
+from jiandu.vault.crypto import KdfParams
 from jiandu.vault.models import Source
 
 
@@ -28,6 +30,27 @@ def _secrets(canonical: str) -> codenames.SourceSecrets:
     return codenames.derive(canonical, conf.codename_pepper(), conf.kdf_params())
 
 
+def _find_source(canonical: str) -> tuple[Source | None, bytes]:
+    """The source and its reply key, deriving with each Argon2id cost sources were made with
+    (the current one first, then the newest): each source signs in with its own stored cost,
+    so raising JIANDU_KDF_* locks no one out (jiandu/tipline/codename.py)."""
+    in_use = (
+        Source.objects.values_list("kdf_opslimit", "kdf_memlimit")
+        .annotate(newest=Max("pk"))
+        .order_by("-newest")[: codenames.MAX_KDF_SETTINGS]
+    )
+    stored = [KdfParams(opslimit, memlimit) for opslimit, memlimit, _newest in in_use]
+    pepper = conf.codename_pepper()
+    for params in codenames.kdf_settings_to_try(conf.kdf_params(), stored):
+        derived = codenames.derive(canonical, pepper, params)
+        source = Source.objects.filter(
+            lookup=derived.lookup, kdf_opslimit=params.opslimit, kdf_memlimit=params.memlimit
+        ).first()
+        if source is not None:
+            return source, derived.reply_private_key
+    return None, b""
+
+
 def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSource:
     """Make a codename and a source, and store the submission under it, in one transaction:
     if storing fails, no source without a submission (and without a codename anyone holds) is
@@ -38,7 +61,9 @@ def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSo
         derived = _secrets(codenames.canonical(codename))
         try:
             with transaction.atomic():
-                source = vault.do_create_source(derived.lookup, derived.reply_public_key)
+                source = vault.do_create_source(
+                    derived.lookup, derived.reply_public_key, derived.params
+                )
                 vault.do_store_submission(source, prepared)
         except vault.VaultError as exc:
             if exc.code == "codename_taken":
@@ -53,9 +78,8 @@ def get_source_by_codename(text: str) -> tuple[Source, bytes]:
     The derivation takes one of the few sign-in slots (crypto.KdfBusy when none is free)."""
     canonical = codenames.canonical(text)
     with throttle.signin_slot():
-        derived = _secrets(canonical)
-    source = Source.objects.filter(lookup=derived.lookup).first()
+        source, reply_private_key = _find_source(canonical)
     if source is None:
         raise codenames.CodenameError("not_found")
     vault.do_touch_source(source)
-    return source, derived.reply_private_key
+    return source, reply_private_key

@@ -9,6 +9,11 @@ The server never stores a codename. It stores `lookup`: BLAKE2b of Argon2id(cano
 salt = BLAKE2b(server pepper)), which finds the source at login; the same Argon2id output also
 seeds the X25519 key pair replies are sealed to. Canonical form: the words' indices, so case,
 spaces, full-width characters and script do not matter, and any mistake gets a clear error.
+
+The Argon2id cost is pinned per source (`Source.kdf_opslimit`, `kdf_memlimit`): a new source
+gets the current setting, and signing in derives with each cost still in use, the current one
+first (`kdf_settings_to_try`), so raising JIANDU_KDF_* locks no source out. A source cannot be
+moved to a new cost, because its reply key pair comes from the same derivation.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,6 +34,8 @@ WORDS = 8
 # Separators people type between words: spaces of any width, hyphens, dots, commas, 、 and ，.
 _SEPARATORS = re.compile(r"[\s\-_.,;:/·、，。；：]+")
 MAX_INPUT = 400
+# Argon2id costs tried at sign-in, at most: each costs one derivation, also for a wrong codename.
+MAX_KDF_SETTINGS = 4
 
 
 class CodenameError(ValueError):
@@ -96,6 +104,7 @@ class SourceSecrets:
     lookup: str  # 64 hex characters, stored
     reply_private_key: bytes  # kept only in the source's encrypted session
     reply_public_key: bytes  # stored
+    params: crypto.KdfParams  # the Argon2id cost used, stored with the source
 
 
 def derive(canonical_codename: str, pepper: str, params: crypto.KdfParams) -> SourceSecrets:
@@ -106,4 +115,22 @@ def derive(canonical_codename: str, pepper: str, params: crypto.KdfParams) -> So
     master = crypto.argon2id_kdf(canonical_codename.encode(), salt, params)
     lookup = crypto.subkey(master, b"jd:lookup").hex()
     private, public = crypto.keypair_from_seed(crypto.subkey(master, b"jd:reply-key"))
-    return SourceSecrets(lookup=lookup, reply_private_key=private, reply_public_key=public)
+    return SourceSecrets(
+        lookup=lookup, reply_private_key=private, reply_public_key=public, params=params
+    )
+
+
+def kdf_settings_to_try(
+    current: crypto.KdfParams, in_use: Iterable[crypto.KdfParams]
+) -> list[crypto.KdfParams]:
+    """The costs to derive with at sign-in: the current one, then the others sources were made
+    with (in the order given: newest first), each once, within the bounds any stored cost is
+    held to, at most MAX_KDF_SETTINGS (a database row cannot make a sign-in run many)."""
+    tried: list[crypto.KdfParams] = []
+    for params in [current, *in_use]:
+        if params in tried or not crypto.kdf_params_in_bounds(params):
+            continue
+        tried.append(params)
+        if len(tried) == MAX_KDF_SETTINGS:
+            break
+    return tried

@@ -22,7 +22,7 @@ from jiandu.accounts.models import User
 from jiandu.core import wordlists
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.vault import conf, crypto, retention, storage
+from jiandu.vault import binding, conf, crypto, retention, storage
 from jiandu.vault.models import Item, MemberKey, Source, SourceGrant, Submission
 
 
@@ -55,9 +55,18 @@ def readers() -> list[User]:
 
 
 def reader_keys() -> list[MemberKey]:
-    """Key rows that new sources are sealed to: readers whose key is usable."""
+    """Key rows that new sources are sealed to: readers whose key is usable and carries this
+    server's MAC. A key whose MAC fails (written into the database by someone else) is left
+    out and logged as binding.MISMATCH: nothing is ever sealed to it."""
     ids = [user.pk for user in readers()]
-    return list(MemberKey.objects.filter(user_id__in=ids, password_wrapped__isnull=False))
+    usable = []
+    for key in MemberKey.objects.filter(user_id__in=ids, password_wrapped__isnull=False):
+        try:
+            binding.check_member_key(key)
+        except binding.KeyBindingError:
+            continue
+        usable.append(key)
+    return usable
 
 
 @dataclass
@@ -76,6 +85,7 @@ def do_create_member_key(user: User, password: str) -> Unlocked:
     MemberKey.objects.create(
         user=user,
         public_key=public,
+        key_mac=binding.member_key_mac(user.pk, public),
         password_wrapped=crypto.wrap_with_password(private, password, conf.kdf_params()),
         recovery_wrapped=crypto.wrap_with_recovery_key(private, recovery_key),
         created_hour=hour_now(),
@@ -221,8 +231,12 @@ def _designation() -> str:
     return f"{words[secrets.randbelow(2048)]} {words[secrets.randbelow(2048)]}"
 
 
-def do_create_source(lookup: str, reply_public_key: bytes) -> Source:
-    """A new source with its own key pair, the private half sealed to every reader."""
+def do_create_source(
+    lookup: str, reply_public_key: bytes, kdf: crypto.KdfParams | None = None
+) -> Source:
+    """A new source with its own key pair, the private half sealed to every reader. `kdf` is
+    the Argon2id cost its codename was derived with (stored: sign-in derives with it)."""
+    kdf = kdf or conf.kdf_params()
     keys = reader_keys()
     if not keys:
         raise VaultError("no_readers")
@@ -235,6 +249,9 @@ def do_create_source(lookup: str, reply_public_key: bytes) -> Source:
                     designation=_designation(),
                     public_key=public,
                     reply_public_key=reply_public_key,
+                    key_mac=binding.source_key_mac(lookup, public, reply_public_key),
+                    kdf_opslimit=kdf.opslimit,
+                    kdf_memlimit=kdf.memlimit,
                     created_hour=hour_now(),
                     last_active_hour=hour_now(),
                 )
@@ -290,6 +307,7 @@ def _store_items(
     author: User | None = None,
     to_source: bool = False,
 ) -> list[Item]:
+    binding.check_source_keys(source)  # never seal to a source key the server did not write
     published: list[str] = []
     try:
         for item in prepared:

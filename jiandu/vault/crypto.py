@@ -96,9 +96,14 @@ def _kdf_slots() -> threading.BoundedSemaphore:
         return _slots
 
 
+def kdf_params_in_bounds(params: KdfParams) -> bool:
+    """What any stored cost (a wrapped key, a source's codename) is held to."""
+    return 1 <= params.opslimit <= MAX_OPSLIMIT and 8192 <= params.memlimit <= MAX_MEMLIMIT
+
+
 def argon2id_kdf(secret: bytes, salt: bytes, params: KdfParams, size: int = KEY_BYTES) -> bytes:
     """Argon2id through the bounded pool; waits KDF_WAIT_SECONDS for a slot, else KdfBusy."""
-    if not (1 <= params.opslimit <= MAX_OPSLIMIT and 8192 <= params.memlimit <= MAX_MEMLIMIT):
+    if not kdf_params_in_bounds(params):
         raise VaultCryptoError("Key-derivation parameters out of bounds.")
     slots = _kdf_slots()
     if not slots.acquire(timeout=KDF_WAIT_SECONDS):

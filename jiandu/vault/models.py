@@ -5,6 +5,8 @@ hashes, texts and files live only inside encrypted records (docs/crypto.md)."""
 from django.conf import settings
 from django.db import models
 
+from jiandu.vault.crypto import DEFAULT_KDF, KdfParams
+
 
 class MemberKey(models.Model):
     """A newsroom member's X25519 key pair. The private key is stored only wrapped: by
@@ -16,6 +18,9 @@ class MemberKey(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_key"
     )
     public_key = models.BinaryField(max_length=32)
+    # HMAC of (user, public_key) under a key from the server's secret key file, outside the
+    # database (jiandu/vault/binding.py): nothing is sealed to a key that lacks it.
+    key_mac = models.CharField(max_length=64, default="")
     password_wrapped = models.BinaryField(null=True)
     recovery_wrapped = models.BinaryField()
     created_hour = models.DateTimeField()
@@ -31,17 +36,27 @@ class Source(models.Model):
     secret: it finds the source at login and reveals nothing else. `public_key` is the
     newsroom-side source key (private half sealed to members in SourceGrant);
     `reply_public_key` is derived from the codename, so replies can be sealed to the source.
+    `key_mac` binds both public keys to the lookup (jiandu/vault/binding.py). `kdf_opslimit`
+    and `kdf_memlimit` are the Argon2id cost the codename was derived with: signing in derives
+    with them, so raising JIANDU_KDF_* later locks no source out (new sources get the new cost).
     """
 
     lookup = models.CharField(max_length=64, unique=True)
     designation = models.CharField(max_length=80, unique=True)
     public_key = models.BinaryField(max_length=32)
     reply_public_key = models.BinaryField(max_length=32)
+    key_mac = models.CharField(max_length=64, default="")
+    kdf_opslimit = models.PositiveIntegerField(default=DEFAULT_KDF.opslimit)
+    kdf_memlimit = models.PositiveBigIntegerField(default=DEFAULT_KDF.memlimit)
     created_hour = models.DateTimeField()
     last_active_hour = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return self.designation
+
+    @property
+    def kdf_params(self) -> KdfParams:
+        return KdfParams(opslimit=self.kdf_opslimit, memlimit=self.kdf_memlimit)
 
 
 class SourceGrant(models.Model):

@@ -193,3 +193,40 @@ def test_immediate_backend_makes_the_preview_in_the_request(
     preview = request(member, source_key, item, django_capture_on_commit_callbacks)
     preview.refresh_from_db()
     assert preview.state == Preview.State.READY
+
+
+def test_worker_key_swapped_in_the_database_is_not_sealed_to(
+    media, django_capture_on_commit_callbacks, caplog
+):
+    """A database-only attacker replaces the live worker's public key with their own: the item
+    key is not sealed to it (no worker is used), and the refusal is logged without content."""
+    import logging
+
+    from jiandu.vault import binding
+
+    member, _source, source_key, item = source_with_file(media["photo.jpg"])
+    worker = handoff.start_worker_key()
+    _attacker_private, attacker_public = crypto.new_keypair()
+    WorkerKey.objects.filter(pk=worker.pk).update(public_key=attacker_public)
+    with caplog.at_level(logging.ERROR, logger="jiandu.vault.binding"):
+        with pytest.raises(actions.NoWorker):
+            request(member, source_key, item, django_capture_on_commit_callbacks)
+        with pytest.raises(binding.KeyBindingError):
+            handoff.seal_for_worker(WorkerKey.objects.get(pk=worker.pk), b"k" * 32)
+    assert not DBTaskResult.objects.exists()
+    assert f"{binding.MISMATCH} table=forensics_workerkey id={worker.pk}" in caplog.text
+    assert attacker_public.hex() not in caplog.text
+
+
+def test_forged_newer_worker_row_is_skipped_for_the_genuine_worker(
+    media, django_capture_on_commit_callbacks
+):
+    member, _source, source_key, item = source_with_file(media["photo.jpg"])
+    genuine = handoff.start_worker_key()
+    forged = WorkerKey.objects.create(
+        public_key=crypto.new_keypair()[1], key_mac="0" * 64, seen=genuine.seen
+    )
+    assert forged.pk > genuine.pk
+    preview = request(member, source_key, item, django_capture_on_commit_callbacks)
+    assert preview.worker_key_id == genuine.pk
+    assert DBTaskResult.objects.get().queue_name == genuine.queue_name
