@@ -191,3 +191,26 @@ def test_a_pending_state_with_a_forged_shape_is_ignored(client):
     session.save()
     assert client.post("/en/newsroom/finish/").url == "/en/newsroom/"
     assert_not_signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", HOME),
+        ("get", "/en/newsroom/passkeys/"),
+        ("post", "/en/newsroom/passkeys/options/"),
+        ("post", "/en/newsroom/passkeys/add/"),
+        ("post", "/en/newsroom/passkeys/1/delete/"),
+        ("post", "/en/newsroom/recovery-codes/new/"),
+        ("get", "/en/newsroom/password/"),
+        ("get", "/en/newsroom/members/"),
+    ],
+)
+def test_member_pages_stay_closed_after_the_password_alone(client, method, url):
+    member = make_member("boss", "admin")
+    password_step(client, member)
+    response = getattr(client, method)(url)
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response.url.startswith("/en/newsroom/?next=")
+    assert_not_signed_in(client)
