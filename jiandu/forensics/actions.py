@@ -22,7 +22,7 @@ from jiandu.forensics.models import Preview, WorkerKey
 from jiandu.forensics.previews import Kind, Problem, make_preview, sniff_kind
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.vault import crypto
+from jiandu.vault import binding, crypto
 from jiandu.vault import storage as vault_storage
 from jiandu.vault.models import Item
 
@@ -130,6 +130,13 @@ def do_make_preview(preview_id: int, worker_key_id: int, sealed_item_key: str) -
             state=Preview.State.EXPIRED, worker_key=None
         )
         return Preview.State.EXPIRED
+    try:  # the preview key is sealed to the source's public key: only one the server wrote
+        binding.check_source_keys(preview.item.source)
+    except binding.KeyBindingError:  # logged by binding, with the row id only
+        Preview.objects.filter(pk=preview_id, state=Preview.State.PENDING).update(
+            state=Preview.State.FAILED, worker_key=None
+        )
+        return Preview.State.FAILED
     try:
         with vault_storage.open_blob(preview.item.blob) as handle:
             reader = io.BufferedReader(_Plaintext(crypto.decrypt_stream(item_key, handle)))

@@ -73,6 +73,9 @@ def test_preview_is_made_by_the_worker_and_encrypted_at_rest(
     everything = database_dump() + stored
     assert not any(form in everything for form in encodings(MARKER.encode()))
     assert b"image/webp" not in database_dump()  # even the preview's type is encrypted
+    # Padded (vault stream version 2): the blob's size tells only the Padmé bucket.
+    assert stored[:8] == b"JDVAULT\x02"
+    assert len(stored) == crypto.ciphertext_size(sum(opened.sizes)) != len(data) + 32 + 17
     assert CustodyRecord.objects.filter(action="preview", subject=f"item:{item.pk}").exists()
 
 
@@ -230,3 +233,22 @@ def test_forged_newer_worker_row_is_skipped_for_the_genuine_worker(
     preview = request(member, source_key, item, django_capture_on_commit_callbacks)
     assert preview.worker_key_id == genuine.pk
     assert DBTaskResult.objects.get().queue_name == genuine.queue_name
+
+
+def test_preview_key_is_not_sealed_to_a_swapped_source_key(
+    media, django_capture_on_commit_callbacks, caplog
+):
+    import logging
+
+    from jiandu.vault import binding
+
+    member, source, source_key, item = source_with_file(media["photo.jpg"])
+    handoff.start_worker_key()
+    preview = request(member, source_key, item, django_capture_on_commit_callbacks)
+    Source.objects.filter(pk=source.pk).update(public_key=crypto.new_keypair()[1])
+    with caplog.at_level(logging.ERROR, logger="jiandu.vault.binding"):
+        run_worker()
+    preview.refresh_from_db()
+    assert preview.state == Preview.State.FAILED
+    assert preview.sealed_key is None and preview.blob is None
+    assert f"{binding.MISMATCH} table=vault_source id={source.pk}" in caplog.text
