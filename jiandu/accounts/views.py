@@ -9,7 +9,7 @@ factors": no view needs a second check. The vault unwraps the member key only th
 Guarded sign-in (jiandu.accounts.throttle): when an account has failed too often, or its
 address has, the password step goes on to the second step whatever the password was, and the
 second step judges password and code together, with one message for every wrong combination
-(GUARDED_FAILURE). Nothing ever locks the member out: the right password with the right code
+(_guarded_failure). Nothing ever locks the member out: the right password with the right code
 always signs in.
 """
 
@@ -38,6 +38,8 @@ from jiandu.accounts.models import AccountEvent, User
 from jiandu.accounts.roles import ROLE_LABELS
 
 NEW_CODES = "accounts_new_codes"
+# A refusal to show on the sign-in page after a redirect (from a guarded second step).
+LOGIN_ERROR = "accounts_login_error"
 
 
 def _wait_message(seconds: int) -> str:
@@ -84,7 +86,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = PasswordStepForm(request.POST or None)
-    error = request.session.pop("accounts_login_error", None)
+    error = request.session.pop(LOGIN_ERROR, None)
     if request.method == "POST":
         wait = throttle.session_wait(request)
         if wait:
@@ -99,6 +101,9 @@ def login_password(request: HttpRequest) -> HttpResponse:
 def _password_step(
     request: HttpRequest, form: PasswordStepForm
 ) -> tuple[HttpResponse | None, str | None]:
+    """Judge the password, or (guarded) only note the verdict for the second step; a redirect
+    to the next step, or an error to show. The password is always hashed, known name or not,
+    so timing tells nothing either."""
     username = form.cleaned_data["username"]
     password = form.cleaned_data["password"]
     candidate = User.objects.filter(username__iexact=username, is_active=True).first()
@@ -146,8 +151,8 @@ def _finish_login(request: HttpRequest, user: User, state: pending.Pending) -> H
 
 
 def _spend_second_factor(user: User, code: str) -> str | None:
-    """ "totp" or "recovery" if `code` is a fresh TOTP code or an unused recovery code (then
-    spent), else None."""
+    """Spend `code` if it is a fresh TOTP code ("totp") or an unused recovery code
+    ("recovery"); None if it is neither."""
     step = totp.matching_step(user.totp_secret, code, user.totp_last_step)
     if step is not None and actions.do_accept_totp_step(user, step):
         return "totp"
@@ -158,7 +163,7 @@ def _spend_second_factor(user: User, code: str) -> str | None:
 
 
 def _back_to_login(request: HttpRequest, message: str) -> HttpResponse:
-    request.session["accounts_login_error"] = message
+    request.session[LOGIN_ERROR] = message
     return redirect("accounts:login")
 
 
@@ -190,10 +195,11 @@ def login_code(request: HttpRequest) -> HttpResponse:
             if state.guarded or throttle.account_is_guarded(user):
                 _guarded_refusal(request, user)
                 return _back_to_login(request, _guarded_failure())
-            _count_failure(request, user)
+            failures = _count_failure(request, user)
             if throttle.account_is_guarded(user):
                 # This failure made the account guarded: from now on both factors together.
                 pending.clear(request.session)
+                throttle.pause_after_failure(failures)
                 return _back_to_login(request, _guarded_failure())
             error = _(
                 "That code is not right. Enter the current six-digit code from your "
@@ -250,9 +256,10 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
     if state.guarded or throttle.account_is_guarded(user):
         _guarded_refusal(request, user)
         return _json_error(_guarded_failure())
-    _count_failure(request, user)
+    failures = _count_failure(request, user)
     if throttle.account_is_guarded(user):
         pending.clear(request.session)
+        throttle.pause_after_failure(failures)
         return _json_error(_guarded_failure())
     return _json_error(message)
 
