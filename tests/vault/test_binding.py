@@ -133,3 +133,30 @@ def test_migration_binds_rows_that_existed_before():
     assert [key.user_id for key in vault.reader_keys()] == [zhu.user.pk]
     binding.check_source_keys(Source.objects.get())
     assert Source.objects.get().kdf_opslimit == 1  # the test settings' cost
+
+
+def test_binding_mac_vectors():
+    """docs/crypto.md, "Test vectors": HMAC-SHA256 under SHA-256("jiandu.vault.key-binding"
+    0x00 | secret key), over purpose 0x00 | (u32 length | part)..., computed independently."""
+    import hashlib
+    import hmac
+
+    secret = "jiandu-test-secret"
+    public = bytes(range(32, 64))
+    key = hashlib.sha256(b"jiandu.vault.key-binding\x00" + secret.encode()).digest()
+
+    def framed(*parts: bytes) -> bytes:
+        return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+
+    member = hmac.new(key, b"member-key\x00" + framed(b"1", public), "sha256").hexdigest()
+    assert binding.member_key_mac(1, public, secret_key=secret) == member
+    assert member == "43445e8049946bc475dcb8d4503dfd0fed337bd48f77f23fdbcb1f3c945d4919"
+    worker = hmac.new(key, b"worker-key\x00" + framed(public), "sha256").hexdigest()
+    assert binding.worker_key_mac(public, secret_key=secret) == worker
+    assert worker == "c61346f8e50b942b10f921c71466ef969dff31b21b52ebfb14c4dc24521f8dcd"
+    lookup, reply = "ab" * 32, bytes(range(32))
+    source = hmac.new(
+        key, b"source-keys\x00" + framed(lookup.encode(), public, reply), "sha256"
+    ).hexdigest()
+    assert binding.source_key_mac(lookup, public, reply, secret_key=secret) == source
+    assert source == "b96a809e7064116521e8654ed1503a89e46678897ccbbc8f4701236a9775d42a"

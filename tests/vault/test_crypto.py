@@ -162,3 +162,17 @@ def test_kdf_pool_is_bounded(monkeypatch):
             crypto.argon2id_kdf(b"pw", b"s" * 16, crypto.KdfParams(1, 8192))
     finally:
         slots.release()
+
+
+def test_export_mac_vector_is_keyed_blake2b_under_the_export_subkey():
+    # docs/crypto.md, "Test vectors".
+    data = b"JDARCHIVE2\n{}"
+    mac = crypto.export_mac(KEY, data)
+    independent = hashlib.blake2b(
+        data, key=crypto.subkey(KEY, b"jd:export-mac"), digest_size=32
+    ).digest()
+    assert mac == independent
+    assert mac.hex() == "bcfe7839e714d0e51b3b7b4d0230827d6a5d0aa272bb14e4c59404c2b0dd18ec"
+    assert crypto.export_mac_matches(KEY, data, mac)
+    assert not crypto.export_mac_matches(KEY, data + b" ", mac)
+    assert not crypto.export_mac_matches(bytes(32), data, mac)
