@@ -407,9 +407,10 @@ def _classify(
 ) -> Failure | None:
     if returncode == 0:
         return None
-    # bubblewrap could not build the walls (it says so and exits 1). A tool could print the
-    # same: it would only change why it gave no result.
-    if isolated and returncode == 1 and stderr.startswith(b"bwrap: "):
+    # bubblewrap (or setpriv) could not build the walls: it says so and exits 1 (127 when it
+    # could not start the next step). A tool could print the same: it would only change why
+    # it gave no result.
+    if isolated and returncode in (1, 127) and stderr.startswith((b"bwrap: ", b"setpriv: ")):
         return Failure.SANDBOX_UNAVAILABLE
     cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
     # Killed by SIGXCPU, by the hard limit's SIGKILL, or exiting on its own after catching
@@ -450,13 +451,29 @@ def _probe() -> str | None:
     return f"bubblewrap failed ({outcome.failure}): {reason}"
 
 
-@lru_cache(maxsize=1)
+PROBE_RETRY_SECONDS = 60.0
+_probed: dict[str, tuple[str | None, float]] = {}
+
+
 def isolation_problem() -> str | None:
     """None when bubblewrap and the seccomp filter work here; else why not (for operators).
 
-    Checked once per process, with the identity the service runs as.
+    Checked with the identity the service runs as: once per process when it works, again after
+    a minute when it did not (a failure under load, bubblewrap installed meanwhile).
     """
-    return _probe()
+    now = time.monotonic()
+    known = _probed.get("result")
+    if known is not None and (known[0] is None or now - known[1] < PROBE_RETRY_SECONDS):
+        return known[0]
+    problem = _probe()
+    _probed["result"] = (problem, now)
+    return problem
+
+
+def forget_probe() -> None:
+    """Probe again at the next run (tests change the machine under the sandbox)."""
+    _probed.clear()
+    _warn_weak.done = False  # type: ignore[attr-defined]
 
 
 def weak_isolation() -> bool:

@@ -243,7 +243,7 @@ def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
 
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.isolation_problem.cache_clear()
+    sandbox.forget_probe()
     writer = make_member("w", "journalist").user
     editor = make_member("e", "editor").user
     case = actions.do_create_case(writer, title_en="Case")
@@ -251,7 +251,7 @@ def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
         with pytest.raises(EvidenceError, match="sandbox unavailable"):
             do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
     finally:
-        sandbox.isolation_problem.cache_clear()
+        sandbox.forget_probe()
     assert not case.evidence.exists()
 
 

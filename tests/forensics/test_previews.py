@@ -293,7 +293,7 @@ def test_without_the_sandbox_nothing_is_parsed_and_the_reason_says_so(settings, 
 
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.isolation_problem.cache_clear()
+    sandbox.forget_probe()
     try:
         results = [
             preview("image", media["photo.jpg"]),
@@ -302,7 +302,7 @@ def test_without_the_sandbox_nothing_is_parsed_and_the_reason_says_so(settings, 
             preview("pdf", media["notes.pdf"]),
         ]
     finally:
-        sandbox.isolation_problem.cache_clear()
+        sandbox.forget_probe()
     assert {result.problem for result in results} == {Problem.SANDBOX_UNAVAILABLE}
     assert all(result.parts == () for result in results)
     with translation.override("en"):

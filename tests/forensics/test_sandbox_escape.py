@@ -28,14 +28,9 @@ SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin")
 @pytest.fixture
 def fresh_probe():
     """Forget what this process learnt about bubblewrap, before and after the test."""
-
-    def clear():
-        sandbox.isolation_problem.cache_clear()
-        sandbox._warn_weak.done = False
-
-    clear()
+    sandbox.forget_probe()
     yield
-    clear()
+    sandbox.forget_probe()
 
 
 def run_hostile(python: str, data_dir: Path) -> dict:
@@ -167,3 +162,30 @@ def test_the_setting_does_not_weaken_a_working_sandbox(settings, fresh_probe):
     assert not sandbox.weak_isolation()
     outcome = run_sandboxed(["/bin/sh", "-c", "grep ^Seccomp: /proc/self/status"], LIMITS)
     assert outcome.stdout.split() == [b"Seccomp:", b"2"]
+
+
+def test_a_failed_probe_is_retried_after_a_while(settings, monkeypatch, fresh_probe):
+    """A sandbox that could not start once (under load, bwrap installed later) is not refused
+    for the rest of the process's life; a working one is not probed again."""
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    assert sandbox.isolation_problem() is not None
+    monkeypatch.undo()
+    assert sandbox.isolation_problem() is not None  # remembered for a while
+    problem, _when = sandbox._probed["result"]
+    sandbox._probed["result"] = (problem, time.monotonic() - sandbox.PROBE_RETRY_SECONDS - 1)
+    assert sandbox.isolation_problem() is None
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    assert sandbox.isolation_problem() is None  # success is kept
+
+
+def test_the_system_check_warns_at_start(settings, monkeypatch, fresh_probe):
+    from jiandu.forensics.checks import check_sandbox
+
+    assert check_sandbox() == []
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    sandbox.forget_probe()
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
+    assert [message.id for message in check_sandbox()] == ["forensics.W002"]
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = True
+    assert [message.id for message in check_sandbox()] == ["forensics.W001"]

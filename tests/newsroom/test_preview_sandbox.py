@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def no_bubblewrap(monkeypatch):
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.isolation_problem.cache_clear()
+    sandbox.forget_probe()
     yield
-    sandbox.isolation_problem.cache_clear()
+    sandbox.forget_probe()
 
 
 @pytest.fixture
@@ -68,6 +68,6 @@ def test_the_weak_sandbox_is_announced_in_the_newsroom(
 
 def test_no_warning_when_the_sandbox_works(photo_of_a_source):
     client, source, _item = photo_of_a_source
-    sandbox.isolation_problem.cache_clear()
+    sandbox.forget_probe()
     page = client.get(f"/en/newsroom/sources/{source.pk}/").content.decode()
     assert "sandbox-warning" not in page
