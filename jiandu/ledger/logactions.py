@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jiandu.ledger import tlog
+from jiandu.ledger import tasks, tlog
 from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead
 
 PAGE_ACTIONS = {"publication": "publish", "update": "revise", "retraction": "retract"}
@@ -129,5 +129,8 @@ def do_log_revision(
     at: datetime,
 ) -> list[LogEntry]:
     """Log a published revision of `case` (and its evidence). Call it inside the publishing
-    transaction: a rolled-back publication leaves no entry."""
-    return do_append_entries(revision_entries(case, number, revision_kind, snapshot, previous, at))
+    transaction: a rolled-back publication leaves no entry and starts no mirror export."""
+    made = do_append_entries(revision_entries(case, number, revision_kind, snapshot, previous, at))
+    if tasks.mirror_dir():
+        transaction.on_commit(tasks.export_mirror.enqueue)
+    return made

@@ -119,16 +119,16 @@ class Note:
     signatures: tuple[Signature, ...]
 
 
-def parse(note: str | bytes) -> Note:
+def parse(note: str | bytes, max_bytes: int = MAX_NOTE_BYTES) -> Note:
     """Split a note into text and signature lines, checking only the format."""
     if isinstance(note, bytes):
-        if len(note) > MAX_NOTE_BYTES:
+        if len(note) > max_bytes:
             raise NoteError("note too large")
         try:
             note = note.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise NoteError("note is not UTF-8") from exc
-    if len(note.encode()) > MAX_NOTE_BYTES:
+    if len(note.encode()) > max_bytes:
         raise NoteError("note too large")
     if any(ord(c) < 0x20 and c != "\n" for c in note):
         raise NoteError("control character in note")
@@ -172,10 +172,12 @@ def _verify_one(verifier: Verifier, text: str, blob: bytes) -> int | None:
     return timestamp if verifier.check(cosigned_message(text, timestamp), blob[8:]) else None
 
 
-def open_note(note: str | bytes, verifiers: list[Verifier]) -> tuple[Note, list[Signature]]:
+def open_note(
+    note: str | bytes, verifiers: list[Verifier], max_bytes: int = MAX_NOTE_BYTES
+) -> tuple[Note, list[Signature]]:
     """The note and the signatures of `verifiers` on it; NoteError if a known key's signature
     fails or if none of them signed."""
-    parsed = parse(note)
+    parsed = parse(note, max_bytes)
     by_id = {(v.name, v.key_id): v for v in verifiers}
     good = []
     for sig in parsed.signatures:

@@ -1,0 +1,108 @@
+"""Static-mirror benchmark: `jiandu export-mirror` of many generated cases, full and incremental.
+
+    .venv/bin/python bench/mirror.py [--cases 1000]
+
+It makes a throw-away data dir, publishes N generated cases (each with two people, three dated
+events and a citation) through the cases room's actions, exports the whole public site in
+every language, then publishes an update of one case and exports again. The last line printed
+is one JSON object: cases, files, full_s, incremental_s, incremental_written. Goals: full
+< 60 s, incremental < 5 s after one change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="jiandu-bench-mirror-") as tmp:
+        os.environ["JIANDU_DATA_DIR"] = str(Path(tmp) / "var")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "jiandu.settings"
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from jiandu.accounts.actions import do_create_member
+        from jiandu.cases import actions
+        from jiandu.ledger import mirror as _mirror_module
+
+        export_mirror = _mirror_module.export_mirror
+
+        writer = do_create_member("bench-writer", "journalist", password="x" * 20).user
+        editor = do_create_member("bench-editor", "editor", password="x" * 20).user
+        started = time.monotonic()
+        cases = []
+        base = datetime(2020, 1, 1, tzinfo=UTC)
+        for i in range(args.cases):
+            case = actions.do_create_case(
+                writer,
+                title_en=f"Case {i}: a county official's watch",
+                title_zh=f"案件{i}：县官的名表",
+                summary_en=f"Generated case number {i}, " + "with a summary. " * 8,
+                summary_zh=f"第{i}号生成案件，" + "这是摘要。" * 8,
+            )
+            for j in range(2):
+                person = actions.do_create_person(
+                    writer, name_en=f"Official {i}-{j}", name_zh=f"官员{i}之{j}"
+                )
+                actions.do_link_person(writer, case, person, "subject")
+            for k, kind in enumerate(("spread_online", "denial", "confirmed")):
+                actions.do_add_event(
+                    writer,
+                    case,
+                    type=kind,
+                    occurred_at=base + timedelta(days=i % 300, hours=10 * k),
+                    precision="day",
+                    description_en=f"Event {k} of case {i}.",
+                    description_zh=f"案件{i}的第{k}个事件。",
+                )
+            actions.do_add_citation(
+                writer, case, outlet="Example Daily", title=f"Report {i}", url="https://example.org/"
+            )
+            actions.do_submit_for_review(writer, case, "First publication")
+            actions.do_publish_case(editor, case)
+            cases.append(case)
+        print(f"published {args.cases} cases in {time.monotonic() - started:.1f} s", flush=True)
+        mirror = Path(tmp) / "mirror"
+        full = export_mirror(mirror)
+        print(f"full export: {len(full.files)} files in {full.seconds:.1f} s", flush=True)
+        changed = cases[len(cases) // 2]
+        actions.do_update_case(writer, changed, summary_en="Corrected summary.")
+        actions.do_submit_for_review(writer, changed, "Correction")
+        actions.do_publish_case(editor, changed)
+        incremental = export_mirror(mirror)
+        print(
+            f"incremental export: {len(incremental.written)} files written in "
+            f"{incremental.seconds:.1f} s",
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "cases": args.cases,
+                    "files": len(full.files),
+                    "full_s": round(full.seconds, 2),
+                    "incremental_s": round(incremental.seconds, 2),
+                    "incremental_written": len(incremental.written),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

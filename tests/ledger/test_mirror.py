@@ -1,0 +1,201 @@
+"""The signed static mirror: every public page in every language, evidence, feeds, JSON API,
+sitemap and the log's tiles as files; a signed manifest that names any changed file;
+incremental exports; an export after each publication when configured."""
+
+import base64
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from nacl.signing import SigningKey, VerifyKey
+from PIL import Image
+
+from jiandu.cases import actions
+from jiandu.cases.evidence import do_publish_evidence
+from jiandu.ledger import client, keys, mirror, note
+from tests.factories import make_member
+from tests.ledger import rfc9162 as ref
+
+
+def png(color=(10, 120, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def publish(team, case, note_text):
+    writer, editor = team
+    actions.do_update_case(writer, case, summary_en=f"summary {note_text}")
+    actions.do_submit_for_review(writer, case, note_text)
+    return actions.do_publish_case(editor, case)
+
+
+@pytest.fixture
+def site(db):
+    writer, editor = make_member("w", "journalist").user, make_member("e", "editor").user
+    team = (writer, editor)
+    one = actions.do_create_case(writer, title_en="Watch", title_zh="名表")
+    person = actions.do_create_person(writer, name_en="Lei Zhengfu", name_zh="雷政富")
+    actions.do_link_person(writer, one, person, "subject")
+    evidence = do_publish_evidence(one, editor, io.BytesIO(png()), "verified")
+    publish(team, one, "First")
+    publish(team, one, "Second")
+    two = actions.do_create_case(writer, title_en="Land", title_zh="土地")
+    publish(team, two, "First")
+    return team, one, two, person, evidence
+
+
+def test_the_mirror_holds_every_public_page_in_every_language_and_verifies(site, tmp_path):
+    _team, one, two, person, evidence = site
+    out = tmp_path / "mirror"
+    result = mirror.export_mirror(out)
+    files = set(result.files)
+    for prefix in ("", "zh-hant/", "en/"):
+        for path in (
+            "cases/index.html",
+            "cases/feed/index.xml",
+            f"cases/{one.slug}/index.html",
+            f"cases/{one.slug}/revisions/1/index.html",
+            f"cases/{one.slug}/revisions/2/index.html",
+            f"cases/{one.slug}/feed/index.xml",
+            f"cases/{one.slug}/qr.svg",
+            f"cases/{two.slug}/index.html",
+            f"cases/people/{person.slug}/index.html",
+            f"cases/people/{person.slug}/feed/index.xml",
+        ):
+            assert prefix + path in files, prefix + path
+    for path in (
+        "index.html",
+        "cases/sitemap.xml",
+        "cases/api/cases.json",
+        f"cases/api/cases/{one.slug}.json",
+        f"cases/api/people/{person.slug}.json",
+        "cases/export/entities.ftm.json",
+        "cases/export/cases.csv",
+        f"cases/evidence/{evidence.file.name.rsplit('/', 1)[-1]}",
+        "log/checkpoint",
+        "log/key",
+        "static/jiandu/site.css",
+    ):
+        assert path in files, path
+    evidence_file = out / "cases/evidence" / evidence.file.name.rsplit("/", 1)[-1]
+    assert hashlib.sha256(evidence_file.read_bytes()).hexdigest() == evidence.sha256
+    # The log in the mirror passes the independent audit and holds the evidence's entry.
+    _size, _root, entries = ref.audit(client.dir_reader(out / "log"), keys.log_verifier().vkey)
+    assert ref.find(entries, evidence.sha256)
+    # The manifest is a note signed by the newsroom's key over every file's SHA-256.
+    signed = (out / mirror.MANIFEST).read_text()
+    text, _, signature = signed.rpartition("\n\n")
+    blob = base64.b64decode(signature.strip().rsplit(" ", 1)[1])
+    VerifyKey(keys.log_verifier().public_key).verify((text + "\n").encode(), blob[4:])
+    for path in files:
+        digest = hashlib.sha256((out / path).read_bytes()).hexdigest()
+        assert f"\n{digest} {path}\n" in text + "\n"
+    report = mirror.verify_mirror(client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out))
+    assert report.ok and report.checked == len(files)
+    # Pages link relatively, directories to their index.html; forms and search go live.
+    html = (out / "en/cases" / one.slug / "index.html").read_text()
+    assert 'href="../../../static/jiandu/site.css"' in html
+    assert f'href="../people/{person.slug}/index.html"' in html or "people/" in html
+    assert 'href="/' not in html and 'src="/' not in html
+
+
+def test_changing_one_byte_of_any_file_makes_verify_mirror_name_it(site, tmp_path, capsys):
+    out = tmp_path / "mirror"
+    mirror.export_mirror(out)
+    call_command("verify-mirror", str(out), "--key", keys.log_verifier().vkey)
+    assert "OK:" in capsys.readouterr().out
+    for path in sorted(mirror.list_dir(out)):
+        if path in (mirror.MANIFEST, mirror.STATE):
+            continue
+        target = out / path
+        original = target.read_bytes()
+        changed = bytearray(original)
+        changed[len(changed) // 2] ^= 0x01
+        target.write_bytes(bytes(changed))
+        with pytest.raises(SystemExit):
+            call_command("verify-mirror", str(out), "--key", keys.log_verifier().vkey)
+        assert capsys.readouterr().out.strip() == f"changed {path}"
+        target.write_bytes(original)
+    (out / "cases/index.html").unlink()
+    (out / "cases/extra.html").write_text("planted")
+    report = mirror.verify_mirror(client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out))
+    assert report.problems == ["missing cases/index.html", "not in the manifest cases/extra.html"]
+
+
+def test_a_manifest_re_signed_by_another_key_or_edited_is_refused(site, tmp_path):
+    out = tmp_path / "mirror"
+    mirror.export_mirror(out)
+    signed = (out / mirror.MANIFEST).read_text()
+    text = note.parse(signed, mirror.MAX_MANIFEST).text
+    forged = note.sign(text, keys.log_origin(), SigningKey.generate())
+    (out / mirror.MANIFEST).write_text(forged)
+    report = mirror.verify_mirror(client.dir_reader(out), keys.log_verifier(), None)
+    assert not report.ok and "not signed" in report.problems[0]
+    lines = text.split("\n")
+    lines[5] = "0" * 64 + lines[5][64:]
+    (out / mirror.MANIFEST).write_text(signed.replace(text, "\n".join(lines)))
+    assert not mirror.verify_mirror(client.dir_reader(out), keys.log_verifier(), None).ok
+
+
+def test_an_incremental_export_writes_only_what_changed(site, tmp_path):
+    team, one, two, _person, _evidence = site
+    out = tmp_path / "mirror"
+    first = mirror.export_mirror(out)
+    again = mirror.export_mirror(out)
+    assert again.written == []
+    publish(team, two, "Correction")
+    third = mirror.export_mirror(out)
+    written = set(third.written)
+    assert f"en/cases/{two.slug}/index.html" in written
+    assert f"en/cases/{two.slug}/revisions/2/index.html" in written
+    assert not any(f"cases/{one.slug}/" in path for path in written)
+    assert "log/checkpoint" in written and mirror.MANIFEST not in written
+    # New: a revision page per language, and the new partial hash tile and entry bundle (the
+    # old partial ones stay: they match the checkpoints already published).
+    assert set(third.files) - set(first.files) == {
+        f"{p}cases/{two.slug}/revisions/2/index.html" for p in ("", "zh-hant/", "en/")
+    } | {"log/tile/0/000.p/5", "log/tile/entries/000.p/5"}
+    assert mirror.verify_mirror(
+        client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out)
+    ).ok
+
+
+def test_a_publication_updates_the_mirror_when_configured(
+    site, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    team, _one, two, _person, _evidence = site
+    settings.JIANDU_MIRROR_DIR = str(tmp_path / "auto")
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(team, two, "Correction")
+    assert (tmp_path / "auto" / "en/cases" / two.slug / "revisions/2/index.html").is_file()
+    assert (tmp_path / "auto" / mirror.MANIFEST).is_file()
+
+
+def test_no_export_is_started_for_a_rolled_back_publication(
+    site, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    team, _one, two, _person, _evidence = site
+    settings.JIANDU_MIRROR_DIR = str(tmp_path / "auto")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        publish(team, two, "Correction")
+        raise RuntimeError
+    assert callbacks == [] and not (tmp_path / "auto").exists()
+
+
+def test_file_for_maps_directories_feeds_and_shared_resources():
+    assert mirror.file_for("/en/cases/x/") == "en/cases/x/index.html"
+    assert mirror.file_for("/cases/x/feed/") == "cases/x/feed/index.xml"
+    assert mirror.file_for("/en/cases/evidence/ab.png") == "cases/evidence/ab.png"
+    assert mirror.file_for("/zh-hant/cases/api/cases.json") == "cases/api/cases.json"
+    assert mirror.file_for("/cases/qr.svg") == "cases/qr.svg"
