@@ -214,3 +214,14 @@ def test_member_pages_stay_closed_after_the_password_alone(client, method, url):
     if response.status_code == 302:
         assert response.url.startswith("/en/newsroom/?next=")
     assert_not_signed_in(client)
+
+
+def test_the_password_step_of_another_member_does_not_replace_a_signed_in_one(client):
+    first = make_member("zhu")
+    other = make_member("wang")
+    password_step(client, first)
+    client.post("/en/newsroom/verify/", {"code": first.code()})
+    response = password_step(client, other)
+    assert response.url == HOME
+    assert client.session["_auth_user_id"] == str(first.user.pk)
+    assert pending.KEY not in client.session
