@@ -18,8 +18,8 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from jiandu.core.filetimes import make_dir, open_quietly, settle
 from jiandu.vault import crypto
-from jiandu.vault.filetimes import make_dir, open_quietly, settle
 from jiandu.vault.storage import fsync_dir
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdp\Z")

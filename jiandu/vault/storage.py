@@ -8,7 +8,7 @@ a `.part` file or a blob no row points to; `clean_leftovers()` (run by `jiandu s
 serving) removes both. Every name is checked against one pattern before it touches a path.
 
 Every file and folder here has its times set to the hour once a write is done
-(`jiandu.vault.filetimes`): the disk says in which hour a blob arrived, never the minute.
+(`jiandu.core.filetimes`): the disk says in which hour a blob arrived, never the minute.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from jiandu.vault.filetimes import make_dir, open_quietly, settle
+from jiandu.core.filetimes import make_dir, open_quietly, settle
 
 BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdv\Z")
 PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")

@@ -5,7 +5,7 @@ Each run, at the start of a clock hour:
   abandoned for a day;
 - deletes expired session rows (their expiry says the hour of a last request);
 - deletes finished task rows (their start and finish times are exact);
-- settles file and folder times under the data dir (`jiandu.vault.filetimes.settle_tree`), so
+- settles file and folder times under the data dir (`jiandu.core.filetimes.settle_tree`), so
   that the ctimes of the past hour's writes all say "this run", not the minute of each write.
 
 Each run enqueues the next for the start of the following hour; `jiandu serve` schedules one
@@ -29,8 +29,8 @@ TASK_PATH = "jiandu.vault.tasks.purge_idle_sources"
 def purge_idle_sources() -> int:
     """The hourly job (the name is kept from when it did retention only). Returns how many
     sources were deleted."""
+    from jiandu.core.filetimes import settle_tree
     from jiandu.vault.actions import do_purge_idle_sources
-    from jiandu.vault.filetimes import settle_tree
     from jiandu.vault.storage import clean_stale_parts
 
     count = do_purge_idle_sources()

@@ -25,8 +25,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from jiandu.core import filetimes
 from jiandu.vault import actions as vault
-from jiandu.vault import filetimes
 from jiandu.vault.models import Item, Source, Submission
 from tests.tipline.helpers import codename_of, make_reader, submit
 
