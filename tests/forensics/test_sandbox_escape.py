@@ -10,7 +10,9 @@ import io
 import json
 import logging
 import os
+import platform
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,9 @@ from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
 HOSTILE = str(Path(__file__).with_name("hostile_tool.py"))
 LIMITS = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=512 * 1024 * 1024, max_tasks=8)
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin")
+X86_64 = pytest.mark.skipif(
+    platform.machine() != "x86_64", reason="the hostile tool calls x86-64 system call numbers"
+)
 
 
 @pytest.fixture
@@ -81,6 +86,7 @@ def no_process_left(marker: str) -> bool:
     return True
 
 
+@X86_64
 def test_a_hostile_tool_under_this_interpreter_cannot_escape(settings):
     started = time.monotonic()
     report = run_hostile(sys.executable, Path(settings.DATA_DIR))
@@ -89,6 +95,7 @@ def test_a_hostile_tool_under_this_interpreter_cannot_escape(settings):
     assert no_process_left(HOSTILE)  # the fork bomb's sleeping children are all gone
 
 
+@X86_64
 @pytest.mark.skipif(SYSTEM_PYTHON is None, reason="needs Debian's /usr/bin/python3")
 @pytest.mark.skipif(os.geteuid() != 0, reason="the service drops to nobody only as root")
 def test_a_hostile_tool_run_as_nobody_on_the_host_cannot_escape(settings):
@@ -189,3 +196,17 @@ def test_the_system_check_warns_at_start(settings, monkeypatch, fresh_probe):
     assert [message.id for message in check_sandbox()] == ["forensics.W002"]
     settings.JIANDU_SANDBOX_ALLOW_WEAK = True
     assert [message.id for message in check_sandbox()] == ["forensics.W001"]
+
+
+@X86_64
+def test_a_system_call_through_another_abi_kills_the_tool():
+    """x32 numbers (bit 30 set) would slip past a filter that only knows x86-64's."""
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.syscall(39), flush=True)\n"  # getpid: allowed
+        "print(libc.syscall(0x40000000 | 39), flush=True)\n"  # getpid through x32
+    )
+    outcome = run_sandboxed([sys.executable, "-c", code], LIMITS)
+    assert outcome.failure is Failure.CRASHED
+    assert outcome.returncode == -signal.SIGSYS  # killed by the filter
