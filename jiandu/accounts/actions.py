@@ -130,7 +130,9 @@ def do_set_role(user: User, role: str, *, actor: User | None = None) -> None:
         raise AccountError(_("The newsroom needs at least one active admin."))
     old = user.role
     user.groups.set([Group.objects.get(name=role)])
-    if can_read(old) and not can_read(role) and not user.is_superuser:
+    # A fresh row: has_perm caches permissions on the instance. A superuser or a member given
+    # the permission directly still reads, whatever the role.
+    if can_read(old) and not User.objects.get(pk=user.pk).has_perm("accounts.read_submissions"):
         _end_read_access(user, deactivating=False)
     _record(actor, user, AccountEvent.Kind.ROLE, f"{old} -> {role}")
 

@@ -133,3 +133,16 @@ def test_deactivation_revokes_shared_grants_and_keeps_a_source_s_only_one(client
     assert "1 source could be opened only with this member" in page.content.decode()
     event = AccountEvent.objects.get(member=leaving.user, kind=Kind.DEACTIVATE)
     assert event.detail == "sole grants kept: 1"
+
+
+def test_a_member_who_still_reads_by_a_direct_permission_keeps_grants():
+    from django.contrib.auth.models import Permission
+
+    reader("zhu")
+    direct = reader("wang")
+    direct.user.user_permissions.add(
+        Permission.objects.get(codename="read_submissions", content_type__app_label="accounts")
+    )
+    source()
+    actions.do_set_role(direct.user, "moderator")
+    assert grants_of(direct) == 1
