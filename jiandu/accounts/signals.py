@@ -26,3 +26,8 @@ credentials_reset = Signal()
 # or of a deactivation (deactivating=True): user. Receivers take away what the member could
 # open and return how many things they had to keep (or raise AccountError to refuse).
 read_access_ending = Signal()
+# Sent by `jiandu demo` inside the transaction that issues the demo admin's one-time login:
+# user, password (the one-time password, in the clear for this moment only). The vault makes
+# the admin's key wrapped by it, so the demo's tip line is open from the first second; a
+# receiver returns a line to print (the vault recovery key).
+demo_admin_issued = Signal()

@@ -70,3 +70,16 @@ def revoke_grants(sender: Any, user: Any, deactivating: bool, **kwargs: Any) -> 
     if outcome.sole and not deactivating:
         raise SoleKeyHolder(outcome.sole)
     return outcome.sole
+
+
+@receiver(signals.demo_admin_issued)
+def key_for_demo_admin(sender: Any, user: Any, password: str, **kwargs: Any) -> str:
+    """The demo admin's member key, wrapped by the one-time password (and rewrapped at the
+    forced password change, like any key): the demo's tip line is open before anyone signs in.
+    A fresh login (the admin never signed in, the last printout may be lost) replaces the key,
+    since nobody holds the password of the old one."""
+    outcome = actions.do_replace_member_key(user, password)
+    return (
+        "  Vault recovery key (write it down; it restores the vault key after a lost password):\n"
+        f"  {outcome.new_recovery_key}"
+    )

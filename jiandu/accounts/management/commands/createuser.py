@@ -26,3 +26,9 @@ class Command(BaseCommand):
             f"One-time password: {member.one_time_password}\n"
             "They set up two-factor sign-in and their own password at first sign-in."
         )
+        if member.user.has_perm("accounts.read_submissions"):
+            # Only `jiandu demo` makes a key before the first sign-in (docs/operations.md).
+            self.stdout.write(
+                "The tip line opens once a member who may read submissions has signed in: "
+                "that first sign-in makes their vault key."
+            )
