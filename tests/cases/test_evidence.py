@@ -302,6 +302,7 @@ def test_an_evidence_upload_over_the_limit_gets_a_clear_error(client, no_tempora
 
 
 def test_evidence_uploads_are_still_checked_for_csrf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
     from tests.factories import sign_in
@@ -311,8 +312,13 @@ def test_evidence_uploads_are_still_checked_for_csrf():
     case = actions.do_create_case(writer, title_en="Case")
     sign_in(client, make_member("ed", "editor"))
     client.handler.enforce_csrf_checks = True
-    response = client.post(
-        f"/en/newsroom/cases/{case.pk}/evidence/",
-        {"verification_status": "partly", "caption_en": "Frame"},
-    )
-    assert response.status_code == 403
+    url = f"/en/newsroom/cases/{case.pk}/evidence/"
+    fields = {"verification_status": "partly", "caption_en": "Frame"}
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
+    assert client.post(url, {**fields, "file": upload}).status_code == 403
+    assert not case.evidence.exists()
+    token = client.get(f"/en/newsroom/cases/{case.pk}/").context["csrf_token"]
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
+    response = client.post(url, {**fields, "file": upload, "csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 302
+    assert case.evidence.exists()
