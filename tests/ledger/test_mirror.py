@@ -199,3 +199,39 @@ def test_file_for_maps_directories_feeds_and_shared_resources():
     assert mirror.file_for("/en/cases/evidence/ab.png") == "cases/evidence/ab.png"
     assert mirror.file_for("/zh-hant/cases/api/cases.json") == "cases/api/cases.json"
     assert mirror.file_for("/cases/qr.svg") == "cases/qr.svg"
+
+
+@pytest.fixture
+def served_mirror(site, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    out = tmp_path / "mirror"
+    mirror.export_mirror(out)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield out, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_a_mirror_on_a_static_host_is_verified_over_http(served_mirror, site, capsys, tmp_path):
+    out, url = served_mirror
+    call_command("verify-mirror", url, "--key", keys.log_verifier().vkey)
+    assert "OK:" in capsys.readouterr().out
+    (out / "cases/api/cases.json").write_text("{}")
+    with pytest.raises(SystemExit):
+        call_command("verify-mirror", url, "--key", keys.log_verifier().vkey)
+    assert capsys.readouterr().out.strip() == "changed cases/api/cases.json"
+    # The log inside the mirror answers `jiandu verify --log URL`.
+    evidence = site[4]
+    call_command("verify", evidence.sha256, "--log", url + "log/", "--state", str(tmp_path / "s"))
+    assert "IN THE LOG" in capsys.readouterr().out
