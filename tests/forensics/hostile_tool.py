@@ -40,6 +40,11 @@ def listing(path: str) -> list[str] | str:
         return errno.errorcode.get(exc.errno or 0, "error")
 
 
+def words(path: str) -> list[str]:
+    with open(path) as source:
+        return source.read().split()
+
+
 def read(path: str) -> None:
     with open(path, "rb") as source:
         source.read()
@@ -69,6 +74,7 @@ def main(argv: list[str]) -> None:
     data_dir, secret, new_file = argv[1:4]
     report: dict[str, object] = {
         "uid": os.getuid(),
+        "uid_map": words("/proc/self/uid_map"),  # identity: no user namespace
         "read_secret": attempt(lambda: read(secret)),
         "list_data_dir": attempt(lambda: os.listdir(data_dir)),
         "write_data_dir": attempt(lambda: write(new_file)),
