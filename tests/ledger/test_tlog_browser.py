@@ -1,0 +1,51 @@
+"""The verify page in Debian's chromium: with JavaScript the browser hashes the file and sends
+only its SHA-256; without, the server hashes the upload. Both answer from the log."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from jiandu.cases import actions
+from jiandu.cases.evidence import do_publish_evidence
+from tests.factories import make_member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def published_file(tmp_path):
+    writer, editor = make_member("w", "journalist").user, make_member("e", "editor").user
+    case = actions.do_create_case(writer, title_en="Watch")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 60, 20)).save(buffer, "PNG")
+    evidence = do_publish_evidence(case, editor, io.BytesIO(buffer.getvalue()), "verified")
+    actions.do_update_case(writer, case, summary_en="ready")
+    actions.do_submit_for_review(writer, case, "First")
+    actions.do_publish_case(editor, case)
+    path = tmp_path / "downloaded.png"
+    path.write_bytes(evidence.file.read())
+    return path, evidence.sha256, case.slug
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_reader_checks_a_downloaded_file(live_server, new_page, published_file, javascript):
+    path, sha256, slug = published_file
+    page = new_page(javascript=javascript)
+    uploads = []
+    page.on(
+        "request",
+        lambda r: uploads.append(r.url) if r.method == "POST" else None,
+    )
+    page.goto(f"{live_server.url}/en/cases/{slug}/")
+    page.get_by_role("link", name="Proof in the transparency log").click()
+    assert page.get_by_role("heading", name="In the log").is_visible()
+    page.goto(f"{live_server.url}/en/log/verify/")
+    page.get_by_label("A file").set_input_files(str(path))
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("heading", name="In the log").wait_for()
+    assert sha256 in page.content() and page.get_by_text("Still current", exact=True).is_visible()
+    if javascript:
+        assert f"sha256={sha256}" in page.url and uploads == []  # the file never left
+    else:
+        assert uploads and "sha256=" not in page.url  # the file was posted; the server hashed it
