@@ -207,3 +207,36 @@ def test_the_demo_case_is_in_the_log():
     kinds = set(LogEntry.objects.values_list("action", "kind"))
     assert ("publish", "page") in kinds and ("publish", "evidence") in kinds
     assert ("revise", "page") in kinds
+
+
+def test_jiandu_verify_refuses_a_log_whose_key_changed(team, tmp_path, capsys, settings):
+    from jiandu.ledger import keys
+
+    logactions.do_append_entries(
+        [
+            {
+                "action": "publish",
+                "case": "c",
+                "kind": "page",
+                "revision": 1,
+                "sha256": "a" * 64,
+                "time": "2026-11-30T08:00:00Z",
+            }
+        ]
+    )
+    log_dir = tmp_path / "log"
+    for path, data in logread.get_log_files().items():
+        (log_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (log_dir / path).write_bytes(data)
+    state = tmp_path / "state"
+    call_command("verify", "a" * 64, "--log", str(log_dir), "--state", str(state))
+    assert "Trusting the log key on first use" in capsys.readouterr().err
+    # Someone replaces the log with one under their own key and name.
+    keys.log_key_path().unlink()
+    settings.JIANDU_LOG_ORIGIN = "evil.example/log"
+    for path, data in logread.get_log_files().items():
+        (log_dir / path).write_bytes(data)
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify", "a" * 64, "--log", str(log_dir), "--state", str(state))
+    assert exit_.value.code == 2
+    assert "THE LOG'S KEY CHANGED" in capsys.readouterr().err

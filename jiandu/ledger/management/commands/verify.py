@@ -78,7 +78,9 @@ class Command(BaseCommand):
             served = note.parse_vkey(read("key").decode())
         except (KeyError, UnicodeDecodeError, note.NoteError) as exc:
             raise CommandError("the log serves no usable key; pass --key") from exc
-        pinned = state / (hashlib.sha256(served.name.encode()).hexdigest() + ".key")
+        # Pinned per source, not per name: a log that later serves another name's key is
+        # refused, not trusted afresh.
+        pinned = state / (hashlib.sha256(source.rstrip("/").encode()).hexdigest() + ".key")
         if pinned.exists():
             known = note.parse_vkey(pinned.read_text())
             if known != served:
