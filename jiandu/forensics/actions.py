@@ -8,6 +8,7 @@ the source can open its previews.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 from collections.abc import Iterator
@@ -229,6 +230,11 @@ def do_retire_worker(worker_key_id: int | None) -> None:
     Preview.objects.filter(worker_key_id=worker_key_id, state=Preview.State.PENDING).update(
         state=Preview.State.EXPIRED, worker_key=None
     )
+    from jiandu.forensics.models import Analysis
+
+    Analysis.objects.filter(worker_key_id=worker_key_id, state=Analysis.State.PENDING).update(
+        state=Analysis.State.EXPIRED, worker_key=None
+    )
     _drop_queue_rows([f"preview-{worker_key_id}"])
     WorkerKey.objects.filter(pk=worker_key_id).delete()
 
@@ -256,3 +262,210 @@ def _drop_queue_rows(queue_names: list[str]) -> None:
 def do_clean_preview_leftovers() -> int:
     known = set(Preview.objects.exclude(blob=None).values_list("blob", flat=True))
     return storage.clean_leftovers(known)
+
+
+# ---- the authentication workbench: analyses and the verification checklist ------------------
+
+# Items handed to the worker per call (sign-in, a newsroom page): the rest follow next time.
+ANALYSIS_BATCH = 200
+
+
+def do_request_analyses(user: User, member_private_key: bytes) -> int:
+    """Hand the worker every file this member can read that has no analysis yet (or whose
+    worker stopped first), so analysis runs without anyone clicking.
+
+    Called at sign-in (once the member key is unlocked) and on newsroom pages while signed in,
+    as items arrive. For each item, its key is opened with the member's source key and sealed
+    to the worker's in-memory key (handoff.py, the same path as previews); the queue and the
+    database never see it in the clear. Returns how many were handed over (0 when no worker
+    runs: they wait for the next call). The custody log records each hand-over.
+    """
+    from jiandu.forensics.models import Analysis
+    from jiandu.vault.models import SourceGrant
+
+    if not user.has_perm("accounts.read_submissions"):
+        return 0
+    waiting = list(
+        Item.objects.filter(
+            kind=Item.Kind.FILE,
+            source__grants__member_key__user=user,
+        )
+        .exclude(analysis__state__in=[Analysis.State.PENDING, Analysis.State.DONE])
+        .select_related("source")
+        .order_by("pk")[:ANALYSIS_BATCH]
+    )
+    # A pending analysis whose worker has stopped is handed again.
+    live = handoff.live_worker_keys()
+    waiting += list(
+        Item.objects.filter(
+            kind=Item.Kind.FILE,
+            source__grants__member_key__user=user,
+            analysis__state=Analysis.State.PENDING,
+        )
+        .exclude(analysis__worker_key__in=live)
+        .select_related("source")
+        .order_by("pk")[:ANALYSIS_BATCH]
+    )
+    if not waiting:
+        return 0
+    worker = handoff.target_worker_key()
+    if worker is None:
+        return 0
+    source_keys: dict[int, bytes] = {}
+    handed = 0
+    for item in waiting:
+        if item.source_id not in source_keys:
+            grant = SourceGrant.objects.filter(source_id=item.source_id, member_key__user=user)
+            grant = grant.first()
+            if grant is None:
+                continue
+            try:
+                source_keys[item.source_id] = crypto.unseal(
+                    member_private_key, bytes(grant.sealed_private_key)
+                )
+            except crypto.VaultCryptoError:
+                continue
+        try:
+            item_key = crypto.unseal(source_keys[item.source_id], bytes(item.sealed_key))
+        except crypto.VaultCryptoError:
+            continue
+        sealed = handoff.seal_for_worker(worker, item_key)
+        with transaction.atomic():
+            analysis, _created = Analysis.objects.select_for_update().get_or_create(
+                item=item,
+                defaults={"requested_by": user, "requested_hour": hour_now(), "worker_key": worker},
+            )
+            Analysis.objects.filter(pk=analysis.pk).update(
+                state=Analysis.State.PENDING,
+                requested_by=user,
+                requested_hour=hour_now(),
+                worker_key=worker,
+            )
+            do_record_custody(
+                user, Action.VIEW, subject_of("item", item.pk), reason="automatic analysis"
+            )
+            analysis_id = analysis.pk
+            transaction.on_commit(
+                lambda analysis_id=analysis_id, sealed=sealed: _enqueue_analysis(
+                    analysis_id, worker, sealed
+                )
+            )
+        handed += 1
+    return handed
+
+
+def _enqueue_analysis(analysis_id: int, worker: WorkerKey, sealed: str) -> None:
+    from jiandu.forensics.tasks import analyse_item
+
+    analyse_item.using(queue_name=worker.queue_name).enqueue(
+        analysis_id=analysis_id, worker_key_id=worker.pk, sealed_item_key=sealed
+    )
+
+
+def do_analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) -> str:
+    """The task's body, in the worker: type, metadata, fingerprints, contact sheet or
+    waveform, all encrypted under a new key sealed to the source's public key. Never raises:
+    a file that cannot be analysed gets a report that says why (and is kept as it was)."""
+    from jiandu.forensics import fingerprints
+    from jiandu.forensics.metadata import FileReport, analyse_file
+    from jiandu.forensics.models import Analysis
+
+    analysis = Analysis.objects.select_related("item__source").filter(pk=analysis_id).first()
+    if analysis is None or analysis.state != Analysis.State.PENDING:
+        return "gone"
+    item_key = handoff.open_in_worker(worker_key_id, sealed_item_key)
+    if item_key is None:
+        target = handoff.live_worker_keys().filter(pk=worker_key_id).first()
+        if target is not None and handoff.current_worker_key_id() != worker_key_id:
+            _enqueue_analysis(analysis_id, target, sealed_item_key)
+            return "rerouted"
+        Analysis.objects.filter(pk=analysis_id, state=Analysis.State.PENDING).update(
+            state=Analysis.State.EXPIRED, worker_key=None
+        )
+        return Analysis.State.EXPIRED
+    item = analysis.item
+    try:
+        name = str(crypto.open_meta(item_key, bytes(item.meta)).get("name", ""))
+        with vault_storage.open_blob(item.blob) as handle:
+            reader = io.BufferedReader(_Plaintext(crypto.decrypt_stream(item_key, handle)))
+            report = analyse_file(reader, name)
+    except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
+        logger.error("analysis %s could not read its file: %s", analysis_id, type(exc).__name__)
+        from jiandu.forensics.detect import Detected, Family
+
+        report = FileReport("", 0, Detected("unknown", Family.UNKNOWN, "", False, False))
+        report.problem = Problem.FAILED
+    key = crypto.random_key()
+    fingerprint = fingerprints.from_report(report)
+    updated = Analysis.objects.filter(
+        pk=analysis_id, state=Analysis.State.PENDING, worker_key_id=worker_key_id
+    ).update(
+        state=Analysis.State.DONE,
+        sealed_key=crypto.seal(bytes(item.source.public_key), key),
+        report=crypto.seal_meta(key, report.as_dict()),
+        fingerprint=crypto.seal_meta(
+            key, {"b": base64.b64encode(fingerprints.to_bytes(fingerprint)).decode()}
+        ),
+        media=crypto.seal_meta(key, {"sheet": report.sheet, "waveform": report.waveform}),
+    )
+    return Analysis.State.DONE if updated else "gone"
+
+
+@dataclass
+class OpenAnalysis:
+    """An analysis opened with the source key."""
+
+    analysis: object
+    key: bytes
+
+    def report(self):
+        from jiandu.forensics.metadata import FileReport
+
+        return FileReport.from_dict(crypto.open_meta(self.key, bytes(self.analysis.report)))
+
+    def fingerprint(self):
+        from jiandu.forensics import fingerprints
+
+        data = crypto.open_meta(self.key, bytes(self.analysis.fingerprint))
+        sha = self.report().sha256
+        return fingerprints.from_bytes(sha, base64.b64decode(data["b"]))
+
+    def media(self) -> dict[str, str]:
+        media = crypto.open_meta(self.key, bytes(self.analysis.media))
+        return {str(k): str(v) for k, v in media.items()}
+
+
+def open_analysis(source_private_key: bytes, analysis) -> OpenAnalysis | None:
+    """Open a finished analysis; None while it is pending or expired."""
+    if analysis.sealed_key is None or analysis.report is None:
+        return None
+    key = crypto.unseal(source_private_key, bytes(analysis.sealed_key))
+    return OpenAnalysis(analysis=analysis, key=key)
+
+
+def do_record_check(user: User, item: Item, topic: str, outcome: str, note: str) -> object:
+    """Add one checklist entry (who, when, what, a note sealed to the source's public key) and
+    its custody record, in one transaction. The item's derived status follows from the entries
+    (checklist.derived_status)."""
+    from jiandu.forensics.models import CheckEntry
+
+    if topic not in CheckEntry.Topic.values or outcome not in CheckEntry.Outcome.values:
+        raise ValueError("Unknown checklist topic or outcome.")
+    if not user.has_perm("accounts.read_submissions"):
+        raise PermissionError
+    with transaction.atomic():
+        entry = CheckEntry.objects.create(
+            item=item,
+            topic=topic,
+            outcome=outcome,
+            author=user,
+            created=timezone.now(),
+            sealed_note=crypto.seal(bytes(item.source.public_key), note.strip()[:4000].encode()),
+        )
+        do_record_custody(
+            user,
+            Action.STATUS,
+            subject_of("item", item.pk),
+            reason=f"checklist {topic}: {outcome}",
+        )
+    return entry

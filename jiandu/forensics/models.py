@@ -60,3 +60,69 @@ class Preview(models.Model):
 
     def __str__(self) -> str:
         return f"preview of item {self.item_id} ({self.state})"
+
+
+class Analysis(models.Model):
+    """The authentication workbench's reading of one file: its metadata report, fingerprints
+    and contact sheet or waveform, made by the worker with the item key handed to it.
+
+    Everything about the file is encrypted under the analysis's own random key, sealed to the
+    source's newsroom-side public key (like the item and its preview): `report` (the type, the
+    SHA-256, the metadata, or why it could not be analysed), `fingerprint` (PDQ hashes, the
+    input of matching) and `media` (images). The row itself says only that it exists.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"  # a report exists (which may say "could not be analysed: why")
+        EXPIRED = "expired"  # the worker that could open it stopped first; handed again later
+
+    item = models.OneToOneField("vault.Item", on_delete=models.CASCADE, related_name="analysis")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_hour = models.DateTimeField()
+    worker_key = models.ForeignKey(
+        WorkerKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="analyses"
+    )
+    sealed_key = models.BinaryField(null=True, blank=True)
+    report = models.BinaryField(null=True, blank=True)
+    fingerprint = models.BinaryField(null=True, blank=True)
+    media = models.BinaryField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"analysis of item {self.item_id} ({self.state})"
+
+
+class CheckEntry(models.Model):
+    """One tick of an evidence item's verification checklist: who, when, which question, what
+    they concluded; the note is sealed to the source's public key. Entries are only added: the
+    latest per topic counts, the earlier ones are its history (and in the custody log)."""
+
+    class Topic(models.TextChoices):
+        ORIGIN = "origin"
+        METADATA = "metadata"
+        CORROBORATION = "corroboration"
+        IDENTIFIED = "identified"
+        OFFICIAL = "official"
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed"
+        DISPUTED = "disputed"
+        OPEN = "open"
+
+    item = models.ForeignKey("vault.Item", on_delete=models.CASCADE, related_name="checks")
+    topic = models.CharField(max_length=16, choices=Topic.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField()
+    sealed_note = models.BinaryField()
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.outcome} (item {self.item_id})"

@@ -10,3 +10,13 @@ def make_item_preview(preview_id: int, worker_key_id: int, sealed_item_key: str)
     from jiandu.forensics.actions import do_make_preview
 
     return do_make_preview(preview_id, worker_key_id, sealed_item_key)
+
+
+@task
+def analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) -> str:
+    """Analyse one file for the authentication workbench (metadata, fingerprints, contact sheet
+    or waveform). Like previews, the item key is sealed to the worker's in-memory key; the
+    result row is encrypted; the return value is the new state only."""
+    from jiandu.forensics.actions import do_analyse_item
+
+    return do_analyse_item(analysis_id, worker_key_id, sealed_item_key)

@@ -1,0 +1,89 @@
+"""Fingerprints of a file: its SHA-256 and its perceptual hashes (PDQ).
+
+An image has one PDQ hash; a video has one per second (the first frame at or after each
+second, as Meta's vPDQ samples at one frame per second), so a clip, a re-encode, a rescale or a
+slight crop of it still lands near the same hashes at the same relative seconds. The hashes are
+made in the sandbox (`metadata_worker.py`); this module only turns them into arrays and
+measures distances. Frames whose PDQ quality is low (flat colour, black) say nothing about the
+content and are left out of matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+
+from jiandu.forensics.metadata import FileReport
+
+HASH_BYTES = 32
+MIN_QUALITY = 50  # PDQ's own advice: below this the hash describes little
+MATCH_DISTANCE = 31  # PDQ's recommended threshold (of 256 bits) for "the same picture"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The fingerprints of one file: `hashes` is (n, 4) uint64, one row per kept second."""
+
+    sha256: str
+    hashes: numpy.ndarray
+    seconds: numpy.ndarray  # int32, the second each row starts at (0 for an image)
+    is_video: bool
+
+    @property
+    def length(self) -> int:
+        """Seconds covered (1 for an image)."""
+        return int(self.seconds.max()) + 1 if len(self.seconds) else 0
+
+
+def pack(hex_hashes: list[str]) -> numpy.ndarray:
+    """PDQ hashes in hex → an (n, 4) uint64 array (one 256-bit hash per row)."""
+    if not hex_hashes:
+        return numpy.zeros((0, 4), dtype=numpy.uint64)
+    raw = b"".join(bytes.fromhex(value) for value in hex_hashes)
+    return numpy.frombuffer(raw, dtype=">u8").astype(numpy.uint64).reshape(-1, 4)
+
+
+def distances(one: numpy.ndarray, many: numpy.ndarray) -> numpy.ndarray:
+    """Hamming distances between one hash (4,) and many (n, 4)."""
+    return numpy.bitwise_count(numpy.bitwise_xor(many, one)).sum(axis=1, dtype=numpy.int32)
+
+
+def from_report(report: FileReport) -> Fingerprint:
+    """The fingerprint of an analysed file (no perceptual part when it had none)."""
+    rows: list[tuple[int, str]] = []
+    if report.frames:
+        rows = [
+            (int(second), str(value))
+            for second, value, quality in report.frames
+            if int(quality) >= MIN_QUALITY
+        ]
+        is_video = True
+    else:
+        is_video = False
+        if report.pdq and int(report.pdq[1]) >= MIN_QUALITY:
+            rows = [(0, str(report.pdq[0]))]
+    return Fingerprint(
+        sha256=report.sha256,
+        hashes=pack([value for _, value in rows]),
+        seconds=numpy.array([second for second, _ in rows], dtype=numpy.int32),
+        is_video=is_video,
+    )
+
+
+def to_bytes(fingerprint: Fingerprint) -> bytes:
+    """A compact serialisation: 4-byte second + 32-byte hash per row (for encrypted storage)."""
+    rows = numpy.zeros(len(fingerprint.seconds), dtype=[("s", ">i4"), ("h", ">u8", (4,))])
+    rows["s"] = fingerprint.seconds
+    rows["h"] = fingerprint.hashes
+    return bytes([1 if fingerprint.is_video else 0]) + rows.tobytes()
+
+
+def from_bytes(sha256: str, data: bytes) -> Fingerprint:
+    rows = numpy.frombuffer(data[1:], dtype=[("s", ">i4"), ("h", ">u8", (4,))])
+    return Fingerprint(
+        sha256=sha256,
+        hashes=rows["h"].astype(numpy.uint64).reshape(-1, 4),
+        seconds=rows["s"].astype(numpy.int32),
+        is_video=data[:1] == b"\x01",
+    )

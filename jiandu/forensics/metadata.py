@@ -1,0 +1,186 @@
+"""The metadata report of one file: type by content, then `metadata_worker.py` in the sandbox.
+
+`analyse_file` reads the plaintext into an in-memory file (never to disk), hashes it (SHA-256),
+types it by its signature (`detect.py`), and, for a family we have a reader for, runs the worker
+under the sandbox's limits. It never raises for anything in the file: a file that cannot be
+read comes back with a `Problem` code (the same stable codes as previews, shown as "Could not be
+analysed: why"), its type and hash still known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from jiandu.forensics import conf, detect
+from jiandu.forensics.previews import Problem, _problem
+from jiandu.forensics.sandbox import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
+
+logger = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+WORKER = os.path.join(os.path.dirname(__file__), "metadata_worker.py")
+# Most seconds of a video fingerprinted (and of audio drawn): four hours.
+MAX_SECONDS = 4 * 3600
+LIMITS: dict[detect.Family, Limits] = {
+    detect.Family.IMAGE: Limits(cpu_seconds=30, wall_seconds=60, memory_bytes=1536 * MIB),
+    detect.Family.VIDEO: Limits(
+        cpu_seconds=600, wall_seconds=900, memory_bytes=2048 * MIB, max_tasks=32
+    ),
+    detect.Family.AUDIO: Limits(cpu_seconds=300, wall_seconds=600, memory_bytes=1536 * MIB),
+    detect.Family.PDF: Limits(cpu_seconds=30, wall_seconds=60, memory_bytes=1024 * MIB),
+    detect.Family.ARCHIVE: Limits(cpu_seconds=20, wall_seconds=40, memory_bytes=1024 * MIB),
+}
+WORKER_CODES = {
+    2: Problem.UNSUPPORTED,
+    3: Problem.TOO_MUCH_MEMORY,
+    4: Problem.TOO_MANY_PIXELS,
+    6: Problem.EMPTY,
+}
+
+
+@dataclass
+class FileReport:
+    """What one file says about itself. Plain data (JSON-able via `as_dict`), stored encrypted."""
+
+    sha256: str
+    size: int
+    detected: detect.Detected
+    facts: dict[str, object] = field(default_factory=dict)
+    dates: dict[str, str] = field(default_factory=dict)
+    fields: list[list[str]] = field(default_factory=list)
+    pdq: list[object] | None = None  # [hex, quality] for an image
+    frames: list[list[object]] = field(default_factory=list)  # [second, hex, quality]
+    sheet: str = ""  # base64 WebP contact sheet
+    waveform: str = ""  # base64 PNG
+    problem: Problem | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "detected": {
+                "label": self.detected.label,
+                "family": str(self.detected.family),
+                "extension": self.detected.extension,
+                "mismatch": self.detected.mismatch,
+                "also_zip": self.detected.also_zip,
+            },
+            "facts": self.facts,
+            "dates": self.dates,
+            "fields": self.fields,
+            "pdq": self.pdq,
+            "frames": self.frames,
+            "problem": str(self.problem) if self.problem else "",
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FileReport:
+        found = data["detected"]
+        return cls(
+            sha256=data["sha256"],
+            size=int(data["size"]),
+            detected=detect.Detected(
+                label=found["label"],
+                family=detect.Family(found["family"]),
+                extension=found["extension"],
+                mismatch=bool(found["mismatch"]),
+                also_zip=bool(found["also_zip"]),
+            ),
+            facts=dict(data.get("facts") or {}),
+            dates=dict(data.get("dates") or {}),
+            fields=list(data.get("fields") or []),
+            pdq=data.get("pdq"),
+            frames=list(data.get("frames") or []),
+            problem=Problem(data["problem"]) if data.get("problem") else None,
+        )
+
+
+def analyse_file(plaintext: BinaryIO, name: str) -> FileReport:
+    """Type, hash and read one decrypted file (see the module docstring). Never raises for
+    anything the file does; an input over the limit is hashed but not read."""
+    digest = hashlib.sha256()
+    max_bytes = conf.preview_max_bytes()
+    memory = MemoryFile()
+    try:
+        total = 0
+        while chunk := plaintext.read(1 << 16):
+            total += len(chunk)
+            digest.update(chunk)
+            if total <= max_bytes:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(memory.fd, view) :]
+        memory.seal()
+        head = os.pread(memory.fd, detect.HEAD_BYTES, 0)
+        tail = os.pread(memory.fd, detect.TAIL_BYTES, max(0, memory.size() - detect.TAIL_BYTES))
+        report = FileReport(
+            sha256=digest.hexdigest(), size=total, detected=detect.detect(head, tail, name)
+        )
+        if total == 0:
+            report.problem = Problem.EMPTY
+        elif total > max_bytes:
+            report.problem = Problem.TOO_LARGE
+        else:
+            _read(report, memory)
+        return report
+    finally:
+        memory.close()
+
+
+def _read(report: FileReport, memory: MemoryFile) -> None:
+    family = report.detected.family
+    if family not in LIMITS:
+        report.problem = Problem.UNSUPPORTED
+        return
+    import PIL
+
+    limits = LIMITS[family]
+    argv = [
+        sys.executable,
+        "-I",
+        WORKER,
+        str(family),
+        str(conf.preview_max_pixels()),
+        str(MAX_SECONDS),
+    ]
+    try:
+        outcome = run_sandboxed(
+            argv,
+            Limits(
+                cpu_seconds=limits.cpu_seconds,
+                wall_seconds=limits.wall_seconds,
+                memory_bytes=limits.memory_bytes,
+                input_bytes=memory.size(),
+                output_bytes=limits.output_bytes,
+                max_tasks=limits.max_tasks,
+            ),
+            stdin=memory,
+            read_paths=[WORKER, PIL.__file__],
+        )
+    except InputTooLarge:
+        report.problem = Problem.TOO_LARGE
+        return
+    if not outcome.ok:
+        if outcome.failure is Failure.FAILED and outcome.returncode in WORKER_CODES:
+            report.problem = WORKER_CODES[outcome.returncode]
+        else:
+            report.problem = _problem(outcome)
+        return
+    try:
+        data = json.loads(outcome.stdout)
+        report.facts = dict(data.get("facts") or {})
+        report.dates = {str(k): str(v) for k, v in (data.get("dates") or {}).items()}
+        report.fields = [[str(part) for part in row][:3] for row in data.get("fields") or []]
+        report.pdq = data.get("pdq")
+        report.frames = list(data.get("frames") or [])
+        report.sheet = str(data.get("sheet") or "")
+        report.waveform = str(data.get("waveform") or "")
+    except (ValueError, TypeError, AttributeError):
+        logger.error("metadata worker gave malformed output")  # no content
+        report.problem = Problem.FAILED
