@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def load_demo(self) -> str:
-        """The case of story.md, published, so `make run` shows the tracker working."""
+        """The case of docs/case.md, published, so `make run` shows the tracker working."""
         from jiandu.cases.demo import load_demo_case
 
         return load_demo_case()

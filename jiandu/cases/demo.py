@@ -1,7 +1,7 @@
 # ruff: noqa: E501 - the demo's texts are data, kept one per line
-"""The demo case of story.md, loaded through the same actions an editor uses.
+"""The demo case of docs/case.md, loaded through the same actions an editor uses.
 
-Facts, sources and conflicts are those of ../shared/story.md. Where the reports give no time
+Facts, sources and conflicts are those of docs/case.md. Where the reports give no time
 of day, none is invented, except for the two ends of the reported "63 hours" (publication on
 20 November, removal on 23 November 2012), which the encyclopedia gives to the hour: the hours
 recorded here are reconstructed from that span and say so. The evidence image is synthetic,

@@ -1,7 +1,7 @@
 """`jiandu demo`: the demo newsroom that `make run` serves.
 
 Asks every room with demo content (an AppConfig with `load_demo()`) to load it: the accounts
-room issues the admin's one-time login, the cases room publishes the case of story.md. The
+room issues the admin's one-time login, the cases room publishes the case of docs/case.md. The
 admin's login is printed last, where a terminal leaves it in view. Safe to run again.
 """
 
