@@ -160,3 +160,20 @@ def test_add_checkpoint_answers_with_the_status_codes_of_the_spec(setup, client)
     WitnessedLog.objects.all().delete()
     assert raw_post(client, ("old 0\n\n" + empty).encode()).status_code == 422
     assert client.get("/log/witness/add-checkpoint").status_code == 405
+
+
+def test_add_checkpoint_refuses_hostile_bodies(setup, client):
+    logactions.do_append_entries([entry(1)])
+    from jiandu.ledger import logread
+
+    signed = note.sign(logread.get_checkpoint().text, keys.log_origin(), keys.log_signing_key())
+    proof = base64.b64encode(b"\x00" * 32).decode()
+    too_many = "old 0\n" + (proof + "\n") * 64 + "\n" + signed
+    assert raw_post(client, too_many.encode()).status_code == 400
+    assert raw_post(client, b"old 0\n\n\xff\xfe" + signed.encode()).status_code == 400
+    assert raw_post(client, b"old 0\n\n" + b"x" * (witness.MAX_REQUEST + 1)).status_code == 413
+    short_hash = base64.b64encode(b"\x00" * 31).decode()
+    assert raw_post(client, f"old 1\n{short_hash}\n\n{signed}".encode()).status_code == 400
+    control = signed.replace("\n1\n", "\n1\x07\n")
+    assert raw_post(client, ("old 0\n\n" + control).encode()).status_code == 400
+    assert not WitnessedLog.objects.exists()
