@@ -112,6 +112,24 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+
+# Blob storage (jiandu.core.blobstore): encrypted vault files and previews in a folder under
+# the data dir (LocalBlobStore), or in an S3 bucket (S3BlobStore); docs/operations.md.
+# Empty S3 credentials: boto3's own chain (AWS_* variables, shared file, instance role).
+JIANDU_BLOB_BACKEND = env_str(
+    "JIANDU_BLOB_BACKEND", "jiandu.core.blobstore.services.LocalBlobStore"
+)
+JIANDU_BLOB_S3 = {
+    "bucket": env_str("JIANDU_S3_BUCKET", ""),
+    "endpoint_url": env_str("JIANDU_S3_ENDPOINT_URL", ""),
+    "region": env_str("JIANDU_S3_REGION", "us-east-1"),
+    "access_key_id": env_str("JIANDU_S3_ACCESS_KEY_ID", ""),
+    "secret_access_key": env_str("JIANDU_S3_SECRET_ACCESS_KEY", ""),
+    "prefix": env_str("JIANDU_S3_PREFIX", ""),
+    "part_size": env_int("JIANDU_S3_PART_SIZE_MB", 8) * 1024 * 1024,
+    "addressing_style": env_str("JIANDU_S3_ADDRESSING_STYLE", "path"),
+}
+
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
