@@ -97,12 +97,12 @@ class Index:
     @staticmethod
     def _chunks(hashes: numpy.ndarray) -> numpy.ndarray:
         """(n, 4) uint64 → (n, 16) 16-bit chunk values."""
-        return hashes.astype(">u8").view(">u2").reshape(-1, CHUNKS).astype(numpy.int64)
+        return hashes.astype(">u8").view(">u2").reshape(-1, CHUNKS).astype(numpy.uint16)
 
     def _candidates(self, one: numpy.ndarray, chunk_values: numpy.ndarray) -> numpy.ndarray:
         found = []
         for column in range(CHUNKS):
-            value = chunk_values[column]
+            value = int(chunk_values[column])
             low, high = self._offsets[column][value], self._offsets[column][value + 1]
             if 0 < high - low <= MAX_BUCKET:
                 found.append(self._ids[column][low:high])
