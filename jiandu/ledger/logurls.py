@@ -10,6 +10,7 @@ urlpatterns = [
     path("checkpoint", logviews.checkpoint, name="checkpoint"),
     path("cosigned-checkpoint", logviews.cosigned_checkpoint, name="cosigned_checkpoint"),
     path("key", logviews.key, name="key"),
+    path("consistency/<int:old>/<int:new>", logviews.consistency, name="consistency"),
     re_path(r"^tile/(?P<path>[0-9a-z./]{5,80})$", logviews.tile, name="tile"),
     path("witness/add-checkpoint", logviews.add_checkpoint, name="add_checkpoint"),
     path("witness/key", logviews.witness_key, name="witness_key"),

@@ -1,6 +1,7 @@
 """The transparency log on the web: static-style endpoints under /log/ (C2SP tlog-tiles,
 tlog-witness) and the public verify page."""
 
+import base64
 import hashlib
 import re
 
@@ -42,6 +43,16 @@ def cosigned_checkpoint(request: HttpRequest) -> HttpResponse:
 @require_GET
 def key(request: HttpRequest) -> HttpResponse:
     return _text(keys.log_verifier().vkey + "\n", max_age=3600)
+
+
+@require_GET
+def consistency(request: HttpRequest, old: int, new: int) -> HttpResponse:
+    """A consistency proof between two sizes (base64 hashes, one a line), for the verify
+    page's script; the script checks it, so it needs no trust in this server."""
+    if not 0 < old <= new <= logread.get_size():
+        raise Http404
+    proof = logread.get_consistency_proof(old, new)
+    return _text("".join(base64.b64encode(h).decode() + "\n" for h in proof), max_age=3600)
 
 
 @require_GET
@@ -118,7 +129,13 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         handler = HashingUploadHandler(request)
         request.upload_handlers = [handler]
         sha256 = request.POST.get("sha256", "").strip() or (handler.digest or "")
-    context: dict[str, object] = {"sha256": sha256, "log_key": keys.log_verifier().vkey}
+    checkpoint = logread.get_checkpoint()
+    context: dict[str, object] = {
+        "sha256": sha256,
+        "log_key": keys.log_verifier().vkey,
+        "checkpoint": checkpoint,
+        "checkpoint_root": base64.b64encode(checkpoint.root).decode(),
+    }
     if sha256:
         if not SHA256.match(sha256):
             context["invalid"] = True

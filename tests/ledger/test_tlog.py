@@ -386,3 +386,14 @@ def test_serving_makes_both_keys_before_the_first_request(db):
     message = apps.get_app_config("ledger").on_serve()
     assert keys.log_key_path().exists() and keys.witness_key_path().exists()
     assert keys.log_verifier().vkey in message
+
+
+@pytest.mark.django_db
+def test_the_consistency_endpoint_serves_proofs_the_independent_verifier_accepts(client):
+    logactions.do_append_entries([entry(i) for i in range(13)])
+    entries = [logactions.canonical_json(entry(i)) for i in range(13)]
+    text = client.get("/log/consistency/5/13").content.decode()
+    proof = [base64.b64decode(line) for line in text.split("\n") if line]
+    assert ref.verify_consistency(5, 13, ref.mth(entries[:5]), ref.mth(entries), proof)
+    for bad in ("0/13", "6/5", "5/14"):
+        assert client.get(f"/log/consistency/{bad}").status_code == 404

@@ -49,3 +49,41 @@ def test_a_reader_checks_a_downloaded_file(live_server, new_page, published_file
         assert f"sha256={sha256}" in page.url and uploads == []  # the file never left
     else:
         assert uploads and "sha256=" not in page.url  # the file was posted; the server hashed it
+
+
+def entries(numbers, hour="08"):
+    return [
+        {
+            "action": "publish",
+            "case": "c",
+            "kind": "page",
+            "revision": n,
+            "sha256": f"{n:064x}",
+            "time": f"2026-11-30T{hour}:00:00Z",
+        }
+        for n in numbers
+    ]
+
+
+def test_the_page_checks_in_the_browser_that_the_log_only_grew(live_server, new_page):
+    from jiandu.ledger import logactions
+    from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead
+
+    logactions.do_append_entries(entries(range(1, 6)))
+    page = new_page(javascript=True)
+    url = f"{live_server.url}/en/log/verify/"
+    page.goto(url)
+    status = page.locator("#log-consistency")
+    status.wait_for()
+    assert "seen the log at 5 entries" in status.text_content()
+    logactions.do_append_entries(entries(range(6, 9)))
+    page.goto(url)
+    page.get_by_text("extends the one of 5 entries").wait_for()
+    # The server now shows a rewritten history (entries 3 on replaced), signed with its key.
+    LogEntry.objects.filter(index__gte=2).delete()
+    LogHash.objects.filter(level=0, index__gte=2).delete()
+    LogHead.objects.filter(pk=1).update(size=2)
+    logactions.do_append_entries(entries(range(30, 40), hour="09"))
+    page.goto(url)
+    page.get_by_text("does not extend the one of 8 entries").wait_for()
+    assert "notice-retracted" in status.get_attribute("class")
