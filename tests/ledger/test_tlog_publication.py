@@ -240,3 +240,23 @@ def test_jiandu_verify_refuses_a_log_whose_key_changed(team, tmp_path, capsys, s
         call_command("verify", "a" * 64, "--log", str(log_dir), "--state", str(state))
     assert exit_.value.code == 2
     assert "THE LOG'S KEY CHANGED" in capsys.readouterr().err
+
+
+def test_jiandu_verify_checks_a_saved_api_answer_as_a_page_revision(team, client, tmp_path, capsys):
+    writer, _editor = team
+    case = actions.do_create_case(writer, title_en="Case", title_zh="案件")
+    publish(team, case, "First")
+    saved = tmp_path / "case.json"
+    saved.write_bytes(client.get(f"/cases/api/cases/{case.slug}.json").content)
+    call_command("verify", str(saved), "--state", str(tmp_path / "s"))
+    out = capsys.readouterr().out
+    assert "IN THE LOG" in out and "publish page" in out and "status: current" in out
+    publish(team, case, "Second")
+    call_command("verify", str(saved), "--state", str(tmp_path / "s"))
+    assert "status: superseded" in capsys.readouterr().out
+    edited = json.loads(saved.read_text())
+    edited["case"]["title"]["en"] = "Another case"
+    saved.write_text(json.dumps(edited))
+    with pytest.raises(SystemExit):
+        call_command("verify", str(saved), "--state", str(tmp_path / "s"))
+    assert "NOT IN THE LOG" in capsys.readouterr().out

@@ -21,6 +21,22 @@ from jiandu.ledger import client, keys, logread, note
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
+def page_digest(path: Path) -> str:
+    """For a saved JSON API answer for a case (`/cases/api/cases/<slug>.json`): the SHA-256 of
+    its `case` snapshot in canonical JSON, which is what the log records for a page revision.
+    Empty for any other file."""
+    if path.stat().st_size > 16 * 1024 * 1024:
+        return ""
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(data, dict) or not isinstance(data.get("case"), dict):
+        return ""
+    canonical = json.dumps(data["case"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
     return Path(base) / "jiandu-verify"
@@ -47,6 +63,10 @@ class Command(BaseCommand):
                     digest = hashlib.file_digest(handle, "sha256").hexdigest()
             except OSError as exc:
                 raise CommandError(f"cannot read {target}: {exc.strerror}") from exc
+            page = page_digest(Path(target))
+            if page:
+                self.stderr.write(f"A case from the JSON API: checking its revision ({page}).")
+                digest = page
         source = str(options["log"])
         if not source:
             read: client.Reader = logread.local_reader
