@@ -39,9 +39,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         from jiandu.accounts.actions import do_create_member
         from jiandu.cases import actions
-        from jiandu.ledger import mirror as _mirror_module
-
-        export_mirror = _mirror_module.export_mirror
+        from jiandu.ledger.mirror import export_mirror
 
         writer = do_create_member("bench-writer", "journalist", password="x" * 20).user
         editor = do_create_member("bench-editor", "editor", password="x" * 20).user
@@ -72,7 +70,11 @@ def main() -> None:
                     description_zh=f"案件{i}的第{k}个事件。",
                 )
             actions.do_add_citation(
-                writer, case, outlet="Example Daily", title=f"Report {i}", url="https://example.org/"
+                writer,
+                case,
+                outlet="Example Daily",
+                title=f"Report {i}",
+                url="https://example.org/",
             )
             actions.do_submit_for_review(writer, case, "First publication")
             actions.do_publish_case(editor, case)
