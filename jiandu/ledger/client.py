@@ -158,8 +158,8 @@ def _state_file(state_dir: Path, origin: str) -> Path:
 def check_consistency(
     read: Reader, log: note.Verifier, current: note.Checkpoint, state_dir: Path | None
 ) -> str:
-    """Compare `current` with the last checkpoint seen (then remember `current`); raises
-    SplitViewError if the log went back in size or changed its history."""
+    """Compare `current` with the last checkpoint seen; raises SplitViewError if the log went
+    back in size or changed its history."""
     if state_dir is None:
         return "not checked (no state directory)"
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -218,6 +218,10 @@ def verify_sha256(
     if checkpoint.size and tlog.tree_hash(source, checkpoint.size) != checkpoint.root:
         raise VerifyError("the hash tiles do not match the signed checkpoint")
     entries = read_entries(read, checkpoint.size)
+    # Every entry, not only the ones asked about: "not in the log" must be as sound as "in
+    # the log", so a bundle that hides or alters any entry fails here.
+    if tlog.root_from_leaves([tlog.leaf_hash(e) for e in entries]) != checkpoint.root:
+        raise VerifyError("the entry bundles do not match the signed checkpoint")
     wanted: list[int] = []
     parsed: dict[int, dict] = {}
     for i, raw in enumerate(entries):

@@ -79,6 +79,23 @@ def tree_hash(source: HashSource, size: int) -> bytes:
     return range_hash(source, 0, size)
 
 
+def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
+    """MTH of a whole list of leaf hashes, in one pass (a stack of perfect subtrees)."""
+    stack: list[tuple[bytes, int]] = []
+    for leaf in leaves:
+        top = (leaf, 1)
+        while stack and stack[-1][1] == top[1]:
+            left = stack.pop()
+            top = (node_hash(left[0], top[0]), top[1] * 2)
+        stack.append(top)
+    if not stack:
+        return EMPTY_ROOT
+    root = stack[-1][0]
+    for left, _size in reversed(stack[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
 def inclusion_proof(source: HashSource, index: int, size: int) -> list[bytes]:
     """PATH(index, D[0:size]) of RFC 9162 section 2.1.3.1, leaf side first."""
     if not 0 <= index < size:

@@ -397,3 +397,17 @@ def test_the_consistency_endpoint_serves_proofs_the_independent_verifier_accepts
     assert ref.verify_consistency(5, 13, ref.mth(entries[:5]), ref.mth(entries), proof)
     for bad in ("0/13", "6/5", "5/14"):
         assert client.get(f"/log/consistency/{bad}").status_code == 404
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 255, 256, 257, 600])
+def test_the_root_from_all_leaves_is_the_rfc_root(size):
+    entries = [f"e{i}".encode() for i in range(size)]
+    assert tlog.root_from_leaves([ref.leaf(e) for e in entries]) == ref.mth(entries)
+
+
+def test_an_entry_hidden_from_the_bundles_cannot_make_a_file_look_unpublished(log_dir):
+    sha = entry(7)["sha256"]
+    bundle = log_dir / "tile/entries/000.p/20"
+    bundle.write_bytes(bundle.read_bytes().replace(sha.encode(), b"f" * 64))
+    with pytest.raises(client.VerifyError):
+        client_verify(client.dir_reader(log_dir), sha)  # not "absent": the log is damaged
