@@ -1,24 +1,16 @@
 """One contract for every blob store backend (jiandu/core/blobstore/interfaces.py).
 
 Each test runs against the local directory and against the S3 backend. The S3 backend talks
-to moto's S3 server (`moto_server`, from the test extras), started once per session on a free
-loopback port: Debian 12's `radosgw` (Ceph 16) cannot run without a Ceph cluster (its
-stand-alone SQLite store came with Ceph 17), and no other S3 server installs from the package
-registries this project uses. The tests below the contract check what only one backend can
-show: file times and modes on disk, multipart uploads in the bucket.
+over HTTP to moto's S3 server, started once per session on a free loopback port
+(tests/s3server.py says why moto: Debian 12's `radosgw` needs a whole Ceph cluster). The tests
+below the contract check what only one backend can show: file times and modes on disk,
+multipart uploads and ranges in the bucket.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import io
 import secrets
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,11 +28,11 @@ from jiandu.core.blobstore import (
 )
 from jiandu.core.blobstore.services import LocalBlobStore, S3BlobStore, S3Config
 from jiandu.vault import crypto
+from tests.s3server import S3_BACKEND, s3_config
 
 MIB = 1024 * 1024
 SEALED = BlobKind(folder="vault/blobs", suffix=".jdv", staging="vault/incoming", magic=b"JDVAULT")
 PUBLIC = BlobKind(folder="published", suffix=".bin")
-S3_BACKEND = "jiandu.core.blobstore.services.S3BlobStore"
 
 
 def ciphertext(size: int) -> bytes:
@@ -48,63 +40,11 @@ def ciphertext(size: int) -> bytes:
     return SEALED.magic + secrets.token_bytes(max(0, size - len(SEALED.magic)))
 
 
-# --- The S3 server --------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """moto's S3 server on a free loopback port, for the whole session."""
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
-        pytest.skip("moto[server] is not installed (pip install -e '.[test]')")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("moto_server did not start")
-            time.sleep(0.1)
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def s3_config(endpoint: str, bucket: str) -> dict[str, object]:
-    return {
-        "bucket": bucket,
-        "endpoint_url": endpoint,
-        "region": "us-east-1",
-        "access_key_id": "contract-test",
-        "secret_access_key": "contract-test",
-        "prefix": "jiandu/",
-        "part_size": 5 * MIB,
-        "addressing_style": "path",
-    }
-
-
 @pytest.fixture(params=["local", "s3"])
-def backend(request, settings) -> str:
+def backend(request) -> str:
     """Selects the backend in settings; every `get_store` in the test then returns it."""
     if request.param == "s3":
-        endpoint = request.getfixturevalue("s3_endpoint")
-        bucket = f"contract-{secrets.token_hex(6)}"
-        settings.JIANDU_BLOB_BACKEND = S3_BACKEND
-        settings.JIANDU_BLOB_S3 = s3_config(endpoint, bucket)
-        S3BlobStore(PUBLIC).client.create_bucket(Bucket=bucket)
+        request.getfixturevalue("s3_blobs")  # S3 in the settings, a new bucket
     return request.param
 
 
@@ -499,11 +439,9 @@ def test_local_write_goes_through_a_part_file_in_staging(isolated_data_dir):
 # --- What only the S3 backend can show ------------------------------------------------------
 
 
-def test_s3_sends_a_large_blob_in_parts_before_the_commit(settings, s3_endpoint):
-    bucket = f"parts-{secrets.token_hex(6)}"
-    settings.JIANDU_BLOB_S3 = s3_config(s3_endpoint, bucket)
+def test_s3_sends_a_large_blob_in_parts_before_the_commit(s3_blobs):
+    bucket = s3_blobs.name
     store = S3BlobStore(SEALED)
-    store.client.create_bucket(Bucket=bucket)
     data = ciphertext(12 * MIB)
 
     writer = store.writer()
@@ -523,11 +461,8 @@ def test_s3_sends_a_large_blob_in_parts_before_the_commit(settings, s3_endpoint)
     assert "Uploads" not in store.client.list_multipart_uploads(Bucket=bucket)
 
 
-def test_s3_ranged_reads_ask_the_server_for_the_range_only(settings, s3_endpoint):
-    bucket = f"range-{secrets.token_hex(6)}"
-    settings.JIANDU_BLOB_S3 = s3_config(s3_endpoint, bucket)
+def test_s3_ranged_reads_ask_the_server_for_the_range_only(s3_blobs):
     store = S3BlobStore(SEALED)
-    store.client.create_bucket(Bucket=bucket)
     with store.writer() as writer:
         writer.write(ciphertext(3 * MIB))
         name = writer.commit()
@@ -544,11 +479,9 @@ def test_s3_ranged_reads_ask_the_server_for_the_range_only(settings, s3_endpoint
     assert asked == [f"bytes={MIB}-{MIB + 9}"]
 
 
-def test_s3_memory_use_is_one_part_whatever_the_size(settings, s3_endpoint):
-    bucket = f"memory-{secrets.token_hex(6)}"
-    settings.JIANDU_BLOB_S3 = s3_config(s3_endpoint, bucket)
+def test_s3_memory_use_is_one_part_whatever_the_size(s3_blobs):
+    bucket = s3_blobs.name
     store = S3BlobStore(SEALED)
-    store.client.create_bucket(Bucket=bucket)
     writer = store.writer()
     piece = ciphertext(MIB)
     for _ in range(16):
@@ -558,11 +491,8 @@ def test_s3_memory_use_is_one_part_whatever_the_size(settings, s3_endpoint):
     assert "Uploads" not in store.client.list_multipart_uploads(Bucket=bucket)
 
 
-def test_s3_stream_reads_are_file_like(settings, s3_endpoint):
-    bucket = f"stream-{secrets.token_hex(6)}"
-    settings.JIANDU_BLOB_S3 = s3_config(s3_endpoint, bucket)
+def test_s3_stream_reads_are_file_like(s3_blobs):
     store = S3BlobStore(PUBLIC)
-    store.client.create_bucket(Bucket=bucket)
     with store.writer() as writer:
         writer.write(b"abcdef")
         name = writer.commit()

@@ -322,7 +322,7 @@ _clients: dict[S3Config, Any] = {}
 _clients_lock = threading.Lock()
 
 
-def _client(config: S3Config) -> Any:
+def s3_client(config: S3Config) -> Any:
     """One boto3 client per configuration (clients are thread-safe; making one is slow)."""
     with _clients_lock:
         if config not in _clients:
@@ -444,7 +444,7 @@ class S3BlobStore:
     def __init__(self, kind: BlobKind, config: S3Config | None = None) -> None:
         self.kind = kind
         self.config = config or S3Config.from_settings()
-        self.client = _client(self.config)
+        self.client = s3_client(self.config)
 
     def _folder_key(self) -> str:
         return f"{self.config.prefix}{self.kind.folder}/"
