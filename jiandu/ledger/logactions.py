@@ -129,8 +129,9 @@ def do_log_revision(
     at: datetime,
 ) -> list[LogEntry]:
     """Log a published revision of `case` (and its evidence). Call it inside the publishing
-    transaction: a rolled-back publication leaves no entry and starts no mirror export."""
+    transaction: a rolled-back publication leaves no entry and starts no background work
+    (witnesses, mirror)."""
     made = do_append_entries(revision_entries(case, number, revision_kind, snapshot, previous, at))
-    if tasks.mirror_dir():
-        transaction.on_commit(tasks.export_mirror.enqueue)
+    if tasks.has_work():
+        transaction.on_commit(tasks.after_publication.enqueue)
     return made

@@ -6,6 +6,7 @@ a different key), talking HTTP through Django's test client."""
 import base64
 import hashlib
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -177,3 +178,29 @@ def test_add_checkpoint_refuses_hostile_bodies(setup, client):
     control = signed.replace("\n1\n", "\n1\x07\n")
     assert raw_post(client, ("old 0\n\n" + control).encode()).status_code == 400
     assert not WitnessedLog.objects.exists()
+
+
+def test_configured_witnesses_cosign_after_each_publication(
+    setup, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    settings.JIANDU_LOG_WITNESSES = [
+        f"http://testserver/log/witness {keys.witness_verifier().vkey}"
+    ]
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+    monkeypatch.setattr(witness, "http_post", setup)
+    with django_capture_on_commit_callbacks(execute=True):
+        logactions.do_log_revision(
+            "c", 1, "publication", {"evidence": []}, None, at=datetime.now(UTC)
+        )
+    assert LogCosignature.objects.get().size == 1
+    # A witness that saw another history: the task logs it at CRITICAL, nothing is stored.
+    WitnessedLog.objects.update(root="00" * 32)
+    with (
+        caplog.at_level(logging.CRITICAL, logger="jiandu.ledger.witness"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        logactions.do_log_revision("c", 2, "update", {"evidence": []}, {}, at=datetime.now(UTC))
+    assert LogCosignature.objects.count() == 1
+    assert "SPLIT VIEW" in caplog.text
