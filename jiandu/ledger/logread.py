@@ -5,9 +5,10 @@ the same tree always gets the same note) with the key file in the data dir.
 """
 
 import base64
+import json
 from dataclasses import dataclass
 
-from jiandu.ledger import keys, note, tlog
+from jiandu.ledger import client, keys, note, tlog
 from jiandu.ledger.logmodels import LogCosignature, LogEntry, LogHash, LogHead
 
 
@@ -129,3 +130,40 @@ def get_log_files() -> dict[str, bytes]:
                 files[tlog.tile_path(name, full, partial)] = get_tile(name, full, partial) or b""
         level += 1
     return files
+
+
+def get_answer(sha256: str) -> client.Answer:
+    """The verify page's answer from the database: the entries with this SHA-256 (an indexed
+    lookup, so a public page costs O(matches x log n), not a scan of the log), each with its
+    inclusion proof checked against the signed checkpoint, and the later page revisions of
+    the case that decide whether a page is still current."""
+    size = get_size()
+    signed = get_signed_checkpoint(size)
+    checkpoint, _note, cosigs = note.open_checkpoint(signed, keys.log_verifier())
+    answer = client.Answer(sha256.lower(), checkpoint, signed)
+    answer.cosigners = sorted({s.name for s in cosigs})
+    answer.consistency = "checked by the server against its own signed checkpoint"
+    later: list[dict] = []
+    for row in get_entries_for(sha256):
+        if row.index >= size:
+            continue
+        raw = row.entry.encode()
+        proof = tlog.inclusion_proof(SOURCE, row.index, size)
+        try:
+            tlog.verify_inclusion(tlog.leaf_hash(raw), row.index, size, proof, checkpoint.root)
+        except tlog.ProofError as exc:
+            raise client.VerifyError(f"entry {row.index} does not match the log") from exc
+        data = json.loads(raw)
+        answer.events.append(
+            client.Event(row.index, data, [base64.b64encode(h).decode() for h in proof])
+        )
+    pages = [e for e in answer.events if e.data.get("kind") == "page"]
+    if pages:
+        first = pages[0]
+        later = [
+            json.loads(r.entry)
+            for r in get_case_entries(first.data["case"], "page")
+            if first.index < r.index < size and r.sha256 != answer.sha256
+        ]
+    answer.status = client.status_of(answer.events, later)
+    return answer

@@ -141,9 +141,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             context["invalid"] = True
         else:
             try:
-                context["answer"] = client.verify_sha256(
-                    logread.local_reader, sha256, keys.log_verifier()
-                )
+                context["answer"] = logread.get_answer(sha256)
             except client.VerifyError as exc:
                 context["error"] = str(exc)
     return render(request, "ledger/verify.html", context)

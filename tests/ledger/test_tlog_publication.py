@@ -260,3 +260,30 @@ def test_jiandu_verify_checks_a_saved_api_answer_as_a_page_revision(team, client
     with pytest.raises(SystemExit):
         call_command("verify", str(saved), "--state", str(tmp_path / "s"))
     assert "NOT IN THE LOG" in capsys.readouterr().out
+
+
+def test_the_verify_page_answers_as_the_outside_verifier_does(team, client):
+    writer, editor = team
+    case = actions.do_create_case(writer, title_en="Case")
+    do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    publish(team, case, "First")
+    publish(team, case, "Second")
+    other = actions.do_create_case(writer, title_en="Other")
+    publish(team, other, "First")
+    actions.do_retract_case(editor, other, "Wrong")
+    from jiandu.ledger import client as outside
+    from jiandu.ledger import keys
+
+    statuses = set()
+    for sha in set(LogEntry.objects.values_list("sha256", flat=True)) | {"0" * 64}:
+        mine = logread.get_answer(sha)
+        theirs = outside.verify_sha256(logread.local_reader, sha, keys.log_verifier())
+        assert mine.status == theirs.status, sha
+        assert [(e.index, e.data, e.proof) for e in mine.events] == [
+            (e.index, e.data, e.proof) for e in theirs.events
+        ]
+        statuses.add(mine.status)
+    assert statuses == {"current", "superseded", "retracted", "absent"}
+    first_page = LogEntry.objects.filter(kind="page").order_by("index").first()
+    html = client.get(f"/en/log/verify/?sha256={first_page.sha256}").content.decode()
+    assert "Superseded by a later revision" in html
