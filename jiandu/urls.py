@@ -15,6 +15,7 @@ urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     path("newsroom/custody/", include("jiandu.ledger.urls")),
     path("newsroom/sources/", include("jiandu.newsroom.urls")),
     path("newsroom/cases/", include("jiandu.cases.urls")),
+    path("newsroom/forensics/", include("jiandu.forensics.urls")),
     path("newsroom/comments/", include("jiandu.public.moderation")),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),

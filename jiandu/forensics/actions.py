@@ -469,3 +469,44 @@ def do_record_check(user: User, item: Item, topic: str, outcome: str, note: str)
             reason=f"checklist {topic}: {outcome}",
         )
     return entry
+
+
+def do_fingerprint_published(reference: str, storage_name: str) -> str:
+    """Fingerprint one published derivative (a public file in the media storage), read in the
+    sandbox like any file, so "have we published this before?" finds it. Returns the state."""
+    from django.core.files.storage import default_storage
+
+    from jiandu.forensics import fingerprints
+    from jiandu.forensics.metadata import analyse_file
+    from jiandu.forensics.models import PublishedFingerprint
+
+    try:
+        with default_storage.open(storage_name, "rb") as handle:
+            report = analyse_file(handle, storage_name)
+    except OSError:
+        return "missing"
+    fingerprint = fingerprints.from_report(report)
+    PublishedFingerprint.objects.update_or_create(
+        reference=reference,
+        defaults={
+            "sha256": report.sha256,
+            "fingerprint": fingerprints.to_bytes(fingerprint),
+            "created": timezone.now(),
+        },
+    )
+    return "done"
+
+
+def do_request_published_fingerprint(reference: str, storage_name: str) -> None:
+    """Called by the room that publishes (cases), inside its transaction: the fingerprint is
+    made in the background after the commit."""
+    from jiandu.forensics.tasks import fingerprint_published
+
+    transaction.on_commit(
+        lambda: fingerprint_published.enqueue(reference=reference, storage_name=storage_name)
+    )
+
+
+def do_view_analysis(user: User, item: Item) -> None:
+    """Opening an item's authentication report is a view of the evidence: custody log."""
+    do_record_custody(user, Action.VIEW, subject_of("item", item.pk), reason="workbench report")

@@ -126,3 +126,16 @@ class CheckEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.outcome} (item {self.item_id})"
+
+
+class PublishedFingerprint(models.Model):
+    """The fingerprints of one published derivative (public already: kept in the clear; see
+    docs/crypto.md, "The fingerprint index"). `reference` names it ("evidence:12")."""
+
+    reference = models.CharField(max_length=120, unique=True)
+    sha256 = models.CharField(max_length=64)
+    fingerprint = models.BinaryField()
+    created = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"fingerprint of {self.reference}"

@@ -20,3 +20,11 @@ def analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) -> 
     from jiandu.forensics.actions import do_analyse_item
 
     return do_analyse_item(analysis_id, worker_key_id, sealed_item_key)
+
+
+@task
+def fingerprint_published(reference: str, storage_name: str) -> str:
+    """Fingerprint a published derivative (public: no key needed)."""
+    from jiandu.forensics.actions import do_fingerprint_published
+
+    return do_fingerprint_published(reference, storage_name)

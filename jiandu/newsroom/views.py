@@ -75,6 +75,8 @@ def _filter_form(request: HttpRequest) -> inbox.InboxFilterForm:
 @vault_view
 def sources(request: HttpRequest) -> HttpResponse:
     """The inbox: newest activity first, filtered, paginated; counts without decryption."""
+    # Files that arrived since sign-in go to the worker for analysis (forensics workbench).
+    forensics.do_request_analyses(request.user, session_keys.member_private_key(request) or b"")
     form = _filter_form(request)
     data = form.cleaned_data if form.is_valid() else {}
     result = inbox.inbox_page(request.user, data, request.GET.get("page"))

@@ -1,0 +1,31 @@
+"""Forms of the authentication workbench."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiandu.forensics.models import CheckEntry
+
+TOPIC_LABELS = {
+    CheckEntry.Topic.ORIGIN: _("Origin and chain of custody"),
+    CheckEntry.Topic.METADATA: _("Metadata consistency"),
+    CheckEntry.Topic.CORROBORATION: _("Corroboration (a second source, matching files)"),
+    CheckEntry.Topic.IDENTIFIED: _("People and places identified"),
+    CheckEntry.Topic.OFFICIAL: _("Official confirmation"),
+}
+OUTCOME_LABELS = {
+    CheckEntry.Outcome.CONFIRMED: _("Confirmed"),
+    CheckEntry.Outcome.DISPUTED: _("Disputed"),
+    CheckEntry.Outcome.OPEN: _("Open"),
+}
+
+
+class CheckForm(forms.Form):
+    topic = forms.ChoiceField(choices=list(TOPIC_LABELS.items()), widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label=_("Conclusion"), choices=list(OUTCOME_LABELS.items()))
+    note = forms.CharField(
+        label=_("Note (how you checked)"), max_length=4000, required=False, widget=forms.Textarea
+    )
+
+
+class LookupForm(forms.Form):
+    file = forms.FileField(label=_("File"))

@@ -1,0 +1,116 @@
+"""The matching index of one member: the fingerprints of every analysed file they can read,
+plus those of everything the newsroom published, opened with the keys in their session.
+
+The fingerprints are stored encrypted (each analysis under its own key, sealed to its source's
+public key), so the index can only be built by a process holding a member key, and it holds
+only what that member may read: a member without a grant for a source never learns that a file
+matches one of its files. It lives in this process's memory for `TTL` and is rebuilt when an
+analysis is added (docs/crypto.md, "The fingerprint index").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from jiandu.accounts.models import User
+from jiandu.forensics.actions import open_analysis
+from jiandu.forensics.matching import Index, Match
+from jiandu.forensics.models import Analysis, PublishedFingerprint
+from jiandu.vault import crypto
+from jiandu.vault.access import open_item
+from jiandu.vault.models import SourceGrant
+
+TTL = 600.0
+KEEP = 8  # members whose index stays in memory
+_lock = threading.Lock()
+_cache: OrderedDict[int, tuple[tuple[object, ...], float, Index, dict[str, Label]]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a match points at, in words the newsroom uses."""
+
+    kind: str  # "evidence" or "published"
+    name: str  # the file name (evidence) or the published reference
+    source: str  # the source's designation ("" for a publication)
+    item_id: int | None
+    source_id: int | None
+
+
+def _signature(user: User) -> tuple[object, ...]:
+    analyses = Analysis.objects.filter(
+        state=Analysis.State.DONE, item__source__grants__member_key__user=user
+    ).aggregate(latest=Max("pk"))
+    published = PublishedFingerprint.objects.aggregate(latest=Max("pk"))
+    return (
+        analyses["latest"],
+        Analysis.objects.filter(state=Analysis.State.DONE).count(),
+        published["latest"],
+        PublishedFingerprint.objects.count(),
+    )
+
+
+def get_member_index(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Label]]:
+    """The member's index (built, or from this process's memory when nothing changed)."""
+    signature = _signature(user)
+    with _lock:
+        cached = _cache.get(user.pk)
+        if cached and cached[0] == signature and time.monotonic() - cached[1] < TTL:
+            _cache.move_to_end(user.pk)
+            return cached[2], cached[3]
+    index, labels = _build(user, member_private_key)
+    with _lock:
+        _cache[user.pk] = (signature, time.monotonic(), index, labels)
+        while len(_cache) > KEEP:
+            _cache.popitem(last=False)
+    return index, labels
+
+
+def forget_member_index(user_id: int) -> None:
+    """Drop a member's index (at sign-out, or when their access ends)."""
+    with _lock:
+        _cache.pop(user_id, None)
+
+
+def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Label]]:
+    from jiandu.forensics import fingerprints
+
+    index, labels = Index(), {}
+    grants = SourceGrant.objects.filter(member_key__user=user).select_related("source")
+    for grant in grants:
+        try:
+            source_key = crypto.unseal(member_private_key, bytes(grant.sealed_private_key))
+        except crypto.VaultCryptoError:
+            continue
+        rows = Analysis.objects.filter(
+            item__source=grant.source, state=Analysis.State.DONE
+        ).select_related("item")
+        for analysis in rows:
+            opened = open_analysis(source_key, analysis)
+            if opened is None:
+                continue
+            ref = f"analysis:{analysis.pk}"
+            index.add(ref, opened.fingerprint())
+            name = str(open_item(source_key, analysis.item).meta.get("name", ""))
+            labels[ref] = Label(
+                "evidence", name, grant.source.designation, analysis.item_id, grant.source_id
+            )
+    for row in PublishedFingerprint.objects.all():
+        ref = f"published:{row.pk}"
+        index.add(ref, fingerprints.from_bytes(row.sha256, bytes(row.fingerprint)))
+        labels[ref] = Label("published", row.reference, "", None, None)
+    return index.build(), labels
+
+
+def find_matches(
+    user: User, member_private_key: bytes, fingerprint, exclude: str = ""
+) -> list[tuple[Match, Label]]:
+    """Every file of the newsroom's evidence (that this member can read) and publications that
+    the fingerprint matches, with what each one is."""
+    index, labels = get_member_index(user, member_private_key)
+    return [(match, labels[match.ref]) for match in index.query(fingerprint, exclude=exclude)]

@@ -1,0 +1,172 @@
+"""The authentication workbench's pages: an item's report and checklist, and "have we received
+or published this before?" for a file a journalist drops in. Thin: reads through access/index,
+writes through actions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from jiandu.forensics import actions, checklist, findings, fingerprints, index
+from jiandu.forensics.access import access_item_for_workbench
+from jiandu.forensics.forms import OUTCOME_LABELS, TOPIC_LABELS, CheckForm, LookupForm
+from jiandu.forensics.matching import clock
+from jiandu.forensics.metadata import analyse_file
+from jiandu.forensics.models import Analysis
+from jiandu.forensics.previews import PROBLEM_TEXT
+from jiandu.forensics.report_text import fact_rows
+from jiandu.vault import crypto, session_keys
+from jiandu.vault.access import open_item
+from jiandu.vault.models import Item
+
+View = Callable[..., HttpResponse]
+LOOKUP_MAX_BYTES = 256 * 1024 * 1024
+
+
+def member_view(view: View) -> View:
+    """Signed in, allowed to read submissions, member key unlocked (else the key page)."""
+
+    @login_required
+    @permission_required("accounts.read_submissions", raise_exception=True)
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if session_keys.member_private_key(request) is None:
+            return redirect("newsroom:key")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _when(source_key: bytes, item: Item) -> str:
+    """The questionnaire's "when" of the item's submission, if there is one."""
+    if item.submission_id is None:
+        return ""
+    questionnaire = item.submission.items.filter(kind=Item.Kind.QUESTIONNAIRE).first()
+    if questionnaire is None:
+        return ""
+    try:
+        return str(open_item(source_key, questionnaire).answers().get("when", ""))
+    except (crypto.VaultCryptoError, ValueError):
+        return ""
+
+
+def _match_lines(matches) -> list[dict[str, object]]:
+    lines = []
+    for match, label in matches:
+        lines.append(
+            {
+                "match": match,
+                "label": label,
+                "target": f"{clock(match.target_start)}–{clock(match.target_end)}",
+                "query": f"{clock(match.query_start)}–{clock(match.query_end)}",
+            }
+        )
+    return lines
+
+
+@member_view
+def report(request: HttpRequest, item_id: int) -> HttpResponse:
+    """One file's report: type, findings, metadata, matches, contact sheet or waveform, and
+    its checklist (a POST adds one entry)."""
+    private = session_keys.member_private_key(request) or b""
+    item, source_key = access_item_for_workbench(request.user, private, item_id)
+    form = None
+    if request.method == "POST":
+        form = CheckForm(request.POST)
+        if form.is_valid():
+            actions.do_record_check(
+                request.user,
+                item,
+                form.cleaned_data["topic"],
+                form.cleaned_data["outcome"],
+                form.cleaned_data["note"],
+            )
+            return redirect("forensics:report", item_id=item.pk)
+    actions.do_request_analyses(request.user, private)  # as items arrive
+    actions.do_view_analysis(request.user, item)
+    meta = open_item(source_key, item).meta
+    analysis = Analysis.objects.filter(item=item).first()
+    context: dict[str, object] = {"item": item, "meta": meta, "analysis": analysis}
+    opened = actions.open_analysis(source_key, analysis) if analysis else None
+    if opened is not None:
+        file_report = opened.report()
+        context.update(
+            report=file_report,
+            why=PROBLEM_TEXT[file_report.problem] if file_report.problem else "",
+            findings=findings.find(file_report, _when(source_key, item), item.created_hour),
+            facts=fact_rows(file_report),
+            media=opened.media(),
+            matches=_match_lines(
+                index.find_matches(
+                    request.user, private, opened.fingerprint(), exclude=f"analysis:{analysis.pk}"
+                )
+            ),
+        )
+    latest = checklist.get_latest_entries(item.pk)
+    rows = []
+    for topic, label in TOPIC_LABELS.items():
+        entry = latest.get(topic)
+        note = ""
+        if entry is not None:
+            try:
+                note = crypto.unseal(source_key, bytes(entry.sealed_note)).decode()
+            except crypto.VaultCryptoError:
+                note = ""
+        rows.append(
+            {
+                "topic": topic,
+                "label": label,
+                "entry": entry,
+                "outcome": OUTCOME_LABELS.get(entry.outcome) if entry else None,
+                "note": note,
+                "form": form
+                if form is not None and form.data.get("topic") == topic
+                else CheckForm(initial={"topic": topic}),
+            }
+        )
+    context.update(
+        checklist=rows,
+        status=checklist.get_verification_status(item.pk),
+    )
+    return render(request, "forensics/report.html", context)
+
+
+class _MemoryOnly(MemoryFileUploadHandler):
+    """Keeps a dropped file in memory only (never a temporary file), up to LOOKUP_MAX_BYTES."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = 0 < content_length <= LOOKUP_MAX_BYTES
+
+
+@csrf_exempt
+def lookup(request: HttpRequest) -> HttpResponse:
+    """ "Have we received or published this before?" The dropped file is read in the sandbox,
+    fingerprinted, matched against this member's index, and forgotten (never stored)."""
+    request.upload_handlers = [_MemoryOnly(request)]
+    return _lookup(request)
+
+
+@csrf_protect
+@member_view
+def _lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        file_report = analyse_file(upload, upload.name)
+        private = session_keys.member_private_key(request) or b""
+        context.update(
+            report=file_report,
+            why=PROBLEM_TEXT[file_report.problem] if file_report.problem else "",
+            matches=_match_lines(
+                index.find_matches(request.user, private, fingerprints.from_report(file_report))
+            ),
+            looked=True,
+        )
+    return render(request, "forensics/lookup.html", context)
