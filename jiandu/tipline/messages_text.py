@@ -134,4 +134,8 @@ def resumable_error(code: str, name: str = "") -> str:
         return _("This upload is no longer known to the server (the session may have ended).")
     if code == "done":
         return _("This file is already complete.")
+    if code == "checksum":
+        return _("A piece of the file arrived damaged and was not kept; it is sent again.")
+    if code == "version":
+        return _("This upload program speaks another version of the upload protocol (tus 1.0.0).")
     return _("The connection dropped during the upload; it resumes where it stopped.")

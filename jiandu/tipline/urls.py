@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiandu.tipline import resumable_views, views
+from jiandu.tipline import tus, views
 
 app_name = "tipline"
 urlpatterns = [
@@ -12,7 +12,7 @@ urlpatterns = [
     path("conversation/", views.conversation, name="conversation"),
     path("conversation/delete/<int:submission_id>/", views.delete_submission, name="delete"),
     path("conversation/sign-out/", views.sign_out, name="sign_out"),
-    path("uploads/", resumable_views.create, name="upload_create"),
-    path("uploads/<str:upload_id>/", resumable_views.piece, name="upload_piece"),
-    path("uploads/<str:upload_id>/finish/", resumable_views.finish, name="upload_finish"),
+    # The tus 1.0.0 server (jiandu.tipline.tus).
+    path("upload/", tus.collection, name="upload_create"),
+    path("upload/<str:upload_id>/", tus.resource, name="upload_piece"),
 ]

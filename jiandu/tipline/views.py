@@ -7,11 +7,15 @@ documentation describes for changing upload handlers on the fly.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -133,7 +137,7 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         if form.answers():
             prepared.append(vault.prepare_questionnaire(form.answers()))
         files = [f.prepared() for f in request.FILES.getlist("files")]
-        files += resumable.take(request.session, request.POST.getlist("uploads"))
+        files += resumable.take(request.session, upload_ids(request.POST.getlist("uploads")))
         prepared.extend(files)
         if not prepared:
             form.add_error(
@@ -172,8 +176,34 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
             "max_file_gib": conf.max_file_bytes() / 1024**3,
             "max_files": conf.max_files_per_submission(),
             "ready": vault.readers_are_ready(),
+            "held_uploads": [
+                upload | {"url": reverse("tipline:upload_piece", args=[upload["id"]])}
+                for upload in resumable.held(request.session)
+            ],
+            "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
         },
     )
+
+
+# The page's script sends files to the tus server in pieces of this size.
+UPLOAD_CHUNK_BYTES = 5 * 1024 * 1024
+UPLOAD_ID = re.compile(r"([0-9a-f]{32})/?\Z")
+
+
+def upload_ids(values: list[str]) -> list[str]:
+    """The upload ids named by the form's `uploads` field: one tus upload URL (absolute or a
+    path, any language prefix) or bare id per line. Anything else is ignored; an id that is
+    not this session's is ignored later (jiandu.vault.resumable.take)."""
+    found: list[str] = []
+    for value in values[:10]:
+        for line in value.splitlines()[: conf.max_files_per_submission() * 2]:
+            try:
+                match = UPLOAD_ID.search(urlsplit(line.strip()).path)
+            except ValueError:  # e.g. "http://[" is not a URL
+                continue
+            if match and match.group(1) not in found:
+                found.append(match.group(1))
+    return found
 
 
 @never_cache

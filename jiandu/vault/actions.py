@@ -435,6 +435,7 @@ def do_purge_idle_sources(now: datetime | None = None) -> int:
 
 
 def do_clean_leftovers() -> tuple[int, int]:
-    """Remove interrupted uploads and blobs no row refers to (before the server starts)."""
+    """Remove abandoned uploads and blobs no row refers to (before the server starts). Parts
+    younger than storage.PART_KEEP_SECONDS stay: a resumable upload goes on after a restart."""
     known = set(Item.objects.values_list("blob", flat=True))
-    return storage.clean_leftovers(known)
+    return storage.clean_leftovers(known, storage.PART_KEEP_SECONDS)

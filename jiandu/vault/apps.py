@@ -16,11 +16,11 @@ class VaultConfig(AppConfig):
         post_migrate.connect(conf.create_secrets, sender=self)
 
     def on_serve(self) -> str:
-        """Before serving: make missing secrets, drop interrupted uploads and orphan blobs,
+        """Before serving: make missing secrets, drop abandoned uploads and orphan blobs,
         schedule the hourly job (retention, expired sessions, finished tasks, file times)."""
         from jiandu.vault import actions, conf, tasks
 
         conf.create_secrets()
         parts, orphans = actions.do_clean_leftovers()
         tasks.schedule_retention()
-        return f"removed {parts} interrupted upload(s) and {orphans} orphan blob(s)"
+        return f"removed {parts} abandoned upload(s) and {orphans} orphan blob(s)"

@@ -1,23 +1,37 @@
-"""Resumable uploads (the idea of tus, simplified), for browsers with JavaScript on.
+"""Resumable uploads: the state behind the tip line's tus 1.0 server (jiandu.tipline.tus).
 
 A file is sent in pieces: `create` opens a `.part` and a stream; each `append` carries the
 offset it starts at and is encrypted as it arrives, exactly like the plain path; a dropped
-connection costs only the piece in flight, and the browser asks `status` where to go on. The
-stream's state (its key inside), the item key and the unpushed remainder (under 64 KiB) live in
-the session, which is encrypted by the browser's cookie (jiandu.vault.sessions): nothing on
-disk opens the `.part`. The session row records the ciphertext length that matches the saved
-state; anything a broken request wrote after it is cut off before the next piece.
+connection costs only the piece in flight, and the client asks where to go on. The stream's
+state (its key inside), the item key and the unpushed remainder (under 64 KiB) live in the
+session, which is encrypted by the browser's cookie (jiandu.vault.sessions): nothing on disk
+opens the `.part`. The session row records the ciphertext length that matches the saved state;
+anything a broken request (or a server killed mid-piece) wrote after it is cut off before the
+next piece. So a server restart loses nothing that was acknowledged: the session row and the
+`.part` both survive it (`jiandu serve` keeps young parts: storage.PART_KEEP_SECONDS).
 
-When the last byte is in, `finish` writes the final chunk, fsyncs, and computes the SHA-256 by
-decrypting the `.part` once (a hash's midstate cannot be saved between requests). The
-submission form then names the finished uploads; `take` hands them over as PreparedItems.
+A piece may carry a checksum (tus's checksum extension): the digest is computed on the bytes as
+they are encrypted, and on a mismatch the piece is undone (the saved state is not advanced, the
+file is cut back), so nothing of it counts.
+
+When the last byte is in, the stream is finished in the same request: the final chunk written,
+fsynced, and the SHA-256 computed by decrypting the `.part` once (a hash's midstate cannot be
+saved between requests). The submission form then names the finished uploads; `take` hands
+them over as PreparedItems.
+
+An upload lives as long as the session that holds its key: `expires_seconds()` after its last
+piece (the source's idle limit). Its `.part` without a session opens nothing; the hourly job
+removes parts untouched for storage.PART_KEEP_SECONDS.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,8 +46,14 @@ SESSION_KEY = "vault_resumable"
 READ_PIECE = 1024 * 1024
 
 
+# Piece checksums a client may send (tus checksum extension): SHA-256, and SHA-1 because the
+# reference Python client (tuspy) sends it unchanged.
+CHECKSUMS: dict[str, Callable[[], Any]] = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
+
+
 class ResumableError(Exception):
-    """code: 'too_big', 'too_many', 'disk_full', 'unknown', 'offset', 'broken', 'done'."""
+    """code: 'too_big', 'too_many', 'disk_full', 'unknown', 'offset', 'broken', 'done',
+    'empty', 'checksum' (the piece's digest did not match; nothing of it was kept)."""
 
     def __init__(self, code: str, offset: int = 0) -> None:
         super().__init__(code)
@@ -49,7 +69,19 @@ def _uploads(session: SessionBase) -> dict[str, dict[str, Any]]:
     return session.setdefault(SESSION_KEY, {})
 
 
-def create(session: SessionBase, name: str, length: int) -> str:
+def expires_seconds() -> int:
+    """How long an upload waits for its next piece: as long as the session holding its key."""
+    return conf.source_idle_seconds()
+
+
+def clean_type(content_type: str) -> str:
+    """A declared media type fit to store: printable ASCII, no spaces, at most 100 characters
+    (it is the sender's claim, never trusted: the sandbox checks what a file really is)."""
+    kept = "".join(ch for ch in content_type if "!" <= ch <= "~")[:100]
+    return kept or "application/octet-stream"
+
+
+def create(session: SessionBase, name: str, length: int, content_type: str = "") -> str:
     uploads = _uploads(session)
     if length > conf.max_file_bytes():
         raise ResumableError("too_big")
@@ -72,6 +104,7 @@ def create(session: SessionBase, name: str, length: int) -> str:
     uploads[upload_id] = {
         "part": part.name,
         "name": clean_name(name),
+        "type": clean_type(content_type),
         "length": length,
         "offset": 0,
         "written": written,
@@ -98,9 +131,18 @@ def _part_path(upload: dict[str, Any]) -> Path:
     return storage.incoming_dir() / upload["part"]
 
 
-def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, size: int) -> int:
+def append(
+    session: SessionBase,
+    upload_id: str,
+    offset: int,
+    body: BinaryIO,
+    size: int,
+    checksum: tuple[str, bytes] | None = None,
+) -> int:
     """Encrypt `size` bytes read from `body` at `offset`; return the new offset. On a short
-    body, keep what was encrypted in whole chunks and report ResumableError('broken')."""
+    body, keep what was encrypted in whole chunks and report ResumableError('broken'); with a
+    `checksum` (algorithm name, digest), keep nothing of a short or mismatching piece. The
+    piece that brings the last byte finishes the stream (see `finish`)."""
     upload = get(session, upload_id)
     if upload["done"]:
         raise ResumableError("done", upload["offset"])
@@ -110,17 +152,12 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
         raise ResumableError("too_big", upload["offset"])
     if storage.free_bytes() - size < conf.min_free_bytes():
         raise ResumableError("disk_full", upload["offset"])
+    digest = CHECKSUMS[checksum[0]]() if checksum is not None else None
     path = _part_path(upload)
     with path.open("r+b") as handle:
         handle.truncate(upload["written"])  # cut whatever a broken request left after it
         handle.seek(upload["written"])
-        encryptor = crypto.StreamEncryptor.resume(
-            handle,
-            base64.b64decode(upload["state"]),
-            base64.b64decode(upload["pending"]),
-            upload["offset"],
-            version=upload.get("version", 1),  # uploads begun before padding: version 1
-        )
+        encryptor = _resume(upload, handle)
         remaining, broken = size, False
         while remaining > 0:
             try:
@@ -130,8 +167,16 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
             if not piece:
                 broken = True
                 break
+            if digest is not None:
+                digest.update(piece)
             encryptor.write(piece)
             remaining -= len(piece)
+        if checksum is not None and (
+            broken or digest is None or not hmac.compare_digest(digest.digest(), checksum[1])
+        ):
+            handle.truncate(upload["written"])  # undo the piece: the saved state stays
+            storage.settle_part(path)
+            raise ResumableError("broken" if broken else "checksum", upload["offset"])
         handle.flush()
         os.fsync(handle.fileno())
         state, pending = encryptor.snapshot()
@@ -145,7 +190,19 @@ def append(session: SessionBase, upload_id: str, offset: int, body: BinaryIO, si
     session.modified = True
     if broken:
         raise ResumableError("broken", upload["offset"])
+    if upload["offset"] == upload["length"]:
+        finish(session, upload_id)
     return upload["offset"]
+
+
+def _resume(upload: dict[str, Any], handle: BinaryIO) -> crypto.StreamEncryptor:
+    return crypto.StreamEncryptor.resume(
+        handle,
+        base64.b64decode(upload["state"]),
+        base64.b64decode(upload["pending"]),
+        upload["offset"],
+        version=upload.get("version", 1),  # uploads begun before padding: version 1
+    )
 
 
 def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
@@ -159,13 +216,7 @@ def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
     with path.open("r+b") as handle:
         handle.truncate(upload["written"])
         handle.seek(upload["written"])
-        encryptor = crypto.StreamEncryptor.resume(
-            handle,
-            base64.b64decode(upload["state"]),
-            base64.b64decode(upload["pending"]),
-            upload["offset"],
-            version=upload.get("version", 1),  # uploads begun before padding: version 1
-        )
+        encryptor = _resume(upload, handle)
         encryptor.finish()
         handle.flush()
         os.fsync(handle.fileno())
@@ -193,7 +244,7 @@ def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
             "name": upload["name"],
             "size": upload["length"],
             "sha256": upload["sha256"],
-            "content_type": "application/octet-stream",
+            "content_type": upload.get("type", "application/octet-stream"),
         }
         prepared.append(
             PreparedItem(
@@ -206,6 +257,23 @@ def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
         )
     session.modified = True
     return prepared
+
+
+def remove(session: SessionBase, upload_id: str) -> None:
+    """tus termination: drop one upload (finished or not) and its `.part`."""
+    upload = get(session, upload_id)
+    storage.discard(_part_path(upload))
+    del _uploads(session)[upload_id]
+    session.modified = True
+
+
+def held(session: SessionBase) -> list[dict[str, Any]]:
+    """This session's uploads not yet handed to a submission (id, name, length, offset, done),
+    for the page to resume after a reload: the state is the server's, not the browser's."""
+    return [
+        {k: upload[k] for k in ("name", "length", "offset", "done")} | {"id": upload_id}
+        for upload_id, upload in _uploads(session).items()
+    ]
 
 
 def discard_all(session: SessionBase) -> None:

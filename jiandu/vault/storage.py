@@ -118,6 +118,11 @@ def discard(part: Path) -> None:
         settle(part.parent)
 
 
+# A `.part` untouched this long is an abandoned upload (a resumable upload's key is in a
+# session that lives far shorter; file times say the hour only, hence the margin).
+PART_KEEP_SECONDS = 24 * 3600
+
+
 def clean_stale_parts(max_age_seconds: int) -> int:
     """Remove `.part` files untouched for longer than `max_age_seconds` (abandoned resumable
     uploads); safe while the server runs, unlike `clean_leftovers`."""
@@ -133,13 +138,21 @@ def clean_stale_parts(max_age_seconds: int) -> int:
     return removed
 
 
-def clean_leftovers(known: set[str]) -> tuple[int, int]:
-    """Remove every `.part` file and every blob no row refers to. Returns (parts, orphans).
+def clean_leftovers(known: set[str], keep_parts_seconds: int = 0) -> tuple[int, int]:
+    """Remove `.part` files (those untouched for `keep_parts_seconds`, or all) and every blob
+    no row refers to. Returns (parts, orphans).
 
-    Only safe while nothing is uploading: `jiandu serve` runs it before the server starts.
+    Only safe while nothing is uploading: `jiandu serve` runs it before the server starts,
+    keeping young parts, since a resumable upload goes on after a restart (its state is in the
+    source's session).
     """
+    import time
+
     parts = orphans = 0
+    cutoff = time.time() - keep_parts_seconds
     for path in incoming_dir().iterdir():
+        if keep_parts_seconds and PART_NAME.match(path.name) and path.stat().st_mtime >= cutoff:
+            continue
         path.unlink(missing_ok=True)
         parts += 1
     for path in blobs_dir().iterdir():

@@ -31,10 +31,10 @@ def purge_idle_sources() -> int:
     sources were deleted."""
     from jiandu.core.filetimes import settle_tree
     from jiandu.vault.actions import do_purge_idle_sources
-    from jiandu.vault.storage import clean_stale_parts
+    from jiandu.vault.storage import PART_KEEP_SECONDS, clean_stale_parts
 
     count = do_purge_idle_sources()
-    clean_stale_parts(24 * 3600)  # resumable uploads abandoned for a day
+    clean_stale_parts(PART_KEEP_SECONDS)  # uploads abandoned for a day
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     taskqueue.purge_finished()
     settle_tree(Path(settings.DATA_DIR))

@@ -81,14 +81,26 @@ def test_resumable_uploads_check_the_limits_but_do_not_count(settings):
     for _ in range(5):
         client = Client()
         client.get("/en/submit/")
-        response = client.post("/en/uploads/", HTTP_UPLOAD_LENGTH="10", HTTP_UPLOAD_NAME="a.txt")
+        response = _create_upload(client)
         assert response.status_code == 201
     assert submit(Client(), message="received").status_code == 302
     client = Client()
     client.get("/en/submit/")
-    response = client.post("/en/uploads/", HTTP_UPLOAD_LENGTH="10", HTTP_UPLOAD_NAME="a.txt")
-    assert response.status_code == 503
-    assert "pauses new submissions" in response.json()["error"]
+    response = _create_upload(client)
+    assert response.status_code == 503 and response["Tus-Resumable"] == "1.0.0"
+    assert "pauses new submissions" in response.content.decode()
+
+
+def _create_upload(client):
+    """tus creation (jiandu.tipline.tus)."""
+    return client.post(
+        "/en/upload/",
+        headers={
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "10",
+            "Upload-Metadata": "filename YS50eHQ=",
+        },
+    )
 
 
 def test_intake_counts_are_not_kept_in_the_database():

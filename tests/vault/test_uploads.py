@@ -1,6 +1,9 @@
 """Uploads through the encrypting handler: bad input and limits get a readable page and lose
 nothing else; no plaintext and no leftovers reach the disk."""
 
+import os
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -140,10 +143,14 @@ def test_clean_leftovers_removes_parts_and_orphans(isolated_data_dir):
     part, handle = storage.open_incoming()
     handle.write(b"half")
     handle.close()
+    old = time.time() - storage.PART_KEEP_SECONDS - 3600
+    os.utime(part, (old, old))
+    young, handle = storage.open_incoming()  # a resumable upload goes on after a restart
+    handle.close()
     orphan = storage.blobs_dir() / ("0" * 32 + ".jdv")
     orphan.write_bytes(b"orphan")
     assert do_clean_leftovers() == (1, 1)
-    assert not part.exists() and not orphan.exists()
+    assert not part.exists() and not orphan.exists() and young.exists()
     assert Item.objects.count() == 1 and storage.blob_path(Item.objects.get().blob).exists()
 
 

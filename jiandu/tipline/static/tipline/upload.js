@@ -1,124 +1,215 @@
-/* Resumable uploads with progress: an enhancement only. Without JavaScript the form posts the
-   files itself (the encrypting upload handler takes them); with it, each file goes in 4 MiB
-   pieces to the resumable endpoints, so a dropped connection resumes where it stopped. */
+/* Resumable uploads through the tip line's tus server, with the vendored tus-js-client
+   (vendor/tus-js-client). An enhancement only: without JavaScript the form posts the files
+   itself. With it, each file goes in pieces; the finished upload URLs go in the form's
+   `uploads` field, one per line, and the form is sent.
+
+   Nothing about a file stays in the source's browser: tus-js-client's fingerprints in
+   localStorage are off (storeFingerprintForResuming: false, and a URL storage that lives in
+   this page's memory). Resume state is in memory and in the server-side session:
+   - a dropped connection: tus-js-client asks the server for the offset and goes on; past its
+     retries, this script waits for the network and starts the same upload again;
+   - a reload: the page lists this session's unfinished uploads (from the server); choosing
+     the same file again (same size, same name) resumes it where the server has it. */
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-resumable-url]");
-  if (!form || !window.fetch || !window.Promise || !window.Blob) { return; }
+  var form = document.querySelector("form[data-tus-endpoint]");
+  if (!form || !window.tus || !window.tus.isSupported || !window.Promise) { return; }
   var input = form.querySelector("input[type=file][name=files]");
+  var field = form.querySelector("input[type=hidden][name=uploads]");
   var status = form.querySelector(".upload-status");
+  var bar = form.querySelector("progress.upload-progress");
+  var line = form.querySelector(".upload-progress-text");
   var button = form.querySelector("button[type=submit]");
   var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  var base = form.getAttribute("data-resumable-url");
-  var PIECE = 4 * 1024 * 1024;
-  var MAX_FAILURES = 40;
+  var endpoint = form.getAttribute("data-tus-endpoint");
+  var chunkSize = parseInt(form.getAttribute("data-chunk-bytes"), 10);
+  var text = form.dataset;
+  var MAX_RESTARTS = 30;
 
-  function Fatal(message) { this.message = message; }
+  // This session's uploads the server still holds (rendered by the server into the page).
+  var held = Array.prototype.map.call(
+    document.querySelectorAll("[data-held-upload]"),
+    function (el) {
+      return {
+        url: el.getAttribute("data-url"),
+        name: el.getAttribute("data-name"),
+        size: Number(el.getAttribute("data-size")),
+        done: el.getAttribute("data-done") === "true"
+      };
+    }
+  );
 
-  function say(text) { status.hidden = false; status.textContent = text; }
+  // tus-js-client's URL storage, in this page's memory only (never localStorage).
+  var memoryStorage = {
+    entries: {},
+    findAllUploads: function () {
+      var all = this.entries;
+      return Promise.resolve(Object.keys(all).map(function (k) { return all[k]; }));
+    },
+    findUploadsByFingerprint: function (fingerprint) {
+      var all = this.entries;
+      return Promise.resolve(Object.keys(all).filter(function (k) {
+        return all[k].fingerprint === fingerprint;
+      }).map(function (k) { return all[k]; }));
+    },
+    removeUpload: function (key) { delete this.entries[key]; return Promise.resolve(); },
+    addUpload: function (fingerprint, upload) {
+      var key = "memory-" + Object.keys(this.entries).length;
+      this.entries[key] = Object.assign({ fingerprint: fingerprint, urlStorageKey: key }, upload);
+      return Promise.resolve(key);
+    }
+  };
+
+  function say(message) { status.hidden = false; status.textContent = message; }
 
   function fill(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; })
       .replace(/%%/g, "%");
   }
 
-  function call(method, url, headers, body) {
-    var all = { "X-CSRFToken": token };
-    Object.keys(headers || {}).forEach(function (key) { all[key] = headers[key]; });
-    return fetch(url, { method: method, headers: all, body: body, credentials: "same-origin" });
+  function megabytes(bytes) { return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0) + " MB"; }
+
+  function clock(seconds) {
+    if (!isFinite(seconds)) { return "–"; }
+    seconds = Math.max(0, Math.round(seconds));
+    var h = Math.floor(seconds / 3600);
+    var m = Math.floor((seconds % 3600) / 60);
+    var s = seconds % 60;
+    var mm = (h && m < 10 ? "0" : "") + m;
+    return (h ? h + ":" : "") + mm + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  // A header has a size limit (gunicorn: 8 KiB) and the server keeps 200 characters of a name
+  // anyway: send its first 300 and last 40 characters (whole code points).
+  function shortName(name) {
+    var points = Array.from(name);
+    if (points.length <= 340) { return name; }
+    return points.slice(0, 300).concat(points.slice(-40)).join("");
+  }
+
+  // An upload the server holds for this file: the same size and name (the server keeps a
+  // cleaned name, so with one candidate of that size, the size alone decides).
+  function heldFor(file) {
+    var same = held.filter(function (h) { return h.size === file.size && !h.taken; });
+    var named = same.filter(function (h) { return h.name === file.name; });
+    var match = named[0] || (same.length === 1 ? same[0] : null);
+    if (match) { match.taken = true; }
+    return match;
+  }
+
+  // Progress over all files: bytes, speed over the last seconds, time left.
+  var total = 0;
+  var finishedBytes = 0;
+  var samples = [];
+
+  function showProgress(sentOfCurrent) {
+    var done = finishedBytes + sentOfCurrent;
+    var now = Date.now();
+    samples.push([now, done]);
+    while (samples.length > 2 && now - samples[0][0] > 8000) { samples.shift(); }
+    var first = samples[0];
+    var seconds = (now - first[0]) / 1000;
+    var speed = seconds > 0.25 ? (done - first[1]) / seconds : 0;
+    bar.hidden = false;
+    bar.max = total;
+    bar.value = done;
+    line.hidden = false;
+    line.textContent = fill(text.textProgress, {
+      done: megabytes(done),
+      total: megabytes(total),
+      speed: speed > 0 ? megabytes(speed) : "–",
+      left: speed > 0 ? clock((total - done) / speed) : "–"
+    });
+    if (status.textContent === text.textRetry) { say(""); }
+  }
+
+  function transient(error) {
+    var response = error && error.originalResponse;
+    var code = response ? response.getStatus() : 0;
+    return code === 0 || code >= 500 || code === 409 || code === 423;
+  }
+
+  function serverMessage(error) {
+    var response = error && error.originalResponse;
+    var body = response ? response.getBody() : "";
+    return (body && body.length < 500) ? body : text.textFailed;
+  }
+
+  function whenOnline() {
+    if (navigator.onLine !== false) { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      window.addEventListener("online", function () { resolve(); }, { once: true });
+    });
   }
 
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  function offsetOf(response) { return parseInt(response.headers.get("Upload-Offset"), 10); }
-
-  async function errorOf(response) {
-    try { return (await response.json()).error; } catch (e) { return response.statusText; }
-  }
-
-  // A header has a size limit (gunicorn: 8 KiB) and the server keeps 200 characters of a name
-  // anyway: send its first 300 and last 40 characters (whole code points, so no half of a
-  // surrogate pair reaches encodeURIComponent, which would throw).
-  function headerName(name) {
-    var points = Array.from(name);
-    if (points.length <= 340) { return encodeURIComponent(name); }
-    return encodeURIComponent(points.slice(0, 300).concat(points.slice(-40)).join(""));
-  }
-
-  async function sendFile(file) {
-    var response = await call("POST", base, {
-      "Upload-Length": String(file.size),
-      "Upload-Name": headerName(file.name)
+  function send(file) {
+    return new Promise(function (resolve, reject) {
+      var restarts = 0;
+      var previous = heldFor(file);
+      var upload = new window.tus.Upload(file, {
+        endpoint: endpoint,
+        uploadUrl: previous ? previous.url : null,
+        chunkSize: chunkSize,
+        retryDelays: [0, 1000, 3000, 5000, 10000],
+        metadata: {
+          filename: shortName(file.name),
+          filetype: file.type || "application/octet-stream"
+        },
+        headers: { "X-CSRFToken": token },
+        storeFingerprintForResuming: false,
+        removeFingerprintOnSuccess: false,
+        urlStorage: memoryStorage,
+        onShouldRetry: function (error) {
+          var again = transient(error) && navigator.onLine !== false;
+          if (again) { say(text.textRetry); }
+          return again;
+        },
+        onProgress: function (sent) { showProgress(sent); },
+        onSuccess: function () { resolve(upload.url); },
+        onError: function (error) {
+          if (!transient(error) || restarts >= MAX_RESTARTS) {
+            reject(new Error(serverMessage(error)));
+            return;
+          }
+          restarts += 1;
+          say(text.textRetry);
+          whenOnline()
+            .then(function () { return wait(Math.min(30000, 1000 * restarts)); })
+            .then(function () { upload.start(); });  // resumes at the server's offset
+        }
+      });
+      upload.start();
     });
-    if (!response.ok) { throw new Fatal(await errorOf(response)); }
-    var id = (await response.json()).id;
-    var url = base + id + "/";
-    var offset = 0;
-    var failures = 0;
-    while (offset < file.size) {
-      say(fill(form.dataset.textProgress, {
-        name: file.name, percent: String(Math.floor(100 * offset / file.size))
-      }));
-      try {
-        response = await call("PATCH", url, {
-          "Upload-Offset": String(offset),
-          "Content-Type": "application/offset+octet-stream"
-        }, file.slice(offset, offset + PIECE));
-        if (response.status === 204 || response.status === 409) {
-          offset = offsetOf(response);
-          if (response.status === 204) { failures = 0; }
-          continue;
-        }
-        if (response.status >= 400 && response.status < 500 && response.status !== 400) {
-          throw new Fatal(await errorOf(response));
-        }
-        throw new Error(String(response.status));
-      } catch (error) {
-        if (error instanceof Fatal) { throw error; }
-        failures += 1;
-        if (failures > MAX_FAILURES) { throw new Fatal(form.dataset.textFailed); }
-        say(form.dataset.textRetry);
-        await wait(Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));
-        try {
-          response = await call("HEAD", url);
-          if (response.ok) { offset = offsetOf(response); }
-          else if (response.status === 404) { throw new Fatal(form.dataset.textFailed); }
-        } catch (again) { if (again instanceof Fatal) { throw again; } }
-      }
-    }
-    response = await call("POST", url + "finish/");
-    if (!response.ok) { throw new Fatal(await errorOf(response)); }
-    return id;
   }
 
-  function hidden(name, value) {
-    var field = document.createElement("input");
-    field.type = "hidden";
-    field.name = name;
-    field.value = value;
-    form.appendChild(field);
-  }
-
-  form.addEventListener("submit", async function (event) {
+  form.addEventListener("submit", function (event) {
     if (!input || !input.files.length) { return; }
     event.preventDefault();
     button.disabled = true;
     var files = Array.prototype.slice.call(input.files);
-    try {
-      for (var i = 0; i < files.length; i += 1) {
-        try {
-          hidden("uploads", await sendFile(files[i]));
-        } catch (error) {
-          if (!(error instanceof Fatal)) { throw error; }
-          hidden("upload_problems", error.message);
-        }
-      }
-      say(form.dataset.textSending);
-      input.disabled = true;
+    var urls = [];
+    total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+    finishedBytes = 0;
+    samples = [];
+    files.reduce(function (chain, file) {
+      return chain.then(function () {
+        return send(file).then(function (url) {
+          urls.push(url);
+        }, function (error) {
+          var problem = document.createElement("input");
+          problem.type = "hidden";
+          problem.name = "upload_problems";
+          problem.value = error.message;
+          form.appendChild(problem);
+        }).then(function () { finishedBytes += file.size; });
+      });
+    }, Promise.resolve()).then(function () {
+      field.value = urls.join("\n");
+      say(text.textSending);
+      input.disabled = true;  // the files went through tus; the form sends the rest
       form.submit();
-    } catch (error) {
-      say(form.dataset.textFailed);
-      button.disabled = false;
-    }
+    });
   });
 }());
