@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts.models import User
@@ -40,6 +40,7 @@ from jiandu.cases.forms import (
     RetractForm,
 )
 from jiandu.cases.models import Case, Citation, Claim, ClaimVersion, Event, Person, Position
+from jiandu.core.middleware import csrf_protect
 
 edit_required = permission_required("accounts.edit_cases", raise_exception=True)
 

@@ -16,14 +16,13 @@ from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import decorator_from_middleware
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from jiandu.core.middleware import CsrfViewMiddleware
+from jiandu.core.middleware import csrf_protect
 from jiandu.tipline import actions, messages_text, throttle
 from jiandu.tipline.codename import CodenameError
 from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
@@ -31,9 +30,6 @@ from jiandu.vault import actions as vault
 from jiandu.vault import conf, crypto, resumable, session_keys, uploads
 from jiandu.vault.access import open_reply_for_source
 from jiandu.vault.models import Item, Source
-
-# The project's CSRF check (it accepts `Origin: null`, which no-referrer pages send).
-csrf_protect = decorator_from_middleware(CsrfViewMiddleware)
 
 NEW_CODENAME = "tipline_new_codename"
 RECEIPT = "tipline_receipt"
