@@ -36,6 +36,8 @@ from django.utils.translation import gettext as _
 from jiandu.accounts.models import User
 from jiandu.cases.actions import WorkflowError, _touch
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
+from jiandu.forensics.actions import do_request_published_fingerprint
+from jiandu.forensics.checklist import status_for_reference
 from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -205,6 +207,9 @@ def do_publish_evidence(
     """
     if not actor.has_perm("accounts.publish_cases"):
         raise PermissionDenied
+    # A derivative of a vault item shows what its verification checklist derives, not a
+    # status picked by hand (jiandu/forensics/checklist.py).
+    verification_status = status_for_reference(derived_from) or verification_status
     if verification_status not in VerificationStatus.values:
         raise EvidenceError(_("Unknown verification status."))
     data, extension, content_type, width, height = clean_image(derivative_file.read(MAX_BYTES + 1))
@@ -253,5 +258,7 @@ def _save_evidence(
     # Named by its hash: the public URL says which bytes it serves, and never changes.
     evidence.file.save(f"{digest}.{extension}", ContentFile(data), save=False)
     evidence.save()
+    # "Have we published this before?": its fingerprints join the matching index.
+    do_request_published_fingerprint(f"evidence:{evidence.pk}", evidence.file.name)
     _touch(case, actor)
     return evidence

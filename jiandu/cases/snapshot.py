@@ -9,6 +9,7 @@ from typing import Any
 
 from jiandu.cases.metrics import When
 from jiandu.cases.models import Case, Event, Person
+from jiandu.forensics.checklist import status_for_reference
 
 SCHEMA_VERSION = 1
 
@@ -105,7 +106,8 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 "width": ev.width,
                 "height": ev.height,
                 "caption": pair(ev, "caption"),
-                "verification_status": ev.verification_status,
+                "verification_status": status_for_reference(ev.derived_from)
+                or ev.verification_status,
                 "verification_note": ev.verification_note,
             }
             for ev in case.evidence.all()

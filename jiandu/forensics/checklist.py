@@ -44,3 +44,13 @@ def get_latest_entries(item_id: int) -> dict[str, CheckEntry]:
 def get_verification_status(item_id: int) -> str:
     """The derived status of one evidence item (see the module docstring)."""
     return derive_status({t: e.outcome for t, e in get_latest_entries(item_id).items()})
+
+
+def status_for_reference(reference: str) -> str | None:
+    """The derived status of the vault item a published derivative comes from ("item:<id>",
+    the `derived_from` of cases' PublishedEvidence); None when it names no item (an editor's
+    own upload keeps the status chosen at publication)."""
+    kind, _, number = (reference or "").partition(":")
+    if kind != "item" or not number.isdigit():
+        return None
+    return get_verification_status(int(number))
