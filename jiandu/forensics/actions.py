@@ -468,7 +468,18 @@ def do_record_check(user: User, item: Item, topic: str, outcome: str, note: str)
             subject_of("item", item.pk),
             reason=f"checklist {topic}: {outcome}",
         )
+        transaction.on_commit(lambda: _announce_status(item.pk))
     return entry
+
+
+def _announce_status(item_id: int) -> None:
+    from jiandu.forensics.checklist import get_verification_status
+    from jiandu.forensics.models import CheckEntry
+    from jiandu.forensics.signals import verification_changed
+
+    verification_changed.send(
+        sender=CheckEntry, item_id=item_id, status=get_verification_status(item_id)
+    )
 
 
 def do_fingerprint_published(reference: str, storage_name: str) -> str:

@@ -62,8 +62,11 @@ def test_published_derivative_is_found_and_shows_the_derived_status(
         ("published", f"evidence:{evidence.pk}")
     ]
 
-    # The checklist moves on: the public record follows it.
-    for topic in CheckEntry.Topic.values:
-        actions.do_record_check(member.user, item, topic, "confirmed", "")
+    # The checklist moves on: the working copy and the public record follow it.
+    with django_capture_on_commit_callbacks(execute=True):
+        for topic in CheckEntry.Topic.values:
+            actions.do_record_check(member.user, item, topic, "confirmed", "")
+    evidence.refresh_from_db()
+    assert evidence.verification_status == "verified"
     snapshot = take_snapshot(case)
     assert snapshot["evidence"][0]["verification_status"] == "verified"
