@@ -20,7 +20,9 @@ OUTCOME_LABELS = {
 
 
 class CheckForm(forms.Form):
-    topic = forms.ChoiceField(choices=list(TOPIC_LABELS.items()), widget=forms.HiddenInput)
+    """One checklist entry; one form per topic on the page, told apart by the topic as prefix
+    (the submit button carries the topic)."""
+
     outcome = forms.ChoiceField(label=_("Conclusion"), choices=list(OUTCOME_LABELS.items()))
     note = forms.CharField(
         label=_("Note (how you checked)"), max_length=4000, required=False, widget=forms.Textarea

@@ -76,14 +76,14 @@ def report(request: HttpRequest, item_id: int) -> HttpResponse:
     its checklist (a POST adds one entry)."""
     private = session_keys.member_private_key(request) or b""
     item, source_key = access_item_for_workbench(request.user, private, item_id)
-    form = None
-    if request.method == "POST":
-        form = CheckForm(request.POST)
+    form, posted_topic = None, request.POST.get("topic", "")
+    if request.method == "POST" and posted_topic in TOPIC_LABELS:
+        form = CheckForm(request.POST, prefix=posted_topic)
         if form.is_valid():
             actions.do_record_check(
                 request.user,
                 item,
-                form.cleaned_data["topic"],
+                posted_topic,
                 form.cleaned_data["outcome"],
                 form.cleaned_data["note"],
             )
@@ -126,8 +126,8 @@ def report(request: HttpRequest, item_id: int) -> HttpResponse:
                 "outcome": OUTCOME_LABELS.get(entry.outcome) if entry else None,
                 "note": note,
                 "form": form
-                if form is not None and form.data.get("topic") == topic
-                else CheckForm(initial={"topic": topic}),
+                if form is not None and posted_topic == topic
+                else CheckForm(prefix=topic),
             }
         )
     context.update(

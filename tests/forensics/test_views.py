@@ -52,11 +52,14 @@ def test_report_shows_red_gps_and_serial_warnings_without_a_map(analysed):
 def test_checklist_entries_derive_the_status(analysed):
     member, client, item, _photo = analysed
     url = f"/en/newsroom/forensics/items/{item.pk}/"
-    client.post(url, {"topic": "origin", "outcome": "confirmed", "note": "called the source"})
+    client.post(
+        url,
+        {"topic": "origin", "origin-outcome": "confirmed", "origin-note": "called the source"},
+    )
     page = client.get(url).content.decode()
     assert 'data-status="partly"' in page and "called the source" in page
     for topic in CheckEntry.Topic.values:
-        client.post(url, {"topic": topic, "outcome": "confirmed", "note": ""})
+        client.post(url, {"topic": topic, f"{topic}-outcome": "confirmed", f"{topic}-note": ""})
     assert 'data-status="verified"' in client.get(url).content.decode()
     assert CheckEntry.objects.filter(item=item, author=member.user).count() == 6
 
