@@ -280,3 +280,21 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search document of case {self.case_id}"
+
+
+class PageView(models.Model):
+    """How many times a public page was read on a day. Nothing about who read it.
+
+    Written by jiandu.cases.viewcounts for the public site's fast path; moved here from the
+    public room (migrations cases 0002 and public 0002 keep the rows).
+    """
+
+    path = models.CharField(max_length=300)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "day"], name="pageview_once")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.day}: {self.count}"

@@ -40,6 +40,7 @@ from jiandu.cases.forms import (
     RetractForm,
 )
 from jiandu.cases.models import Case, Citation, Claim, ClaimVersion, Event, Person, Position
+from jiandu.cases.viewcounts import get_view_totals
 from jiandu.core.middleware import csrf_protect
 
 edit_required = permission_required("accounts.edit_cases", raise_exception=True)
@@ -48,8 +49,6 @@ edit_required = permission_required("accounts.edit_cases", raise_exception=True)
 @login_required
 @edit_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    from jiandu.public.pagecache import get_view_totals
-
     cases = Case.objects.select_related("submitted_by", "current_revision").order_by("-updated_at")
     views = get_view_totals()
     with translation.override(settings.LANGUAGE_CODE):  # counted without a language prefix

@@ -1,7 +1,8 @@
-"""The public room's own data: readers' comments on cases, and daily view counts.
+"""The public room's own data: readers' comments on cases.
 
-Neither keeps anything that identifies a reader: no address, no cookie, no user agent. A
-comment holds its text, an optional name the reader chose, and the day it was written.
+Nothing here identifies a reader: no address, no cookie, no user agent. A comment holds its
+text, an optional name the reader chose, and the day it was written. (Daily view counts are the
+cases room's: jiandu.cases.viewcounts.)
 """
 
 from django.conf import settings
@@ -36,20 +37,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.case_slug}"
-
-
-class PageView(models.Model):
-    """How many times a public page was read on a day. Nothing about who read it."""
-
-    path = models.CharField(max_length=300)
-    day = models.DateField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["path", "day"], name="pageview_once")]
-
-    def __str__(self) -> str:
-        return f"{self.path} {self.day}: {self.count}"
 
 
 def get_approved_comments(slug: str) -> list[Comment]:

@@ -1,4 +1,4 @@
-"""The fast path for anonymous readers of published pages, and the view counter.
+"""The fast path for anonymous readers of published pages.
 
 `FastPublicPages` wraps the WSGI application (jiandu/wsgi.py). For a GET or HEAD of a public
 page under /cases/ with no query string and no session cookie, it answers from a per-process
@@ -11,30 +11,24 @@ a file in the data directory (so every worker process sees it); each process che
 at most every CHECK_SECONDS and drops its copies when it has changed. A reader may therefore
 see a page up to CHECK_SECONDS old after a publication.
 
-View counts: every public HTML page served (hit or miss) adds one to a counter per page and
-day, buffered in memory and written to the database at most every
-JIANDU_VIEWCOUNT_FLUSH_SECONDS (and at exit), so counting costs no write per request. Nothing
-about the reader is looked at: the page path (language prefix removed) and the date only.
+View counts: every public HTML page served (hit or miss) adds one to the cases room's counter
+(jiandu.cases.viewcounts: per page and day, buffered, nothing about the reader).
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import os
 import re
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
+
+from jiandu.cases.viewcounts import count_view
 
 CHECK_SECONDS = 0.5
 MAX_ENTRIES = 2000
@@ -60,65 +54,6 @@ def read_generation() -> str:
         return _generation_file().read_text()
     except FileNotFoundError:
         return ""
-
-
-# --- View counts ----------------------------------------------------------------------------
-
-_counts: Counter[tuple[str, date]] = Counter()
-_counts_lock = threading.Lock()
-_last_flush = [time.monotonic()]
-_today: list[Any] = [0.0, None]  # [valid until (epoch seconds), the local date]
-
-
-def today() -> date:
-    """The newsroom's local date, recomputed once a day rather than on every hit."""
-    now = time.time()
-    if now >= _today[0]:
-        local = timezone.localtime()
-        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        _today[0], _today[1] = min(now + 3600, midnight.timestamp()), local.date()
-    return _today[1]
-
-
-def count_view(path: str, flush_seconds: float | None = None) -> None:
-    if flush_seconds is None:
-        flush_seconds = settings.JIANDU_VIEWCOUNT_FLUSH_SECONDS
-    with _counts_lock:
-        _counts[(path, today())] += 1
-        due = time.monotonic() - _last_flush[0] >= flush_seconds
-    if due:
-        flush_view_counts()
-
-
-def flush_view_counts() -> None:
-    """Add the buffered counts to the database, one row per page and day."""
-    from jiandu.public.models import PageView
-
-    with _counts_lock:
-        pending = dict(_counts)
-        _counts.clear()
-        _last_flush[0] = time.monotonic()
-    for (path, day), n in pending.items():
-        for _attempt in range(2):
-            try:
-                with transaction.atomic():
-                    updated = PageView.objects.filter(path=path, day=day).update(
-                        count=F("count") + n
-                    )
-                    if not updated:
-                        PageView.objects.create(path=path, day=day, count=n)
-                break
-            except IntegrityError:  # another process created the row first: add to it
-                continue
-
-
-def _flush_at_exit() -> None:
-    # The process is ending; counts are best effort.
-    with contextlib.suppress(Exception):
-        flush_view_counts()
-
-
-atexit.register(_flush_at_exit)
 
 
 # --- The fast path --------------------------------------------------------------------------
@@ -232,15 +167,3 @@ def wrap(application: Callable[[dict, StartResponse], Iterable[bytes]]) -> Calla
     if not settings.JIANDU_PUBLIC_PAGE_CACHE:
         return application
     return FastPublicPages(application)
-
-
-def get_view_totals() -> dict[str, int]:
-    """All-time views per public path (language prefix removed), for the newsroom's lists."""
-    from django.db.models import Sum
-
-    from jiandu.public.models import PageView
-
-    return {
-        row["path"]: row["total"]
-        for row in PageView.objects.values("path").annotate(total=Sum("count"))
-    }

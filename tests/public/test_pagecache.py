@@ -8,8 +8,9 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 
+from jiandu.cases import viewcounts
+from jiandu.cases.models import PageView
 from jiandu.public import pagecache
-from jiandu.public.models import PageView
 
 pytestmark = pytest.mark.django_db
 CASE = "/cases/chongqing-lei-zhengfu/"
@@ -90,7 +91,7 @@ def test_views_are_counted_per_page_and_day_across_languages(app):
     get(fast, "/en" + CASE)
     get(fast, CASE + "qr.svg")  # not a page
     get(fast, "/cases/nothing/")  # not found
-    pagecache.flush_view_counts()
+    viewcounts.flush_view_counts()
     assert list(PageView.objects.values_list("path", "count")) == [(CASE, 3)]
 
 
@@ -99,15 +100,5 @@ def test_head_requests_get_headers_only(app):
     get(fast, CASE)
     status, _headers, body = get(fast, CASE, REQUEST_METHOD="HEAD")
     assert status.startswith("200") and body == b""
-    pagecache.flush_view_counts()
+    viewcounts.flush_view_counts()
     assert PageView.objects.get().count == 1  # the HEAD request is not a reader
-
-
-def test_the_counter_day_is_the_local_date_and_expires_by_midnight():
-    import time
-
-    from django.utils import timezone
-
-    pagecache._today[:] = [0.0, None]
-    assert pagecache.today() == timezone.localdate()
-    assert pagecache._today[0] <= time.time() + 3600
