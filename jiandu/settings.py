@@ -11,6 +11,8 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from jiandu.conf import data_dir, env_bool, env_int, env_list, env_str, read_or_create_secret
+from jiandu.tipline.onion import stored_address as stored_onion_address  # no Django in it
+from jiandu.tipline.onion import valid_address as valid_onion_address
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -18,6 +20,16 @@ DATA_DIR = data_dir()
 SECRET_KEY = env_str("JIANDU_SECRET_KEY", "") or read_or_create_secret(DATA_DIR / "secret_key")
 DEBUG = env_bool("JIANDU_DEBUG", False)
 ALLOWED_HOSTS = env_list("JIANDU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The onion service (`jiandu onion`, docs/operations.md): its address is a host of this site,
+# announced by Onion-Location; JIANDU_TIPLINE_ONION_ONLY serves the tip line only there.
+ONION_ADDRESS = (
+    valid_onion_address(env_str("JIANDU_ONION_ADDRESS", ""))
+    if env_str("JIANDU_ONION_ADDRESS", "")
+    else stored_onion_address(DATA_DIR)
+)
+if ONION_ADDRESS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, ONION_ADDRESS]
+TIPLINE_ONION_ONLY = env_bool("JIANDU_TIPLINE_ONION_ONLY", False)
 
 INSTALLED_APPS = [
     "jiandu.core",
@@ -45,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "jiandu.tipline.middleware.OnionMiddleware",
     "jiandu.core.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jiandu.accounts.middleware.PasswordChangeRequiredMiddleware",

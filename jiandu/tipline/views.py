@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
@@ -26,6 +27,7 @@ from jiandu.core.middleware import csrf_protect
 from jiandu.tipline import actions, messages_text, throttle
 from jiandu.tipline.codename import CodenameError
 from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
+from jiandu.tipline.middleware import on_onion
 from jiandu.vault import actions as vault
 from jiandu.vault import conf, crypto, resumable, session_keys, uploads
 from jiandu.vault.access import open_reply_for_source
@@ -57,7 +59,11 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tipline/landing.html",
-        {"ready": vault.readers_are_ready(), "source": current_source(request)},
+        {
+            "ready": vault.readers_are_ready(),
+            "source": current_source(request),
+            "onion_address": "" if on_onion(request) else settings.ONION_ADDRESS,
+        },
     )
 
 
