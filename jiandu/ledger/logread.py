@@ -111,9 +111,10 @@ def local_reader(path: str) -> bytes:
     raise KeyError(path)
 
 
-def get_log_files() -> dict[str, bytes]:
+def get_log_files(have: frozenset[str] = frozenset()) -> dict[str, bytes]:
     """Every resource of the current log by its path under /log/ (checkpoint, key, every
-    hash tile and entry bundle the current size needs), for static mirrors."""
+    hash tile and entry bundle the current size needs), for static mirrors. Full tiles named
+    in `have` are left out: they never change once written."""
     size = get_size()
     files = {
         "checkpoint": get_signed_checkpoint(size).encode(),
@@ -125,7 +126,8 @@ def get_log_files() -> dict[str, bytes]:
         names = [str(level), "entries"] if level == 0 else [str(level)]
         for name in names:
             for n in range(full):
-                files[tlog.tile_path(name, n)] = get_tile(name, n, tlog.TILE_WIDTH) or b""
+                if tlog.tile_path(name, n) not in have:
+                    files[tlog.tile_path(name, n)] = get_tile(name, n, tlog.TILE_WIDTH) or b""
             if partial:
                 files[tlog.tile_path(name, full, partial)] = get_tile(name, full, partial) or b""
         level += 1

@@ -293,7 +293,12 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
         will_hold.update(file_for(p) for p in person_paths(slug))
     will_hold.update(file_for(p) for p in global_paths())
     will_hold.update(f"cases/evidence/{name}" for name in site.evidence)
-    log_files = {f"log/{path}": data for path, data in logread.get_log_files().items()}
+    have = frozenset(
+        p.removeprefix("log/")
+        for p in previous_files
+        if p.startswith("log/") and (root / p).is_file()
+    )
+    log_files = {f"log/{path}": data for path, data in logread.get_log_files(have).items()}
     will_hold.update(log_files)
     static: set[str] = set(state.get("static", []))
     evidence = set(site.evidence)

@@ -235,3 +235,27 @@ def test_a_mirror_on_a_static_host_is_verified_over_http(served_mirror, site, ca
     evidence = site[4]
     call_command("verify", evidence.sha256, "--log", url + "log/", "--state", str(tmp_path / "s"))
     assert "IN THE LOG" in capsys.readouterr().out
+
+
+def test_full_log_tiles_are_written_once_and_stay_in_the_manifest(site, tmp_path):
+    from jiandu.ledger import logactions
+
+    def entries(first, last):
+        return [
+            {"action": "publish", "case": "c", "kind": "page", "revision": 1,
+             "sha256": f"{i:064x}", "time": "2026-11-30T08:00:00Z"}
+            for i in range(first, last)
+        ]  # fmt: skip
+
+    logactions.do_append_entries(entries(0, 300))
+    out = tmp_path / "mirror"
+    first = mirror.export_mirror(out)
+    assert {"log/tile/0/000", "log/tile/entries/000"} <= set(first.written)
+    logactions.do_append_entries(entries(300, 301))
+    second = mirror.export_mirror(out)
+    assert "log/tile/0/000" not in second.written and "log/tile/0/000" in second.files
+    size, _root, _entries = ref.audit(client.dir_reader(out / "log"), keys.log_verifier().vkey)
+    assert size == 4 + 301  # the site's own four publication entries first
+    assert mirror.verify_mirror(
+        client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out)
+    ).ok
