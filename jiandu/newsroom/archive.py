@@ -49,7 +49,7 @@ def source_archive(grant: SourceGrant, source: Source, member_private: bytes) ->
                 "author": item.author.get_username() if item.author else "",
                 "sealed_item_key": _b64(item.sealed_key),
                 "meta": _b64(item.meta),
-                "length": storage.blob_path(item.blob).stat().st_size,
+                "length": storage.blob_size(item.blob),
             }
             for item in items
         ],

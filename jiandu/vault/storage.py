@@ -1,11 +1,15 @@
-"""Where encrypted blobs live on disk, and how they get there without ever being half-visible.
+"""Where encrypted blobs live, and how they get there without ever being half-visible.
 
-Layout under the data dir: `vault/incoming/<random>.part` while an upload is being written,
-`vault/blobs/<random>.jdv` once complete. A blob is moved into `blobs/` only after its last
-byte is written and fsynced, by an atomic rename followed by an fsync of the directory; the
-database row that makes it visible is committed after that. A crash at any point leaves either
-a `.part` file or a blob no row points to; `clean_leftovers()` (run by `jiandu serve` before
-serving) removes both. Every name is checked against one pattern before it touches a path.
+An upload is written as ciphertext into `vault/incoming/<random>.part` on this machine's disk
+(across one request, or several for a resumable upload). Once its last byte is written and
+fsynced, `publish` hands it to the project's blob store (`jiandu.core.blobstore`, kind
+`BLOBS`): with the local backend an atomic rename into `vault/blobs/<random>.jdv` and an fsync
+of both folders; with the S3 backend a multipart upload completed whole, then the part is
+removed. The database row that makes the blob visible is committed after that. A crash at any
+point leaves a `.part` file, an unfinished upload or a blob no row points to;
+`clean_leftovers()` (run by `jiandu serve` before serving) removes them. Every name is checked
+against one pattern before it touches a path or a key, and the store refuses anything that
+does not start with the vault's stream header.
 
 Every file and folder here has its times set to the hour once a write is done
 (`jiandu.core.filetimes`): the disk says in which hour a blob arrived, never the minute.
@@ -14,7 +18,6 @@ Every file and folder here has its times set to the hour once a write is done
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -23,14 +26,22 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from jiandu.core.filetimes import make_dir, open_quietly, settle
+from jiandu.core.blobstore import BlobError, BlobKind, BlobMissing, BlobStore, get_store
+from jiandu.core.blobstore.services import PART_NAME
+from jiandu.core.filetimes import make_dir, settle
+from jiandu.vault import crypto
 
-BLOB_NAME = re.compile(r"\A[0-9a-f]{32}\.jdv\Z")
-PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")
+BLOBS = BlobKind(folder="vault/blobs", suffix=".jdv", staging="vault/incoming", magic=crypto.MAGIC)
+BLOB_NAME = BLOBS.pattern
 
 
 class StorageError(Exception):
     """A blob name that does not match the allow-list, or a blob that is missing."""
+
+
+def store() -> BlobStore:
+    """The vault's blobs in the configured blob store (settings.JIANDU_BLOB_BACKEND)."""
+    return get_store(BLOBS)
 
 
 def vault_dir() -> Path:
@@ -42,6 +53,7 @@ def incoming_dir() -> Path:
 
 
 def blobs_dir() -> Path:
+    """Where the local backend keeps the blobs (tests look there)."""
     return make_dir(vault_dir() / "blobs")
 
 
@@ -73,43 +85,48 @@ def settle_part(part: Path) -> None:
 
 
 def publish(part: Path) -> str:
-    """Atomically move a finished `.part` file into `blobs/`; return the blob's name."""
+    """Make a finished `.part` file a blob in the store, whole; return the blob's name."""
     if not PART_NAME.match(part.name) or part.parent != incoming_dir():
         raise StorageError("Not an incoming file.")
-    name = f"{part.stem}.jdv"
-    os.rename(part, blobs_dir() / name)
-    settle(blobs_dir() / name, blobs_dir(), incoming_dir())
-    fsync_dir(blobs_dir())
-    fsync_dir(incoming_dir())
-    return name
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable (the forensics room's previews use it too)."""
-    fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return store().adopt(part)
+    except BlobError as exc:
+        raise StorageError("The file could not be stored.") from exc
 
 
 def blob_path(name: str) -> Path:
+    """Where the local backend keeps a blob (tests look there; the rooms use the store)."""
     if not BLOB_NAME.match(name):
         raise StorageError("Not a blob name.")
     return blobs_dir() / name
 
 
-def open_blob(name: str) -> BinaryIO:
+def blob_size(name: str) -> int:
+    """A blob's length in bytes (its Padmé bucket, not the file's size)."""
     try:
-        return open_quietly(blob_path(name))  # no access time: a source reads its replies
-    except FileNotFoundError as exc:
+        return store().size(name)
+    except BlobMissing as exc:
         raise StorageError("The encrypted file is missing from the vault.") from exc
+    except BlobError as exc:
+        raise StorageError("Not a blob name.") from exc
+
+
+def open_blob(name: str) -> BinaryIO:
+    """The blob's ciphertext as a stream (locally read without an access time: a source reads
+    its replies)."""
+    try:
+        return store().open(name)
+    except BlobMissing as exc:
+        raise StorageError("The encrypted file is missing from the vault.") from exc
+    except BlobError as exc:
+        raise StorageError("Not a blob name.") from exc
 
 
 def remove_blobs(names: Iterable[str]) -> None:
-    for name in names:
-        blob_path(name).unlink(missing_ok=True)
-    settle(blobs_dir())
+    try:
+        store().delete(list(names))
+    except BlobError as exc:
+        raise StorageError("Not a blob name.") from exc
 
 
 def discard(part: Path) -> None:
@@ -124,18 +141,10 @@ PART_KEEP_SECONDS = 24 * 3600
 
 
 def clean_stale_parts(max_age_seconds: int) -> int:
-    """Remove `.part` files untouched for longer than `max_age_seconds` (abandoned resumable
-    uploads); safe while the server runs, unlike `clean_leftovers`."""
-    import time
-
-    removed = 0
-    cutoff = time.time() - max_age_seconds
-    for path in incoming_dir().iterdir():
-        if PART_NAME.match(path.name) and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    settle(incoming_dir())
-    return removed
+    """Remove `.part` files (and unfinished uploads to the store) untouched for longer than
+    `max_age_seconds` (abandoned resumable uploads); safe while the server runs, unlike
+    `clean_leftovers`."""
+    return store().clean_unfinished(max_age_seconds)
 
 
 def clean_leftovers(known: set[str], keep_parts_seconds: int = 0) -> tuple[int, int]:
@@ -146,18 +155,8 @@ def clean_leftovers(known: set[str], keep_parts_seconds: int = 0) -> tuple[int, 
     keeping young parts, since a resumable upload goes on after a restart (its state is in the
     source's session).
     """
-    import time
-
-    parts = orphans = 0
-    cutoff = time.time() - keep_parts_seconds
-    for path in incoming_dir().iterdir():
-        if keep_parts_seconds and PART_NAME.match(path.name) and path.stat().st_mtime >= cutoff:
-            continue
-        path.unlink(missing_ok=True)
-        parts += 1
-    for path in blobs_dir().iterdir():
-        if path.name not in known:
-            path.unlink(missing_ok=True)
-            orphans += 1
-    settle(incoming_dir(), blobs_dir())
-    return parts, orphans
+    blobs = store()
+    parts = blobs.clean_unfinished(keep_parts_seconds or None)
+    orphans = [name for name in blobs.names() if name not in known]
+    blobs.delete(orphans)
+    return parts, len(orphans)
