@@ -215,6 +215,11 @@ LOOPING_PDF = (
 
 @pytest.fixture(scope="module")
 def hostile() -> dict[str, bytes]:
+    return hostile_corpus()
+
+
+def hostile_corpus() -> dict[str, bytes]:
+    """Every hostile file by name (made here, never downloaded)."""
     video = pyav_video(seconds=2)
     polyglot = io.BytesIO()
     with zipfile.ZipFile(polyglot, "w") as archive:
