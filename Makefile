@@ -51,9 +51,11 @@ run: system-deps messages ## Set up and serve the demo newsroom on 127.0.0.1:$${
 	$(BIN)/jiandu demo
 	$(BIN)/jiandu serve
 
-lint: venv ## ruff.
+lint: venv ## ruff; import contracts from docs/architecture.md's rooms table (import-linter).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --diff . >/dev/null || { $(BIN)/ruff format --check .; exit 1; }
+	$(BIN)/python scripts/import_contracts.py
+	$(BIN)/lint-imports --no-cache
 
 test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite.
 	$(BIN)/pytest -q || [ $$? = 5 ]
