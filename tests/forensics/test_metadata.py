@@ -3,6 +3,7 @@ the hostile corpus ends as a report or "could not be analysed", and fuzzed input
 
 import io
 import struct
+import subprocess
 import zipfile
 import zlib
 from datetime import UTC, datetime
@@ -273,3 +274,22 @@ def test_metadata_step_never_raises_on_fuzzed_input(prefix, body):
     report = analyse(prefix + body, "fuzz.bin")
     assert report.size == len(prefix + body)
     findings.find(report)
+
+
+def test_video_rotation_comes_back(tmp_path):
+    plain, rotated = tmp_path / "plain.mp4", tmp_path / "rotated.mp4"
+    plain.write_bytes(pyav_video(seconds=1))
+    command = ["/usr/bin/ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(plain)]
+    command += ["-c", "copy", "-metadata:s:v:0", "rotate=90", "-y", str(rotated)]
+    subprocess.run(command, check=True)
+    report = analyse(rotated.read_bytes(), "portrait.mp4")
+    assert report.facts["rotation"] in (90, -90, 270)
+
+
+def test_a_jpeg_saved_below_camera_quality_is_flagged_as_recompressed():
+    camera = analyse(exif_photo(quality=95), "camera.jpg")
+    resent = analyse(exif_photo(quality=70), "resent.jpg")
+    assert camera.facts["jpeg_quality"] >= 90 and resent.facts["jpeg_quality"] == 70
+    assert "recompressed" not in {f.code for f in findings.find(camera)}
+    assert "recompressed" in {f.code for f in findings.find(resent)}
+    assert isinstance(camera.facts["ela"], float)  # error level: shown as a number
