@@ -3,6 +3,7 @@ new files to the worker for analysis when a member signs in."""
 
 import logging
 
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -38,3 +39,14 @@ def analyse_after_sign_in(sender: type, request: HttpRequest, user: User, **kwar
         do_request_analyses(user, private)
     except Exception as exc:
         logger.error("automatic analysis at sign-in failed: %s", type(exc).__name__)
+
+
+@receiver(user_logged_out)
+def forget_index_at_sign_out(
+    sender: type, request: HttpRequest, user: User, **kwargs: object
+) -> None:
+    """The member's decrypted fingerprint index leaves this process's memory with them."""
+    from jiandu.forensics.index import forget_member_index
+
+    if user is not None:
+        forget_member_index(user.pk)

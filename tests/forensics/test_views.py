@@ -96,3 +96,13 @@ def test_files_arriving_while_signed_in_are_handed_over_by_the_inbox(analysed):
     run_tasks()
     source_page = client.get(f"/en/newsroom/sources/{newest.source_id}/").content.decode()
     assert f"/en/newsroom/forensics/items/{newest.pk}/" in source_page
+
+
+def test_the_decrypted_index_leaves_memory_at_sign_out(analysed):
+    from jiandu.forensics import index
+
+    member, client, item, _photo = analysed
+    client.get(f"/en/newsroom/forensics/items/{item.pk}/")
+    assert member.user.pk in index._cache
+    client.post("/en/newsroom/sign-out/")
+    assert member.user.pk not in index._cache
