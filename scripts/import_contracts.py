@@ -97,8 +97,9 @@ def _refuse_cycles(allowed: dict[str, list[str]]) -> None:
 
 
 def room_packages(package_dir: Path) -> list[str]:
-    """The room packages under jiandu/ (a folder with an apps.py)."""
-    return sorted(p.parent.name for p in package_dir.glob("*/apps.py"))
+    """The room packages under jiandu/ (every folder with an __init__.py: a package that is not
+    in the table is refused rather than left without a contract)."""
+    return sorted(p.parent.name for p in package_dir.glob("*/__init__.py"))
 
 
 def render(allowed: dict[str, list[str]], present: list[str], package: str = PACKAGE) -> str:

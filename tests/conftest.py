@@ -2,6 +2,10 @@
 
 import pytest
 
+# No test reaches beyond loopback: pytest-socket's options in pyproject.toml, and the gaps it
+# leaves (name lookups, connect_ex, datagrams) closed by tests/netguard.py.
+pytest_plugins = ["tests.netguard"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings, request):
