@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 import numpy
 
-from jiandu.forensics.fingerprints import MATCH_DISTANCE, Fingerprint, distances
+from jiandu.forensics.fingerprints import (
+    MATCH_DISTANCE,
+    VIDEO_DISTANCE,
+    Fingerprint,
+    distances,
+)
 
 CHUNKS = 16
 BUCKETS = 1 << 16
@@ -99,7 +104,9 @@ class Index:
         """(n, 4) uint64 → (n, 16) 16-bit chunk values."""
         return hashes.astype(">u8").view(">u2").reshape(-1, CHUNKS).astype(numpy.uint16)
 
-    def _candidates(self, one: numpy.ndarray, chunk_values: numpy.ndarray) -> numpy.ndarray:
+    def _candidates(
+        self, one: numpy.ndarray, chunk_values: numpy.ndarray, limit: int
+    ) -> numpy.ndarray:
         found = []
         for column in range(CHUNKS):
             value = int(chunk_values[column])
@@ -109,7 +116,7 @@ class Index:
         if not found:
             return numpy.zeros(0, dtype=numpy.int32)
         rows = numpy.unique(numpy.concatenate(found))
-        close = distances(one, self._hashes[rows]) <= MATCH_DISTANCE
+        close = distances(one, self._hashes[rows]) <= limit
         return rows[close]
 
     def query(self, fingerprint: Fingerprint, exclude: str = "") -> list[Match]:
@@ -130,7 +137,9 @@ class Index:
             chunk_values = self._chunks(fingerprint.hashes[picks])
             votes: dict[int, Counter[int]] = defaultdict(Counter)
             for row, pick in enumerate(picks):
-                for hit in self._candidates(fingerprint.hashes[pick], chunk_values[row]):
+                hashed = fingerprint.hashes[pick]
+                limit = VIDEO_DISTANCE if fingerprint.is_video else MATCH_DISTANCE
+                for hit in self._candidates(hashed, chunk_values[row], limit):
                     owner = int(self._owner[hit])
                     offset = int(self._seconds[hit]) - int(fingerprint.seconds[pick])
                     votes[owner][offset] += 1
@@ -146,6 +155,8 @@ class Index:
     def _align(self, owner: int, fingerprint: Fingerprint, offsets: Counter[int]) -> Match | None:
         """Check the best-voted offsets second by second over the whole query."""
         start, end = int(self._start[owner]), int(self._start[owner + 1])
+        both_videos = fingerprint.is_video and self._videos[owner]
+        limit = VIDEO_DISTANCE if both_videos else MATCH_DISTANCE
         target_seconds = self._seconds[start:end]
         target_hashes = self._hashes[start:end]
         found: list[Match] = []
@@ -159,7 +170,7 @@ class Index:
                     continue
                 near = distances(fingerprint.hashes[row], target_hashes[lo:hi])
                 pick = int(numpy.argmin(near))
-                if near[pick] <= MATCH_DISTANCE:
+                if near[pick] <= limit:
                     matched_query.append(int(second))
                     matched_target.append(int(target_seconds[lo + pick]))
                     spent.append(int(near[pick]))

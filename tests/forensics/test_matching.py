@@ -19,6 +19,7 @@ def ffmpeg(*args: str) -> None:
 def videos(tmp_path_factory):
     folder = tmp_path_factory.mktemp("match")
     original, clip, other = folder / "original.mp4", folder / "clip.mp4", folder / "other.mp4"
+    cropped = folder / "cropped.mp4"
     ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=duration=60:size=640x360:rate=25",
         "-c:v", "libx264", "-preset", "ultrafast", str(original),
@@ -28,13 +29,23 @@ def videos(tmp_path_factory):
         "-ss", "30", "-t", "20", "-i", str(original), "-vf", "scale=480:270",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", str(clip),
     )  # fmt: skip
+    # 00:00:10–00:00:25 with 5% cut off each side's edge, then scaled down.
+    ffmpeg(
+        "-ss", "10", "-t", "15", "-i", str(original), "-vf", "crop=iw*0.95:ih*0.95,scale=320:180",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "32", str(cropped),
+    )  # fmt: skip
     ffmpeg(
         "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "8",
         "-c:v", "libx264", "-preset", "ultrafast", str(other),
     )  # fmt: skip
     return {
         name: fingerprints.from_report(analyse_file(path.open("rb"), path.name))
-        for name, path in (("original", original), ("clip", clip), ("other", other))
+        for name, path in (
+            ("original", original),
+            ("clip", clip),
+            ("other", other),
+            ("cropped", cropped),
+        )
     }
 
 
@@ -49,6 +60,15 @@ def test_reencoded_clip_matches_the_right_seconds_of_its_original(videos):
     assert abs(match.target_start - 30) <= 1 and abs(match.target_end - 50) <= 1
     assert (match.query_start, match.query_end) == (0, 20)
     assert matching.clock(match.target_start) in ("00:00:29", "00:00:30", "00:00:31")
+
+
+def test_a_cropped_and_rescaled_clip_matches_its_seconds(videos):
+    index = matching.Index()
+    index.add("original", videos["original"])
+    index.add("other", videos["other"])
+    found = index.query(videos["cropped"])
+    assert [m.ref for m in found] == ["original"]
+    assert abs(found[0].target_start - 10) <= 1 and found[0].matched_seconds >= 10
 
 
 def test_the_original_is_found_from_the_clip_too(videos):
