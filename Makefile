@@ -12,10 +12,12 @@ PYTHON := $(shell for c in python3.13 python3.12 python3 \
 	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$c; break; }; done)
 APT_RUN := $(shell awk 'NF && index($$1, "\043") != 1 && $$2 == "run" {print $$1}' apt-packages.txt)
+# `make run-scaled` needs the `run` packages and the `scaled` ones (PostgreSQL, Redis, nginx).
+APT_SCALED := $(shell awk 'NF && index($$1, "\043") != 1 && ($$2 == "run" || $$2 == "scaled") {print $$1}' apt-packages.txt)
 APT_ALL := $(shell awk 'NF && index($$1, "\043") != 1 {print $$1}' apt-packages.txt)
 export JIANDU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help run test test-postgres lint system-deps system-deps-test apt-install venv messages clean
+.PHONY: help run run-scaled test test-postgres lint system-deps system-deps-test apt-install venv messages clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -50,6 +52,10 @@ messages: venv system-deps ## Compile the translations.
 run: system-deps messages ## Set up and serve the demo newsroom on 127.0.0.1:$${JIANDU_PORT:-8000}.
 	$(BIN)/jiandu demo
 	$(BIN)/jiandu serve
+
+run-scaled: messages ## The demo as a scaled deployment (PostgreSQL, Redis, S3, nginx, 2 web, 2 workers).
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_SCALED)"
+	$(BIN)/python scripts/run_scaled.py
 
 lint: venv ## ruff; import contracts from docs/architecture.md's rooms table (import-linter).
 	$(BIN)/ruff check .
