@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -101,6 +102,14 @@ class FileReport:
         )
 
 
+BASE64 = re.compile(r"\A[A-Za-z0-9+/]*={0,2}\Z")
+
+
+def _base64_only(value: object) -> str:
+    text = str(value or "")
+    return text if BASE64.match(text) else ""
+
+
 def analyse_file(plaintext: BinaryIO, name: str) -> FileReport:
     """Type, hash and read one decrypted file (see the module docstring). Never raises for
     anything the file does; an input over the limit is hashed but not read."""
@@ -179,8 +188,9 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
         report.fields = [[str(part) for part in row][:3] for row in data.get("fields") or []]
         report.pdq = data.get("pdq")
         report.frames = list(data.get("frames") or [])
-        report.sheet = str(data.get("sheet") or "")
-        report.waveform = str(data.get("waveform") or "")
+        # Shown as data: URIs; the sandbox's output is untrusted, so only plain base64 passes.
+        report.sheet = _base64_only(data.get("sheet"))
+        report.waveform = _base64_only(data.get("waveform"))
     except (ValueError, TypeError, AttributeError):
         logger.error("metadata worker gave malformed output")  # no content
         report.problem = Problem.FAILED

@@ -26,7 +26,7 @@ from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
 
 View = Callable[..., HttpResponse]
-LOOKUP_MAX_BYTES = 256 * 1024 * 1024
+LOOKUP_MAX_BYTES = 128 * 1024 * 1024  # held in memory (twice: upload, then the sandbox's copy)
 
 
 def member_view(view: View) -> View:

@@ -293,3 +293,11 @@ def test_a_jpeg_saved_below_camera_quality_is_flagged_as_recompressed():
     assert "recompressed" not in {f.code for f in findings.find(camera)}
     assert "recompressed" in {f.code for f in findings.find(resent)}
     assert isinstance(camera.facts["ela"], float)  # error level: shown as a number
+
+
+def test_only_plain_base64_from_the_sandbox_reaches_a_data_uri():
+    from jiandu.forensics.metadata import _base64_only
+
+    assert _base64_only("UklGRg==") == "UklGRg=="
+    assert _base64_only('x" onerror="alert(1)') == ""
+    assert _base64_only(None) == ""
