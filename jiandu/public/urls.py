@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from jiandu.public import api, feeds, views
+from jiandu.public import api, feeds, openapi, views
 from jiandu.public.sitemaps import SITEMAPS
 
 app_name = "public"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("feed/", feeds.AllCasesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/cases.json", api.cases, name="api_cases"),
     path("api/cases/<slug:slug>.json", api.case, name="api_case"),
     path("api/people/<slug:slug>.json", api.person, name="api_person"),
