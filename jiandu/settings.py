@@ -115,8 +115,10 @@ TASKS = {
 }
 
 STORAGES = {
+    # FileFields (published evidence) go through the blob store like the vault's files:
+    # DATA_DIR/files/<folder>/ with the local backend, `files/<folder>/` keys in a bucket.
     "default": {
-        "BACKEND": env_str("JIANDU_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "BACKEND": env_str("JIANDU_STORAGE_BACKEND", "jiandu.core.blobstore.files.BlobFileStorage"),
         "OPTIONS": {"location": str(DATA_DIR / "files")},
     },
     "staticfiles": {

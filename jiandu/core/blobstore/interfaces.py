@@ -7,8 +7,9 @@ ask `jiandu.core.blobstore.get_store(kind)` and use only what this protocol says
 test suite (tests/core/test_blobstore_contract.py) runs against every backend.
 
 What every backend promises:
-- **Names** are made by the store (`<32 hex digits><kind's suffix>`), and every name a caller
-  passes in is checked against that one pattern before it becomes a path or a key
+- **Names** are made by the store (`<32 hex digits><kind's suffix>`), or, for a kind that
+  declares a `names` pattern (content-addressed public files), given by the caller; every
+  name is checked against the kind's one pattern before it becomes a path or a key
   (`BlobNameError`): no caller can reach outside the kind's folder.
 - **Nothing half-written is ever visible**: a writer's bytes become a blob only at `commit()`,
   whole; `abort()` (or leaving the `with` block by an exception) leaves nothing named. A crash
@@ -52,31 +53,45 @@ class NotCiphertext(BlobError):
     """Bytes that do not start with the kind's required header: refused, nothing stored."""
 
 
+# Caller-chosen names may use only these characters, never a dot first (no `..`, no hidden
+# file) and never `.part`; a kind's own `names` pattern is checked against this too.
+SAFE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{0,150}(?:\.[A-Za-z0-9]{1,8})?\Z")
+
+
 @dataclass(frozen=True)
 class BlobKind:
     """One family of blobs, declared by the room that owns it.
 
     `folder` is where they live (a folder under the data dir, or a key prefix in a bucket);
-    `suffix` ends every name (`.jdv`, `.jdp`); `staging` is the local folder where unfinished
-    writes wait (`.part` files), the kind's own folder when not given; `magic` is the header
-    every blob must start with (the vault's stream header), or empty for public files.
+    `suffix` ends every name the store makes (`.jdv`, `.jdp`); `names`, instead, is the pattern
+    of names a caller chooses (files named by their hash); `staging` is the local folder where
+    unfinished writes wait (`.part` files), the kind's own folder when not given; `magic` is
+    the header every blob must start with (the vault's stream header), or empty for public
+    files.
     """
 
     folder: str
-    suffix: str
+    suffix: str = ""
     staging: str = ""
     magic: bytes = b""
+    names: str = ""
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for value in (self.folder, self.staging or self.folder):
             if not FOLDER.match(value):
                 raise ValueError(f"Not a blob folder: {value!r}")
-        if not SUFFIX.match(self.suffix):
+        if bool(self.suffix) == bool(self.names):
+            raise ValueError("A blob kind has either a suffix or a names pattern.")
+        if self.suffix and not SUFFIX.match(self.suffix):
             raise ValueError(f"Not a blob suffix: {self.suffix!r}")
-        object.__setattr__(
-            self, "pattern", re.compile(r"\A[0-9a-f]{32}" + re.escape(self.suffix) + r"\Z")
-        )
+        pattern = self.names or r"\A[0-9a-f]{32}" + re.escape(self.suffix) + r"\Z"
+        object.__setattr__(self, "pattern", re.compile(pattern))
+
+    @property
+    def store_names(self) -> bool:
+        """Whether the store makes the names (else the caller gives each one)."""
+        return bool(self.suffix)
 
     @property
     def staging_folder(self) -> str:
@@ -85,6 +100,8 @@ class BlobKind:
     def check(self, name: str) -> str:
         """`name` if it is one of this kind's names, else `BlobNameError`."""
         if not isinstance(name, str) or not self.pattern.match(name):
+            raise BlobNameError("Not a blob name.")
+        if not self.store_names and (not SAFE_NAME.match(name) or name.endswith(".part")):
             raise BlobNameError("Not a blob name.")
         return name
 
@@ -117,8 +134,9 @@ class BlobStore(Protocol):
 
     kind: BlobKind
 
-    def writer(self) -> BlobWriter:
-        """A new blob to write in pieces."""
+    def writer(self, name: str | None = None) -> BlobWriter:
+        """A new blob to write in pieces: named by the store, or `name` for a kind whose
+        names the caller chooses (a blob already under that name is replaced at commit)."""
         ...
 
     def adopt(self, part: Path) -> str:

@@ -68,6 +68,17 @@ def _checked_part(kind: BlobKind, part: Path) -> Path:
     return part
 
 
+def _blob_name(kind: BlobKind, token: str, name: str | None) -> str:
+    """The store's name for a new blob, or the caller's, checked: each kind has one way."""
+    if kind.store_names:
+        if name is not None:
+            raise BlobError("This kind's names are made by the store.")
+        return f"{token}{kind.suffix}"
+    if name is None:
+        raise BlobError("This kind's blobs are named by the caller.")
+    return kind.check(name)
+
+
 def _check_magic(kind: BlobKind, head: bytes) -> None:
     if kind.magic and not head.startswith(kind.magic):
         raise NotCiphertext("Refused: the blob does not start with the encrypted stream header.")
@@ -98,9 +109,9 @@ class _GatedWriter:
     """What both writers share: the `magic` gate before any byte is stored, the context
     manager, and commit/abort happening once."""
 
-    def __init__(self, kind: BlobKind, token: str) -> None:
+    def __init__(self, kind: BlobKind, token: str, name: str | None) -> None:
         self.kind = kind
-        self.name = f"{token}{kind.suffix}"
+        self.name = _blob_name(kind, token, name)
         self._head = bytearray()
         self._gated = not kind.magic
         self._done = False
@@ -189,9 +200,9 @@ class _Bounded(io.RawIOBase):
 
 
 class _LocalWriter(_GatedWriter):
-    def __init__(self, store: LocalBlobStore) -> None:
+    def __init__(self, store: LocalBlobStore, name: str | None) -> None:
         token = secrets.token_hex(16)
-        super().__init__(store.kind, token)
+        super().__init__(store.kind, token, name)
         self._store = store
         staging = _staging_dir(store.kind)
         self._part = staging / f"{token}.part"
@@ -236,15 +247,15 @@ class LocalBlobStore:
         if part.parent != folder:
             fsync_dir(part.parent)
 
-    def writer(self) -> _LocalWriter:
-        return _LocalWriter(self)
+    def writer(self, name: str | None = None) -> _LocalWriter:
+        return _LocalWriter(self, name)
 
     def adopt(self, part: Path) -> str:
         part = _checked_part(self.kind, part)
+        name = _blob_name(self.kind, part.stem, None)
         with open_quietly(part) as handle:
             _check_magic(self.kind, handle.read(len(self.kind.magic)))
             os.fsync(handle.fileno())
-        name = f"{part.stem}{self.kind.suffix}"
         self._publish(part, name)
         return name
 
@@ -361,8 +372,8 @@ MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 class _S3Writer(_GatedWriter):
     """Buffers up to one part; the first full part starts a multipart upload."""
 
-    def __init__(self, store: S3BlobStore, token: str | None = None) -> None:
-        super().__init__(store.kind, token or secrets.token_hex(16))
+    def __init__(self, store: S3BlobStore, token: str, name: str | None = None) -> None:
+        super().__init__(store.kind, token, name)
         self._store = store
         self._key = store._key(self.name)
         self._buffer = bytearray()
@@ -452,8 +463,8 @@ class S3BlobStore:
     def _key(self, name: str) -> str:
         return self._folder_key() + self.kind.check(name)
 
-    def writer(self) -> _S3Writer:
-        return _S3Writer(self)
+    def writer(self, name: str | None = None) -> _S3Writer:
+        return _S3Writer(self, secrets.token_hex(16), name)
 
     def adopt(self, part: Path) -> str:
         part = _checked_part(self.kind, part)
