@@ -120,10 +120,14 @@ class Site:
 
 
 def read_site(
-    render: Renderer, only: Iterable[str] | None = None, known: dict | None = None
+    render: Renderer,
+    only: Iterable[str] | None = None,
+    known: dict | None = None,
+    listing: dict | None = None,
 ) -> Site:
-    """The cases (all, or re-read only those in `only`; others taken from `known`)."""
-    listing = json.loads(render.get("/cases/api/cases.json"))
+    """The cases (all, or re-read only those in `only`; others taken from `known`), from the
+    API's case list (`listing`, fetched here if not given)."""
+    listing = listing or json.loads(render.get("/cases/api/cases.json"))
     cases, evidence = {}, set()
     wanted = None if only is None else set(only)
     for summary in listing["cases"]:
@@ -268,13 +272,15 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
     state = {} if full else _load_json(root / STATE, {})
     previous_files: dict[str, str] = {} if full else state.get("files", {})
     known: dict[str, dict] = state.get("cases", {})
-    listing = json.loads(render.get("/cases/api/cases.json"))
+    # Rendered once: it lists the cases and is one of the mirror's files.
+    rendered = {"/cases/api/cases.json": render.get("/cases/api/cases.json")}
+    listing = json.loads(rendered["/cases/api/cases.json"])
     changed = {
         c["slug"]
         for c in listing["cases"]
         if full or known.get(c["slug"], {}).get("revision") != c["revision"]
     }
-    site = read_site(render, only=changed, known=known)
+    site = read_site(render, only=changed, known=known, listing=listing)
     people = set().union(*(site.cases[s]["people"] for s in changed)) if changed else set()
     people |= {p for s in changed for p in known.get(s, {}).get("people", [])}
     people &= site.people
@@ -313,7 +319,7 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
 
     for path in pages:
         relative = file_for(path)
-        data = render.get(path)
+        data = rendered.pop(path, None) or render.get(path)
         if relative.endswith(".html"):
             data = rewrite_html(data.decode(), relative, mirrored, static).encode()
         writer.put(relative, data)
