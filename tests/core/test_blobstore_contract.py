@@ -501,3 +501,45 @@ def test_s3_stream_reads_are_file_like(s3_blobs):
     assert handle.read(2) == b"ab"
     handle.close()
     assert handle.closed
+
+
+# --- Kinds whose names the caller chooses (files named by their hash) ----------------------
+
+NAMED = BlobKind(folder="files/evidence", names=r"\A[0-9a-f]{8}\.png\Z")
+
+
+@pytest.fixture
+def named(backend):
+    return get_store(NAMED)
+
+
+def test_a_caller_named_blob_is_stored_under_its_name_and_replaced_whole(named):
+    for content in (b"first", b"second, longer"):
+        with named.writer("0123abcd.png") as writer:
+            writer.write(content)
+            assert list(named.names()) == ([] if content == b"first" else ["0123abcd.png"])
+            assert writer.commit() == "0123abcd.png"
+    with named.open("0123abcd.png") as handle:
+        assert handle.read() == b"second, longer"
+    assert list(named.names()) == ["0123abcd.png"]
+
+
+@pytest.mark.parametrize("name", [None, "0123abcd.jpg", "../0123abcd.png", "0123ABCD.png"])
+def test_a_caller_named_kind_takes_only_names_on_its_pattern(named, name):
+    with pytest.raises(BlobError):
+        named.writer(name)
+    assert list(named.names()) == []
+
+
+def test_a_store_named_kind_takes_no_name_from_the_caller(sealed):
+    with pytest.raises(BlobError):
+        sealed.writer("0" * 32 + ".jdv")
+
+
+def test_a_kind_has_either_a_suffix_or_a_names_pattern():
+    with pytest.raises(ValueError, match="either"):
+        BlobKind(folder="files", suffix=".png", names=r"\A.*\Z")
+    with pytest.raises(ValueError, match="either"):
+        BlobKind(folder="files")
+    with pytest.raises(BlobNameError):  # a loose pattern is still held to the safe characters
+        BlobKind(folder="files", names=r"\A.*\Z").check("../x.png")
