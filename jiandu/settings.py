@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "jiandu.public",
     "jiandu.ledger",
     "jiandu.forensics",
+    "jiandu.redaction",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -11,6 +11,7 @@ drawn here with Pillow.
 import io
 from datetime import datetime
 
+from django.apps import apps
 from django.db import transaction
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -135,10 +136,13 @@ def load_demo_case() -> str:
     )
     # The editor attaches the evidence first; the writer's later edits make the writer
     # the last to edit, so the editor can review and publish.
+    # Published through a render record of the redaction studio, like any evidence; the
+    # studio is reached through its AppConfig (this room does not import it).
+    studio = apps.get_app_config("redaction")
     do_publish_evidence(
         case,
         editor,
-        io.BytesIO(synthetic_frame()),
+        studio.render_newsroom_still(editor, synthetic_frame()),
         VerificationStatus.UNVERIFIED,
         caption_zh="合成的演示图片，代表朱瑞峰发布的截图（程序生成，并非案件素材）。",
         caption_en="Synthetic demo image standing in for the screenshots Zhu published (generated, not from the case).",

@@ -1,8 +1,11 @@
 """Publishing evidence: only a derivative, never an original, and never its metadata.
 
-`do_publish_evidence` is the one door through which a file reaches the public site. Today an
-editor uploads an image that is already redacted; the redaction studio will call the same
-function with the derivative it produced. Either way the file is decoded and re-encoded from
+`do_publish_evidence` is the one door through which a file reaches the public site, and it takes
+only a render record of the redaction studio (`Derivative`): an original, what was done to it,
+who and when, checked against the studio's records by the function that room registers
+(`register_render_records`; this room does not import it). An uploaded file, a stream or a
+derivative whose bytes no finished render produced is refused. The image is decoded and
+re-encoded from
 its pixels here, which drops EXIF, XMP, IPTC, ICC profiles, comments and any trailing bytes a
 camera, an editing tool or a leaker's copy may have left, and the SHA-256 published beside it
 is that of the re-encoded bytes, the file every reader can download and check.
@@ -23,7 +26,8 @@ import json
 import os
 import sys
 import sysconfig
-from typing import IO
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import PIL
 from django.core.exceptions import PermissionDenied
@@ -63,6 +67,36 @@ HEADER_MAX = 256
 
 class EvidenceError(WorkflowError):
     """The file cannot be published (not an image we accept, too large, damaged)."""
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """A finished render of the redaction studio, opened for publication.
+
+    `reference` names the render record ("render:12"), `original` the vault item it was made
+    from ("item:40", empty for a newsroom-made original such as the demo's frame), `data` the
+    derivative's bytes, `treatment_*` what was done to the original, in each language.
+    """
+
+    reference: str
+    original: str
+    data: bytes = field(repr=False)
+    treatment_zh: str = ""
+    treatment_en: str = ""
+
+
+_render_checks: list[Callable[[Derivative], bool]] = []
+
+
+def register_render_records(check: Callable[[Derivative], bool]) -> None:
+    """Called by the redaction room at start: `check` says whether a Derivative is one of its
+    finished renders (the record exists, is done, and produced exactly these bytes)."""
+    if check not in _render_checks:
+        _render_checks.append(check)
+
+
+def _is_render_record(derivative: object) -> bool:
+    return isinstance(derivative, Derivative) and any(check(derivative) for check in _render_checks)
 
 
 class MemoryOnlyUploadHandler(FileUploadHandler):
@@ -188,31 +222,35 @@ def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
 def do_publish_evidence(
     case: Case,
     actor: User,
-    derivative_file: IO[bytes],
+    derivative: Derivative,
     verification_status: str,
     *,
     caption_zh: str = "",
     caption_en: str = "",
     verification_note: str = "",
-    derived_from: str = "",
 ) -> PublishedEvidence:
-    """Attach a derivative (already redacted) to `case` for publication.
+    """Attach a render of the redaction studio to `case` for publication.
 
-    The file is cleaned and hashed here; it goes public with the case's next published
-    revision, after a second editor's review like every other change. `derived_from` names the
-    vault derivative it came from (empty for an editor's upload).
+    Anything that is not a finished render record (an upload, a stream, bytes no render made)
+    is refused. The file is cleaned and hashed here; it goes public with the case's next
+    published revision, after a second editor's review like every other change.
+    `derived_from` becomes the original's reference, so the derivative shows the status its
+    verification checklist derives.
 
     The sandbox (up to a minute) runs first, outside any transaction: SQLite holds its one
     write lock for a whole transaction, and every other writer would wait for the decoder.
     """
     if not actor.has_perm("accounts.publish_cases"):
         raise PermissionDenied
+    if not _is_render_record(derivative):
+        raise EvidenceError(_("Only a render of the redaction studio can be published."))
+    derived_from = derivative.original
     # A derivative of a vault item shows what its verification checklist derives, not a
     # status picked by hand (jiandu/forensics/checklist.py).
     verification_status = status_for_reference(derived_from) or verification_status
     if verification_status not in VerificationStatus.values:
         raise EvidenceError(_("Unknown verification status."))
-    data, extension, content_type, width, height = clean_image(derivative_file.read(MAX_BYTES + 1))
+    data, extension, content_type, width, height = clean_image(derivative.data)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         return _save_evidence(
@@ -228,6 +266,9 @@ def do_publish_evidence(
             caption_en=caption_en,
             verification_note=verification_note,
             derived_from=derived_from,
+            render=derivative.reference,
+            treatment_zh=derivative.treatment_zh[:300],
+            treatment_en=derivative.treatment_en[:300],
         )
 
 

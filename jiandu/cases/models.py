@@ -228,6 +228,11 @@ class PublishedEvidence(models.Model):
     verification_status = models.CharField(max_length=12, choices=VerificationStatus.choices)
     verification_note = models.TextField(blank=True)
     derived_from = models.CharField(max_length=120, blank=True)
+    # The redaction studio's render record it was published from ("render:12"), and what was
+    # done to the original, in each language (jiandu/redaction/describe.py).
+    render = models.CharField(max_length=40, blank=True)
+    treatment_zh = models.CharField(max_length=300, blank=True)
+    treatment_en = models.CharField(max_length=300, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     added_at = models.DateTimeField(auto_now_add=True)
 

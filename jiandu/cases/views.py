@@ -24,14 +24,12 @@ from django.views.decorators.http import require_POST
 from jiandu.accounts.models import User
 from jiandu.cases import actions
 from jiandu.cases.access import access_case_by_id, access_person_by_id
-from jiandu.cases.evidence import MemoryOnlyUploadHandler, do_publish_evidence
 from jiandu.cases.forms import (
     CaseForm,
     CitationForm,
     ClaimForm,
     ClaimVersionForm,
     EventForm,
-    EvidenceForm,
     LinkPersonForm,
     NewCaseForm,
     NoteForm,
@@ -86,7 +84,6 @@ def _forms(case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
         "event_form": EventForm(case=case),
         "claim_form": ClaimForm(),
         "version_form": ClaimVersionForm(case=case),
-        "evidence_form": EvidenceForm(),
         "note_form": NoteForm(),
         "retract_form": RetractForm(),
     }
@@ -110,7 +107,7 @@ def _workspace(
         and case.status == "published",
         **{
             f"{name}_url": reverse("cases:step", args=[case.pk, name])
-            for name in ("link", "citation", "event", "claim", "evidence", "submit", "retract")
+            for name in ("link", "citation", "event", "claim", "submit", "retract")
         },
         **_forms(case, bound),
     }
@@ -156,12 +153,6 @@ def _add_event(user: User, case: Case, d: dict[str, Any]) -> object:
     )
 
 
-def _add_evidence(user: User, case: Case, d: dict[str, Any]) -> object:
-    d = dict(d)
-    upload, status = d.pop("file"), d.pop("verification_status")
-    return do_publish_evidence(case, user, upload, status, **d)
-
-
 @dataclass(frozen=True)
 class Step:
     """One POST on a case: the form (by its name on the workspace), the action, the message."""
@@ -198,13 +189,6 @@ STEPS = {
         lambda u, c, d: actions.do_add_claim(u, c, **d),
         gettext_lazy("Claim added."),
     ),
-    "evidence": Step(
-        "evidence_form",
-        lambda r, c: EvidenceForm(r.POST, r.FILES, too_large=_upload_too_large(r)),
-        _add_evidence,
-        gettext_lazy("Evidence added. It goes public with the next published revision."),
-        permission="publish_cases",
-    ),
     "submit": Step(
         "note_form",
         lambda r, c: NoteForm(r.POST),
@@ -228,10 +212,6 @@ STEPS = {
 }
 
 
-def _upload_too_large(request: HttpRequest) -> bool:
-    return any(getattr(handler, "too_large", False) for handler in request.upload_handlers)
-
-
 @csrf_exempt  # checked by _case_step, once the upload handlers are chosen
 @login_required
 @edit_required
@@ -243,8 +223,6 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
     handlers write in plaintext past 2.5 MB); the handlers must be set before anything reads
     the body, the CSRF check included, hence csrf_exempt here and csrf_protect below.
     """
-    if step == "evidence":
-        request.upload_handlers = [MemoryOnlyUploadHandler(request)]
     return _case_step(request, case_id, step)
 
 

@@ -3,8 +3,6 @@ by the worker without anyone clicking, the reader opens the authentication repor
 for the photo's GPS position and camera serial), ticks checklist entries, and the case page shows
 the status the checklist derives. axe finds nothing on the report."""
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -17,6 +15,7 @@ from jiandu.vault.models import Item, Source
 from tests.factories import make_member
 from tests.forensics.conftest import make_worker
 from tests.forensics.test_metadata import exif_photo
+from tests.redaction.helpers import rendered_from_item
 from tests.tipline.helpers import make_reader, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +32,8 @@ def test_reader_signs_in_files_are_analysed_and_the_checklist_derives_the_status
     editor = make_member("li", "editor")
     case = do_create_case(editor.user, title_en="The protest", title_zh="抗议")
     evidence = do_publish_evidence(
-        case, editor.user, io.BytesIO(photo), "verified", caption_en="The street",
-        derived_from=f"item:{item.pk}",
+        case, editor.user, rendered_from_item(editor.user, item, photo), "verified",
+        caption_en="The street",
     )  # fmt: skip
     assert evidence.verification_status == "unverified"  # derived: nothing checked yet
     handoff.start_worker_key()

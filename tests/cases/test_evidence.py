@@ -3,7 +3,6 @@
 import hashlib
 import io
 import json
-import os
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from PIL import Image
 from jiandu.cases import actions
 from jiandu.cases.evidence import EvidenceError, clean_image, do_publish_evidence
 from tests.factories import make_member
+from tests.redaction.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -79,9 +79,13 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     editor = make_member("e", "editor").user
     case = actions.do_create_case(writer, title_en="Case")
     with pytest.raises(PermissionDenied):
-        do_publish_evidence(case, writer, io.BytesIO(jpeg_with_metadata()), "verified")
+        do_publish_evidence(case, writer, rendered(editor, jpeg_with_metadata()), "verified")
     evidence = do_publish_evidence(
-        case, editor, io.BytesIO(jpeg_with_metadata()), "verified", caption_en="A frame"
+        case,
+        editor,
+        rendered(editor, jpeg_with_metadata(), fmt="jpeg"),
+        "verified",
+        caption_en="A frame",
     )
     data = evidence.file.read()
     assert hashlib.sha256(data).hexdigest() == evidence.sha256
@@ -98,7 +102,9 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     html = client.get(f"/en/cases/{case.slug}/").content.decode()
     assert evidence.sha256 in html and "Verified" in html
     with pytest.raises(EvidenceError):  # the same file twice
-        do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+        do_publish_evidence(
+            case, editor, rendered(editor, jpeg_with_metadata(), fmt="jpeg"), "verified"
+        )
     assert client.get("/cases/evidence/../../secret_key").status_code == 404
 
 
@@ -108,7 +114,9 @@ def test_the_same_file_in_two_cases_is_served_for_each(client):
     names = []
     for title in ("One", "Two"):
         case = actions.do_create_case(writer, title_en=title)
-        evidence = do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+        evidence = do_publish_evidence(
+            case, editor, rendered(editor, jpeg_with_metadata()), "verified"
+        )
         actions.do_update_case(writer, case, summary_en="ready")
         actions.do_submit_for_review(writer, case, "First")
         actions.do_publish_case(editor, case)
@@ -118,7 +126,7 @@ def test_the_same_file_in_two_cases_is_served_for_each(client):
         assert client.get(f"/cases/evidence/{name}").status_code == 200
 
 
-def test_an_editor_uploads_a_redacted_image_in_the_newsroom(client):
+def test_the_desk_takes_no_upload_evidence_comes_from_the_redaction_studio(client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests.factories import sign_in
@@ -131,19 +139,34 @@ def test_an_editor_uploads_a_redacted_image_in_the_newsroom(client):
     response = client.post(
         url, {"file": upload, "verification_status": "partly", "caption_en": "Frame 12"}
     )
-    assert response.status_code == 302
-    evidence = case.evidence.get()
-    assert "insider" not in evidence.file.name and "IMG_0042" not in evidence.file.name
-    bad = SimpleUploadedFile("x.svg", b"<svg/>", "image/svg+xml")
-    response = client.post(url, {"file": bad, "verification_status": "partly", "caption_en": "x"})
-    assert response.status_code == 400
-    assert "Only JPEG, PNG and WebP" in response.content.decode() or "not an image" in (
-        response.content.decode()
-    )
-    client.logout()
-    sign_in(client, make_member("j2", "journalist"))
-    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
-    assert client.post(url, {"file": upload, "verification_status": "partly"}).status_code == 403
+    assert response.status_code == 403
+    assert not case.evidence.exists()
+    page = client.get(f"/en/newsroom/cases/{case.pk}/").content.decode()
+    assert "/en/newsroom/redaction/" in page and 'type="file"' not in page
+
+
+def test_publishing_anything_but_a_render_record_is_refused():
+    from jiandu.cases.evidence import Derivative
+
+    writer = make_member("w", "journalist").user
+    editor = make_member("e", "editor").user
+    case = actions.do_create_case(writer, title_en="Case")
+    real = rendered(editor, jpeg_with_metadata())
+    forged = [
+        io.BytesIO(jpeg_with_metadata()),  # an upload, as before
+        jpeg_with_metadata(),
+        Derivative("render:999999", "", real.data),  # no such record
+        Derivative(real.reference, "", real.data + b"x"),  # bytes the render did not make
+        Derivative(real.reference, "item:1", real.data),  # another original
+        Derivative("render:1 OR 1=1", "", real.data),
+        Derivative("", "", real.data),
+    ]
+    for thing in forged:
+        with pytest.raises(EvidenceError, match="redaction studio"):
+            do_publish_evidence(case, editor, thing, "verified")
+    assert not case.evidence.exists()
+    evidence = do_publish_evidence(case, editor, real, "verified")
+    assert evidence.render == real.reference and evidence.treatment_en
 
 
 def test_images_are_decoded_in_the_sandbox_not_in_this_process(monkeypatch):
@@ -233,7 +256,8 @@ def test_the_sandbox_runs_before_the_transaction_not_inside_it(monkeypatch):
     writer = make_member("w", "journalist").user
     editor = make_member("e", "editor").user
     case = actions.do_create_case(writer, title_en="Case")
-    evidence_row = do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+    derivative = rendered(editor, jpeg_with_metadata())
+    evidence_row = do_publish_evidence(case, editor, derivative, "verified")
     assert seen == [False]
     assert case.evidence.get() == evidence_row
 
@@ -241,84 +265,16 @@ def test_the_sandbox_runs_before_the_transaction_not_inside_it(monkeypatch):
 def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
     from jiandu.forensics import isolation, sandbox
 
-    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
-    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.forget_probe()
     writer = make_member("w", "journalist").user
     editor = make_member("e", "editor").user
     case = actions.do_create_case(writer, title_en="Case")
+    derivative = rendered(editor, jpeg_with_metadata())
+    settings.JIANDU_SANDBOX_ALLOW_WEAK = False
+    monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
+    sandbox.forget_probe()
     try:
         with pytest.raises(EvidenceError, match="sandbox unavailable"):
-            do_publish_evidence(case, editor, io.BytesIO(jpeg_with_metadata()), "verified")
+            do_publish_evidence(case, editor, derivative, "verified")
     finally:
         sandbox.forget_probe()
     assert not case.evidence.exists()
-
-
-@pytest.fixture
-def no_temporary_files(monkeypatch):
-    """Fail the test if Django spools any upload to a temporary file."""
-    from django.core.files import uploadedfile
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("an evidence upload was written to a temporary file")
-
-    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)
-
-
-def evidence_upload(client, name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from tests.factories import sign_in
-
-    writer = make_member("w", "journalist").user
-    case = actions.do_create_case(writer, title_en="Case")
-    sign_in(client, make_member("ed", "editor"))
-    upload = SimpleUploadedFile(name, data, "image/jpeg")
-    response = client.post(
-        f"/en/newsroom/cases/{case.pk}/evidence/",
-        {"file": upload, "verification_status": "partly", "caption_en": "Frame"},
-    )
-    return case, response
-
-
-def test_a_large_evidence_upload_stays_in_memory(client, no_temporary_files):
-    noise = Image.frombytes("RGB", (1400, 1400), os.urandom(1400 * 1400 * 3))
-    buffer = io.BytesIO()
-    noise.save(buffer, "JPEG", quality=100)
-    assert buffer.tell() > 2_621_440  # above Django's in-memory limit (2.5 MB)
-    case, response = evidence_upload(client, "big.jpg", buffer.getvalue())
-    assert response.status_code == 302
-    assert case.evidence.get().width == 1400
-
-
-def test_an_evidence_upload_over_the_limit_gets_a_clear_error(client, no_temporary_files):
-    from jiandu.cases.evidence import MAX_BYTES
-
-    case, response = evidence_upload(client, "huge.jpg", b"\xff\xd8\xff" + b"\0" * MAX_BYTES)
-    assert response.status_code == 400
-    assert "The file is larger than 20 MB." in response.content.decode()
-    assert not case.evidence.exists()
-
-
-def test_evidence_uploads_are_still_checked_for_csrf():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.test import Client
-
-    from tests.factories import sign_in
-
-    client = Client()
-    writer = make_member("w", "journalist").user
-    case = actions.do_create_case(writer, title_en="Case")
-    sign_in(client, make_member("ed", "editor"))
-    client.handler.enforce_csrf_checks = True
-    url = f"/en/newsroom/cases/{case.pk}/evidence/"
-    fields = {"verification_status": "partly", "caption_en": "Frame"}
-    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
-    assert client.post(url, {**fields, "file": upload}).status_code == 403
-    assert not case.evidence.exists()
-    token = client.get(f"/en/newsroom/cases/{case.pk}/").context["csrf_token"]
-    upload = SimpleUploadedFile("a.jpg", jpeg_with_metadata(), "image/jpeg")
-    response = client.post(url, {**fields, "file": upload, "csrfmiddlewaretoken": str(token)})
-    assert response.status_code == 302
-    assert case.evidence.exists()

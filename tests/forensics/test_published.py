@@ -19,6 +19,7 @@ from jiandu.vault import actions as vault
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member
 from tests.forensics.conftest import run_tasks
+from tests.redaction.helpers import rendered_from_item
 from tests.tipline.helpers import make_reader, submit
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +47,8 @@ def test_published_derivative_is_found_and_shows_the_derived_status(
     actions.do_record_check(member.user, item, CheckEntry.Topic.ORIGIN, "confirmed", "")
     with django_capture_on_commit_callbacks(execute=True):
         evidence = do_publish_evidence(
-            case, editor.user, io.BytesIO(picture()), "verified", caption_en="x",
-            derived_from=f"item:{item.pk}",
+            case, editor.user, rendered_from_item(editor.user, item, picture()), "verified",
+            caption_en="x",
         )  # fmt: skip
     assert evidence.verification_status == "partly"  # derived, not the hand-picked "verified"
     run_tasks()

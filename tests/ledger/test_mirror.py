@@ -16,6 +16,7 @@ from jiandu.cases.evidence import do_publish_evidence
 from jiandu.ledger import client, keys, mirror, note
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
+from tests.redaction.helpers import rendered
 
 
 def png(color=(10, 120, 200)) -> bytes:
@@ -38,7 +39,7 @@ def site(db):
     one = actions.do_create_case(writer, title_en="Watch", title_zh="名表")
     person = actions.do_create_person(writer, name_en="Lei Zhengfu", name_zh="雷政富")
     actions.do_link_person(writer, one, person, "subject")
-    evidence = do_publish_evidence(one, editor, io.BytesIO(png()), "verified")
+    evidence = do_publish_evidence(one, editor, rendered(editor, png()), "verified")
     publish(team, one, "First")
     publish(team, one, "Second")
     two = actions.do_create_case(writer, title_en="Land", title_zh="土地")

@@ -15,6 +15,7 @@ from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
 from jiandu.ledger import mirror
 from tests.factories import make_member
+from tests.redaction.helpers import rendered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -35,7 +36,7 @@ def exported(tmp_path) -> Path:
     case = actions.do_create_case(writer, title_en="Watch", title_zh="名表")
     person = actions.do_create_person(writer, name_en="Lei Zhengfu", name_zh="雷政富")
     actions.do_link_person(writer, case, person, "subject")
-    do_publish_evidence(case, editor, io.BytesIO(png()), "verified", caption_en="A frame")
+    do_publish_evidence(case, editor, rendered(editor, png()), "verified", caption_en="A frame")
     for note in ("First", "Second"):
         actions.do_update_case(writer, case, summary_en=note)
         actions.do_submit_for_review(writer, case, note)

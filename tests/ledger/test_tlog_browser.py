@@ -9,6 +9,7 @@ from PIL import Image
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
 from tests.factories import make_member
+from tests.redaction.helpers import rendered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +20,7 @@ def published_file(tmp_path):
     case = actions.do_create_case(writer, title_en="Watch")
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 60, 20)).save(buffer, "PNG")
-    evidence = do_publish_evidence(case, editor, io.BytesIO(buffer.getvalue()), "verified")
+    evidence = do_publish_evidence(case, editor, rendered(editor, buffer.getvalue()), "verified")
     actions.do_update_case(writer, case, summary_en="ready")
     actions.do_submit_for_review(writer, case, "First")
     actions.do_publish_case(editor, case)

@@ -16,6 +16,7 @@ from jiandu.ledger import logactions, logread
 from jiandu.ledger.logmodels import LogEntry
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
+from tests.redaction.helpers import rendered
 
 
 def png(color=(10, 120, 200)) -> bytes:
@@ -49,7 +50,7 @@ def served(client):
 def test_publish_revise_and_retract_are_logged_with_their_evidence(team, client):
     writer, editor = team
     case = actions.do_create_case(writer, title_en="Case")
-    evidence = do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    evidence = do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     assert not LogEntry.objects.exists()  # attached, not public yet: nothing to log
     first = publish(team, case, "First")
     second = publish(team, case, "Second")
@@ -92,7 +93,7 @@ def test_a_rolled_back_publication_leaves_no_entry(team):
 def test_jiandu_verify_answers_for_a_file_and_a_hash_with_proofs(team, tmp_path, capsys):
     writer, editor = team
     case = actions.do_create_case(writer, title_en="Case")
-    evidence = do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    evidence = do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     publish(team, case, "First")
     published = tmp_path / "download.png"
     published.write_bytes(evidence.file.read())
@@ -171,7 +172,7 @@ def test_jiandu_verify_reports_a_split_view_loudly(team, tmp_path, capsys):
 def test_the_verify_page_answers_for_a_hash_and_for_an_uploaded_file(team, client):
     writer, editor = team
     case = actions.do_create_case(writer, title_en="Case")
-    evidence = do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    evidence = do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     publish(team, case, "First")
     html = client.get(f"/en/log/verify/?sha256={evidence.sha256}").content.decode()
     assert "In the log" in html and "Still current" in html and case.slug in html
@@ -194,7 +195,7 @@ def test_the_verify_page_answers_for_a_hash_and_for_an_uploaded_file(team, clien
 def test_a_retracted_file_is_reported_retracted(team, client):
     writer, editor = team
     case = actions.do_create_case(writer, title_en="Case")
-    evidence = do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    evidence = do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     publish(team, case, "First")
     actions.do_retract_case(editor, case, "Wrong")
     html = client.get(f"/en/log/verify/?sha256={evidence.sha256}").content.decode()
@@ -265,7 +266,7 @@ def test_jiandu_verify_checks_a_saved_api_answer_as_a_page_revision(team, client
 def test_the_verify_page_answers_as_the_outside_verifier_does(team, client):
     writer, editor = team
     case = actions.do_create_case(writer, title_en="Case")
-    do_publish_evidence(case, editor, io.BytesIO(png()), "verified")
+    do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     publish(team, case, "First")
     publish(team, case, "Second")
     other = actions.do_create_case(writer, title_en="Other")

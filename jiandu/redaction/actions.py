@@ -1,0 +1,307 @@
+"""Every write of the redaction studio: asking for a render, making it in the worker, cancelling
+it, publishing it, and the newsroom-made renders of the demo.
+
+The path of a render is the path of a preview (jiandu/forensics/handoff.py): a signed-in
+journalist, whose session holds the source key, opens the one item key and seals it, with the
+render's own new key, to the worker's in-memory key; the task carries only that sealed box. The
+worker decrypts the original into memory, renders it in the sandbox (studio.py), and stores the
+derivative encrypted under the render key, itself sealed to the source's public key: until an
+editor publishes it, a derivative is as closed as its original. The original is only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from jiandu.accounts.models import User
+from jiandu.cases.evidence import Derivative, do_publish_evidence
+from jiandu.cases.models import Case, PublishedEvidence
+from jiandu.forensics import handoff
+from jiandu.forensics.actions import NoWorker
+from jiandu.forensics.models import WorkerKey
+from jiandu.ledger.actions import do_record_custody, subject_of
+from jiandu.ledger.models import Action
+from jiandu.redaction import storage, studio
+from jiandu.redaction.describe import describe_both
+from jiandu.redaction.models import Render
+from jiandu.redaction.recipe import Recipe, parse
+from jiandu.vault import binding, crypto
+from jiandu.vault import storage as vault_storage
+from jiandu.vault.models import Item
+
+logger = logging.getLogger(__name__)
+KEY = 32
+
+
+def hour_now():
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+def _check_member(user: User) -> None:
+    if not user.has_perm("accounts.read_submissions"):
+        raise PermissionDenied
+
+
+def do_request_render(user: User, source_private_key: bytes, item: Item, recipe: Recipe) -> Render:
+    """Ask the worker for a derivative of one file; the original is never changed.
+
+    Raises NoWorker when no worker runs (nothing is written then), PermissionDenied without
+    the right to read submissions.
+    """
+    _check_member(user)
+    if item.kind != Item.Kind.FILE:
+        raise ValueError("Only files have derivatives.")
+    worker = handoff.target_worker_key()
+    if worker is None:
+        raise NoWorker
+    item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
+    render_key = crypto.random_key()
+    sealed = handoff.seal_for_worker(worker, item_key + render_key)
+    with transaction.atomic():
+        render = Render.objects.create(
+            item=item,
+            kind=recipe.kind,
+            created_by=user,
+            created_hour=hour_now(),
+            worker_key=worker,
+            sealed_key=crypto.seal(bytes(item.source.public_key), render_key),
+            meta=crypto.seal_meta(render_key, {"recipe": recipe.as_dict()}),
+        )
+        do_record_custody(user, Action.VIEW, subject_of("item", item.pk), reason="redaction")
+        render_id = render.pk
+        transaction.on_commit(lambda: _enqueue(render_id, worker, sealed))
+    return render
+
+
+def _enqueue(render_id: int, worker: WorkerKey, sealed: str) -> None:
+    from jiandu.redaction.tasks import make_render
+
+    make_render.using(queue_name=worker.queue_name).enqueue(
+        render_id=render_id, worker_key_id=worker.pk, sealed_keys=sealed
+    )
+
+
+def do_cancel_render(user: User, render: Render) -> None:
+    """Stop a render that has not finished (the worker checks between steps and while the
+    tool runs); a finished one is left as it is."""
+    _check_member(user)
+    Render.objects.filter(
+        pk=render.pk, state__in=[Render.State.PENDING, Render.State.RUNNING]
+    ).update(cancel_requested=True)
+    Render.objects.filter(pk=render.pk, state=Render.State.PENDING).update(
+        state=Render.State.CANCELLED, worker_key=None
+    )
+
+
+def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
+    """The task's body, in the worker. Returns the new state (no content). Never raises."""
+    render = Render.objects.select_related("item__source").filter(pk=render_id).first()
+    if render is None or render.state != Render.State.PENDING or render.item is None:
+        return "gone"
+    keys = handoff.open_in_worker(worker_key_id, sealed_keys)
+    if keys is None or len(keys) != 2 * KEY:
+        target = handoff.live_worker_keys().filter(pk=worker_key_id).first()
+        if target is not None and handoff.current_worker_key_id() != worker_key_id:
+            _enqueue(render_id, target, sealed_keys)
+            return "rerouted"
+        Render.objects.filter(pk=render_id, state=Render.State.PENDING).update(
+            state=Render.State.EXPIRED, worker_key=None
+        )
+        return Render.State.EXPIRED
+    item_key, render_key = keys[:KEY], keys[KEY:]
+    try:
+        binding.check_source_keys(render.item.source)
+    except binding.KeyBindingError:
+        Render.objects.filter(pk=render_id).update(state=Render.State.FAILED, worker_key=None)
+        return Render.State.FAILED
+    meta = crypto.open_meta(render_key, bytes(render.meta))
+    recipe = parse(meta["recipe"])
+    started = Render.objects.filter(pk=render_id, state=Render.State.PENDING).update(
+        state=Render.State.RUNNING
+    )
+    if not started:
+        return "gone"
+    try:
+        with vault_storage.open_blob(render.item.blob) as handle:
+            plaintext = b"".join(crypto.decrypt_stream(item_key, handle))
+    except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
+        logger.error("render %s could not read its original: %s", render_id, type(exc).__name__)
+        plaintext = b""
+    meta["original_sha256"] = hashlib.sha256(plaintext).hexdigest() if plaintext else ""
+    output = _render(recipe, plaintext, render_id)
+    return _finish(render_id, worker_key_id, render_key, recipe, meta, output)
+
+
+def _render(recipe: Recipe, plaintext: bytes, render_id: int) -> studio.Output:
+    if not plaintext:
+        return studio.Output(problem=studio.Problem.FAILED)
+    if recipe.kind == "image":
+        return studio.render_image(recipe, plaintext)
+    return studio.Output(problem=studio.Problem.UNSUPPORTED)
+
+
+def _finish(
+    render_id: int,
+    worker_key_id: int,
+    render_key: bytes,
+    recipe: Recipe,
+    meta: dict,
+    output: studio.Output,
+) -> str:
+    """Store the derivative (encrypted) and the result, unless cancelled or gone meanwhile."""
+    if Render.objects.filter(pk=render_id, cancel_requested=True).exists():
+        Render.objects.filter(pk=render_id).update(state=Render.State.CANCELLED, worker_key=None)
+        return Render.State.CANCELLED
+    blob = None
+    digest = ""
+    if output.ok:
+        blob = storage.write_blob(render_key, output.data)
+        digest = hashlib.sha256(output.data).hexdigest()
+        zh, en = describe_both(recipe, output.hidden_faces)
+        meta.update(
+            extension=output.extension,
+            content_type=output.content_type,
+            width=output.width,
+            height=output.height,
+            duration=output.duration,
+            faces=[list(box) for box in output.faces],
+            hidden_faces=output.hidden_faces,
+            size=len(output.data),
+            treatment_zh=zh,
+            treatment_en=en,
+            **output.extra,
+        )
+        state = Render.State.DONE
+    else:
+        meta["problem"] = str(output.problem)
+        state = Render.State.FAILED
+    updated = Render.objects.filter(
+        pk=render_id, state=Render.State.RUNNING, worker_key_id=worker_key_id
+    ).update(
+        state=state,
+        progress=100 if state == Render.State.DONE else 0,
+        seconds_left=None,
+        meta=crypto.seal_meta(render_key, meta),
+        blob=blob,
+        output_sha256=digest,
+        worker_key=None,
+    )
+    if not updated:  # deleted meanwhile: this derivative is nobody's
+        storage.remove_blobs([blob])
+        return "gone"
+    return state
+
+
+@dataclass
+class OpenRender:
+    """A render opened with the source key: its recipe, what it did, its bytes on demand."""
+
+    render: Render
+    key: bytes
+    meta: dict
+
+    @property
+    def recipe(self) -> Recipe:
+        return parse(self.meta["recipe"])
+
+    @property
+    def content_type(self) -> str:
+        return str(self.meta.get("content_type", ""))
+
+    @property
+    def faces(self) -> list[list[float]]:
+        return [list(box) for box in self.meta.get("faces", [])]
+
+    @property
+    def problem(self) -> str:
+        return str(self.meta.get("problem", ""))
+
+    def data(self) -> bytes:
+        if not self.render.blob:
+            return b""
+        return b"".join(storage.read_blob(self.key, self.render.blob))
+
+
+def open_render(source_private_key: bytes, render: Render) -> OpenRender | None:
+    """Open a render's record and derivative; None when it has no key (newsroom-made)."""
+    if render.sealed_key is None or render.meta is None:
+        return None
+    key = crypto.unseal(source_private_key, bytes(render.sealed_key))
+    return OpenRender(render=render, key=key, meta=crypto.open_meta(key, bytes(render.meta)))
+
+
+def derivative_of(opened: OpenRender) -> Derivative:
+    """The render as the case desk takes it (its bytes checked there against the record)."""
+    render = opened.render
+    return Derivative(
+        reference=render.reference,
+        original=f"item:{render.item_id}" if render.item_id else "",
+        data=opened.data(),
+        treatment_zh=str(opened.meta.get("treatment_zh", "")),
+        treatment_en=str(opened.meta.get("treatment_en", "")),
+    )
+
+
+def do_publish_render(
+    user: User,
+    source_private_key: bytes,
+    render: Render,
+    case: Case,
+    *,
+    caption_zh: str = "",
+    caption_en: str = "",
+    verification_note: str = "",
+) -> PublishedEvidence:
+    """Attach a finished render to a case (public with the case's next reviewed revision).
+
+    The derivative is decrypted here, for the case desk, which re-checks it against this
+    record; the custody log records the export of the item it was made from.
+    """
+    if render.state != Render.State.DONE:
+        raise PermissionDenied
+    opened = open_render(source_private_key, render)
+    if opened is None:
+        raise PermissionDenied
+    evidence = do_publish_evidence(
+        case,
+        user,
+        derivative_of(opened),
+        "unverified",
+        caption_zh=caption_zh,
+        caption_en=caption_en,
+        verification_note=verification_note,
+    )
+    if render.item_id:
+        do_record_custody(
+            user, Action.EXPORT, subject_of("item", render.item_id), reason="published derivative"
+        )
+    return evidence
+
+
+def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivative:
+    """Render an image the newsroom made itself (the demo's generated frame), at once, in the
+    sandbox like any file. The record keeps no key: the derivative exists only in the answer,
+    for publishing in the same breath. Never for a source's file (those go through
+    `do_request_render`, encrypted)."""
+    if not user.has_perm("accounts.publish_cases"):
+        raise PermissionDenied
+    output = studio.render_image(recipe, io.BytesIO(data))
+    if not output.ok:
+        raise ValueError(f"the render failed: {output.problem}")
+    zh, en = describe_both(recipe, output.hidden_faces)
+    render = Render.objects.create(
+        kind=Render.Kind.IMAGE,
+        state=Render.State.DONE,
+        progress=100,
+        created_by=user,
+        created_hour=hour_now(),
+        output_sha256=hashlib.sha256(output.data).hexdigest(),
+    )
+    return Derivative(render.reference, "", output.data, zh, en)

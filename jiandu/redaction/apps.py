@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class RedactionConfig(AppConfig):
+    """Derivatives of evidence for publication; the only thing the case desk publishes."""
+
+    name = "jiandu.redaction"
+    label = "redaction"
+
+    def ready(self) -> None:
+        from jiandu.cases import evidence
+        from jiandu.redaction import records
+
+        # The case desk publishes only what this room rendered (jiandu/cases/evidence.py).
+        evidence.register_render_records(records.is_render_record)
+
+    def render_newsroom_still(self, user: object, data: bytes) -> object:
+        """For the demo case (jiandu/cases/demo.py): the generated frame rendered by the studio
+        (faces blurred if any, no metadata), as a Derivative the case desk publishes."""
+        from jiandu.redaction.actions import do_render_newsroom_image
+        from jiandu.redaction.recipe import parse
+
+        return do_render_newsroom_image(user, data, parse({"kind": "image", "format": "png"}))

@@ -1,0 +1,155 @@
+"""The studio's form: numbers a journalist can type without JavaScript (the editor's JavaScript
+fills the same fields). It only turns text into the recipe's shape; recipe.parse checks it."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiandu.redaction.recipe import AUDIO, EDGES, Recipe, RecipeError, parse
+
+TIME = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,2}):)?(\d{1,5}(?:\.\d{1,3})?)$")
+
+
+def seconds(text: str) -> float:
+    """12.5, 1:02 or 00:12:30 → seconds."""
+    parts = text.strip().split(":")
+    if len(parts) > 3 or not all(re.fullmatch(r"\d{1,5}(?:\.\d{1,3})?", p) for p in parts):
+        raise forms.ValidationError(_("Times are seconds or hh:mm:ss."))
+    total = 0.0
+    for part in parts:
+        total = total * 60 + float(part)
+    return total
+
+
+def _numbers(line: str) -> list[float]:
+    try:
+        return [float(n) for n in line.replace(",", " ").split()]
+    except ValueError as exc:
+        raise forms.ValidationError(_("Boxes are numbers.")) from exc
+
+
+class RecipeForm(forms.Form):
+    faces = forms.BooleanField(
+        label=_("Find and hide faces automatically"), required=False, initial=True
+    )
+    effect = forms.ChoiceField(
+        label=_("Effect"),
+        choices=[("blur", _("Blur")), ("pixelate", _("Pixelate"))],
+        initial="blur",
+    )
+    keep = forms.CharField(
+        label=_("Faces left visible (numbers)"),
+        required=False,
+        help_text=_("The subject of the story, e.g. “2”. Everyone else stays hidden."),
+    )
+    boxes = forms.CharField(
+        label=_("Boxes to hide"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: left top width height as percentages of the frame; for video, then "
+            "start and end (seconds or hh:mm:ss); for a PDF, then the page number."
+        ),
+    )
+    crop = forms.CharField(label=_("Crop (left top width height, percent)"), required=False)
+    edge = forms.TypedChoiceField(
+        label=_("Output size (longest side)"),
+        coerce=int,
+        choices=[(e, e or _("unchanged")) for e in EDGES],
+        initial=0,
+        required=False,
+    )
+    ranges = forms.CharField(
+        label=_("Clip (video)"),
+        required=False,
+        help_text=_("Ranges like 00:12:30-00:13:06, separated by commas."),
+    )
+    audio = forms.ChoiceField(
+        label=_("Audio (video)"),
+        choices=[
+            (a, label)
+            for a, label in zip(AUDIO, (_("keep"), _("remove"), _("disguise voices")), strict=True)
+        ],
+        initial="keep",
+    )
+    stills = forms.CharField(label=_("Stills at (video, seconds)"), required=False)
+    terms = forms.CharField(
+        label=_("Search terms to redact (PDF, one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: object, kind: str = "image", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            cleaned["recipe"] = self.to_recipe(cleaned)
+        except (RecipeError, forms.ValidationError, ValueError, IndexError) as exc:
+            message = exc.messages[0] if isinstance(exc, forms.ValidationError) else None
+            raise forms.ValidationError(message or _("These settings cannot be rendered.")) from exc
+        return cleaned
+
+    def to_recipe(self, d: dict) -> Recipe:
+        boxes = []
+        for line in (d.get("boxes") or "").splitlines():
+            if not line.strip():
+                continue
+            words = line.replace(",", " ").split()
+            x, y, w, h = (v / 100 for v in _numbers(" ".join(words[:4])))
+            box: dict = {"x": x, "y": y, "w": w, "h": h}
+            rest = words[4:]
+            if self.kind == "pdf" and rest:
+                box["page"] = max(0, int(_numbers(rest[0])[0]) - 1)
+            elif len(rest) >= 2:
+                box["start"], box["end"] = seconds(rest[0]), seconds(rest[1])
+            boxes.append(box)
+        crop = None
+        if (d.get("crop") or "").strip():
+            crop = [v / 100 for v in _numbers(d["crop"])]
+        ranges = []
+        for part in (d.get("ranges") or "").split(","):
+            if part.strip():
+                start, _sep, end = part.partition("-")
+                ranges.append([seconds(start), seconds(end)])
+        stills = [seconds(s) for s in (d.get("stills") or "").replace(",", " ").split()]
+        keep = []
+        for word in (d.get("keep") or "").replace(",", " ").split():
+            if not word.isdigit():
+                raise forms.ValidationError(_("Faces are given by their numbers."))
+            keep.append(int(word) - 1)  # shown from 1
+        return parse(
+            {
+                "kind": self.kind,
+                "faces": bool(d.get("faces")),
+                "effect": d.get("effect") or "blur",
+                "keep": keep,
+                "boxes": boxes,
+                "crop": crop,
+                "edge": d.get("edge") or 0,
+                "ranges": ranges,
+                "audio": d.get("audio") or "keep",
+                "stills": stills,
+                "terms": [t for t in (d.get("terms") or "").splitlines() if t.strip()],
+            }
+        )
+
+
+class PublishForm(forms.Form):
+    case = forms.ModelChoiceField(label=_("Case"), queryset=None)
+    caption_zh = forms.CharField(label=_("caption (Chinese)"), required=False, max_length=300)
+    caption_en = forms.CharField(label=_("caption (English)"), required=False, max_length=300)
+    verification_note = forms.CharField(
+        label=_("What was checked"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: object, cases: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases

@@ -1,0 +1,26 @@
+"""The check the case desk calls before publishing: is this Derivative one of our renders?"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from jiandu.cases.evidence import Derivative
+from jiandu.redaction.models import Render
+
+REFERENCE = re.compile(r"render:([1-9][0-9]{0,17})")
+
+
+def is_render_record(derivative: Derivative) -> bool:
+    """True only for a finished render whose output is exactly these bytes and whose original
+    is the one the derivative names (a forged reference or altered bytes are refused)."""
+    match = REFERENCE.fullmatch(derivative.reference or "")
+    if match is None or not derivative.data:
+        return False
+    render = Render.objects.filter(pk=int(match.group(1)), state=Render.State.DONE).first()
+    if render is None or not render.output_sha256:
+        return False
+    original = f"item:{render.item_id}" if render.item_id else ""
+    if derivative.original != original:
+        return False
+    return hashlib.sha256(derivative.data).hexdigest() == render.output_sha256

@@ -1,0 +1,193 @@
+"""The redaction studio's one door to the sandbox: a checked recipe and the original's bytes in,
+a derivative out, or a stable problem code.
+
+Every derivative is made by `render_worker.py` inside `jiandu.forensics.sandbox.run_sandboxed`
+(DEVELOPERS.md: no untrusted file is parsed here), from decoded pixels, with no metadata. The
+worker's answer is untrusted too (a decoder exploit writes what it likes): its header must be
+small JSON of the expected shape and the body a whole file of the announced type (signature and
+end checked here, nothing decoded). The detector's weights are passed as a read path: the tool
+sees them and nothing else of the server.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import PIL
+
+from jiandu.forensics.sandbox import Failure, Limits, MemoryFile, run_sandboxed
+from jiandu.redaction import faces
+from jiandu.redaction.recipe import Recipe
+
+MIB = 1024 * 1024
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORKER = os.path.join(HERE, "render_worker.py")
+FACES = os.path.join(HERE, "faces.py")
+MAX_PIXELS = 40_000_000
+IMAGE_MAX_BYTES = 64 * MIB
+HEADER_MAX = 64 * 1024
+IMAGE_LIMITS = Limits(
+    cpu_seconds=60,
+    wall_seconds=120,
+    memory_bytes=2048 * MIB,
+    input_bytes=IMAGE_MAX_BYTES,
+    output_bytes=64 * MIB,
+    max_tasks=16,
+)
+# What the worker may answer: extension -> (content type, first bytes, last bytes or None).
+IMAGE_TYPES = {
+    "jpg": ("image/jpeg", b"\xff\xd8\xff", b"\xff\xd9"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+    "webp": ("image/webp", b"RIFF", None),
+}
+
+
+class Problem(enum.StrEnum):
+    """Why no derivative: stable codes without content (safe to store)."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED = "unsupported"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_SLOW = "too_slow"
+    TOO_MUCH_MEMORY = "too_much_memory"
+    NO_DETECTOR = "no_detector"
+    SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+EXIT_PROBLEMS = {
+    3: Problem.TOO_MUCH_MEMORY,
+    4: Problem.TOO_MANY_PIXELS,
+    5: Problem.TOO_LARGE,
+    6: Problem.EMPTY,
+    7: Problem.UNSUPPORTED,
+    9: Problem.NO_DETECTOR,
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """A derivative made by the worker, or the problem that prevented it."""
+
+    data: bytes = field(default=b"", repr=False)
+    extension: str = ""
+    content_type: str = ""
+    width: int = 0
+    height: int = 0
+    duration: float = 0.0
+    faces: tuple[tuple[float, float, float, float], ...] = ()
+    hidden_faces: int = 0
+    hidden: int = 0
+    extra: dict = field(default_factory=dict)
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _problem(failure: Failure | None, returncode: int) -> Problem:
+    if failure is Failure.SANDBOX_UNAVAILABLE:
+        return Problem.SANDBOX_UNAVAILABLE
+    if failure in (Failure.TIMEOUT, Failure.CPU):
+        return Problem.TOO_SLOW
+    if failure is Failure.MEMORY:
+        return Problem.TOO_MUCH_MEMORY
+    if failure is Failure.INPUT_TOO_LARGE:
+        return Problem.TOO_LARGE
+    if failure is Failure.FAILED and returncode in EXIT_PROBLEMS:
+        return EXIT_PROBLEMS[returncode]
+    return Problem.FAILED if failure is Failure.FAILED else Problem.UNSUPPORTED
+
+
+def _box(value: object) -> tuple[float, float, float, float]:
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError
+    numbers = tuple(float(v) for v in value if type(v) in (int, float))
+    if len(numbers) != 4 or not all(-0.01 <= n <= 1.01 for n in numbers):
+        raise ValueError
+    return numbers  # type: ignore[return-value]
+
+
+def checked_image(stdout: bytes) -> Output:
+    """The worker's answer for an image, accepted only if it is what it may write."""
+    refused = Output(problem=Problem.FAILED)
+    header_line, newline, body = stdout.partition(b"\n")
+    if not newline or len(header_line) > HEADER_MAX:
+        return refused
+    try:
+        header = json.loads(header_line)
+        extension, content_type = header["extension"], header["content_type"]
+        width, height = header["width"], header["height"]
+        found = tuple(_box(box) for box in header["faces"][:10_000])
+        hidden, hidden_faces = header["hidden"], header["hidden_faces"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return refused
+    if not isinstance(extension, str) or extension not in IMAGE_TYPES:
+        return refused
+    expected, head, tail = IMAGE_TYPES[extension]
+    if content_type != expected or not body.startswith(head):
+        return refused
+    if tail is not None and not body.endswith(tail):
+        return refused
+    if extension == "webp" and (
+        body[8:12] != b"WEBP" or int.from_bytes(body[4:8], "little") + 8 != len(body)
+    ):
+        return refused
+    if not all(type(n) is int and 0 < n <= MAX_PIXELS for n in (width, height)):
+        return refused
+    if width * height > MAX_PIXELS or not all(
+        type(n) is int and n >= 0 for n in (hidden, hidden_faces)
+    ):
+        return refused
+    return Output(
+        data=body,
+        extension=extension,
+        content_type=content_type,
+        width=width,
+        height=height,
+        faces=found,
+        hidden=hidden,
+        hidden_faces=hidden_faces,
+    )
+
+
+def detector_paths() -> list[str]:
+    """What the worker reads besides the interpreter: itself, the detector, its weights."""
+    return [WORKER, FACES, faces.model_path(), PIL.__file__]
+
+
+def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
+    """Render an image recipe on the original's bytes; never raises for anything in the file."""
+    data = original if isinstance(original, bytes) else original.read(IMAGE_MAX_BYTES + 1)
+    if not data:
+        return Output(problem=Problem.EMPTY)
+    if len(data) > IMAGE_MAX_BYTES:
+        return Output(problem=Problem.TOO_LARGE)
+    try:
+        model = faces.model_path()
+    except FileNotFoundError:
+        return Output(problem=Problem.NO_DETECTOR)
+    argv = [
+        sys.executable,
+        "-I",
+        WORKER,
+        "image",
+        json.dumps(recipe.as_dict()),
+        model,
+        str(MAX_PIXELS),
+        str(IMAGE_MAX_BYTES),
+    ]
+    with MemoryFile.from_stream(io.BytesIO(data), IMAGE_MAX_BYTES) as memory:
+        outcome = run_sandboxed(argv, IMAGE_LIMITS, stdin=memory, read_paths=detector_paths())
+    if not outcome.ok:
+        return Output(problem=_problem(outcome.failure, outcome.returncode))
+    return checked_image(outcome.stdout)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from jiandu.redaction import views
+
+app_name = "redaction"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("items/<int:item_id>/", views.studio, name="studio"),
+    path("renders/<int:render_id>/", views.render_page, name="render"),
+    path("renders/<int:render_id>/output/", views.output, name="output"),
+    path("renders/<int:render_id>/cancel/", views.cancel, name="cancel"),
+    path("renders/<int:render_id>/publish/", views.publish, name="publish"),
+]

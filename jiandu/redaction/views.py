@@ -1,0 +1,172 @@
+"""The studio's pages: a file's form, a render's progress and side-by-side comparison, its
+derivative (decrypted for the signed-in member only), cancel and publish. Thin: reads through
+access, writes through actions. Every page works without JavaScript: the progress page
+refreshes itself with a meta refresh while the worker runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiandu.cases.evidence import EvidenceError
+from jiandu.cases.models import Case, CaseStatus
+from jiandu.forensics.access import access_item_for_workbench
+from jiandu.forensics.actions import NoWorker
+from jiandu.forensics.previews import sniff_kind
+from jiandu.forensics.views import member_view
+from jiandu.redaction import actions
+from jiandu.redaction.access import access_render_by_id
+from jiandu.redaction.forms import PublishForm, RecipeForm
+from jiandu.redaction.models import Render
+from jiandu.vault import crypto, session_keys
+from jiandu.vault.access import open_item
+from jiandu.vault.models import Item
+
+KINDS = {"image": "image", "video": "video", "pdf": "pdf"}
+
+
+def _member_key(request: HttpRequest) -> bytes:
+    key = session_keys.member_private_key(request)
+    if key is None:
+        raise PermissionDenied
+    return key
+
+
+@member_view
+def index(request: HttpRequest) -> HttpResponse:
+    """The member's recent renders."""
+    renders = Render.objects.filter(
+        item__source__grants__member_key__user=request.user
+    ).select_related("item")[:50]
+    return render(request, "redaction/index.html", {"renders": renders})
+
+
+def _kind_of(source_key: bytes, item: Item) -> str:
+    head = b""
+    try:
+        for chunk in open_item(source_key, item).stream():
+            head = chunk[:512]
+            break
+    except crypto.VaultCryptoError:
+        return ""
+    kind = sniff_kind(head)
+    return KINDS.get(str(kind), "") if kind else ""
+
+
+@member_view
+def studio(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The form for one file (GET), or a new render of it (POST)."""
+    item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
+    kind = _kind_of(source_key, item)
+    form = RecipeForm(request.POST or None, kind=kind or "image")
+    if request.method == "POST" and kind and form.is_valid():
+        try:
+            made = actions.do_request_render(
+                request.user, source_key, item, form.cleaned_data["recipe"]
+            )
+        except NoWorker:
+            messages.error(
+                request, _("No background worker is running; renders cannot be made now.")
+            )
+        else:
+            return redirect("redaction:render", render_id=made.pk)
+    renders = Render.objects.filter(item=item)[:20]
+    return render(
+        request,
+        "redaction/studio.html",
+        {"item": item, "kind": kind, "form": form, "renders": renders},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_view
+def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
+    """Progress (refreshing itself), then the original and the derivative side by side, the
+    faces found (numbered, to leave one visible), and the publish form for editors."""
+    record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
+    opened = actions.open_render(source_key, record)
+    recipe = opened.recipe if opened else None
+    form = RecipeForm(initial=_initial(recipe), kind=record.kind)
+    publish_form = None
+    if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
+        publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
+    return render(
+        request,
+        "redaction/render.html",
+        {
+            "record": record,
+            "opened": opened,
+            "recipe": recipe,
+            "form": form,
+            "publish_form": publish_form,
+            "faces": [
+                {"n": n + 1, "box": [round(v * 100, 1) for v in box], "kept": n in recipe.keep}
+                for n, box in enumerate(opened.faces if opened else [])
+            ],
+        },
+    )
+
+
+def _initial(recipe) -> dict:
+    if recipe is None:
+        return {}
+    return {
+        "faces": recipe.faces,
+        "effect": recipe.effect,
+        "keep": " ".join(str(n + 1) for n in recipe.keep),
+        "edge": recipe.edge,
+        "audio": recipe.audio,
+    }
+
+
+@member_view
+def output(request: HttpRequest, render_id: int) -> HttpResponse:
+    """The derivative itself, decrypted for this member (never cached, never the original)."""
+    record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
+    opened = actions.open_render(source_key, record)
+    if opened is None or record.state != Render.State.DONE:
+        raise PermissionDenied
+    response = HttpResponse(opened.data(), content_type=opened.content_type)
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@member_view
+@require_POST
+def cancel(request: HttpRequest, render_id: int) -> HttpResponse:
+    record, _key = access_render_by_id(request.user, _member_key(request), render_id)
+    actions.do_cancel_render(request.user, record)
+    return redirect("redaction:render", render_id=record.pk)
+
+
+@member_view
+@require_POST
+def publish(request: HttpRequest, render_id: int) -> HttpResponse:
+    """An editor attaches the derivative to a case (public with its next reviewed revision)."""
+    if not request.user.has_perm("accounts.publish_cases"):
+        raise PermissionDenied
+    record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
+    form = PublishForm(request.POST, cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
+    if not form.is_valid():
+        messages.error(request, _("Choose a case."))
+        return redirect("redaction:render", render_id=record.pk)
+    d = form.cleaned_data
+    try:
+        actions.do_publish_render(
+            request.user,
+            source_key,
+            record,
+            d["case"],
+            caption_zh=d["caption_zh"],
+            caption_en=d["caption_en"],
+            verification_note=d["verification_note"],
+        )
+    except EvidenceError as error:
+        messages.error(request, str(error))
+        return redirect("redaction:render", render_id=record.pk)
+    messages.success(request, _("Evidence added. It goes public with the next published revision."))
+    return redirect("cases:workspace", d["case"].pk)
