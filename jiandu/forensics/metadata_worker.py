@@ -239,6 +239,9 @@ def read_image(report: Report, data: bytes, max_pixels: int) -> None:
             rgb = image.convert("RGB")  # full resolution: the 8×8 grid must stay in place
             if tables:
                 ela = error_level(rgb, tables, sampling)
+                twice = double_compression(rgb, tables)
+                if twice is not None:
+                    report.fact("double_jpeg", twice)
         else:
             if image.format == "JPEG":
                 image.draft("RGB", (1024, 1024))
@@ -297,6 +300,47 @@ def error_level(rgb, tables: dict, sampling: int) -> float:
     blocks = difference[: height * block, : width * block].reshape(height, block, width, block)
     means = blocks.mean(axis=(1, 3))
     return round(float(means.max() / (numpy.median(means) + 0.5)), 2)
+
+
+def double_compression(rgb, tables: dict) -> float | None:
+    """How strongly the histograms of low-frequency DCT coefficients oscillate: a JPEG saved
+    once has smooth (Laplacian) histograms; one saved before at a lower quality, then again,
+    has periodic gaps (the first quantisation's steps seen through the second). Computed on the
+    luminance at the file's own 8×8 grid, divided by the file's own table (natural order, as
+    Pillow gives it). None when the picture has too little texture to tell."""
+    import numpy
+
+    table = list(tables.get(0, []))
+    if len(table) != 64:
+        return None
+    size = 8
+    basis = numpy.array(
+        [
+            [
+                (numpy.sqrt(1 / size) if k == 0 else numpy.sqrt(2 / size))
+                * numpy.cos(numpy.pi * (2 * n + 1) * k / (2 * size))
+                for n in range(size)
+            ]
+            for k in range(size)
+        ]
+    )
+    luma = numpy.asarray(rgb.convert("L"), dtype=numpy.float64) - 128
+    height, width = luma.shape[0] // size * size, luma.shape[1] // size * size
+    blocks = luma[:height, :width].reshape(height // size, size, width // size, size)
+    coefficients = basis @ blocks.transpose(0, 2, 1, 3) @ basis.T
+    scores = []
+    for u, v in ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0)):
+        step = float(table[u * size + v])
+        values = numpy.abs(numpy.rint(coefficients[:, :, u, v] / step)).astype(numpy.int64)
+        histogram = numpy.bincount(values.ravel(), minlength=40)[:40].astype(numpy.float64)
+        if histogram[1:21].sum() < 500:
+            continue
+        k = numpy.arange(2, 20)
+        wobble = numpy.abs(histogram[k] - (histogram[k - 1] + histogram[k + 1]) / 2).sum()
+        scores.append(wobble / histogram[1:21].sum())
+    if len(scores) < 3:
+        return None
+    return round(float(numpy.median(scores)), 3)
 
 
 def read_xmp(report: Report, xmp: bytes | str) -> None:

@@ -301,3 +301,36 @@ def test_only_plain_base64_from_the_sandbox_reaches_a_data_uri():
     assert _base64_only("UklGRg==") == "UklGRg=="
     assert _base64_only('x" onerror="alert(1)') == ""
     assert _base64_only(None) == ""
+
+
+def textured_scene(seed: int) -> Image.Image:
+    import numpy
+    from PIL import ImageFilter
+
+    rng = numpy.random.default_rng(seed)
+    noise = (rng.random((600, 800, 3)) * 80 + 80).astype("uint8")
+    image = Image.fromarray(noise).filter(ImageFilter.GaussianBlur(3))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = int(rng.integers(700)), int(rng.integers(500))
+        draw.rectangle((x, y, x + 60, y + 60), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+    return image.filter(ImageFilter.GaussianBlur(1))
+
+
+def jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def test_double_jpeg_compression_is_a_finding_and_a_single_save_is_not():
+    scene = textured_scene(5)
+    once = analyse(jpeg_bytes(scene, 90), "once.jpg")
+    first = Image.open(io.BytesIO(jpeg_bytes(scene, 60)))
+    twice = analyse(jpeg_bytes(first, 90), "twice.jpg")
+    assert once.facts["double_jpeg"] < findings.DOUBLE_JPEG_THRESHOLD
+    assert twice.facts["double_jpeg"] >= findings.DOUBLE_JPEG_THRESHOLD
+    assert "double_jpeg" not in {f.code for f in findings.find(once)}
+    assert "double_jpeg" in {f.code for f in findings.find(twice)}
+    flat = analyse(exif_photo(), "flat.jpg")  # too little texture to tell: no score
+    assert "double_jpeg" not in flat.facts
