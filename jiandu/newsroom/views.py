@@ -292,11 +292,11 @@ def _analysis(key: bytes, item: Item) -> dict[str, object]:
     return result
 
 
-def _labelled(answers: dict[str, str]) -> list[tuple[str, str]]:
-    from jiandu.tipline.forms import QUESTIONS
+def _labelled(answers: dict[str, object]) -> list[tuple[str, str]]:
+    """With the questions of the questionnaire version the source answered (issue #12)."""
+    from jiandu.tipline.questionnaire import labelled
 
-    labels = dict(QUESTIONS)
-    return [(str(labels.get(name, name)), text) for name, text in answers.items()]
+    return labelled(answers)
 
 
 @vault_view

@@ -1,4 +1,5 @@
-"""The source's writes: a first submission that creates the codename, and signing back in.
+"""The tip line's writes: a source's first submission that creates the codename, signing back
+in, and the newsroom's questionnaire versions.
 
 Everything the source sends is already encrypted (`PreparedItem`) when it gets here; this room
 adds the codename and leaves keys and storage to the vault.
@@ -7,12 +8,15 @@ adds the codename and leaves keys and storage to the vault.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 
 from jiandu.tipline import codename as codenames
 from jiandu.tipline import throttle
+from jiandu.tipline.models import Question, QuestionnaireVersion
+from jiandu.tipline.questionnaire import to_traditional
 from jiandu.vault import actions as vault
 from jiandu.vault import conf
 from jiandu.vault.crypto import KdfParams
@@ -83,3 +87,40 @@ def get_source_by_codename(text: str) -> tuple[Source, bytes]:
         raise codenames.CodenameError("not_found")
     vault.do_touch_source(source)
     return source, reply_private_key
+
+
+@transaction.atomic
+def do_publish_questionnaire(questions: list[dict[str, Any]]) -> QuestionnaireVersion:
+    """Save the designer's questions as a new questionnaire version, which sources answer from
+    now on. Versions are never edited: answers keep the version they answered, so an earlier
+    answer always reads with its own questions. Traditional Chinese left empty is generated
+    from the Simplified (labels, help texts, choices)."""
+    latest = QuestionnaireVersion.objects.select_for_update().order_by("-number").first()
+    version = QuestionnaireVersion.objects.create(
+        number=(latest.number + 1) if latest else 1, created_hour=vault.hour_now()
+    )
+    for order, data in enumerate(questions):
+        choices = [
+            {
+                **choice,
+                "zh_hant": choice.get("zh_hant") or to_traditional(choice.get("zh_hans", "")),
+            }
+            for choice in data.get("choices", [])
+        ]
+        Question.objects.create(
+            version=version,
+            key=data["key"],
+            kind=data["kind"],
+            required=bool(data.get("required")),
+            group=data.get("group") or 1,
+            order=order,
+            label_zh_hans=data.get("label_zh_hans", ""),
+            label_zh_hant=data.get("label_zh_hant")
+            or to_traditional(data.get("label_zh_hans", "")),
+            label_en=data.get("label_en", ""),
+            help_zh_hans=data.get("help_zh_hans", ""),
+            help_zh_hant=data.get("help_zh_hant") or to_traditional(data.get("help_zh_hans", "")),
+            help_en=data.get("help_en", ""),
+            choices=choices,
+        )
+    return version

@@ -14,6 +14,7 @@ class TiplineConfig(AppConfig):
     def ready(self) -> None:
         from django.http import multipartparser
 
-        multipartparser.MAX_TOTAL_HEADER_SIZE = max(
-            multipartparser.MAX_TOTAL_HEADER_SIZE, MULTIPART_HEADER_BYTES
+        multipartparser.MAX_TOTAL_HEADER_SIZE = max(  # type: ignore[attr-defined]
+            multipartparser.MAX_TOTAL_HEADER_SIZE,  # type: ignore[attr-defined]
+            MULTIPART_HEADER_BYTES,
         )

@@ -1,21 +1,21 @@
 """The source's forms. Every field is optional; every answer is encrypted before it is stored."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from jiandu.tipline.models import Question
+from jiandu.tipline.questionnaire import RESERVED_KEYS, StepForm
 
 # The text box's limit; longer text is welcome as an attached file (messages_text says so).
 MESSAGE_MAX_CHARACTERS = 100_000
 
-QUESTIONS = [
-    ("who", _("Who is involved, and what is their position?")),
-    ("where", _("Where did it happen?")),
-    ("when", _("When did it happen?")),
-    ("how_known", _("How do you know this?")),
-    ("files_show", _("What do the files show?")),
-]
 
+class SubmissionForm(StepForm):
+    """The message, the honeypot, and (for clients that post them directly, and scripts) the
+    current questionnaire's answers by key; the pages answer them step by step."""
 
-class SubmissionForm(forms.Form):
     message = forms.CharField(
         label=_("Your message"),
         required=False,
@@ -30,11 +30,6 @@ class SubmissionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Tell us what happened, in any language. Leave out anything that names you."),
     )
-    who = forms.CharField(label=QUESTIONS[0][1], required=False, max_length=2000)
-    where = forms.CharField(label=QUESTIONS[1][1], required=False, max_length=2000)
-    when = forms.CharField(label=QUESTIONS[2][1], required=False, max_length=2000)
-    how_known = forms.CharField(label=QUESTIONS[3][1], required=False, max_length=2000)
-    files_show = forms.CharField(label=QUESTIONS[4][1], required=False, max_length=2000)
     # The honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -42,12 +37,10 @@ class SubmissionForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def answers(self) -> dict[str, str]:
-        return {
-            name: self.cleaned_data[name].strip()
-            for name, _label in QUESTIONS
-            if self.cleaned_data.get(name, "").strip()
-        }
+    def __init__(self, *args: Any, questions: list[Question] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, questions=questions or [], **kwargs)
+        for question in self.questions:  # posted directly, they are never required here
+            self.fields[question.key].required = False
 
 
 CODENAME_STYLES = [
@@ -75,3 +68,147 @@ class CodenameForm(forms.Form):
             "The eight words or characters you wrote down. Spaces and capitals do not matter."
         ),
     )
+
+
+# --- The questionnaire designer (newsroom admins) -------------------------------------------
+
+
+def _choice_lines(text: str) -> list[dict[str, str]]:
+    """One choice a line: `简体 | 繁體 | English` (Traditional and English may be left out)."""
+    choices = []
+    for number, line in enumerate((ln for ln in text.splitlines() if ln.strip()), start=1):
+        parts = [part.strip() for part in line.split("|")] + ["", ""]
+        hans, hant, en = parts[0], parts[1], parts[2]
+        if not (hans or en):
+            raise forms.ValidationError(
+                _("Each choice needs a Simplified Chinese or English text.")
+            )
+        choices.append({"key": str(number), "zh_hans": hans, "zh_hant": hant, "en": en})
+    return choices
+
+
+def choices_as_lines(choices: list[dict[str, str]]) -> str:
+    return "\n".join(
+        " | ".join([c.get("zh_hans", ""), c.get("zh_hant", ""), c.get("en", "")]).rstrip(" |")
+        for c in choices
+    )
+
+
+class QuestionForm(forms.Form):
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=40,
+        help_text=_("The answer's name (letters, digits, - and _); keep it when only rewording."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    group = forms.IntegerField(
+        label=_("Page"),
+        min_value=1,
+        max_value=50,
+        initial=1,
+        required=False,
+        help_text=_("Questions with the same page number are asked together."),
+    )
+    order = forms.IntegerField(
+        label=_("Order"), min_value=0, max_value=999, initial=0, required=False
+    )
+    label_zh_hans = forms.CharField(
+        label=_("Question (Simplified Chinese)"), max_length=500, required=False
+    )
+    label_zh_hant = forms.CharField(
+        label=_("Question (Traditional Chinese)"),
+        max_length=500,
+        required=False,
+        help_text=_("Left empty, it is generated from the Simplified Chinese."),
+    )
+    label_en = forms.CharField(label=_("Question (English)"), max_length=500, required=False)
+    help_zh_hans = forms.CharField(
+        label=_("Help (Simplified Chinese)"), max_length=1000, required=False
+    )
+    help_zh_hant = forms.CharField(
+        label=_("Help (Traditional Chinese)"), max_length=1000, required=False
+    )
+    help_en = forms.CharField(label=_("Help (English)"), max_length=1000, required=False)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For single and multiple choice: one a line, “简体 | 繁體 | English”."),
+    )
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if key in RESERVED_KEYS or key.startswith("_"):
+            raise forms.ValidationError(_("This key is used by the form itself; choose another."))
+        return key
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["group"] = data.get("group") or 1
+        data["order"] = data.get("order") or 0
+        if not (data.get("label_zh_hans") or data.get("label_en")):
+            self.add_error(
+                "label_zh_hans", _("Write the question in Simplified Chinese or English.")
+            )
+        try:
+            data["choices"] = _choice_lines(data.get("choices") or "")
+        except forms.ValidationError as exc:
+            self.add_error("choices", exc)
+            data["choices"] = []
+        needs_choices = data.get("kind") in {Question.Kind.SINGLE, Question.Kind.MULTIPLE}
+        if needs_choices and len(data["choices"]) < 2:
+            self.add_error("choices", _("A choice question needs at least two choices."))
+        if not needs_choices:
+            data["choices"] = []
+        return data
+
+
+class BaseQuestionFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        keys = [
+            form.cleaned_data.get("key")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if len(keys) != len(set(keys)):
+            raise forms.ValidationError(_("Two questions have the same key."))
+
+    def questions(self) -> list[dict[str, Any]]:
+        """The kept questions, in page and order."""
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data
+            and form.cleaned_data.get("key")
+            and not form.cleaned_data.get("DELETE")
+        ]
+        return sorted(kept, key=lambda data: (data["group"], data["order"]))
+
+
+QuestionFormSet = forms.formset_factory(
+    QuestionForm,
+    formset=BaseQuestionFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=60,
+    validate_max=True,
+)
+
+
+def question_initial(question: Question) -> dict[str, Any]:
+    return {
+        "key": question.key,
+        "kind": question.kind,
+        "required": question.required,
+        "group": question.group,
+        "order": question.order,
+        "label_zh_hans": question.label_zh_hans,
+        "label_zh_hant": question.label_zh_hant,
+        "label_en": question.label_en,
+        "help_zh_hans": question.help_zh_hans,
+        "help_zh_hant": question.help_zh_hant,
+        "help_en": question.help_en,
+        "choices": choices_as_lines(question.choices),
+    }

@@ -6,6 +6,7 @@ app_name = "tipline"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("submit/", views.submit, name="submit"),
+    path("submit/questions/<int:step>/", views.questions_step, name="questions"),
     path("receipt/", views.receipt, name="receipt"),
     path("codename/noted/", views.codename_noted, name="codename_noted"),
     path("return/", views.return_with_codename, name="return"),

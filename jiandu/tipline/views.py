@@ -8,12 +8,13 @@ documentation describes for changing upload handlers on the fly.
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,10 +25,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from jiandu.core.middleware import csrf_protect
-from jiandu.tipline import actions, messages_text, throttle
+from jiandu.tipline import actions, messages_text, questionnaire, throttle
 from jiandu.tipline.codename import CodenameError
 from jiandu.tipline.forms import CodenameForm, CodenameStyleForm, SubmissionForm
 from jiandu.tipline.middleware import on_onion
+from jiandu.tipline.models import QuestionnaireVersion
 from jiandu.vault import actions as vault
 from jiandu.vault import conf, crypto, resumable, session_keys, uploads
 from jiandu.vault.access import open_reply_for_source
@@ -84,7 +86,7 @@ def _refused(request: HttpRequest, code: str, status: int) -> HttpResponse:
 
 @csrf_exempt
 @never_cache
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: HttpRequest) -> HttpResponseBase:
     if request.method != "POST":
         return _submit(request, None)
     if not vault.readers_are_ready():
@@ -120,7 +122,10 @@ def submit(request: HttpRequest) -> HttpResponse:
 def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | None) -> HttpResponse:
     source = current_source(request)
     posted = request.method == "POST"
-    form = SubmissionForm(request.POST if posted else None)
+    version = questionnaire.current_version()
+    form = SubmissionForm(
+        request.POST if posted else None, questions=questionnaire.questions(version)
+    )
     style_form = CodenameStyleForm(
         request.POST if posted else None, initial={"style": _default_style()}
     )
@@ -136,12 +141,21 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         message = form.cleaned_data["message"].strip()
         if message:
             prepared.append(vault.prepare_text(Item.Kind.MESSAGE, message))
-        if form.answers():
-            prepared.append(vault.prepare_questionnaire(form.answers()))
-        files = [f.prepared() for f in request.FILES.getlist("files")]
+        answers = _answers_to_store(request, form, version)
+        if answers:
+            prepared.append(vault.prepare_questionnaire(answers))
+        # Every file went through the encrypting handler (jiandu.vault.uploads.SealedUpload).
+        files = [cast(uploads.SealedUpload, f).prepared() for f in request.FILES.getlist("files")]
         files += resumable.take(request.session, upload_ids(request.POST.getlist("uploads")))
         prepared.extend(files)
-        if not prepared:
+        missing = _missing_page(answers, version)
+        if missing:
+            form.add_error(
+                None,
+                _("Please answer the required questions on page %(page)s first.")
+                % {"page": missing},
+            )
+        elif not prepared:
             form.add_error(
                 None,
                 _("Nothing was received: write a message, answer a question or choose a file."),
@@ -162,10 +176,11 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
             throttle.count_stored(source or new.source)
             request.session[RECEIPT] = {
                 "message": len(message),
-                "questionnaire": bool(form.answers()),
+                "questionnaire": bool(answers),
                 "files": [f.receipt for f in files],
                 "problems": problems,
             }
+            request.session.pop(ANSWERS, None)
             return redirect("tipline:receipt")
     return render(
         request,
@@ -183,7 +198,103 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
                 for upload in resumable.held(request.session)
             ],
             "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
+            "review": _review(request, version),
+            "question_pages": len(questionnaire.groups(version)),
         },
+    )
+
+
+# The answers of the step-by-step pages, kept in the (encrypted) session until sending:
+# {"version": number, "answers": {key: value}}.
+ANSWERS = "tipline_answers"
+
+
+def _held_answers(request: HttpRequest) -> tuple[int | None, dict[str, Any]]:
+    held = request.session.get(ANSWERS)
+    if not isinstance(held, dict) or not isinstance(held.get("answers"), dict):
+        return None, {}
+    return held.get("version"), held["answers"]
+
+
+def _answers_to_store(
+    request: HttpRequest, form: SubmissionForm, version: QuestionnaireVersion | None
+) -> dict[str, Any]:
+    """The pages' answers with the version they answered (which may be older than the current
+    one if the newsroom edited it meanwhile); else answers posted with the form itself."""
+    number, held = _held_answers(request)
+    if held and questionnaire.version_numbered(number) is not None:
+        return {questionnaire.VERSION_KEY: number, **held}
+    if form.answers() and version is not None:
+        return questionnaire.payload(version, form.answers())
+    return {}
+
+
+def _missing_page(answers: dict[str, Any], version: QuestionnaireVersion | None) -> int | None:
+    """The page with a required question left unanswered, for answers to the current version
+    (answers to an older version were checked against it when given)."""
+    if version is None or answers.get(questionnaire.VERSION_KEY, version.number) != version.number:
+        return None
+    return questionnaire.missing_required(version, answers)
+
+
+def _review(request: HttpRequest, version: QuestionnaireVersion | None) -> list[dict[str, Any]]:
+    """The answers given so far, page by page, for the review before sending."""
+    number, held = _held_answers(request)
+    if not held:
+        return []
+    shown = questionnaire.version_numbered(number)
+    pages = []
+    for step, page in enumerate(questionnaire.groups(shown), start=1):
+        pairs = [
+            (questionnaire.label(q), questionnaire.shown_value(q, held[q.key]))
+            for q in page
+            if held.get(q.key)
+        ]
+        pages.append({"step": step, "pairs": pairs, "current": shown == version})
+    return pages
+
+
+@never_cache
+def questions_step(request: HttpRequest, step: int) -> HttpResponse:
+    """One page of the questionnaire (no JavaScript needed); its answers go into the session
+    and the last page leads to the review and sending page."""
+    version = questionnaire.current_version()
+    pages = questionnaire.groups(version)
+    if not pages or not vault.readers_are_ready():
+        return redirect("tipline:submit")
+    if not 1 <= step <= len(pages):
+        return redirect("tipline:questions", step=1)
+    number, held = _held_answers(request)
+    stored = held if version is not None and number == version.number else {}
+    page = pages[step - 1]
+    if request.method == "POST" and "back" in request.POST:
+        if step == 1:
+            return redirect("tipline:landing")
+        return redirect("tipline:questions", step=step - 1)
+    form = questionnaire.StepForm(
+        request.POST if request.method == "POST" else None,
+        questions=page,
+        initial=questionnaire.initial_for(stored, page),
+    )
+    if request.method == "POST" and form.is_valid() and version is not None:
+        keys = {q.key for q in page}
+        kept = {k: v for k, v in stored.items() if k not in keys}
+        request.session[ANSWERS] = {"version": version.number, "answers": kept | form.answers()}
+        request.session.set_expiry(conf.source_idle_seconds())
+        if step < len(pages):
+            return redirect("tipline:questions", step=step + 1)
+        return redirect("tipline:submit")
+    return render(
+        request,
+        "tipline/questions.html",
+        {
+            "form": form,
+            "step": step,
+            "steps": len(pages),
+            "last": step == len(pages),
+            "source": current_source(request),
+        },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

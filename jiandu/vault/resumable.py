@@ -33,7 +33,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from django.contrib.sessions.backends.base import SessionBase
 
@@ -49,6 +49,12 @@ READ_PIECE = 1024 * 1024
 # Piece checksums a client may send (tus checksum extension): SHA-256, and SHA-1 because the
 # reference Python client (tuspy) sends it unchanged.
 CHECKSUMS: dict[str, Callable[[], Any]] = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
+
+
+class Readable(Protocol):
+    """A request body (Django's HttpRequest reads like a file)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ResumableError(Exception):
@@ -135,7 +141,7 @@ def append(
     session: SessionBase,
     upload_id: str,
     offset: int,
-    body: BinaryIO,
+    body: Readable,
     size: int,
     checksum: tuple[str, bytes] | None = None,
 ) -> int:
@@ -195,7 +201,7 @@ def append(
     return upload["offset"]
 
 
-def _resume(upload: dict[str, Any], handle: BinaryIO) -> crypto.StreamEncryptor:
+def _resume(upload: dict[str, Any], handle: Any) -> crypto.StreamEncryptor:
     return crypto.StreamEncryptor.resume(
         handle,
         base64.b64decode(upload["state"]),

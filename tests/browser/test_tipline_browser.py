@@ -21,9 +21,23 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     source.goto(f"{live_server.url}/en/")
     assert axe_check(f"{live_server.url}/en/") == []
     source.get_by_role("link", name="Send evidence").first.click()
+    # The questionnaire, one short page per group, then the review with the form.
+    assert source.get_by_role("heading", name="A few questions").is_visible()
+    assert "Page 1 of 2" in source.content()
+    assert axe_check(source.url, cookies=source.context.cookies()) == []
+    source.get_by_label("Where did it happen?").fill("Beibei, Chongqing")
+    source.get_by_role("button", name="Next").click()
+    assert "Page 2 of 2" in source.content()
+    source.get_by_role("button", name="Back").click()
+    assert source.get_by_label("Where did it happen?").input_value() == "Beibei, Chongqing"
+    source.get_by_role("button", name="Next").click()
+    source.get_by_label("How do you know this?").fill("I was there.")
+    source.get_by_role("button", name="Review and send").click()
+    review = source.locator("section.review")
+    assert "Beibei, Chongqing" in review.inner_text() and "I was there." in review.inner_text()
+    assert axe_check(source.url, cookies=source.context.cookies()) == []
     source.get_by_label("Your message").fill("Lei Zhengfu is on the tape. 雷政富。")
     source.get_by_label("Choose files").set_input_files(str(evidence))
-    source.get_by_label("Where did it happen?").fill("Beibei, Chongqing")
     source.get_by_label("English words").check()
     source.get_by_role("button", name="Send securely").click()
     assert source.get_by_role("heading", name="We received your submission").is_visible()
@@ -52,6 +66,7 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     journalist.get_by_role("link", name=designation).click()
     assert journalist.get_by_text("Lei Zhengfu is on the tape. 雷政富。").is_visible()
     assert journalist.get_by_text("Beibei, Chongqing").is_visible()
+    assert journalist.get_by_text("How do you know this?").is_visible()
     assert journalist.get_by_text("interrogation-notes.txt").is_visible()
     with journalist.expect_download() as download:
         journalist.get_by_role("link", name="Download decrypted").click()

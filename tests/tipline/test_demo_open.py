@@ -46,7 +46,9 @@ def submit_without_javascript(source: Client) -> str:
     """Follow the landing page's link to the form and send a message and a file."""
     landing = source.get("/en/").content.decode()
     assert "not open yet" not in landing
-    action = re.search(r'href="(/en/submit/)"', landing).group(1)
+    start = re.search(r'class="button" href="([^"]+)"', landing).group(1)
+    questions = source.get(start).content.decode()  # the questionnaire's first page
+    action = re.search(r'href="(/en/submit/)">Skip the questions', questions).group(1)
     form = source.get(action).content.decode()
     assert 'enctype="multipart/form-data"' in form and 'name="files"' in form
     response = source.post(

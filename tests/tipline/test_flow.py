@@ -58,7 +58,7 @@ def test_first_submission_end_to_end():
     source_key = get_source_key_for_member(member.user, member_private_key(_req(newsroom)), row)
     opened = {i.kind: open_item(source_key, i) for i in row.items.exclude(kind="file")}
     assert opened["message"].text() == "Lei is on tape"
-    assert opened["questionnaire"].answers() == {"who": "Lei Zhengfu"}
+    assert opened["questionnaire"].answers() == {"_version": 1, "who": "Lei Zhengfu"}
     names = sorted(open_item(source_key, i).meta["name"] for i in row.items.filter(kind="file"))
     assert names == ["notes.txt", "tape-1.mp4"]
 
