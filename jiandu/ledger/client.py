@@ -122,6 +122,11 @@ class Event:
     data: dict
     proof: list[str]
 
+    @property
+    def canonical(self) -> str:
+        """The entry as the log hashed it (canonical JSON), for readers to check by hand."""
+        return json.dumps(self.data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass
 class Answer:

@@ -288,3 +288,14 @@ def test_the_verify_page_answers_as_the_outside_verifier_does(team, client):
     first_page = LogEntry.objects.filter(kind="page").order_by("index").first()
     html = client.get(f"/en/log/verify/?sha256={first_page.sha256}").content.decode()
     assert "Superseded by a later revision" in html
+
+
+def test_the_verify_page_shows_each_entry_as_the_log_hashed_it(team, client):
+    writer, _editor = team
+    case = actions.do_create_case(writer, title_en="Case")
+    publish(team, case, "First")
+    row = LogEntry.objects.get()
+    html = client.get(f"/en/log/verify/?sha256={row.sha256}").content.decode()
+    from django.utils.html import escape
+
+    assert escape(row.entry) in html
