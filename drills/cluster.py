@@ -157,11 +157,13 @@ class Cluster:
     private: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     database_name: str = ""
+    fresh: bool = False  # drop an existing database of that name and the data dir first
     env: dict[str, str] = field(default_factory=dict, init=False)
     procs: list[Proc] = field(default_factory=list, init=False)
     services: dict[str, str] = field(default_factory=dict, init=False)  # name -> how it runs
     _service_procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     _pg_dir: Path | None = field(default=None, init=False)
+    _created_database: bool = field(default=False, init=False)
     _pg_port: int = field(default=0, init=False)
     _redis_port: int = field(default=0, init=False)
     _redis_dir: Path | None = field(default=None, init=False)
@@ -218,12 +220,33 @@ class Cluster:
     def start_services(self) -> None:
         """PostgreSQL, Redis and S3 (reused or started), then the environment that names them."""
         self.env = self._base_env()
+        if self.fresh:
+            shutil.rmtree(self.env["JIANDU_DATA_DIR"], ignore_errors=True)
+            shutil.rmtree(self.mirror_dir, ignore_errors=True)
         self.env["DATABASE_URL"] = self._postgres()
         redis_url = self._redis()
         self.env.setdefault("JIANDU_THROTTLE_STORE", REDIS_THROTTLE)
         self.env.setdefault("JIANDU_THROTTLE_REDIS_URL", redis_url)
         self.env.setdefault("JIANDU_REDIS_URL", redis_url)
         self._s3()
+
+    def postgres_database(self) -> str:
+        """Only a database (no other service): for benches that need PostgreSQL alone."""
+        self.env = self._base_env()
+        self.env["DATABASE_URL"] = self._postgres()
+        return self.env["DATABASE_URL"]
+
+    def drop_database(self) -> None:
+        """Drop the run's database on the machine's server (a private server goes whole)."""
+        url = self.env.get("DATABASE_URL", "")
+        if self._pg_dir is not None or not url or not self._created_database:
+            return
+        import psycopg
+
+        with contextlib.suppress(psycopg.Error):
+            base = url.rsplit("/", 1)[0]
+            with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5) as db:
+                db.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
 
     def _run_as_postgres(self, argv: list[str], **kwargs) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
@@ -270,8 +293,12 @@ class Cluster:
                     exists = db.execute(
                         "SELECT 1 FROM pg_database WHERE datname = %s", [self.database_name]
                     ).fetchone()
+                    if exists and self.fresh:
+                        db.execute(f'DROP DATABASE "{self.database_name}" WITH (FORCE)')
+                        exists = None
                     if not exists:
                         db.execute(f'CREATE DATABASE "{self.database_name}"')
+                        self._created_database = True
             except psycopg.Error:
                 continue
             self.services["postgresql"] = f"the machine's, database {self.database_name}"

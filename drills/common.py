@@ -78,6 +78,7 @@ def run_drill(
     extra_env: dict[str, str] | None = None,
     keep: bool = False,
     before_prepare: Callable[[Cluster], None] | None = None,
+    after_stop: Callable[[Cluster], None] | None = None,
     settle_seconds: float = 20,
 ) -> DrillResult:
     started = time.monotonic()
@@ -169,6 +170,8 @@ def run_drill(
         result.row = {"drill": name, "faults": result.faults, "ok": "FAIL"}
     finally:
         cluster.stop()
+        if after_stop is not None:
+            after_stop(cluster)
     (folder / "result.json").write_text(
         json.dumps({"row": result.row, "problems": result.problems, **result.details}, indent=1)
     )

@@ -8,8 +8,9 @@ memory, unless JIANDU_S3_ENDPOINT_URL names one) for the vault's blobs; two web 
 (gunicorn, one worker of 8 threads each), two task workers, and nginx on 127.0.0.1:PORT in
 front: static files from disk, the signed static mirror for anonymous readers, the web
 processes for everyone else. A web process or worker that dies is started again within half a
-second. Ctrl+C (or --seconds) stops everything it started. See drills/cluster.py for the
-pieces and docs/operations.md, "Scaled deployment", for the production version.
+second. With moto's in-memory S3 each start is a fresh demo (database and data dir made anew).
+Ctrl+C (or --seconds) stops everything it started. See drills/cluster.py for the pieces and
+docs/operations.md, "Scaled deployment", for the production version.
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ def main() -> int:
     parser.add_argument("--no-demo", action="store_true", help="an empty newsroom")
     args = parser.parse_args()
 
+    # Fresh at each start: moto's S3 server keeps the blobs in memory only, so a database
+    # kept from the last run would point to blobs that are gone.
     cluster = Cluster(
-        Path(args.data_dir), port=args.port, private=args.private, database_name="jiandu_scaled"
+        Path(args.data_dir),
+        port=args.port,
+        private=args.private,
+        database_name="jiandu_scaled",
+        fresh=not os.environ.get("JIANDU_S3_ENDPOINT_URL"),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
