@@ -36,6 +36,7 @@ FACT_LABELS: dict[str, Promise] = {
     "sample_rate": _("Sample rate (Hz)"),
     "jpeg_quality": _("JPEG quality (estimated)"),
     "ela": _("Error level (largest region ÷ median)"),
+    "double_jpeg": _("Double compression score (above 0.45: compressed twice)"),
     "members": _("Files in the archive"),
     "expansion": _("Declared size ÷ file size"),
 }
