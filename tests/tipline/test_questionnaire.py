@@ -316,3 +316,30 @@ def test_no_questions_means_straight_to_the_form():
     response = Client().get("/en/submit/questions/1/")
     assert response.status_code == 302 and response["Location"] == "/en/submit/"
     assert "A few questions" not in Client().get("/en/submit/").content.decode()
+
+
+def test_steps_out_of_order_and_hostile_answers():
+    make_reader()
+    source = Client()
+    for step in ("0", "99"):
+        response = source.get(f"/en/submit/questions/{step}/")
+        assert response.status_code == 302 and response["Location"] == "/en/submit/questions/1/"
+    assert source.get("/en/submit/questions/-1/").status_code == 404
+    # Page 2 before page 1; a key from another page is ignored; too long is refused.
+    source.post("/en/submit/questions/2/", {"how_known": "saw it", "who": "not on this page"})
+    too_long = source.post("/en/submit/questions/1/", {"who": "x" * 2001})
+    assert too_long.status_code == 400
+    source.post("/en/submit/questions/1/", {"who": "Lei"})
+    assert source.session["tipline_answers"] == {
+        "version": 1,
+        "answers": {"how_known": "saw it", "who": "Lei"},
+    }
+    # Back on page 1 goes to the first page of the tip line, saving nothing.
+    response = source.post("/en/submit/questions/1/", {"who": "changed", "back": "1"})
+    assert response["Location"] == "/en/"
+    assert source.session["tipline_answers"]["answers"]["who"] == "Lei"
+
+
+def test_a_closed_tip_line_asks_no_questions():
+    response = Client().get("/en/submit/questions/1/")
+    assert response.status_code == 302 and response["Location"] == "/en/submit/"
