@@ -109,6 +109,8 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 "verification_status": status_for_reference(ev.derived_from)
                 or ev.verification_status,
                 "verification_note": ev.verification_note,
+                # What the redaction studio did to the original (clip, faces blurred, ...).
+                "treatment": pair(ev, "treatment"),
             }
             for ev in case.evidence.all()
         ],

@@ -1,0 +1,151 @@
+"""A render from request to publication: the journalist's form (no JavaScript), the worker with
+the handed-over keys, the derivative encrypted at rest, side by side, the editor's publication
+to a case, and the public page with the derivative's hash and what was done to it."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from jiandu.cases import actions as cases
+from jiandu.forensics import handoff
+from jiandu.redaction import actions, storage
+from jiandu.redaction.models import Render
+from jiandu.redaction.recipe import parse
+from jiandu.vault import actions as vault
+from jiandu.vault import crypto
+from jiandu.vault.access import get_source_key_for_member
+from jiandu.vault.models import Item, Source
+from tests.factories import make_member, sign_in
+from tests.forensics.conftest import run_tasks
+from tests.redaction.test_image import FACE, astronaut_jpeg, lbp_faces, overlaps
+from tests.tipline.helpers import submit
+from tests.vault.test_marker import encodings
+
+pytestmark = pytest.mark.django_db
+
+
+def newsroom_with_file(data: bytes):
+    editor = make_member("ed", "editor")
+    client = Client()
+    sign_in(client, editor)  # unlocks the member key: the new source is granted to them
+    submit(
+        Client(), message="see file", files=[SimpleUploadedFile("IMG_1.jpg", data, "image/jpeg")]
+    )
+    source = Source.objects.get()
+    private = vault.do_unlock_member_key(editor.user, editor.password).private_key
+    source_key = get_source_key_for_member(editor.user, private, source)
+    return editor, client, source_key, source.items.get(kind=Item.Kind.FILE)
+
+
+def test_render_in_the_worker_is_encrypted_and_never_touches_the_original(
+    isolated_data_dir, django_capture_on_commit_callbacks
+):
+    original = astronaut_jpeg()
+    editor, _client, source_key, item = newsroom_with_file(original)
+    blob_before = item.blob
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    task = DBTaskResult.objects.get()
+    item_key = crypto.unseal(source_key, bytes(item.sealed_key))
+    queued = repr(task.args_kwargs).encode()
+    assert not any(form in queued for form in encodings(item_key) + encodings(source_key))
+    run_tasks()
+    render.refresh_from_db()
+    assert render.state == Render.State.DONE and render.progress == 100
+    # At rest: the blob is a vault stream, the record's meta a secretbox.
+    with storage.store().open(render.blob) as handle:
+        stored = handle.read()
+    assert stored.startswith(crypto.MAGIC) and b"\xff\xd8\xff" not in stored[:64]
+    opened = actions.open_render(source_key, render)
+    derivative = opened.data()
+    assert derivative.startswith(b"\xff\xd8\xff")
+    assert not any(overlaps(box, FACE) for box in lbp_faces(derivative))
+    assert opened.meta["hidden_faces"] == 1 and opened.meta["original_sha256"]
+    assert opened.meta["treatment_en"].startswith("1 face blurred")
+    item.refresh_from_db()
+    assert item.blob == blob_before
+
+
+def test_a_journalist_renders_compares_and_an_editor_publishes(
+    isolated_data_dir, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(isolated_data_dir / "media")
+    editor, client, _source_key, item = newsroom_with_file(astronaut_jpeg())
+    handoff.start_worker_key()
+    page = client.get(f"/en/newsroom/redaction/items/{item.pk}/")
+    assert page.status_code == 200 and "<script" not in page.content.decode().split("<main")[-1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/en/newsroom/redaction/items/{item.pk}/",
+            {"faces": "on", "effect": "pixelate", "edge": "320", "audio": "keep"},
+        )
+    assert response.status_code == 302
+    render = Render.objects.get()
+    waiting = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in waiting and "<progress" in waiting and "Cancel" in waiting
+    run_tasks()
+    done = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in done
+    assert f"/en/newsroom/redaction/renders/{render.pk}/output/" in done  # side by side
+    assert "/preview/0/" in done and "Face 1" in done
+    image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
+    assert image["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8\xff")
+
+    writer = make_member("w", "journalist").user
+    case = cases.do_create_case(writer, title_en="A case", summary_en="ready")
+    response = client.post(
+        f"/en/newsroom/redaction/renders/{render.pk}/publish/",
+        {"case": case.pk, "caption_en": "The frame", "caption_zh": "画面"},
+    )
+    assert response.status_code == 302
+    evidence = case.evidence.get()
+    assert evidence.render == render.reference and evidence.derived_from == f"item:{item.pk}"
+    assert "face pixelated" in evidence.treatment_en and "马赛克" in evidence.treatment_zh
+    cases.do_update_case(writer, case, summary_en="ready to go")  # the editor reviews it
+    cases.do_submit_for_review(writer, case, "First")
+    cases.do_publish_case(editor.user, case)
+    html = Client().get(f"/en/cases/{case.slug}/").content.decode()
+    assert evidence.sha256 in html and "1 face pixelated" in html
+    assert "Not yet verified" in html  # the workbench's derived status: nothing checked yet
+
+
+def test_other_members_and_signed_out_visitors_cannot_open_a_render(
+    isolated_data_dir, django_capture_on_commit_callbacks
+):
+    editor, _client, source_key, item = newsroom_with_file(astronaut_jpeg())
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    run_tasks()
+    url = f"/en/newsroom/redaction/renders/{render.pk}/output/"
+    assert Client().get(url).status_code == 302  # to the sign-in
+    other = Client()
+    sign_in(other, make_member("late", "journalist"))  # no grant for this source
+    assert other.get(url).status_code == 403
+    assert other.post(f"/en/newsroom/redaction/renders/{render.pk}/publish/").status_code == 403
+
+
+def test_cancel_before_the_worker_starts(isolated_data_dir, django_capture_on_commit_callbacks):
+    editor, client, source_key, item = newsroom_with_file(astronaut_jpeg())
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    response = client.post(f"/en/newsroom/redaction/renders/{render.pk}/cancel/")
+    assert response.status_code == 302
+    run_tasks()
+    render.refresh_from_db()
+    assert render.state == Render.State.CANCELLED and not render.blob
+
+
+def test_a_render_that_is_not_done_cannot_be_published(isolated_data_dir):
+    from django.core.exceptions import PermissionDenied
+
+    editor, _client, source_key, item = newsroom_with_file(astronaut_jpeg())
+    handoff.start_worker_key()
+    render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    case = cases.do_create_case(editor.user, title_en="A case")
+    with pytest.raises(PermissionDenied):
+        actions.do_publish_render(editor.user, source_key, render, case)
+    assert not case.evidence.exists()
