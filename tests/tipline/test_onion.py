@@ -173,6 +173,8 @@ def test_onion_only_shows_the_way_on_clearnet_and_stores_nothing(onion_site):
     # The newsroom and the public site stay on clearnet.
     assert clearnet.get("/en/newsroom/").status_code == 200
     assert clearnet.get("/en/cases/").status_code == 200
+    designer = clearnet.get("/en/newsroom/questionnaire/")  # the newsroom's, not the tip line's
+    assert designer.status_code == 302 and "/newsroom/" in designer["Location"]
 
     on_onion = Client(HTTP_HOST=ADDRESS)
     assert 'name="message"' in on_onion.get("/en/submit/").content.decode()

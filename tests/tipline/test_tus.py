@@ -6,6 +6,7 @@ form's `uploads` field taking the finished upload URLs."""
 import base64
 import hashlib
 import os
+import re
 
 import pytest
 from django.test import Client
@@ -350,3 +351,29 @@ def test_metadata_parser_takes_empty_values_and_keys_alone():
         "filename": "a.txt",
         "is_confidential": "",
     }
+
+
+def test_the_page_loads_the_vendored_tus_client_unchanged_and_nothing_from_elsewhere():
+    """tus.min.js is npm's tus-js-client 4.3.1 byte for byte (vendor/tus-js-client/README.md),
+    and the submission page loads scripts from this site only."""
+    from pathlib import Path
+
+    import jiandu.tipline
+
+    vendored = Path(jiandu.tipline.__file__).parent / "static/tipline/vendor/tus-js-client"
+    digest = hashlib.sha256((vendored / "tus.min.js").read_bytes()).hexdigest()
+    assert digest == "8cbb1b63fccc3bba0ae73ad1deb160ce046c3750851d0c3e94921ae3ef070eb8"
+    assert "MIT License" in (vendored / "LICENSE").read_text()
+    client, _headers = session()
+    page = client.get("/en/submit/").content.decode()
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert scripts == [
+        "/static/tipline/vendor/tus-js-client/tus.min.js",
+        "/static/tipline/upload.js",
+    ]
+    assert "<script>" not in page  # the CSP forbids inline script
+    script = (vendored.parent.parent / "upload.js").read_text()
+    assert (
+        "storeFingerprintForResuming: false" in script
+        and "localStorage" not in script.replace("localStorage:", "").split("*/", 1)[1]
+    )
