@@ -57,11 +57,12 @@ run-scaled: messages ## The demo as a scaled deployment (PostgreSQL, Redis, S3, 
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_SCALED)"
 	$(BIN)/python scripts/run_scaled.py
 
-lint: venv ## ruff; import contracts from docs/architecture.md's rooms table (import-linter).
+lint: venv ## ruff; import contracts from docs/architecture.md's rooms table; mypy on the security rooms.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --diff . >/dev/null || { $(BIN)/ruff format --check .; exit 1; }
 	$(BIN)/python scripts/import_contracts.py
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite.
 	$(BIN)/pytest -q || [ $$? = 5 ]

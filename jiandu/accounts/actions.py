@@ -7,6 +7,7 @@ through the signals in jiandu.accounts.signals, so either both commit or neither
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -116,7 +117,9 @@ def can_read(role: str) -> bool:
 def _end_read_access(user: User, *, deactivating: bool) -> int:
     """Let the other rooms take away what the member could open (the vault's grants), inside
     the caller's transaction. Returns how many things a receiver had to keep."""
-    responses = signals.read_access_ending.send(sender=User, user=user, deactivating=deactivating)
+    responses: Sequence[tuple[object, object]] = signals.read_access_ending.send(
+        sender=User, user=user, deactivating=deactivating
+    )
     return sum(kept for _receiver, kept in responses if isinstance(kept, int))
 
 

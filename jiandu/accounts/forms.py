@@ -64,7 +64,7 @@ class MemberActionForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("action") == "role" and not data.get("role"):
             self.add_error("role", _("Choose a role."))
         return data

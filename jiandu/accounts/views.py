@@ -18,7 +18,8 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from jiandu.accounts.forms import (
     NewMemberForm,
     PasswordStepForm,
 )
+from jiandu.accounts.http import MemberRequest
 from jiandu.accounts.models import AccountEvent, User
 from jiandu.accounts.roles import ROLE_LABELS
 
@@ -136,7 +138,7 @@ def _password_step(
     return redirect("accounts:verify"), None
 
 
-def _finish_login(request: HttpRequest, user: User, state: pending.Pending) -> HttpResponse:
+def _finish_login(request: HttpRequest, user: User, state: pending.Pending) -> HttpResponseRedirect:
     """Both factors passed in this session: log in, then let the vault unlock the key."""
     actions.do_record_login_success(user)
     throttle.clear_session(request)
@@ -186,7 +188,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             code = form.cleaned_data["code"]
             # The code is judged (and spent) only after a right password.
             used = _spend_second_factor(user, code) if user and state.password_ok else None
-            if used is not None:
+            if used is not None and user is not None:  # a used factor implies a user
                 if used == "recovery":
                     messages.warning(
                         request, _("You used a recovery code. Generate new ones if few are left.")
@@ -341,7 +343,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "accounts/home.html",
@@ -351,7 +353,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def regenerate_codes(request: HttpRequest) -> HttpResponse:
+def regenerate_codes(request: MemberRequest) -> HttpResponse:
     codes = actions.do_regenerate_recovery_codes(request.user)
     request.session[NEW_CODES] = [recovery.display(c) for c in codes]
     return redirect("accounts:recovery_codes")
@@ -363,8 +365,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:home")
+    request: MemberRequest  # Django's PasswordChangeView is behind login_required
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = self.request.user
         try:
             actions.do_change_password(
@@ -383,7 +386,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @permission_required("accounts.manage_newsroom", raise_exception=True)
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: MemberRequest) -> HttpResponse:
     form = NewMemberForm(request.POST or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -408,7 +411,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_detail(request: MemberRequest, member_id: int) -> HttpResponse:
     """An admin's controls for one member: role, failed sign-ins, reset, deactivate; and the
     member's account history."""
     member = access_member_by_id(request.user, member_id)
@@ -462,7 +465,7 @@ def _sole_grants_kept(count: int) -> str:
 
 
 @login_required
-def passkey_list(request: HttpRequest) -> HttpResponse:
+def passkey_list(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "accounts/passkeys.html",
@@ -472,14 +475,14 @@ def passkey_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def passkey_register_options(request: HttpRequest) -> HttpResponse:
+def passkey_register_options(request: MemberRequest) -> HttpResponse:
     options = passkeys.registration_options(request, request.user)
     return HttpResponse(options, content_type="application/json")
 
 
 @login_required
 @require_POST
-def passkey_register(request: HttpRequest) -> HttpResponse:
+def passkey_register(request: MemberRequest) -> HttpResponse:
     try:
         new = passkeys.verify_registration(request, request.user, request.body)
     except passkeys.PasskeyError as exc:
@@ -493,7 +496,7 @@ def passkey_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def passkey_delete(request: HttpRequest, passkey_id: int) -> HttpResponse:
+def passkey_delete(request: MemberRequest, passkey_id: int) -> HttpResponse:
     if actions.do_delete_passkey(request.user, passkey_id):
         messages.success(request, _("Passkey removed."))
     return redirect("accounts:passkeys")

@@ -121,7 +121,7 @@ def do_rewrap_member_key(user: User, private_key: bytes, password: str) -> None:
 
 def do_change_password(user: User, old_password: str, new_password: str) -> None:
     key = MemberKey.objects.filter(user=user, password_wrapped__isnull=False).first()
-    if key is None:
+    if key is None or key.password_wrapped is None:
         return
     try:
         private = crypto.unwrap_with_password(key.password_wrapped, old_password)

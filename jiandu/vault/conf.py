@@ -50,8 +50,9 @@ def min_free_bytes() -> int:
 def retention_days() -> int:
     """A settings override (tests) first, then the admin's choice in the database, then the
     environment (JIANDU_RETENTION_DAYS, default 90)."""
-    if getattr(settings, "JIANDU_RETENTION_DAYS", None) is not None:
-        return int(settings.JIANDU_RETENTION_DAYS)
+    override = getattr(settings, "JIANDU_RETENTION_DAYS", None)
+    if override is not None:
+        return int(override)
     from jiandu.vault.models import RetentionSetting
 
     chosen = RetentionSetting.objects.order_by("-pk").first()

@@ -19,9 +19,10 @@ import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import nacl.bindings as sodium
+import nacl.encoding
 import nacl.exceptions
 import nacl.hash
 import nacl.pwhash.argon2id as argon2id
@@ -121,14 +122,7 @@ def subkey(key: bytes, purpose: bytes) -> bytes:
     )
 
 
-class _Raw:
-    @staticmethod
-    def encode(data: bytes) -> bytes:
-        return data
-
-    @staticmethod
-    def decode(data: bytes) -> bytes:
-        return data
+_Raw = nacl.encoding.RawEncoder  # digests as bytes, not hex
 
 
 def random_key() -> bytes:
@@ -265,7 +259,7 @@ class StreamEncryptor:
         return self
 
 
-def _pull(state: object, chunk: bytes) -> tuple[bytes, int]:
+def _pull(state: _State, chunk: bytes) -> tuple[bytes, int]:
     try:
         plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, chunk, None)
     except (nacl.exceptions.CryptoError, ValueError) as exc:
@@ -273,7 +267,16 @@ def _pull(state: object, chunk: bytes) -> tuple[bytes, int]:
     return plain, tag
 
 
-def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
+class Reader(Protocol):
+    """Where an encrypted stream is read from: a file, a socket's body, a slice of an archive."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+_State = sodium.crypto_secretstream_xchacha20poly1305_state
+
+
+def decrypt_stream(item_key: bytes, source: Reader) -> Iterator[bytes]:
     """Yield the plaintext of a vault stream (version 1 or 2) chunk by chunk, authenticating
     each chunk; a version-2 stream's padding and length trailer are checked and never yielded.
 
@@ -303,14 +306,14 @@ def decrypt_stream(item_key: bytes, source: BinaryIO) -> Iterator[bytes]:
         yield from _pull_version_2(state, source)
 
 
-def _next_chunk(source: BinaryIO) -> bytes:
+def _next_chunk(source: Reader) -> bytes:
     chunk = source.read(CHUNK_SIZE + ABYTES)
     if not chunk:
         raise VaultCryptoError("Vault file is truncated (no final chunk).")
     return chunk
 
 
-def _pull_version_1(state: object, source: BinaryIO) -> Iterator[bytes]:
+def _pull_version_1(state: _State, source: Reader) -> Iterator[bytes]:
     while True:
         plain, tag = _pull(state, _next_chunk(source))
         if tag == TAG_FINAL:
@@ -322,7 +325,7 @@ def _pull_version_1(state: object, source: BinaryIO) -> Iterator[bytes]:
         yield plain
 
 
-def _pull_version_2(state: object, source: BinaryIO) -> Iterator[bytes]:
+def _pull_version_2(state: _State, source: Reader) -> Iterator[bytes]:
     """Data chunks (MESSAGE) are yielded as they come. The chunk where the data ends (PUSH) is
     held back, padding chunks must be zeros, and the FINAL chunk's last 8 bytes give the data
     length: only then is the held chunk's data part yielded. Memory: two chunks."""
@@ -370,7 +373,7 @@ def _pull_version_2(state: object, source: BinaryIO) -> Iterator[bytes]:
         yield boundary[:data_in_boundary]
 
 
-def sha256_of(item_key: bytes, source: BinaryIO) -> tuple[str, int]:
+def sha256_of(item_key: bytes, source: Reader) -> tuple[str, int]:
     """SHA-256 and size of a vault stream's plaintext, decrypting chunk by chunk."""
     digest, size = hashlib.sha256(), 0
     for chunk in decrypt_stream(item_key, source):
@@ -385,7 +388,7 @@ def encrypt_bytes(item_key: bytes, data: bytes, out: BinaryIO) -> None:
     encryptor.finish()
 
 
-def decrypt_bytes(item_key: bytes, source: BinaryIO) -> bytes:
+def decrypt_bytes(item_key: bytes, source: Reader) -> bytes:
     return b"".join(decrypt_stream(item_key, source))
 
 

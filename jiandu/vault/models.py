@@ -7,6 +7,11 @@ from django.db import models
 
 from jiandu.vault.crypto import DEFAULT_KDF, KdfParams
 
+# What a BinaryField gives back here: SQLite and psycopg 3 (this project's driver) both return
+# bytes, which the crypto facade requires (told to the type checker; nothing changes at run time).
+type Bytes = models.BinaryField[bytes | bytearray | memoryview, bytes]
+type MaybeBytes = models.BinaryField[bytes | bytearray | memoryview | None, bytes | None]
+
 
 class MemberKey(models.Model):
     """A newsroom member's X25519 key pair. The private key is stored only wrapped: by
@@ -17,12 +22,12 @@ class MemberKey(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_key"
     )
-    public_key = models.BinaryField(max_length=32)
+    public_key: Bytes = models.BinaryField(max_length=32)
     # HMAC of (user, public_key) under a key from the server's secret key file, outside the
     # database (jiandu/vault/binding.py): nothing is sealed to a key that lacks it.
     key_mac = models.CharField(max_length=64, default="")
-    password_wrapped = models.BinaryField(null=True)
-    recovery_wrapped = models.BinaryField()
+    password_wrapped: MaybeBytes = models.BinaryField(null=True)
+    recovery_wrapped: Bytes = models.BinaryField()
     created_hour = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -43,8 +48,8 @@ class Source(models.Model):
 
     lookup = models.CharField(max_length=64, unique=True)
     designation = models.CharField(max_length=80, unique=True)
-    public_key = models.BinaryField(max_length=32)
-    reply_public_key = models.BinaryField(max_length=32)
+    public_key: Bytes = models.BinaryField(max_length=32)
+    reply_public_key: Bytes = models.BinaryField(max_length=32)
     key_mac = models.CharField(max_length=64, default="")
     kdf_opslimit = models.PositiveIntegerField(default=DEFAULT_KDF.opslimit)
     kdf_memlimit = models.PositiveBigIntegerField(default=DEFAULT_KDF.memlimit)
@@ -65,7 +70,7 @@ class SourceGrant(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="grants")
     member_key = models.ForeignKey(MemberKey, on_delete=models.CASCADE, related_name="grants")
-    sealed_private_key = models.BinaryField()
+    sealed_private_key: Bytes = models.BinaryField()
 
     class Meta:
         constraints = [
@@ -101,9 +106,9 @@ class Item(models.Model):
         Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="items"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    sealed_key = models.BinaryField()
-    source_sealed_key = models.BinaryField(null=True, blank=True)
-    meta = models.BinaryField()
+    sealed_key: Bytes = models.BinaryField()
+    source_sealed_key: MaybeBytes = models.BinaryField(null=True, blank=True)
+    meta: Bytes = models.BinaryField()
     blob = models.CharField(max_length=64, unique=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

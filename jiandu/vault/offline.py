@@ -218,6 +218,9 @@ class _Slice(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int = -1, /) -> bytes:
+        return super().read(size) or b""  # never None: the handle blocks
+
     def readinto(self, buffer) -> int:
         data = self._handle.read(min(len(buffer), self._left))
         self._left -= len(data)

@@ -25,6 +25,7 @@ import nacl.exceptions
 import nacl.hash
 from django.conf import settings
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from nacl.secret import SecretBox
@@ -74,7 +75,7 @@ def is_fresh(data: dict[str, Any], now: float) -> bool:
 class SessionStore(db.SessionStore):
     """Django's database session store, keyed and encrypted by the cookie value."""
 
-    def _get_session_from_db(self):  # type: ignore[no-untyped-def]
+    def _get_session_from_db(self) -> AbstractBaseSession | None:
         try:
             return self.model.objects.get(
                 session_key=storage_key(self.session_key or ""),
@@ -100,8 +101,8 @@ class SessionStore(db.SessionStore):
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=storage_key(session_key)).exists()
 
-    def create_model_instance(self, data):  # type: ignore[no-untyped-def]
-        cookie_value = self._get_or_create_session_key()
+    def create_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:
+        cookie_value = self._get_or_create_session_key()  # type: ignore[attr-defined] # Django's, not in django-stubs
         return self.model(
             session_key=storage_key(cookie_value),
             session_data=self.encode(data),
@@ -120,10 +121,11 @@ class SessionStore(db.SessionStore):
             IDLE: self._idle_seconds(session_dict),
         }
         plain = self.serializer().dumps(stamped)
-        sealed = _box(self._get_or_create_session_key()).encrypt(plain)
+        cookie_value = self._get_or_create_session_key()  # type: ignore[attr-defined] # as above
+        sealed = _box(cookie_value).encrypt(plain)
         return sealed.hex()
 
-    def decode(self, session_data: str) -> dict:
+    def decode(self, session_data: str) -> dict:  # type: ignore[override] # Django gives the text column
         return _without_times(self._open(session_data))
 
     def _open(self, session_data: str) -> dict[str, Any]:
@@ -140,7 +142,7 @@ class SessionStore(db.SessionStore):
             session_key = self.session_key
         self.model.objects.filter(session_key=storage_key(session_key)).delete()
 
-    def get_expire_at_browser_close(self, expiry=None):  # type: ignore[no-untyped-def]
+    def get_expire_at_browser_close(self, expiry: object = None) -> bool:
         """Cookies always end with the browser, even when a session has its own idle limit
         (sources: 120 minutes, set with `set_expiry`): the limit is enforced on the server,
         from the encrypted data (see `load`), never by a cookie lingering on the source's disk."""

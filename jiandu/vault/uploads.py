@@ -184,7 +184,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._handle = self._encryptor = self._part = None
 
     def _abandon(self, code: str) -> None:
-        self.problems.append(Problem(code, self.file_name))
+        self.problems.append(Problem(code, self.file_name or ""))
         self._drop_current()
         raise SkipFile
 
@@ -200,7 +200,8 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._encryptor.write(raw_data)
         return None
 
-    def file_complete(self, file_size: int) -> SealedUpload | None:
+    # request.FILES gets a SealedUpload, not Django's UploadedFile: no plaintext file exists.
+    def file_complete(self, file_size: int) -> SealedUpload | None:  # type: ignore[override]
         if self._encryptor is None or self._handle is None or self._part is None:
             return None
         encryptor, handle, part = self._encryptor, self._handle, self._part
@@ -215,11 +216,11 @@ class EncryptingUploadHandler(FileUploadHandler):
         stream = encryptor.encryptor
         if stream.plaintext_size == 0:
             storage.discard(part)
-            self.problems.append(Problem("empty", self.file_name))
+            self.problems.append(Problem("empty", self.file_name or ""))
             return None
         self.accepted += 1
         return SealedUpload(
-            name=self.file_name,
+            name=self.file_name or "",
             size=stream.plaintext_size,
             sha256=stream.sha256.hexdigest(),
             content_type=(self.content_type or "application/octet-stream")[:100],
