@@ -19,7 +19,6 @@ urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     path("newsroom/redaction/", include("jiandu.redaction.urls")),
     path("newsroom/comments/", include("jiandu.public.moderation")),
     path("newsroom/questionnaire/", include("jiandu.tipline.designer_urls")),
-    path("newsroom/questionnaire/", include("jiandu.tipline.designer_urls")),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),
     path("", include("jiandu.tipline.urls")),
