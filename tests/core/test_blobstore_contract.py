@@ -543,3 +543,15 @@ def test_a_kind_has_either_a_suffix_or_a_names_pattern():
         BlobKind(folder="files")
     with pytest.raises(BlobNameError):  # a loose pattern is still held to the safe characters
         BlobKind(folder="files", names=r"\A.*\Z").check("../x.png")
+
+
+def test_s3_refuses_a_blob_past_the_part_limit_and_leaves_nothing(s3_blobs, monkeypatch):
+    from jiandu.core.blobstore import services
+
+    monkeypatch.setattr(services, "MAX_PARTS", 2)  # S3's is 10,000: the same rule, smaller
+    store = S3BlobStore(SEALED)
+    piece = ciphertext(MIB)
+    with pytest.raises(BlobError, match="larger"), store.writer() as writer:
+        for _ in range(16):
+            writer.write(piece)
+    assert s3_blobs.objects() == [] and s3_blobs.unfinished() == 0

@@ -42,6 +42,7 @@ PART_NAME = re.compile(r"\A[0-9a-f]{32}\.part\Z")
 READ_BUFFER = 1024 * 1024
 MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB  # S3's own floor for every part but the last
+MAX_PARTS = 10_000  # S3's own ceiling on the parts of one upload
 
 
 def fsync_dir(path: Path) -> None:
@@ -394,6 +395,8 @@ class _S3Writer(_GatedWriter):
                 "UploadId"
             ]
         number = len(self._parts) + 1
+        if number > MAX_PARTS:
+            raise BlobError("The blob is larger than the bucket takes at this part size.")
         answer = client.upload_part(
             Bucket=bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
         )
