@@ -83,7 +83,7 @@ def run_drill(
 ) -> DrillResult:
     started = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    folder = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder = RESULTS / f"{name.replace(' ', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
     env = {
         "JIANDU_INTAKE_PER_MINUTE": "100000",  # the drill, not the intake guard, is the limit
         "JIANDU_KDF_OPSLIMIT": "1",

@@ -1,7 +1,7 @@
 """Kill drill: SIGKILL the web processes and workers at random moments while sources upload,
 editor A asks for previews (rendered by the workers) and the editors publish.
 
-    .venv/bin/python -m drills.kill [--kills 100] [--min-gap 0.5] [--max-gap 3.0] [--seed N]
+    .venv/bin/python -m drills.kill [--kills 100] [--min-gap 1] [--max-gap 4] [--seed N]
 
 Each kill picks one of web1, web2, worker1, worker2 at random and sends SIGKILL to its whole
 process group (a gunicorn master and worker, a worker and the sandboxed tool it runs); the
@@ -45,8 +45,8 @@ def killer(kills: int, min_gap: float, max_gap: float, seed: int | None):  # typ
 def main() -> int:
     p = parser(__doc__.split("\n")[0])
     p.add_argument("--kills", type=int, default=100)
-    p.add_argument("--min-gap", type=float, default=0.5)
-    p.add_argument("--max-gap", type=float, default=3.0)
+    p.add_argument("--min-gap", type=float, default=1.0)
+    p.add_argument("--max-gap", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=None)
     args = p.parse_args()
     result = run_drill(

@@ -4,9 +4,9 @@
 
 The cluster's own PostgreSQL is stopped in immediate mode (a crash for every client: no
 checkpoint, recovery at the next start) and started again after `--down` seconds; then its own
-Redis is killed (SIGKILL; only its append-only file survives) and started again. Each round
-between normal work, while sources upload and editors publish. Then the checks of
-drills/common.py.
+Redis is killed (SIGKILL; it runs without persistence, so every throttle count goes) and
+started again. Each round between normal work, while sources upload and editors publish.
+Then the checks of drills/common.py.
 """
 
 from __future__ import annotations

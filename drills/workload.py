@@ -70,7 +70,8 @@ class Uploader(threading.Thread):
     def once(self) -> None:
         with requests.Session() as http:
             page = http.get(f"{self.base}/en/submit/", timeout=30)
-            page.raise_for_status()
+            if page.status_code != 200:
+                raise requests.RequestException(f"form answered {page.status_code}")
             data = random_png()
             digest = hashlib.sha256(data).hexdigest()
             answer = http.post(
@@ -99,7 +100,7 @@ class Uploader(threading.Thread):
 
 def _kind(exc: Exception) -> str:
     text = str(exc)
-    found = re.search(r"answered (\d+)", text)
+    found = re.search(r"(\w+) answered (\d+)", text)
     return found.group(0) if found else type(exc).__name__
 
 
@@ -188,27 +189,37 @@ class Editors(threading.Thread):
         self.b = Member(base, "drill-editor-b", password, setup["drill-editor-b"]["totp"])
         self.case = setup["case_id"]
         self.n = 0
+        self.stage = 0
+        self.marker = ""
 
-    def step(self) -> None:
-        workspace = f"/en/newsroom/cases/{self.case}/"
+    def previews(self) -> None:
         inbox = self.a.get("/en/newsroom/sources/")  # hands new files to the workers
         for source in list(dict.fromkeys(SOURCE_LINK.findall(inbox)))[:2]:
             self.tally.count(self.tally.attempts, "preview request")
             self.a.post(
                 f"/en/newsroom/sources/{source}/previews/", {}, f"/en/newsroom/sources/{source}/"
             )
-        self.n += 1
-        marker = f"drill claim {os.getpid()}-{time.monotonic_ns()}"
-        self.tally.count(self.tally.attempts, "publication")
-        self.a.post(
-            f"/en/newsroom/cases/{self.case}/claim/",
-            {"question_en": marker, "question_zh": ""},
-            workspace,
-        )
-        self.a.post(f"/en/newsroom/cases/{self.case}/submit/", {"note": marker}, workspace)
-        self.b.post(f"/en/newsroom/cases/{self.case}/publish/", {}, workspace)
-        with self.tally.lock:
-            self.tally.acked_publications.append(marker)
+
+    def step(self) -> None:
+        """One stage of a publication (claim, submit, publish); a failed stage is tried again
+        on the next step, a failed publication starts over with a new claim (if it did commit
+        before the crash, the case is no longer submitted, and it was never acknowledged)."""
+        workspace = f"/en/newsroom/cases/{self.case}/"
+        if self.stage == 0:
+            self.marker = f"drill claim {os.getpid()}-{time.monotonic_ns()}"
+            self.tally.count(self.tally.attempts, "publication")
+            self.a.post(
+                f"{workspace}claim/", {"question_en": self.marker, "question_zh": ""}, workspace
+            )
+            self.stage = 1
+        if self.stage == 1:
+            self.a.post(f"{workspace}submit/", {"note": self.marker}, workspace)
+            self.stage = 2
+        if self.stage == 2:
+            self.stage = 0
+            self.b.post(f"{workspace}publish/", {}, workspace)
+            with self.tally.lock:
+                self.tally.acked_publications.append(self.marker)
 
     def run(self) -> None:
         signed_in = False
@@ -218,6 +229,9 @@ class Editors(threading.Thread):
                     self.a.sign_in()
                     self.b.sign_in()
                     signed_in = True
+                self.n += 1
+                if self.n % 3 == 1:
+                    self.previews()
                 self.step()
             except SignedOut:
                 signed_in = False
