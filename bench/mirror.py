@@ -5,8 +5,10 @@
 It makes a throw-away data dir, publishes N generated cases (each with two people, three dated
 events and a citation) through the cases room's actions, exports the whole public site in
 every language, then publishes an update of one case and exports again. The last line printed
-is one JSON object: cases, files, full_s, incremental_s, incremental_written. Goals: full
-< 60 s, incremental < 5 s after one change.
+is one JSON object: cases, files, full_s, incremental_s, incremental_written, the CPU seconds
+of each export, the workers and the load average. Goals: full < 60 s, incremental < 5 s after
+one change. `--profile PATH` writes cProfile stats of each export to PATH.full and
+PATH.incremental (run with JIANDU_MIRROR_WORKERS=1 to see the rendering itself).
 """
 
 from __future__ import annotations
@@ -14,18 +16,44 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and its finished children (the workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run[T](function: Callable[..., T], *args: Any, profile: str = "") -> T:
+    """`function(*args)`, under cProfile (stats written to `profile`) when a path is given."""
+    if not profile:
+        return function(*args)
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(function, *args)
+    finally:
+        profiler.dump_stats(profile)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--profile", default="", help="write cProfile stats of each export")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jiandu-bench-mirror-") as tmp:
         os.environ["JIANDU_DATA_DIR"] = str(Path(tmp) / "var")
@@ -39,7 +67,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         from jiandu.accounts.actions import do_create_member
         from jiandu.cases import actions
-        from jiandu.ledger.mirror import export_mirror
+        from jiandu.ledger.mirror import default_workers, export_mirror
 
         writer = do_create_member("bench-writer", "journalist", password="x" * 20).user
         editor = do_create_member("bench-editor", "editor", password="x" * 20).user
@@ -81,13 +109,19 @@ def main() -> None:
             cases.append(case)
         print(f"published {args.cases} cases in {time.monotonic() - started:.1f} s", flush=True)
         mirror = Path(tmp) / "mirror"
-        full = export_mirror(mirror)
+        cpu = cpu_seconds()
+        full = run(export_mirror, mirror, profile=args.profile and args.profile + ".full")
+        full_cpu = cpu_seconds() - cpu
         print(f"full export: {len(full.files)} files in {full.seconds:.1f} s", flush=True)
         changed = cases[len(cases) // 2]
         actions.do_update_case(writer, changed, summary_en="Corrected summary.")
         actions.do_submit_for_review(writer, changed, "Correction")
         actions.do_publish_case(editor, changed)
-        incremental = export_mirror(mirror)
+        cpu = cpu_seconds()
+        incremental = run(
+            export_mirror, mirror, profile=args.profile and args.profile + ".incremental"
+        )
+        incremental_cpu = cpu_seconds() - cpu
         print(
             f"incremental export: {len(incremental.written)} files written in "
             f"{incremental.seconds:.1f} s",
@@ -101,6 +135,12 @@ def main() -> None:
                     "full_s": round(full.seconds, 2),
                     "incremental_s": round(incremental.seconds, 2),
                     "incremental_written": len(incremental.written),
+                    # CPU seconds (this process and its workers): on a shared machine the
+                    # wall-clock times above depend on the load, these much less.
+                    "full_cpu_s": round(full_cpu, 2),
+                    "incremental_cpu_s": round(incremental_cpu, 2),
+                    "workers": default_workers(),
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
                 }
             )
         )

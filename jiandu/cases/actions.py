@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from jiandu.accounts.models import User
-from jiandu.cases import search
+from jiandu.cases import published, search
 from jiandu.cases.models import (
     Case,
     CasePerson,
@@ -320,6 +320,7 @@ def _append_revision(
         ]
     )
     search.index_case(case.pk, snapshot)
+    published.index_public_people(case, snapshot)  # person pages find their cases by it
     # The public transparency log, in this transaction: no entry for a rolled-back publication.
     do_log_revision(case.slug, revision.number, kind, snapshot, previous, at=revision.published_at)
     transaction.on_commit(lambda: case_published.send(Case, case=case, revision=revision))

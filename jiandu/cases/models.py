@@ -277,6 +277,27 @@ class Revision(models.Model):
         return f"{self.case} r{self.number}"
 
 
+class PublicPersonCase(models.Model):
+    """The index of who is named in which case's current public revision (by the person's slug
+    as the snapshot records it), rewritten inside the publication's transaction.
+
+    A person's page would otherwise have to open every public snapshot to find theirs; this
+    row is derived from the snapshot only (jiandu.cases.published.index_public_people), never
+    from the working copy, so an unpublished edit to a case's people changes nothing here.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="public_people")
+    person_slug = models.SlugField(max_length=80, db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person_slug", "case"], name="public_person_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_slug} in case {self.case_id}"
+
+
 class SearchDocument(models.Model):
     """The folded text of a case's latest public revision (see jiandu.cases.search)."""
 

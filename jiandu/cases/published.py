@@ -1,16 +1,80 @@
 """The read side of what has been published: the public site, feeds, exports and the API all
 come through these `get_*` functions, which read revision snapshots only."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
 from jiandu.cases import metrics
-from jiandu.cases.models import Case, CaseStatus, PersonRole, PublishedEvidence, Revision
+from jiandu.cases.models import (
+    Case,
+    CaseStatus,
+    PersonRole,
+    PublicPersonCase,
+    PublishedEvidence,
+    Revision,
+)
 
 PUBLIC_STATUSES = (CaseStatus.PUBLISHED, CaseStatus.RETRACTED)
+
+
+@dataclass
+class _Reads:
+    """What `reading_once` has read so far (each part loaded on first use)."""
+
+    cases: list["PublicCase"] | None = None
+    by_slug: dict[str, "PublicCase"] = field(default_factory=dict)
+    position: dict[int, int] = field(default_factory=dict)  # case id -> index in `cases`
+    revisions: dict[str, list[Revision]] | None = None  # slug -> newest first
+    latest: list[Revision] | None = None  # every public revision, newest first
+    people: dict[str, list[int]] | None = None  # person slug -> case ids
+
+
+_reads: ContextVar[_Reads | None] = ContextVar("jiandu_published_reads", default=None)
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Inside this block the `get_*` functions read the published cases, revisions and the
+    people index once and answer from memory.
+
+    For a static export (jiandu.ledger.mirror), which renders tens of thousands of pages from
+    the same snapshots and would otherwise read them again for every page. A request never
+    runs inside it, so the live site always reads the current state. What is kept is what the
+    database held when each part was first read: use it for one export, then leave it.
+    """
+    token = _reads.set(_Reads())
+    try:
+        yield
+    finally:
+        _reads.reset(token)
+
+
+def _all_revisions(reads: _Reads) -> list[Revision]:
+    if reads.latest is None:
+        reads.latest = list(
+            Revision.objects.filter(case__status__in=PUBLIC_STATUSES)
+            .select_related("case")
+            .order_by("-published_at", "-pk")
+        )
+    return reads.latest
+
+
+def _revisions_by_slug(reads: _Reads) -> dict[str, list[Revision]]:
+    if reads.revisions is None:
+        grouped: dict[str, list[Revision]] = defaultdict(list)
+        for revision in _all_revisions(reads):
+            grouped[revision.case.slug].append(revision)
+        for revisions in grouped.values():
+            revisions.sort(key=lambda r: -r.number)
+        reads.revisions = dict(grouped)
+    return reads.revisions
 
 
 def timeline_events(snapshot: dict[str, Any]) -> list[metrics.TimelineEvent]:
@@ -57,6 +121,20 @@ def _first_published(case_ids: list[int]) -> dict[int, datetime]:
 
 def get_public_cases(case_ids: list[int] | None = None) -> list[PublicCase]:
     """Published and retracted cases, most recently published first."""
+    reads = _reads.get()
+    if reads is not None:
+        if reads.cases is None:
+            reads.cases = _read_public_cases(None)
+            reads.by_slug = {c.slug: c for c in reads.cases}
+            reads.position = {c.revision.case_id: n for n, c in enumerate(reads.cases)}
+        if case_ids is None:
+            return list(reads.cases)
+        found = {i: reads.position[i] for i in case_ids if i in reads.position}
+        return [reads.cases[n] for n in sorted(found.values())]
+    return _read_public_cases(case_ids)
+
+
+def _read_public_cases(case_ids: list[int] | None) -> list[PublicCase]:
     cases = _public_cases().select_related("current_revision")
     if case_ids is not None:
         cases = cases.filter(pk__in=case_ids)
@@ -69,6 +147,9 @@ def get_public_cases(case_ids: list[int] | None = None) -> list[PublicCase]:
 
 
 def get_public_case(slug: str) -> PublicCase | None:
+    if _reads.get() is not None:
+        get_public_cases()
+        return _reads.get().by_slug.get(slug)  # type: ignore[union-attr]
     case = _public_cases().filter(slug=slug).select_related("current_revision").first()
     if case is None:
         return None
@@ -85,6 +166,9 @@ def get_public_cases_by_slug(slugs: list[str]) -> list[PublicCase]:
 
 def get_revisions(slug: str) -> list[Revision]:
     """The public history of a case, newest first (without the snapshots: a list needs none)."""
+    reads = _reads.get()
+    if reads is not None:
+        return list(_revisions_by_slug(reads).get(slug, []))
     return list(
         Revision.objects.filter(case__slug=slug, case__status__in=PUBLIC_STATUSES)
         .defer("snapshot")
@@ -93,12 +177,24 @@ def get_revisions(slug: str) -> list[Revision]:
 
 
 def get_revision(slug: str, number: int) -> Revision | None:
+    reads = _reads.get()
+    if reads is not None:
+        return next(
+            (r for r in _revisions_by_slug(reads).get(slug, []) if r.number == number), None
+        )
     return Revision.objects.filter(
         case__slug=slug, case__status__in=PUBLIC_STATUSES, number=number
     ).first()
 
 
 def get_latest_revisions(limit: int = 50, slugs: list[str] | None = None) -> list[Revision]:
+    reads = _reads.get()
+    if reads is not None:
+        if slugs is None:
+            return _all_revisions(reads)[:limit]
+        by_slug = _revisions_by_slug(reads)
+        chosen = [r for slug in set(slugs) for r in by_slug.get(slug, [])]
+        return sorted(chosen, key=lambda r: (r.published_at, r.pk), reverse=True)[:limit]
     revisions = Revision.objects.filter(case__status__in=PUBLIC_STATUSES)
     if slugs is not None:
         revisions = revisions.filter(case__slug__in=slugs)
@@ -114,10 +210,37 @@ def get_public_person(slug: str) -> tuple[dict[str, Any], list[PublicCase]] | No
     marked as changed by the edit). The details are those of the most recently published
     snapshot that names the person, so the newest reviewed version of the record is shown.
     """
-    cases = [c for c in get_public_cases() if any(p["slug"] == slug for p in c.snapshot["people"])]
+    reads = _reads.get()
+    if reads is not None:
+        if reads.people is None:
+            index: dict[str, list[int]] = defaultdict(list)
+            for person, case_id in PublicPersonCase.objects.values_list("person_slug", "case_id"):
+                index[person].append(case_id)
+            reads.people = dict(index)
+        ids = reads.people.get(slug, [])
+    else:
+        ids = list(
+            PublicPersonCase.objects.filter(person_slug=slug).values_list("case_id", flat=True)
+        )
+    # The index names candidates; the snapshots decide (an index row never adds a case).
+    cases = [
+        c for c in get_public_cases(ids) if any(p["slug"] == slug for p in c.snapshot["people"])
+    ]
     if not cases:
         return None
     return snapshot_person(cases[0].snapshot, slug), cases
+
+
+def index_public_people(case: Case, snapshot: dict[str, Any]) -> None:
+    """Record who `snapshot` (the case's new current public revision) names, replacing what
+    its previous revision named. Called in the publication's transaction, so the index and
+    the current revision change together or not at all."""
+    slugs = sorted({p["slug"] for p in snapshot.get("people", [])})
+    PublicPersonCase.objects.filter(case=case).exclude(person_slug__in=slugs).delete()
+    have = set(PublicPersonCase.objects.filter(case=case).values_list("person_slug", flat=True))
+    PublicPersonCase.objects.bulk_create(
+        [PublicPersonCase(case=case, person_slug=s) for s in slugs if s not in have]
+    )
 
 
 def snapshot_person(snapshot: dict[str, Any], slug: str) -> dict[str, Any]:

@@ -3,8 +3,16 @@ host, and a manifest of every file's SHA-256 signed with the newsroom's log key.
 
 What is in it is discovered the way a reader would: through the public site itself (the JSON
 API lists the cases, each case's JSON its revisions, people and evidence), rendered in-process
-through Django's full request stack, in every language. So the mirror holds exactly what the
+by the site's own URL map and views, in every language. So the mirror holds exactly what the
 public can read, and the ledger room needs no import of the cases or public rooms.
+
+Speed (issue #11: 1,000 cases, about 27,000 files): pages are rendered by calling the view the
+URL map names, under the path's language, without the middleware stack or the test client
+(they add headers, sessions and signals a file does not keep); rooms may register a context
+for the export (`register_export_context`: the cases room reads its published snapshots once
+per export instead of once per page); and pages are rendered by a pool of forked processes
+(one per CPU, two at most) when the database connection is not inside a transaction, each
+writing its own files.
 
 Links: every same-site link in a page is rewritten to a relative path (directories become
 `.../index.html`, so they open from disk); links to what a static copy cannot serve (search,
@@ -13,7 +21,8 @@ comments, the verify page, the tip line) point to the live site, JIANDU_PUBLIC_B
 Incremental: `.jiandu-mirror-state.json` in the mirror remembers each case's revision and
 people; a later export re-renders only the cases whose revision changed, their people, and
 the pages that list everything (homes, feeds, sitemap, exports, the log), and writes only the
-files whose bytes changed. Comments approved since are picked up by the next `--full` export.
+files whose bytes changed. A case's QR codes encode only its address, so they are kept once
+written. Comments approved since are picked up by the next `--full` export.
 
 Manifest (`mirror-manifest.txt`): a signed note (C2SP signed-note, the log key, type 0x01):
 
@@ -26,20 +35,27 @@ Manifest (`mirror-manifest.txt`): a signed note (C2SP signed-note, the log key, 
 
 import hashlib
 import json
+import multiprocessing
 import os
 import posixpath
 import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.test import Client
+from django.db import connections
+from django.http import Http404
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve
+from django.utils import translation
 
 from jiandu.ledger import keys, logread, note
 
@@ -81,22 +97,55 @@ def _safe(relative: str) -> bool:
     return bool(relative) and ".." not in parts and "" not in parts and relative[0] != "."
 
 
+# Context managers entered around every export (see register_export_context).
+_export_contexts: list[Callable[[], AbstractContextManager[object]]] = []
+
+
+def register_export_context(factory: Callable[[], AbstractContextManager[object]]) -> None:
+    """Have every export run inside `factory()`: how a room that serves the public pages
+    (cases: its published snapshots read once per export) speeds up an export without the
+    ledger room importing it. Registered once, from the room's AppConfig.ready."""
+    if factory not in _export_contexts:
+        _export_contexts.append(factory)
+
+
 @dataclass
 class Renderer:
-    """Renders site paths in-process (the full middleware stack, no network, no cookies)."""
+    """Renders site paths in-process: the URL map's view called directly, under the language
+    the path names, as an anonymous reader without cookies; no network, no middleware.
 
-    client: Client = field(default_factory=lambda: Client(HTTP_HOST=_host()))
+    The middleware only adds what a file does not keep (headers, a session, CSRF, redirects
+    for paths the mirror never asks for); the public pages' bodies come from the views, the
+    templates and the context processors, which all run here as they do for a request.
+    """
+
     secure: bool = field(
         default_factory=lambda: settings.JIANDU_PUBLIC_BASE_URL.startswith("https:")
     )
+    factory: RequestFactory = field(default_factory=lambda: RequestFactory(HTTP_HOST=_host()))
 
     def get(self, path: str) -> bytes:
-        response = self.client.get(path, secure=self.secure)
-        if response.status_code != 200:
-            raise MirrorError(f"{path} answered {response.status_code}")
-        if response.streaming:
-            return b"".join(response.streaming_content)
-        return response.content
+        language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+        request = self.factory.get(path, secure=self.secure)
+        request.user = AnonymousUser()
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            try:
+                match = resolve(request.path_info)
+                request.resolver_match = match
+                response = match.func(request, *match.args, **match.kwargs)
+                if callable(getattr(response, "render", None)):
+                    response = response.render()  # a TemplateResponse (the sitemap)
+            except (Http404, Resolver404) as exc:
+                raise MirrorError(f"{path} answered 404") from exc
+            if response.status_code != 200:
+                raise MirrorError(f"{path} answered {response.status_code}")
+            if response.streaming:
+                try:
+                    return b"".join(response.streaming_content)
+                finally:
+                    response.close()
+            return response.content
 
 
 def _host() -> str:
@@ -187,9 +236,14 @@ class Export:
 
 
 class Writer:
-    def __init__(self, root: Path, previous: dict[str, str]) -> None:
+    """Writes files into the mirror, skipping those whose bytes the previous export already
+    wrote (same SHA-256, file still there); `result` collects what it did."""
+
+    def __init__(self, root: Path, previous: dict[str, str], keep: bool = True) -> None:
         self.root, self.previous, self.result = root, previous, Export()
-        self.result.files = dict(previous)
+        self.folders: set[Path] = set()  # made (or found) already: one mkdir per folder
+        if keep:
+            self.result.files = dict(previous)
 
     def put(self, relative: str, data: bytes) -> None:
         if not _safe(relative):
@@ -200,11 +254,18 @@ class Writer:
         if self.previous.get(relative) == digest and target.is_file():
             self.result.unchanged += 1
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(target)
         self.result.written.append(relative)
+
+    def merge(self, other: Export) -> None:
+        self.result.files.update(other.files)
+        self.result.written += other.written
+        self.result.unchanged += other.unchanged
 
 
 def rewrite_html(
@@ -263,12 +324,95 @@ def manifest_text(files: dict[str, str], generated: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = None) -> Export:
+def default_workers() -> int:
+    """Processes to render with: one per CPU, two at most (JIANDU_MIRROR_WORKERS overrides)."""
+    configured = os.environ.get("JIANDU_MIRROR_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(2, len(os.sched_getaffinity(0))))
+
+
+def export_mirror(
+    root: Path, *, full: bool = False, render: Renderer | None = None, workers: int | None = None
+) -> Export:
     """Write (or bring up to date) the mirror in `root`; see the module docstring."""
     started = time.monotonic()
-    root = Path(root)
+    with ExitStack() as stack:
+        for factory in _export_contexts:
+            stack.enter_context(factory())
+        result = _export(
+            Path(root),
+            full,
+            render or Renderer(),
+            default_workers() if workers is None else workers,
+        )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+@dataclass
+class _Pages:
+    """Renders pages and writes their files; one per export, shared by forked workers."""
+
+    root: Path
+    previous: dict[str, str]
+    render: Renderer
+    will_hold: set[str]
+    ready: dict[str, bytes]  # pages already rendered, by path
+
+    def run(self, paths: list[str]) -> tuple[Export, set[str], set[str]]:
+        """The files written for `paths`, and the evidence files and static files they link."""
+        writer = Writer(self.root, self.previous, keep=False)
+        evidence: set[str] = set()
+        static: set[str] = set()
+
+        def mirrored(relative: str) -> bool:
+            if relative.startswith("cases/evidence/"):  # older revisions link to older files
+                evidence.add(relative.removeprefix("cases/evidence/"))
+                return True
+            if relative == "index.html":  # "/" is the tip line, never mirrored; ours redirects
+                return False
+            return relative in self.will_hold or relative.startswith("static/")
+
+        for path in paths:
+            relative = file_for(path)
+            data = self.ready.get(path) or self.render.get(path)
+            if relative.endswith(".html"):
+                data = rewrite_html(data.decode(), relative, mirrored, static).encode()
+            writer.put(relative, data)
+        return writer.result, evidence, static
+
+
+_job: _Pages | None = None  # the export a forked worker renders for
+
+
+def _run_in_worker(paths: list[str]) -> tuple[Export, set[str], set[str]]:
+    if _job is None:
+        raise MirrorError("no export to render for in this process")
+    return _job.run(paths)
+
+
+def _render_pages(
+    job: _Pages, paths: list[str], workers: int
+) -> list[tuple[Export, set[str], set[str]]]:
+    """Render `paths` here, or in `workers` forked processes when there are enough pages and
+    no transaction is open (a forked process cannot share one: it would not see its rows)."""
+    in_transaction = any(c.in_atomic_block for c in connections.all(initialized_only=True))
+    if workers <= 1 or len(paths) < 200 or in_transaction:
+        return [job.run(paths)]
+    global _job
+    chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
+    connections.close_all()  # each process opens its own connection
+    _job = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return list(pool.imap_unordered(_run_in_worker, chunks))
+    finally:
+        _job = None
+
+
+def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
     root.mkdir(parents=True, exist_ok=True)
-    render = render or Renderer()
     state = {} if full else _load_json(root / STATE, {})
     previous_files: dict[str, str] = {} if full else state.get("files", {})
     known: dict[str, dict] = state.get("cases", {})
@@ -285,10 +429,16 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
     people |= {p for s in changed for p in known.get(s, {}).get("people", [])}
     people &= site.people
 
-    writer = Writer(root, previous_files)
+    def kept(path: str) -> bool:
+        """A QR code encodes only the case's address: once written it never changes."""
+        relative = file_for(path)
+        return (
+            path.endswith("/qr.svg") and relative in previous_files and (root / relative).is_file()
+        )
+
     pages: list[str] = global_paths()
     for slug in sorted(changed):
-        pages += case_paths(slug, site.cases[slug]["revisions"])
+        pages += [p for p in case_paths(slug, site.cases[slug]["revisions"]) if not kept(p)]
     for slug in sorted(people):
         pages += person_paths(slug)
     # Every file the finished mirror will hold, so links can be checked before writing.
@@ -309,20 +459,12 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
     static: set[str] = set(state.get("static", []))
     evidence = set(site.evidence)
 
-    def mirrored(relative: str) -> bool:
-        if relative.startswith("cases/evidence/"):  # older revisions link to older files
-            evidence.add(relative.removeprefix("cases/evidence/"))
-            return True
-        if relative == "index.html":  # "/" is the tip line, never mirrored; ours redirects
-            return False
-        return relative in will_hold or relative.startswith("static/")
-
-    for path in pages:
-        relative = file_for(path)
-        data = rendered.pop(path, None) or render.get(path)
-        if relative.endswith(".html"):
-            data = rewrite_html(data.decode(), relative, mirrored, static).encode()
-        writer.put(relative, data)
+    writer = Writer(root, previous_files)
+    job = _Pages(root, previous_files, render, will_hold, rendered)
+    for done, linked_evidence, linked_static in _render_pages(job, pages, workers):
+        writer.merge(done)
+        evidence |= linked_evidence
+        static |= linked_static
     for name in sorted(evidence):
         relative = f"cases/evidence/{name}"
         if relative not in previous_files or not (root / relative).is_file():
@@ -347,7 +489,6 @@ def export_mirror(root: Path, *, full: bool = False, render: Renderer | None = N
         root / STATE,
         json.dumps({"cases": site.cases, "files": files, "static": sorted(static)}).encode(),
     )
-    writer.result.seconds = time.monotonic() - started
     return writer.result
 
 
