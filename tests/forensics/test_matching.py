@@ -24,10 +24,11 @@ def videos(tmp_path_factory):
         "-f", "lavfi", "-i", "testsrc2=duration=60:size=640x360:rate=25",
         "-c:v", "libx264", "-preset", "ultrafast", str(original),
     )  # fmt: skip
-    # 00:00:30–00:00:50 re-encoded at 480×270, lower quality.
+    # 00:00:30–00:00:50 re-encoded at 480×270, lower quality, with B-frames (which the
+    # fingerprinting does not decode).
     ffmpeg(
         "-ss", "30", "-t", "20", "-i", str(original), "-vf", "scale=480:270",
-        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", str(clip),
+        "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-crf", "30", str(clip),
     )  # fmt: skip
     # 00:00:10–00:00:25 with 5% cut off each side's edge, then scaled down.
     ffmpeg(
