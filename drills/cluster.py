@@ -163,6 +163,7 @@ class Cluster:
     services: dict[str, str] = field(default_factory=dict, init=False)  # name -> how it runs
     _service_procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     _pg_dir: Path | None = field(default=None, init=False)
+    _public_dir: Path | None = field(default=None, init=False)
     _created_database: bool = field(default=False, init=False)
     _pg_port: int = field(default=0, init=False)
     _redis_port: int = field(default=0, init=False)
@@ -191,8 +192,18 @@ class Cluster:
         return f"http://{LOOPBACK}:{self.port}"
 
     @property
+    def public_dir(self) -> Path:
+        """What nginx's worker reads (the mirror, hence its static files): a folder of its own
+        that others may read, since the data dir is the owner's alone (0700) and nginx's
+        worker runs as another user. Removed when the cluster stops."""
+        if self._public_dir is None:
+            self._public_dir = Path(tempfile.mkdtemp(prefix="jiandu-public-"))
+            self._public_dir.chmod(0o755)
+        return self._public_dir
+
+    @property
     def mirror_dir(self) -> Path:
-        return self.data_dir / "mirror"
+        return self.public_dir / "mirror"
 
     def _base_env(self) -> dict[str, str]:
         env = {
@@ -509,10 +520,9 @@ class Cluster:
         wait_for(answers, proc.name, timeout, proc.popen)
 
     def nginx_conf(self) -> str:
-        """nginx in front: static files from disk; for anonymous readers (a GET or HEAD with no
-        session cookie and no query) the signed mirror's files where it has them, else the
-        web processes, which answer everyone else."""
-        static = Path(self.env["JIANDU_DATA_DIR"]) / "static"
+        """nginx in front: static files from the mirror's copy (the web processes' WhiteNoise
+        for any it lacks); for anonymous readers (a GET or HEAD with no session cookie and no
+        query) the signed mirror's pages where it has them; the web processes for the rest."""
         tmp = self.data_dir / "nginx"
         upstream = "\n".join(
             f"        server {LOOPBACK}:{port} max_fails=1 fail_timeout=2s;"
@@ -551,12 +561,13 @@ http {{
     server {{
         listen {LOOPBACK}:{self.port} backlog=4096;
         location /static/ {{
-            alias {static}/;
+            root {self.mirror_dir};
             expires 1h;
+            try_files $uri @app;
         }}
         location ~ ^/((zh-hant|en)/)?(cases|log)/ {{
             root $mirror_root;
-            try_files $uri $uri/index.html @app;
+            try_files $uri ${{uri}}index.html $uri/index.html @app;
         }}
         location / {{
             proxy_pass http://jiandu;
@@ -653,6 +664,9 @@ http {{
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+        if self._public_dir is not None:
+            shutil.rmtree(self._public_dir, ignore_errors=True)
+            self._public_dir = None
         if self._pg_dir is not None:
             self.stop_postgres("fast")
             shutil.rmtree(self._pg_dir, ignore_errors=True)

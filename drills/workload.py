@@ -4,10 +4,10 @@
   A 302 to the receipt is the acknowledgement: from then on the file must be in the vault. Its
   SHA-256 is recorded.
 - `Editors`: editor A signs in (password + TOTP), opens the inbox (which hands newly arrived
-  files to the workers for analysis) and asks for the previews of recent sources (preview
-  renders in the workers); adds a claim with a unique text and submits the case; editor B
-  publishes it. A 302 from the publish step is the acknowledgement; the claim's text is
-  recorded.
+  files to the workers for analysis) and asks for the previews of three sources of its first
+  page (preview renders in the workers); adds a claim with a unique text and submits the
+  case; editor B publishes it. A 302 from the publish step is the acknowledgement; the
+  claim's text is recorded.
 
 Errors (refused connections, 502 while nginx has no live web process, 5xx) are counted and the
 work goes on; nothing unacknowledged is expected to survive.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import random
 import re
 import threading
 import time
@@ -194,7 +195,8 @@ class Editors(threading.Thread):
 
     def previews(self) -> None:
         inbox = self.a.get("/en/newsroom/sources/")  # hands new files to the workers
-        for source in list(dict.fromkeys(SOURCE_LINK.findall(inbox)))[:2]:
+        listed = list(dict.fromkeys(SOURCE_LINK.findall(inbox)))
+        for source in random.sample(listed, min(3, len(listed))):
             self.tally.count(self.tally.attempts, "preview request")
             self.a.post(
                 f"/en/newsroom/sources/{source}/previews/", {}, f"/en/newsroom/sources/{source}/"
@@ -230,8 +232,7 @@ class Editors(threading.Thread):
                     self.b.sign_in()
                     signed_in = True
                 self.n += 1
-                if self.n % 3 == 1:
-                    self.previews()
+                self.previews()
                 self.step()
             except SignedOut:
                 signed_in = False

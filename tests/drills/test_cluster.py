@@ -1,0 +1,116 @@
+"""The scaled mode's nginx (drills/cluster.py, `make run-scaled`): anonymous readers get the
+signed mirror's files, everyone else the web processes; request bodies and answers are never
+spooled to nginx's disk. Run against a real nginx with a stand-in web process."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from drills.cluster import Cluster, Proc, port_answers, wait_for
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
+
+
+class App(http.server.BaseHTTPRequestHandler):
+    """Answers every request with 'app <method> <path>' (the web processes' stand-in)."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        text = f"app {self.command} {self.path} {len(body)}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    do_GET = do_POST = do_HEAD = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def front(tmp_path):
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    cluster = Cluster(tmp_path / "scaled")
+    cluster.env = {"JIANDU_DATA_DIR": str(tmp_path / "scaled" / "data")}
+    cluster.procs.append(Proc("web1", [], tmp_path / "web1.log", {}, port=app.server_address[1]))
+    page = cluster.mirror_dir / "en" / "cases" / "a-case"
+    page.mkdir(parents=True)
+    (page / "index.html").write_text("mirror page")
+    (cluster.mirror_dir / "index.html").write_text("mirror home")
+    (cluster.mirror_dir / "static").mkdir()
+    (cluster.mirror_dir / "static" / "site.css").write_text("body {}")
+    cluster._nginx()
+    yield cluster
+    cluster.stop()
+    app.shutdown()
+
+
+def fetch(url: str, *, cookie: str = "", data: bytes | None = None) -> str:
+    request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.read().decode()
+
+
+def test_the_configuration_is_valid_nginx(front, tmp_path):
+    conf = front.data_dir / "nginx" / "nginx.conf"
+    done = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(conf.parent)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_anonymous_reader_gets_the_mirror_page(front):
+    assert fetch(f"{front.base_url}/en/cases/a-case/") == "mirror page"
+
+
+def test_a_page_the_mirror_lacks_goes_to_the_web_process(front):
+    assert fetch(f"{front.base_url}/en/cases/other/") == "app GET /en/cases/other/ 0"
+
+
+def test_a_signed_in_reader_never_gets_the_mirror(front):
+    answer = fetch(f"{front.base_url}/en/cases/a-case/", cookie="jiandu_session=abc")
+    assert answer == "app GET /en/cases/a-case/ 0"
+
+
+def test_a_query_string_goes_to_the_web_process(front):
+    assert fetch(f"{front.base_url}/en/cases/a-case/?q=x") == "app GET /en/cases/a-case/?q=x 0"
+
+
+def test_a_post_goes_to_the_web_process_with_its_body(front):
+    answer = fetch(f"{front.base_url}/en/cases/a-case/", data=b"x" * 100_000)
+    assert answer == "app POST /en/cases/a-case/ 100000"
+
+
+def test_static_files_come_from_the_mirror_copy_else_the_web_process(front):
+    assert fetch(f"{front.base_url}/static/site.css") == "body {}"
+    assert fetch(f"{front.base_url}/static/other.css") == "app GET /static/other.css 0"
+
+
+def test_the_tip_line_is_never_served_from_the_mirror(front):
+    # The mirror has an index.html at its root; the tip line lives at "/".
+    assert fetch(f"{front.base_url}/") == "app GET / 0"
+
+
+def test_nothing_is_spooled_to_nginx_disk(front):
+    conf = (front.data_dir / "nginx" / "nginx.conf").read_text()
+    assert "proxy_request_buffering off;" in conf
+    assert "proxy_max_temp_file_size 0;" in conf
+    assert "access_log off;" in conf
+    fetch(f"{front.base_url}/upload/", data=b"secret" * 200_000)
+    body_temp = front.data_dir / "nginx" / "body"
+    assert not any(path.is_file() for path in body_temp.rglob("*"))
+
+
+def test_the_front_stops_with_the_cluster(front):
+    front.stop()
+    wait_for(lambda: not port_answers(front.port), "nginx stop", 10)
