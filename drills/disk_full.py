@@ -58,7 +58,7 @@ def fill(folder: Path, leave: int) -> Path:
     filler = folder / "drill-filler"
     stats = os.statvfs(folder)
     free = stats.f_bavail * stats.f_frsize
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:
         block = b"\0" * MIB
         remaining = max(0, free - leave)
         try:
@@ -67,7 +67,6 @@ def fill(folder: Path, leave: int) -> Path:
             if leave == 0:
                 while True:
                     out.write(block[:4096])
-                    out.flush()
         except OSError:
             pass  # ENOSPC: full
     return filler
