@@ -1,6 +1,7 @@
 """The crash test: kill -9 a real `jiandu serve` in the middle of a large upload, restart it:
-no partial submission is visible, the start-up clean-up leaves no orphan, and the earlier
-submission still decrypts byte for byte."""
+no partial submission is visible, the earlier submission still decrypts byte for byte, the
+partial ciphertext is kept for a day (a resumable upload goes on after a restart) and the
+clean-up removes it once it is older than that."""
 
 import contextlib
 import hashlib
@@ -77,10 +78,21 @@ def test_kill_9_mid_upload_then_restart(tmp_path):
         expected = hashlib.sha256(earlier.read_bytes()).hexdigest()
         assert _state(env) == ["SUBMISSIONS", "1", "FILES", expected]
 
+        parts = sorted(incoming.glob("*.part"))
         server = bench.start_server(port, env)  # runs the vault's on_serve clean-up
-        assert list(incoming.iterdir()) == []
+        assert sorted(incoming.glob("*.part")) == parts, "a young part must survive a restart"
         assert sorted(p.name for p in (data / "vault" / "blobs").iterdir()) == blobs_before
         assert len(blobs_before) == 1
+        assert _state(env) == ["SUBMISSIONS", "1", "FILES", expected]
+        bench.stop_server(server)
+
+        # A day later the abandoned part is gone, and nothing else is.
+        day_ago = time.time() - 25 * 60 * 60
+        for part in parts:
+            os.utime(part, (day_ago, day_ago))
+        server = bench.start_server(port, env)
+        assert list(incoming.glob("*.part")) == []
+        assert sorted(p.name for p in (data / "vault" / "blobs").iterdir()) == blobs_before
         assert _state(env) == ["SUBMISSIONS", "1", "FILES", expected]
     finally:
         bench.stop_server(server)
