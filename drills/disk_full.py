@@ -29,6 +29,11 @@ from drills.common import parser, report, run_drill
 
 MIB = 1024 * 1024
 GUARD = 4 * MIB
+# The local blob store, so the blobs live on the small disk too; the guard at 4 MiB.
+DRILL_ENV = {
+    "JIANDU_BLOB_BACKEND": "jiandu.core.blobstore.services.LocalBlobStore",
+    "JIANDU_MIN_FREE_BYTES": str(GUARD),
+}
 
 
 def vault_dir(cluster: Cluster) -> Path:
@@ -101,10 +106,7 @@ def main() -> int:
         disk_fault(args.hold),
         uploaders=args.uploaders,
         keep=args.keep,
-        extra_env={
-            "JIANDU_BLOB_BACKEND": "jiandu.core.blobstore.services.LocalBlobStore",
-            "JIANDU_MIN_FREE_BYTES": str(GUARD),
-        },
+        extra_env=DRILL_ENV,
         before_prepare=mount_small_disk(args.size_mb),
         after_stop=unmount,
     )
