@@ -107,13 +107,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # Background work: Django's Tasks framework, stored in the database unless told otherwise.
+# JIANDU_TASK_BACKEND: `database` (django-tasks-db, the default), `redis` (several workers on
+# several machines; jiandu.core.redis_tasks, JIANDU_REDIS_URL), or a backend's dotted path.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "jiandu.core.redis_tasks.RedisTaskBackend",
+}
+_task_backend = env_str("JIANDU_TASK_BACKEND", "database")
 TASKS = {
     "default": {
-        "BACKEND": env_str("JIANDU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKENDS.get(_task_backend, _task_backend),
         # Any queue name: each worker serves its own `preview-<id>` queue (forensics/handoff.py).
         "QUEUES": [],
     }
 }
+if TASKS["default"]["BACKEND"] == TASK_BACKENDS["redis"]:
+    TASKS["default"]["OPTIONS"] = {
+        "REDIS_URL": env_str("JIANDU_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_KEY_PREFIX": "jiandu-tasks",
+        # A task not run within a day is dropped (the hourly jobs wait an hour at most).
+        "REDIS_RESULT_TTL": 24 * 3600,
+        # A finished task's record (its start and end times) goes a minute later, as the hourly
+        # job drops the database backend's finished rows (docs/threat-model.md, "Times").
+        "REDIS_COMPLETED_TASK_TTL": 60,
+        # Longer than any task: a sandboxed tool gets 40 s of wall time, a video a few of them.
+        "REDIS_CLAIM_TIMEOUT": 900,
+        "REDIS_SOCKET_CONNECT_TIMEOUT": 5,
+        "REDIS_HEALTH_CHECK_INTERVAL": 30,
+    }
 
 STORAGES = {
     # FileFields (published evidence) go through the blob store like the vault's files:

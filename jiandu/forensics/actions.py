@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiandu.accounts.models import User
+from jiandu.core import taskqueue
 from jiandu.forensics import handoff, storage
 from jiandu.forensics.models import Preview, WorkerKey
 from jiandu.forensics.previews import Kind, Problem, make_preview, sniff_kind
@@ -252,11 +253,8 @@ def do_expire_stale_workers() -> int:
 
 
 def _drop_queue_rows(queue_names: list[str]) -> None:
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another task backend keeps its own queue
-        return
-    DBTaskResult.objects.filter(queue_name__in=queue_names).delete()
+    for queue_name in queue_names:
+        taskqueue.drop_queue(queue_name)
 
 
 def do_clean_preview_leftovers() -> int:

@@ -56,10 +56,7 @@ class Command(BaseCommand):
         ]
         if not options["no_worker"]:
             children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "jiandu.cli", "db_worker", "--interval", "1"],
-                    env=env,
-                )
+                subprocess.Popen([sys.executable, "-m", "jiandu.cli", *worker_command()], env=env)
             )
         base = f"http://{host}:{port}"
         self.stdout.write("\nJiandu is running:")
@@ -99,3 +96,10 @@ class Command(BaseCommand):
             if hook is not None:
                 results.append((config.label, hook()))
         return results
+
+
+def worker_command() -> list[str]:
+    """The worker beside the web server, for the task backend in use (docs/operations.md)."""
+    if settings.TASKS["default"]["BACKEND"] == settings.TASK_BACKENDS["redis"]:
+        return ["redis_worker"]
+    return ["db_worker", "--interval", "1"]
