@@ -22,7 +22,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
 from jiandu.accounts.roles import ROLE_PERMISSIONS
-from tests.security.world import ANONYMOUS, PRINCIPALS, ROLES, SOURCE, World, build_world
+from tests.security.world import (
+    ANONYMOUS,
+    NO_GRANT,
+    PRINCIPALS,
+    SECRET_FILE,
+    SECRET_MESSAGE,
+    SOURCE,
+    World,
+    build_world,
+    role_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +50,11 @@ def perm(codename: str) -> str:
     return f"perm:{codename}"
 
 
+def grant(codename: str) -> str:
+    """The permission, and a grant to the source's key (what opens its plaintext)."""
+    return "grant:" + perm(codename).removeprefix("perm:")
+
+
 def allowed(rule: str, principal: str) -> bool:
     """The roles table's answer: may `principal` use a URL under `rule`?"""
     if rule == PUBLIC:
@@ -48,11 +63,19 @@ def allowed(rule: str, principal: str) -> bool:
         return principal == SOURCE
     if rule == PENDING:
         return False
-    if principal not in ROLES:
+    role = role_of(principal)
+    if role is None:
         return False
     if rule == MEMBER:
         return True
-    return rule.removeprefix("perm:") in ROLE_PERMISSIONS[principal]
+    if rule.startswith("grant:"):
+        return principal != NO_GRANT and rule.removeprefix("grant:") in ROLE_PERMISSIONS[role]
+    return rule.removeprefix("perm:") in ROLE_PERMISSIONS[role]
+
+
+def holds_a_grant(principal: str) -> bool:
+    """Whether the principal may read this source's plaintext (a reader with a grant)."""
+    return allowed(GRANTED, principal)
 
 
 # --- What a refusal looks like -----------------------------------------------------------
@@ -61,13 +84,15 @@ MEMBER_SIGN_IN = "/en/newsroom/"
 SOURCE_SIGN_IN = ("/en/return/", "/en/")
 
 
-def is_refusal(response, rule: str) -> bool:
+def is_refusal(response, rule: str, ids: dict) -> bool:
     if response.status_code in (403, 404):
         return True
     if response.status_code == 302:
         target = urlsplit(response["Location"]).path
         if rule in (SOURCE_ONLY, OWN_UPLOAD):
             return target in SOURCE_SIGN_IN
+        if rule.startswith("grant:") and target == f"/en/newsroom/sources/{ids['source']}/":
+            return True  # a reader without a grant is sent back to the source's page
         return target == MEMBER_SIGN_IN
     return False
 
@@ -93,6 +118,8 @@ class Entry:
 
 
 READERS = perm("read_submissions")
+GRANTED = grant("read_submissions")
+GRANTED_PUBLISHERS = grant("publish_cases")
 ADMINS = perm("manage_newsroom")
 EDITORS = perm("edit_cases")
 PUBLISHERS = perm("publish_cases")
@@ -144,15 +171,15 @@ EXPECTED: dict[str, list[Entry]] = {
     "newsroom:source": [Entry(READERS, kwargs=source_kwargs)],
     "newsroom:triage": [Entry(READERS, "POST", kwargs=source_kwargs, ok=(302,))],
     "newsroom:reply": [Entry(READERS, "POST", kwargs=source_kwargs, ok=(200, 400))],
-    "newsroom:export_source": [Entry(READERS, kwargs=source_kwargs)],
-    "newsroom:preview_all": [Entry(READERS, "POST", kwargs=source_kwargs, ok=(302,))],
-    "newsroom:download": [Entry(READERS, kwargs=item_kwargs)],
-    "newsroom:export_item": [Entry(READERS, kwargs=item_kwargs)],
-    "newsroom:preview": [Entry(READERS, kwargs=item_kwargs)],
+    "newsroom:export_source": [Entry(GRANTED, kwargs=source_kwargs)],
+    "newsroom:preview_all": [Entry(GRANTED, "POST", kwargs=source_kwargs, ok=(302,))],
+    "newsroom:download": [Entry(GRANTED, kwargs=item_kwargs)],
+    "newsroom:export_item": [Entry(GRANTED, kwargs=item_kwargs)],
+    "newsroom:preview": [Entry(GRANTED, kwargs=item_kwargs)],
     # No preview is ready in this world, so an allowed reader meets the view's own "no such
     # part" (403) too; tests/newsroom/test_previews_exports.py serves a ready part.
     "newsroom:preview_part": [
-        Entry(READERS, kwargs=lambda ids: {**item_kwargs(ids), "part": 0}, ok=(403,)),
+        Entry(GRANTED, kwargs=lambda ids: {**item_kwargs(ids), "part": 0}, ok=(403,)),
     ],
     # The case desk: editing needs edit_cases, publishing steps publish_cases.
     "cases:list": [Entry(EDITORS)],
@@ -224,20 +251,20 @@ EXPECTED: dict[str, list[Entry]] = {
         ),
     ],
     # The workbench.
-    "forensics:report": [Entry(READERS, kwargs=lambda ids: {"item_id": ids["file_item"]})],
+    "forensics:report": [Entry(GRANTED, kwargs=lambda ids: {"item_id": ids["file_item"]})],
     "forensics:lookup": [Entry(READERS)],
     # The redaction studio: readers of submissions make renders; publishing one to a case
     # needs publish_cases. Renders open only with a grant (tests/redaction).
     "redaction:index": [Entry(READERS)],
-    "redaction:studio": [Entry(READERS, kwargs=lambda ids: {"item_id": ids["file_item"]})],
-    "redaction:render": [Entry(READERS, kwargs=lambda ids: {"render_id": ids["render"]})],
+    "redaction:studio": [Entry(GRANTED, kwargs=lambda ids: {"item_id": ids["file_item"]})],
+    "redaction:render": [Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"]})],
     # The render is unfinished here, so an allowed reader meets the view's own refusal too.
     "redaction:output": [
-        Entry(READERS, kwargs=lambda ids: {"render_id": ids["render"]}, ok=(403,)),
+        Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"]}, ok=(403,)),
     ],
     "redaction:cancel": [
         Entry(
-            READERS,
+            GRANTED,
             "POST",
             kwargs=lambda ids: {"render_id": ids["render"]},
             ok=(302,),
@@ -247,7 +274,7 @@ EXPECTED: dict[str, list[Entry]] = {
     ],
     "redaction:publish": [
         Entry(
-            PUBLISHERS,
+            GRANTED_PUBLISHERS,
             "POST",
             kwargs=lambda ids: {"render_id": ids["render"]},
             ok=(302,),  # no case chosen: back to the render page
@@ -381,7 +408,7 @@ def _request(client, entry: Entry, url: str):
 
 def _is_allowed_answer(response, entry: Entry, principal: str, ids: Ids) -> bool:
     codes, target = entry.ok, entry.ok_to
-    if principal in ROLES and entry.member_ok is not None:
+    if role_of(principal) and entry.member_ok is not None:
         codes, target = entry.member_ok, entry.member_ok_to
     if response.status_code not in codes:
         return False
@@ -392,6 +419,11 @@ def _is_allowed_answer(response, entry: Entry, principal: str, ids: Ids) -> bool
         # A redirect to a sign-in page is a refusal, not an allowed answer.
         return location not in (MEMBER_SIGN_IN, *SOURCE_SIGN_IN)
     return True
+
+
+def _shows_the_secret(response) -> bool:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return SECRET_MESSAGE.encode() in body or SECRET_FILE in body
 
 
 def check_principal(world: World, principal: str) -> list[str]:
@@ -410,7 +442,10 @@ def check_principal(world: World, principal: str) -> list[str]:
         if expected_allowed:
             good = _is_allowed_answer(response, entry, principal, world.ids)
         else:
-            good = is_refusal(response, entry.rule) or response.status_code in entry.refused
+            good = is_refusal(response, entry.rule, world.ids)
+            good = good or response.status_code in entry.refused
+        if not holds_a_grant(principal) and _shows_the_secret(response):
+            wrong.append(f"{principal} {entry.method} {url} ({name}): the source's plaintext")
         if not good:
             where = response.get("Location", "")
             wrong.append(
@@ -436,6 +471,19 @@ def test_the_rules_follow_the_roles_table():
     assert not any(allowed(rule, ANONYMOUS) for rule in (READERS, MEMBER, SOURCE_ONLY, PENDING))
     assert not any(allowed(rule, SOURCE) for rule in (READERS, MEMBER, PENDING))
     assert allowed(OWN_UPLOAD, SOURCE) and not allowed(OWN_UPLOAD, "admin")
+
+
+def test_the_plaintext_check_sees_what_a_granted_reader_sees():
+    """The secret the matrix looks for is on the source's page and in the download for a
+    reader with a grant, and in neither for the journalist without one."""
+    world = build_world()
+    ids = world.ids
+    page = f"/en/newsroom/sources/{ids['source']}/"
+    download = f"/en/newsroom/sources/{ids['source']}/items/{ids['file_item']}/"
+    granted, ungranted = world.client("journalist"), world.client(NO_GRANT)
+    assert _shows_the_secret(granted.get(page)) and _shows_the_secret(granted.get(download))
+    assert not _shows_the_secret(ungranted.get(page))
+    assert not _shows_the_secret(ungranted.get(download))
 
 
 def test_the_matrix_catches_a_missing_check(monkeypatch):

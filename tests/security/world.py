@@ -26,7 +26,20 @@ from tests.factories import Member, make_member, sign_in
 ANONYMOUS = "anonymous"
 SOURCE = "source"
 ROLES = list(ROLE_PERMISSIONS)  # admin, editor, journalist, moderator
-PRINCIPALS = [ANONYMOUS, SOURCE, *ROLES]
+# A journalist who first signed in after the source wrote: the role's rights, but no grant to
+# this source's key (an insider reaching for what was not shared with them).
+NO_GRANT = "journalist-without-grant"
+PRINCIPALS = [ANONYMOUS, SOURCE, *ROLES, NO_GRANT]
+# What the source sent, in plaintext: no answer to anyone without a grant may hold it.
+SECRET_MESSAGE = "第一条消息 the source secret 7f3a"  # nothing HTML would escape
+SECRET_FILE = b"the source secret file 9c1e\n"
+
+
+def role_of(principal: str) -> str | None:
+    """The role whose permissions a principal holds (None: not a member)."""
+    if principal == NO_GRANT:
+        return "journalist"
+    return principal if principal in ROLES else None
 
 
 @dataclass
@@ -53,10 +66,10 @@ class World:
 
 def _source_client() -> tuple[Client, Source]:
     client = Client(raise_request_exception=False)
-    data = {"message": "第一条消息 <b>bold</b>", "style": "en", "website": "", "when": "2012-11"}
+    data = {"message": SECRET_MESSAGE, "style": "en", "website": "", "when": "2012-11"}
     assert client.post("/en/submit/", data).status_code == 302
     client.post("/en/codename/noted/", {"noted": "1"})
-    upload = SimpleUploadedFile("note.txt", b"hello, newsroom\n", "text/plain")
+    upload = SimpleUploadedFile("note.txt", SECRET_FILE, "text/plain")
     response = client.post(
         "/en/submit/", {"message": "", "style": "en", "website": "", "files": [upload]}
     )
@@ -75,9 +88,13 @@ def build_world() -> World:
     # newsroom page shows the new recovery key once (tests/newsroom/test_views.py).
     source_client, source = _source_client()
     clients[SOURCE] = source_client
-    for role in ROLES:
-        if "read_submissions" in ROLE_PERMISSIONS[role]:
-            clients[role].get("/en/newsroom/sources/key/")
+    late = make_member("m-late", "journalist")
+    members[NO_GRANT] = late
+    clients[NO_GRANT] = Client(raise_request_exception=False)
+    sign_in(clients[NO_GRANT], late)
+    for principal in [*ROLES, NO_GRANT]:
+        if "read_submissions" in ROLE_PERMISSIONS[role_of(principal)]:
+            clients[principal].get("/en/newsroom/sources/key/")
     created = source_client.post(
         "/en/upload/",
         headers={"Tus-Resumable": "1.0.0", "Upload-Length": "10"},
