@@ -14,9 +14,11 @@ PATH.incremental (run with JIANDU_MIRROR_WORKERS=1 to see the rendering itself).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -54,8 +56,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--profile", default="", help="write cProfile stats of each export")
+    parser.add_argument(
+        "--data",
+        default="",
+        help="keep the data dir here and, when it already holds the cases, time only the exports",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="jiandu-bench-mirror-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.data:
+            tmp = args.data
+            Path(tmp).mkdir(parents=True, exist_ok=True)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="jiandu-bench-mirror-"))
         os.environ["JIANDU_DATA_DIR"] = str(Path(tmp) / "var")
         os.environ["DJANGO_SETTINGS_MODULE"] = "jiandu.settings"
         sys.path.insert(0, str(ROOT))
@@ -66,15 +78,23 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         from jiandu.accounts.actions import do_create_member
+        from jiandu.accounts.models import User
         from jiandu.cases import actions
+        from jiandu.cases.models import Case
         from jiandu.ledger.mirror import default_workers, export_mirror
 
-        writer = do_create_member("bench-writer", "journalist", password="x" * 20).user
-        editor = do_create_member("bench-editor", "editor", password="x" * 20).user
+        cases = list(Case.objects.order_by("pk"))
+        if len(cases) == args.cases:  # --data: published by an earlier run
+            writer = User.objects.get(username="bench-writer")
+            editor = User.objects.get(username="bench-editor")
+        elif cases:
+            raise SystemExit(f"{tmp} holds {len(cases)} cases, not {args.cases}")
+        else:
+            writer = do_create_member("bench-writer", "journalist", password="x" * 20).user
+            editor = do_create_member("bench-editor", "editor", password="x" * 20).user
         started = time.monotonic()
-        cases = []
         base = datetime(2020, 1, 1, tzinfo=UTC)
-        for i in range(args.cases):
+        for i in range(len(cases), args.cases):
             case = actions.do_create_case(
                 writer,
                 title_en=f"Case {i}: a county official's watch",
@@ -109,6 +129,7 @@ def main() -> None:
             cases.append(case)
         print(f"published {args.cases} cases in {time.monotonic() - started:.1f} s", flush=True)
         mirror = Path(tmp) / "mirror"
+        shutil.rmtree(mirror, ignore_errors=True)
         cpu = cpu_seconds()
         full = run(export_mirror, mirror, profile=args.profile and args.profile + ".full")
         full_cpu = cpu_seconds() - cpu

@@ -33,6 +33,7 @@ Manifest (`mirror-manifest.txt`): a signed note (C2SP signed-note, the log key, 
     <sha256 hex> <path>            (one line per file, sorted by path)
 """
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -233,6 +234,7 @@ class Export:
     unchanged: int = 0
     seconds: float = 0.0
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256
+    processes: int = 1  # how many processes rendered the pages
 
 
 class Writer:
@@ -275,6 +277,7 @@ def rewrite_html(
     (the rest)."""
     base = settings.JIANDU_PUBLIC_BASE_URL.rstrip("/")
     here = posixpath.dirname(own_file) or "."
+    languages = tuple(language_prefixes())
 
     def fix(match: re.Match) -> str:
         url = match.group("url")
@@ -284,13 +287,22 @@ def rewrite_html(
         path, _h, fragment = path.partition("#")
         if not query and path.startswith(settings.STATIC_URL):
             static.add(path[len(settings.STATIC_URL) :])
-        target = file_for(path)
+        target = _file_for(path, languages)
         if query or not mirrored(target):
             return f'{match.group("attr")}="{base}{url}"'
-        relative = posixpath.relpath(target, here)
+        relative = _relpath(target, here)
         return f'{match.group("attr")}="{relative}{"#" + fragment if fragment else ""}"'
 
     return LINK.sub(fix, html)
+
+
+# Pages repeat the same links (the homes, the style sheet, the people): each is worked out once.
+_relpath = functools.lru_cache(maxsize=8192)(posixpath.relpath)
+
+
+@functools.lru_cache(maxsize=65536)
+def _file_for(path: str, languages: tuple[str, ...]) -> str:
+    return file_for(path)  # `languages` keys the cache: file_for depends on them
 
 
 def _static_bytes(name: str) -> bytes | None:
@@ -394,19 +406,22 @@ def _run_in_worker(paths: list[str]) -> tuple[Export, set[str], set[str]]:
 
 def _render_pages(
     job: _Pages, paths: list[str], workers: int
-) -> list[tuple[Export, set[str], set[str]]]:
+) -> tuple[list[tuple[Export, set[str], set[str]]], int]:
     """Render `paths` here, or in `workers` forked processes when there are enough pages and
-    no transaction is open (a forked process cannot share one: it would not see its rows)."""
-    in_transaction = any(c.in_atomic_block for c in connections.all(initialized_only=True))
-    if workers <= 1 or len(paths) < 200 or in_transaction:
-        return [job.run(paths)]
+    the database is one they can open themselves (no open transaction, not in memory)."""
+    shared = any(
+        c.in_atomic_block or (c.vendor == "sqlite" and c.is_in_memory_db())
+        for c in connections.all(initialized_only=True)
+    )  # a transaction's rows, or a database in memory, exist only in this process
+    if workers <= 1 or len(paths) < 200 or shared:
+        return [job.run(paths)], 1
     global _job
     chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
     connections.close_all()  # each process opens its own connection
     _job = job
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return list(pool.imap_unordered(_run_in_worker, chunks))
+            return list(pool.imap_unordered(_run_in_worker, chunks)), workers
     finally:
         _job = None
 
@@ -461,7 +476,8 @@ def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
 
     writer = Writer(root, previous_files)
     job = _Pages(root, previous_files, render, will_hold, rendered)
-    for done, linked_evidence, linked_static in _render_pages(job, pages, workers):
+    outcomes, processes = _render_pages(job, pages, workers)
+    for done, linked_evidence, linked_static in outcomes:
         writer.merge(done)
         evidence |= linked_evidence
         static |= linked_static
@@ -480,6 +496,7 @@ def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
         b'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" '
         b'content="0; url=cases/index.html"><a href="cases/index.html">Jiandu</a>\n',
     )
+    writer.result.processes = processes
     files = writer.result.files
     signed = note.sign(
         manifest_text(files, datetime.now(UTC)), keys.log_origin(), keys.log_signing_key()

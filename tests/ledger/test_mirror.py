@@ -260,3 +260,91 @@ def test_full_log_tiles_are_written_once_and_stay_in_the_manifest(site, tmp_path
     assert mirror.verify_mirror(
         client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out)
     ).ok
+
+
+def test_each_page_is_rendered_with_the_bytes_a_request_through_the_site_gets(site, client):
+    """The mirror calls the views directly (issue #11: no middleware, no test client); the
+    pages must be what a reader of the live site gets."""
+    _team, one, two, person, _evidence = site
+    render = mirror.Renderer()
+    paths = mirror.global_paths() + mirror.person_paths(person.slug)
+    paths += mirror.case_paths(one.slug, [1, 2]) + mirror.case_paths(two.slug, [1])
+    for path in paths:
+        response = client.get(path, HTTP_HOST=mirror._host(), secure=render.secure)
+        assert response.status_code == 200, path
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert render.get(path) == body, path
+    for missing in ("/en/cases/no-such-case/", "/cases/people/nobody/", "/en/nowhere/"):
+        with pytest.raises(mirror.MirrorError, match="404"):
+            render.get(missing)
+
+
+def test_an_incremental_export_keeps_the_qr_codes_it_wrote(site, tmp_path):
+    team, _one, two, _person, _evidence = site
+    out = tmp_path / "mirror"
+    mirror.export_mirror(out)
+    qr = f"en/cases/{two.slug}/qr.svg"
+    before = (out / qr).read_bytes()
+    publish(team, two, "Correction")
+    again = mirror.export_mirror(out)
+    assert qr not in again.written and qr in again.files
+    assert (out / qr).read_bytes() == before
+    (out / qr).unlink()  # a QR code gone from the folder is written again
+    publish(team, two, "Another correction")
+    assert qr in mirror.export_mirror(out).written
+
+
+def test_two_processes_write_the_same_mirror_as_one(tmp_path):
+    """The forked workers run only on a database they can open themselves (not the tests'
+    in-memory one), so this runs the export in a separate process on a file database."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import json, os, sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from jiandu.accounts.actions import do_create_member
+from jiandu.cases import actions
+from jiandu.ledger import mirror
+writer = do_create_member("w", "journalist", password="x" * 20).user
+editor = do_create_member("e", "editor", password="x" * 20).user
+for i in range(12):
+    case = actions.do_create_case(writer, title_en=f"Case {i}", title_zh=f"案件{i}")
+    for j in range(2):
+        person = actions.do_create_person(writer, name_en=f"Official {i} {j}")
+        actions.do_link_person(writer, case, person, "subject")
+    actions.do_submit_for_review(writer, case, "First")
+    actions.do_publish_case(editor, case)
+out = {}
+for workers in (1, 2):
+    result = mirror.export_mirror(sys.argv[1] + f"/{workers}", workers=workers)
+    assert result.processes == workers, result.processes
+    out[workers] = result.files
+print(json.dumps(out))
+"""
+    env = dict(os.environ, JIANDU_DATA_DIR=str(tmp_path / "var"))
+    env["DJANGO_SETTINGS_MODULE"] = "jiandu.settings"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    files = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(files["1"]) > 300  # enough pages for the workers to start
+    assert files["1"] == files["2"]
+    for workers in (1, 2):
+        out = tmp_path / str(workers)
+        log = note.parse_vkey((out / "log/key").read_text())  # that data dir's own key
+        report = mirror.verify_mirror(client.dir_reader(out), log, mirror.list_dir(out))
+        assert report.ok and report.checked == len(files["1"])

@@ -14,11 +14,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory")
         parser.add_argument("--full", action="store_true", help="re-render every page")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes that render pages (default: one per CPU, two at most)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         try:
             result = mirror.export_mirror(
-                Path(str(options["directory"])), full=bool(options["full"])
+                Path(str(options["directory"])),
+                full=bool(options["full"]),
+                workers=options["workers"],  # type: ignore[arg-type]
             )
         except mirror.MirrorError as exc:
             raise CommandError(str(exc)) from exc
