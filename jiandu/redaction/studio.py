@@ -15,13 +15,15 @@ import enum
 import io
 import json
 import os
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import PIL
 
-from jiandu.forensics.sandbox import Failure, Limits, MemoryFile, run_sandboxed
+from jiandu.forensics.sandbox import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 from jiandu.redaction import faces
 from jiandu.redaction.recipe import Recipe
 
@@ -40,6 +42,17 @@ IMAGE_LIMITS = Limits(
     output_bytes=64 * MIB,
     max_tasks=16,
 )
+VIDEO_MAX_BYTES = 2048 * MIB
+VIDEO_LIMITS = Limits(
+    cpu_seconds=3600,
+    wall_seconds=3600,
+    memory_bytes=4096 * MIB,
+    input_bytes=VIDEO_MAX_BYTES,
+    output_bytes=1024 * MIB,
+    max_tasks=64,
+)
+VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
+PROGRESS = re.compile(rb"P (\d{1,9}) (\d{1,9}) (\d{1,7}(?:\.\d)?)")
 # What the worker may answer: extension -> (content type, first bytes, last bytes or None).
 IMAGE_TYPES = {
     "jpg": ("image/jpeg", b"\xff\xd8\xff", b"\xff\xd9"),
@@ -191,3 +204,113 @@ def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
     if not outcome.ok:
         return Output(problem=_problem(outcome.failure, outcome.returncode))
     return checked_image(outcome.stdout)
+
+
+def checked_video(stdout: bytes) -> Output:
+    """The worker's answer for a video: a small header and a whole MP4 or WebM (its first box
+    or element checked; nothing decoded here)."""
+    refused = Output(problem=Problem.FAILED)
+    header_line, newline, body = stdout.partition(b"\n")
+    if not newline or len(header_line) > HEADER_MAX:
+        return refused
+    try:
+        header = json.loads(header_line)
+        extension, content_type = header["extension"], header["content_type"]
+        width, height, duration = header["width"], header["height"], header["duration"]
+        hidden, tracks, frames = header["hidden_faces"], header["tracks"], header["frames"]
+        audio = header["audio"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return refused
+    if not isinstance(extension, str) or VIDEO_TYPES.get(extension) != content_type:
+        return refused
+    if extension == "mp4" and body[4:8] != b"ftyp":
+        return refused
+    if extension == "webm" and not body.startswith(b"\x1a\x45\xdf\xa3"):
+        return refused
+    if not all(type(n) is int and 0 < n <= 8192 for n in (width, height)):
+        return refused
+    if not all(type(n) is int and 0 <= n < 10**7 for n in (hidden, tracks, frames)):
+        return refused
+    if type(duration) not in (int, float) or not 0 < duration < 48 * 3600:
+        return refused
+    if not isinstance(audio, bool):
+        return refused
+    return Output(
+        data=body,
+        extension=extension,
+        content_type=content_type,
+        width=width,
+        height=height,
+        duration=float(duration),
+        hidden=hidden,
+        hidden_faces=hidden,
+        extra={"tracks": tracks, "frames": frames, "audio": audio},
+    )
+
+
+class _Progress:
+    """Reads the worker's "P done total elapsed" lines (numbers only) from its stderr."""
+
+    def __init__(self, callback: Callable[[int, int | None], bool] | None) -> None:
+        self.callback = callback
+        self.pending = b""
+
+    def __call__(self, data: bytes) -> bool:
+        self.pending = (self.pending + data)[-4096:]
+        *lines, self.pending = self.pending.split(b"\n")
+        keep_going = True
+        for line in lines:
+            match = PROGRESS.fullmatch(line.strip())
+            if match is None or self.callback is None:
+                continue
+            done, total, elapsed = int(match[1]), int(match[2]), float(match[3])
+            if total <= 0:
+                continue
+            fraction = min(1.0, done / total)
+            left = int(elapsed * (1 - fraction) / fraction) if fraction > 0 else None
+            keep_going = self.callback(int(fraction * 100), left) is not False and keep_going
+        return keep_going
+
+
+def render_video(
+    recipe: Recipe,
+    original: BinaryIO | bytes,
+    progress: Callable[[int, int | None], bool] | None = None,
+) -> Output:
+    """Render a video recipe: the clip, its regions and faces, its audio, as a new H.264/AAC
+    MP4 (or VP9/Opus WebM) with no tags. `progress(percent, seconds_left)` is called as the
+    worker goes; returning False cancels. Never raises for anything in the file."""
+    stream = io.BytesIO(original) if isinstance(original, bytes) else original
+    try:
+        model = faces.model_path()
+    except FileNotFoundError:
+        return Output(problem=Problem.NO_DETECTOR)
+    argv = [
+        sys.executable,
+        "-I",
+        WORKER,
+        "video",
+        json.dumps(recipe.as_dict()),
+        model,
+        str(MAX_PIXELS),
+        str(VIDEO_MAX_BYTES),
+    ]
+    try:
+        memory = MemoryFile.from_stream(stream, VIDEO_MAX_BYTES)
+    except InputTooLarge:
+        return Output(problem=Problem.TOO_LARGE)
+    with memory:
+        if memory.size() == 0:
+            return Output(problem=Problem.EMPTY)
+        outcome = run_sandboxed(
+            argv,
+            VIDEO_LIMITS,
+            stdin=memory,
+            read_paths=detector_paths(),
+            on_stderr=_Progress(progress),
+        )
+    if outcome.failure is Failure.CANCELLED:
+        return Output(problem=Problem.CANCELLED)
+    if not outcome.ok:
+        return Output(problem=_problem(outcome.failure, outcome.returncode))
+    return checked_video(outcome.stdout)

@@ -1,0 +1,178 @@
+"""The video path: a clip of the right seconds and length, faces followed and hidden (checked by
+a second detector on frames), audio kept, removed or disguised, an MP4 with no tags, progress
+while it runs and a cancel that stops the tool, and hostile inputs.
+
+Test faces: crops of scikit-image's public-domain astronaut portrait, moving over a generated
+background (tests/redaction/media.py); nothing is downloaded."""
+
+import io
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jiandu.redaction import studio
+from jiandu.redaction.recipe import parse
+from tests.redaction.media import FFMPEG, counter_video, faces_video, frame_at
+from tests.redaction.test_image import exif_tags, lbp_faces
+
+EXIFTOOL = shutil.which("exiftool")
+
+
+@pytest.fixture(scope="module")
+def counter(tmp_path_factory) -> bytes:
+    return counter_video(tmp_path_factory.mktemp("video") / "counter.mp4", seconds=60)
+
+
+@pytest.fixture(scope="module")
+def two_faces(tmp_path_factory) -> bytes:
+    return faces_video(tmp_path_factory.mktemp("video") / "faces.mp4", 640, 360, 15, 4)
+
+
+def streams(data: bytes) -> dict:
+    out = subprocess.run(
+        ["/usr/bin/ffprobe", "-v", "error", "-print_format", "json", "-show_streams",
+         "-show_format", "-"],
+        input=data, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def test_a_ten_second_clip_lasts_ten_seconds_and_shows_the_right_seconds(counter):
+    recipe = parse({"kind": "video", "ranges": [[20, 30]], "faces": False, "audio": "mute"})
+    output = studio.render_video(recipe, counter)
+    assert output.ok, output.problem
+    assert output.content_type == "video/mp4" and abs(output.duration - 10) < 0.1
+    info = streams(output.data)
+    assert [s["codec_type"] for s in info["streams"]] == ["video"]  # audio removed
+    assert abs(float(info["format"]["duration"]) - 10) < 0.2
+    for offset in (0.5, 5.5, 9.5):
+        mine = frame_at(output.data, offset)
+        right = frame_at(counter, 20 + offset)
+        wrong = frame_at(counter, 40 + offset)
+        assert np.abs(mine - right).mean() < np.abs(mine - wrong).mean() / 3
+
+
+def test_two_ranges_make_one_clip_with_the_audio_of_both(counter):
+    recipe = parse({"kind": "video", "ranges": [[5, 7], [50, 53]], "faces": False})
+    output = studio.render_video(recipe, counter)
+    assert output.ok and abs(output.duration - 5) < 0.1
+    kinds = sorted(s["codec_type"] for s in streams(output.data)["streams"])
+    assert kinds == ["audio", "video"]
+    assert np.abs(frame_at(output.data, 2.5) - frame_at(counter, 50.5)).mean() < 20
+
+
+def test_faces_are_followed_and_hidden_in_every_frame(two_faces):
+    before = [len(lbp_faces(_png(frame_at(two_faces, t)))) for t in (0.5, 1.5, 2.5, 3.5)]
+    assert all(n >= 1 for n in before), before
+    output = studio.render_video(parse({"kind": "video", "audio": "disguise"}), two_faces)
+    assert output.ok and output.hidden_faces >= 2
+    for t in np.arange(0.1, 3.9, 0.25):
+        assert lbp_faces(_png(frame_at(output.data, float(t)))) == [], t
+
+
+def test_a_kept_track_stays_visible(two_faces):
+    output = studio.render_video(parse({"kind": "video", "keep": list(range(50))}), two_faces)
+    assert output.ok and output.hidden_faces == 0
+    assert lbp_faces(_png(frame_at(output.data, 1.5)))
+
+
+def test_a_manual_box_is_applied_between_its_times(counter):
+    box = {"x": 0, "y": 0, "w": 1, "h": 1, "start": 2, "end": 4, "effect": "box"}
+    output = studio.render_video(
+        parse({"kind": "video", "ranges": [[0, 6]], "faces": False, "boxes": [box]}), counter
+    )
+    assert output.ok
+    assert frame_at(output.data, 3).max() < 30  # painted black
+    assert frame_at(output.data, 5).max() > 100
+
+
+@pytest.mark.skipif(EXIFTOOL is None, reason="exiftool (libimage-exiftool-perl) not installed")
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+def test_exiftool_finds_no_tags_in_a_video(tmp_path, fmt):
+    tagged = tmp_path / "tagged.mp4"
+    subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=3:size=320x240",
+         "-f", "lavfi", "-i", "sine=duration=3", "-shortest", "-c:v", "libx264", "-c:a", "aac",
+         "-metadata", "title=Insider", "-metadata", "artist=Source Name",
+         "-metadata", "location=+39.9+116.4/", "-metadata", "make=LeakyCam",
+         "-metadata", "creation_time=2026-01-02T03:04:05Z", str(tagged)],
+        check=True,
+    )  # fmt: skip
+    original = tagged.read_bytes()
+    assert "gps" in " ".join(exif_tags(original)).lower()  # the test can fail
+    output = studio.render_video(parse({"kind": "video", "format": fmt}), original)
+    assert output.ok, output.problem
+    tags = exif_tags(output.data)
+    words = ("gps", "make", "model", "serial", "author", "artist", "software", "encoder")
+    words += ("title", "location", "comment", "compressorname", "muxingapp", "writingapp")
+    for key, value in tags.items():
+        if key.startswith(("ExifTool:", "System:", "File:")):
+            continue
+        name = key.lower()
+        assert not any(word in name for word in words) or not str(value).strip(), (key, value)
+        if "date" in name:
+            assert set(str(value)) <= set("0: "), (key, value)  # zero: no time at all
+    for secret in (b"Insider", b"Source Name", b"LeakyCam", b"Lavf", b"Lavc", b"x264", b"2026"):
+        assert secret not in output.data
+
+
+def test_progress_is_reported_and_cancel_stops_the_tool(counter):
+    seen = []
+
+    def progress(percent, seconds_left):
+        seen.append((percent, seconds_left))
+        return True
+
+    output = studio.render_video(
+        parse({"kind": "video", "ranges": [[0, 8]], "faces": False}), counter, progress
+    )
+    assert output.ok
+    assert seen and seen[-1][0] == 100 and all(0 <= p <= 100 for p, _left in seen)
+    assert any(left is not None for _p, left in seen)
+
+    cancelled = studio.render_video(
+        parse({"kind": "video", "ranges": [[0, 60]], "faces": False}), counter, lambda p, s: False
+    )
+    assert cancelled.problem == studio.Problem.CANCELLED
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", b"not a video at all", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, b"%PDF-1.4"],
+)
+def test_hostile_videos_give_a_problem(payload):
+    output = studio.render_video(parse({"kind": "video"}), payload)
+    assert not output.ok
+
+
+def test_what_the_worker_answers_for_a_video_is_checked():
+    def header(**fields):
+        base = {"extension": "mp4", "content_type": "video/mp4", "width": 4, "height": 4}
+        base.update(duration=1.0, hidden_faces=0, tracks=0, frames=1, audio=False)
+        base.update(fields)
+        return json.dumps(base).encode() + b"\n"
+
+    mp4 = b"\x00\x00\x00\x18ftypiso5" + b"\x00" * 40
+    assert studio.checked_video(header() + mp4).ok
+    for bad in (
+        header(content_type="text/html") + mp4,
+        header() + b"<html>",
+        header(extension="webm", content_type="video/webm") + mp4,
+        header(width=0) + mp4,
+        header(duration="1") + mp4,
+        header(audio=1) + mp4,
+        header(frames=-1) + mp4,
+        b"{}\n" + mp4,
+        mp4,
+    ):
+        assert not studio.checked_video(bad).ok
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
