@@ -270,6 +270,9 @@ def derivative_of(opened: OpenRender) -> Derivative:
         data=opened.data(),
         treatment_zh=str(opened.meta.get("treatment_zh", "")),
         treatment_en=str(opened.meta.get("treatment_en", "")),
+        content_type=opened.content_type,
+        width=int(opened.meta.get("width", 0)),
+        height=int(opened.meta.get("height", 0)),
     )
 
 

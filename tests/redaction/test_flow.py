@@ -149,3 +149,36 @@ def test_a_render_that_is_not_done_cannot_be_published(isolated_data_dir):
     with pytest.raises(PermissionDenied):
         actions.do_publish_render(editor.user, source_key, render, case)
     assert not case.evidence.exists()
+
+
+def test_a_video_clip_is_published_with_what_was_done_to_it(
+    isolated_data_dir, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.redaction.media import faces_video
+
+    settings.MEDIA_ROOT = str(isolated_data_dir / "media")
+    video = faces_video(tmp_path / "v.mp4", 320, 240, 10, 5)
+    editor, client, source_key, item = newsroom_with_file(video)
+    handoff.start_worker_key()
+    recipe = parse({"kind": "video", "ranges": [[1, 3]], "audio": "mute"})
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, recipe)
+    run_tasks()
+    render.refresh_from_db()
+    assert render.state == Render.State.DONE and render.progress == 100
+    page = client.get(f"/en/newsroom/redaction/renders/{render.pk}/").content.decode()
+    assert "<video" in page
+    writer = make_member("w", "journalist").user
+    case = cases.do_create_case(writer, title_en="A case", summary_en="ready")
+    evidence = actions.do_publish_render(editor.user, source_key, render, case)
+    assert evidence.content_type == "video/mp4" and (evidence.width, evidence.height) == (320, 240)
+    assert evidence.treatment_en.startswith("clip 00:00:01–00:00:03")
+    assert "audio removed" in evidence.treatment_en
+    cases.do_update_case(writer, case, summary_en="ready to go")
+    cases.do_submit_for_review(writer, case, "First")
+    cases.do_publish_case(editor.user, case)
+    html = Client().get(f"/en/cases/{case.slug}/").content.decode()
+    assert "<video" in html and evidence.sha256 in html and "audio removed" in html
+    name = evidence.file.name.rsplit("/", 1)[-1]
+    served = Client().get(f"/cases/evidence/{name}")
+    assert served["Content-Type"] == "video/mp4"
