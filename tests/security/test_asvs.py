@@ -3,6 +3,7 @@ row and its test): session fixation and sign-out for members and sources, the pa
 policy, redirects that cannot leave the site, one source reaching another's submission, and
 originals served only as attachments."""
 
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,3 +151,21 @@ def test_v12_5_2_originals_are_served_only_as_attachments():
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "text/html" not in response["Content-Type"]
+
+
+def test_v3_3_2_a_busy_session_still_ends_after_twelve_hours(client):
+    """Activity renews the idle limit, never the session's absolute lifetime."""
+    from unittest import mock
+
+    member = make_member()
+    sign_in(client, member)
+    start = time.time()
+    for hours in (0, 6, 10.9):
+        with mock.patch("time.time", return_value=start + hours * 3600):
+            assert client.get("/en/newsroom/home/").status_code == 200, hours
+    with mock.patch("time.time", return_value=start + 12 * 3600):
+        response = client.get("/en/newsroom/home/")
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == "/en/newsroom/"
+    # Signed out for good: the next request, at any time, is not signed in either.
+    assert client.get("/en/newsroom/home/").status_code == 302
