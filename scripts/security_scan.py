@@ -2,7 +2,8 @@
 the site shows, and pip-audit on the dependencies. Not part of `make test`; run it before a
 release and copy its summary into docs/security-testing.md.
 
-    .venv/bin/python scripts/security_scan.py [--forms N] [--audit-all] [--skip-sqlmap]
+    .venv/bin/python scripts/security_scan.py [--forms N] [--only REGEX] [--logs DIR]
+                                              [--audit-all] [--skip-sqlmap] [--json FILE]
 
 It builds a throw-away data directory (migrate, the demo case, one member per role with a
 known password and TOTP secret), serves it with Django on a loopback port, signs in as the
@@ -188,7 +189,7 @@ def crawl(base: str, session: requests.Session, seeds: list[str], limit: int) ->
     return forms
 
 
-def run_sqlmap(base: str, form: dict, cookie: str, out: Path) -> dict:
+def run_sqlmap(base: str, form: dict, cookie: str, out: Path, log_dir: Path | None) -> dict:
     fields = dict(form["fields"])
     testable = [name for name in fields if name != "csrfmiddlewaretoken"]
     if not testable:
@@ -217,17 +218,24 @@ def run_sqlmap(base: str, form: dict, cookie: str, out: Path) -> dict:
     started = time.monotonic()
     done = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
     text = done.stdout
-    if re.search(r"is vulnerable|appears to be '.*' injectable|sqlmap identified", text):
+    if "identified the following injection point" in text:
         result = "INJECTABLE"
     elif "do not appear to be injectable" in text:
+        # sqlmap may report a heuristic hit first ("appears to be ... injectable") and then
+        # reject it on its own confirmation ("false positive or unexploitable"): not a finding.
         result = "not injectable"
+        if re.search(r"appears to be .* injectable", text):
+            result += " (a heuristic hit that sqlmap rejected as a false positive)"
     else:
         tail = [line for line in text.splitlines() if "[CRITICAL]" in line or "[ERROR]" in line]
         result = "inconclusive: " + (tail[-1] if tail else f"exit {done.returncode}")
+    if log_dir is not None:
+        name = re.sub(r"[^a-z0-9]+", "-", form["action"].lower()).strip("-") or "root"
+        (log_dir / f"{name}.txt").write_text(text)
     return {"result": result, "seconds": round(time.monotonic() - started), "params": testable}
 
 
-def scan_forms(max_forms: int) -> list[dict]:
+def scan_forms(max_forms: int, only: str, log_dir: Path | None) -> list[dict]:
     data_dir = Path(tempfile.mkdtemp(prefix="jiandu-scan-"))
     secrets = prepare(data_dir)
     port = _free_port()
@@ -262,11 +270,11 @@ def scan_forms(max_forms: int) -> list[dict]:
         for principal, session in principals.items():
             for form in crawl(base, session, seeds, 80):
                 key = (re.sub(r"\d+", "N", form["action"]), tuple(sorted(form["fields"])))
-                if key in done or len(done) >= max_forms:
+                if key in done or len(done) >= max_forms or not re.search(only, form["action"]):
                     continue
                 done.add(key)
                 cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-                verdict = run_sqlmap(base, form, cookie, out)
+                verdict = run_sqlmap(base, form, cookie, out, log_dir)
                 row = {"principal": principal, "method": form["method"].upper(), **form}
                 row.update(verdict)
                 row.pop("fields")
@@ -336,6 +344,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--forms", type=int, default=60, help="at most this many forms")
     parser.add_argument("--skip-sqlmap", action="store_true")
+    parser.add_argument("--only", default="", help="only forms whose action matches this regex")
+    parser.add_argument("--logs", type=Path, help="keep each sqlmap run's output here")
     parser.add_argument("--audit-all", action="store_true", help="the whole environment")
     parser.add_argument("--json", type=Path, help="write the summary here too")
     options = parser.parse_args()
@@ -344,7 +354,9 @@ def main() -> None:
     if not options.skip_sqlmap:
         if shutil.which("sqlmap") is None:
             raise SystemExit("sqlmap is not installed (Debian: apt-get install sqlmap)")
-        summary["sqlmap"] = scan_forms(options.forms)
+        if options.logs:
+            options.logs.mkdir(parents=True, exist_ok=True)
+        summary["sqlmap"] = scan_forms(options.forms, options.only, options.logs)
     if options.json:
         options.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     injectable = [r for r in summary.get("sqlmap", []) if r["result"] == "INJECTABLE"]
