@@ -47,6 +47,7 @@ PASSWORD = "security scan passphrase 7"  # noqa: S105 (throw-away members, tempo
 ROLES = ["admin", "editor", "journalist", "moderator"]
 # Forms that would end the crawl's own session or lock the scan's members out.
 SKIP = re.compile(r"sign-out|/logout|/members/\d+/|/passkeys/|/conversation/delete/")
+DESTRUCTIVE = re.compile(r"retract|delete|remove|cancel|/bulk/")
 
 
 class Page(HTMLParser):
@@ -257,32 +258,38 @@ def scan_forms(max_forms: int, only: str, log_dir: Path | None) -> list[dict]:
                 time.sleep(0.3)
         sessions = {role: sign_in(base, role, secrets[role]) for role in ROLES}
         principals = {
-            "admin": sessions["admin"],
-            "editor": sessions["editor"],
-            "source": source_session(base),
             "anonymous": requests.Session(),
+            "source": source_session(base),
+            "editor": sessions["editor"],
+            "admin": sessions["admin"],
         }
         seeds = ["/en/", "/en/submit/", "/en/return/", "/en/cases/", "/en/log/verify/"]
         seeds += ["/en/newsroom/home/", "/en/newsroom/sources/", "/en/newsroom/cases/"]
         seeds += ["/en/newsroom/comments/", "/en/conversation/", "/en/newsroom/"]
         done: set[tuple] = set()
         out = data_dir / "sqlmap"
+        queue: list[tuple[str, requests.Session, dict]] = []
         for principal, session in principals.items():
             for form in crawl(base, session, seeds, 80):
                 key = (re.sub(r"\d+", "N", form["action"]), tuple(sorted(form["fields"])))
                 if key in done or len(done) >= max_forms or not re.search(only, form["action"]):
                     continue
                 done.add(key)
-                cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-                verdict = run_sqlmap(base, form, cookie, out, log_dir)
-                row = {"principal": principal, "method": form["method"].upper(), **form}
-                row.update(verdict)
-                row.pop("fields")
-                results.append(row)
-                print(
-                    f"{principal:9} {row['method']:4} {form['action']:55} {verdict['result']}",
-                    flush=True,
-                )
+                queue.append((principal, session, form))
+        # sqlmap submits each form many times with valid values too: a retraction or a deletion
+        # would change what later forms see (a retracted case takes no comments), so last.
+        queue.sort(key=lambda entry: bool(DESTRUCTIVE.search(entry[2]["action"])))
+        for principal, session, form in queue:
+            cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+            verdict = run_sqlmap(base, form, cookie, out, log_dir)
+            row = {"principal": principal, "method": form["method"].upper(), **form}
+            row.update(verdict)
+            row.pop("fields")
+            results.append(row)
+            print(
+                f"{principal:9} {row['method']:4} {form['action']:55} {verdict['result']}",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)
