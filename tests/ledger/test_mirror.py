@@ -348,3 +348,18 @@ print(json.dumps(out))
         log = note.parse_vkey((out / "log/key").read_text())  # that data dir's own key
         report = mirror.verify_mirror(client.dir_reader(out), log, mirror.list_dir(out))
         assert report.ok and report.checked == len(files["1"])
+
+
+def test_a_manifest_with_any_control_character_but_the_newline_is_refused_for_signing():
+    """The check became a regular expression (a 27,000-line manifest was checked character by
+    character in Python); it must refuse exactly what it refused before."""
+    key = keys.log_signing_key()
+    for code in [*range(0x80), 0x85, 0x2028, 0xFEFF]:
+        text = f"{mirror.HEADER}\nline {chr(code)} here\n"
+        if code < 0x20 and code != 0x0A:
+            with pytest.raises(note.NoteError, match="control character"):
+                note.sign(text, keys.log_origin(), key)
+        else:
+            assert note.sign(text, keys.log_origin(), key).startswith(text)
+    with pytest.raises(note.NoteError, match="newline"):
+        note.sign("no newline at the end", keys.log_origin(), key)
