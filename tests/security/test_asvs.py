@@ -169,3 +169,20 @@ def test_v3_3_2_a_busy_session_still_ends_after_twelve_hours(client):
     assert urlsplit(response["Location"]).path == "/en/newsroom/"
     # Signed out for good: the next request, at any time, is not signed in either.
     assert client.get("/en/newsroom/home/").status_code == 302
+
+
+def test_v3_3_3_a_password_change_ends_the_members_other_sessions():
+    member = make_member("zhu", "moderator")  # no vault key, so no rewrap to wait for
+    here, elsewhere = Client(), Client()
+    sign_in(here, member)
+    elsewhere.post("/en/newsroom/", {"username": member.user.username, "password": member.password})
+    elsewhere.post("/en/newsroom/verify/", {"code": member.code(1)})  # the next TOTP step
+    assert elsewhere.get("/en/newsroom/home/").status_code == 200
+    new = "a brand new passphrase 42"
+    response = here.post(
+        "/en/newsroom/password/",
+        {"old_password": member.password, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert here.get("/en/newsroom/home/").status_code == 200
+    assert elsewhere.get("/en/newsroom/home/").status_code == 302
