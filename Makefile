@@ -64,8 +64,12 @@ lint: venv ## ruff; import contracts from docs/architecture.md's rooms table; my
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite.
-	$(BIN)/pytest -q || [ $$? = 5 ]
+# Branch coverage of jiandu/ against its floor ([tool.coverage.report] in pyproject.toml);
+# `make test COVERAGE=` runs without it, `coverage report` afterwards shows it per file.
+COVERAGE ?= --cov --cov-report=
+
+test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite (coverage floor).
+	$(BIN)/pytest -q $(COVERAGE) || [ $$? = 5 ]
 
 test-postgres: system-deps-test messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiandu} $(BIN)/pytest -q || [ $$? = 5 ]

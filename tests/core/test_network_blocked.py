@@ -14,6 +14,8 @@ from pytest_socket import SocketConnectBlockedError
 from tests.netguard import NetworkBlockedError, is_local
 
 OUTSIDE = "192.0.2.1"
+# pytest-socket also warns as it refuses; the refusal is what these tests check.
+pytestmark = pytest.mark.filterwarnings("ignore:A test tried to use socket:UserWarning")
 
 
 def test_a_tcp_connection_to_an_outside_address_is_refused():
