@@ -413,10 +413,13 @@ def _render_pages(
         c.in_atomic_block or (c.vendor == "sqlite" and c.is_in_memory_db())
         for c in connections.all(initialized_only=True)
     )  # a transaction's rows, or a database in memory, exist only in this process
-    if workers <= 1 or len(paths) < 200 or shared:
+    if workers <= 1 or len(paths) < 2 * workers or shared:
         return [job.run(paths)], 1
     global _job
-    chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
+    # Small chunks while there are few pages (an incremental run: a sitemap, three home pages
+    # and a few dozen pages of very different cost), up to 50 pages for a full run.
+    size = max(1, min(50, len(paths) // (8 * workers)))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     connections.close_all()  # each process opens its own connection
     _job = job
     try:
