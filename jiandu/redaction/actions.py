@@ -147,6 +147,8 @@ def _render(recipe: Recipe, plaintext: bytes, render_id: int) -> studio.Output:
         return studio.render_image(recipe, plaintext)
     if recipe.kind == "video":
         return studio.render_video(recipe, plaintext, _progress_writer(render_id))
+    if recipe.kind == "pdf":
+        return studio.render_pdf(recipe, plaintext)
     return studio.Output(problem=studio.Problem.UNSUPPORTED)
 
 

@@ -20,6 +20,7 @@ too large, 6 empty, 7 unsupported type, 8 bad recipe, 9 detector missing.
 import io
 import json
 import os
+import re
 import sys
 import warnings
 
@@ -480,18 +481,182 @@ def _flush(window, before, after, keep, recipe, width, height, enc, hidden_track
         enc.stdin.write(frame.tobytes())
 
 
+# ---- PDF -----------------------------------------------------------------------------------
+
+PDFTOPPM = "/usr/bin/pdftoppm"
+PDFTOTEXT = "/usr/bin/pdftotext"
+PDF_DPI = 150
+MAX_PDF_PAGES = 300
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+WORD = re.compile(
+    rb'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+PAGE = re.compile(rb'<page width="([\d.]+)" height="([\d.]+)">')
+
+
+def split_pngs(stream: bytes) -> list[bytes]:
+    """pdftoppm's pages, PNG after PNG, cut by walking their chunks."""
+    pages, offset = [], 0
+    while offset < len(stream):
+        if stream[offset : offset + 8] != PNG_SIGNATURE:
+            raise ValueError("not a PNG sequence")
+        position = offset + 8
+        while True:
+            length = int.from_bytes(stream[position : position + 4], "big")
+            kind = stream[position + 4 : position + 8]
+            position += 12 + length
+            if kind == b"IEND" or position > len(stream):
+                break
+        pages.append(stream[offset:position])
+        offset = position
+    return pages
+
+
+def term_boxes(terms: list[str]) -> list[dict]:
+    """Where each search term is, from pdftotext's word boxes, as regions (page, fractions).
+    A term of several words matches those words in a row; case is ignored."""
+    import html
+    import subprocess
+
+    if not terms:
+        return []
+    out = subprocess.run(
+        [PDFTOTEXT, "-q", "-bbox", "-l", str(MAX_PDF_PAGES), ORIGINAL, "-"],
+        capture_output=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    wanted = [[w.casefold() for w in term.split()] for term in terms]
+    regions = []
+    for number, chunk in enumerate(out.split(b"<page ")[1:]):
+        size = PAGE.match(b"<page " + chunk)
+        if size is None:
+            continue
+        pw, ph = float(size[1]), float(size[2])
+        words = [
+            (float(m[1]), float(m[2]), float(m[3]), float(m[4]),
+             html.unescape(m[5].decode("utf-8", "replace")).casefold())
+            for m in WORD.finditer(chunk)
+        ]  # fmt: skip
+        for term in wanted:
+            for i in range(len(words) - len(term) + 1):
+                run = words[i : i + len(term)]
+                if all(t in w[4] if len(term) == 1 else w[4].strip(".,;:()") == t
+                       for t, w in zip(term, run, strict=True)):  # fmt: skip
+                    x0 = min(w[0] for w in run) - 1
+                    y0 = min(w[1] for w in run) - 1
+                    x1 = max(w[2] for w in run) + 1
+                    y1 = max(w[3] for w in run) + 1
+                    regions.append({"page": number, "x": max(0, x0 / pw), "y": max(0, y0 / ph),
+                                    "w": (x1 - x0) / pw, "h": (y1 - y0) / ph})  # fmt: skip
+    return regions
+
+
+def pdf_from_jpegs(pages: list[tuple[bytes, int, int, float, float]]) -> bytes:
+    """A PDF with one JPEG image per page and nothing else: no text, no fonts, no metadata,
+    no dates, no producer. Each entry: (JPEG, pixel width, pixel height, page width and height
+    in points)."""
+    objects: list[bytes] = []
+    kids = []
+    for jpeg, width, height, pw, ph in pages:
+        image = len(objects) + 3
+        content = f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /I Do Q".encode()
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream"
+            % (width, height, len(jpeg), jpeg)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] "
+            b"/Resources << /XObject << /I %d 0 R >> >> /Contents %d 0 R >>"
+            % (pw, ph, image, image + 1)
+        )
+        kids.append(image + 2)
+    head = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(head + objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(offsets) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def render_pdf(recipe: dict, max_pixels: int) -> tuple[bytes, dict]:
+    """True redaction: every page becomes an image (poppler renders it; no script runs),
+    boxes and the places of the search terms are painted black on the pixels, and a new PDF
+    holds only those images. The text, fonts, images and vector content of the original are
+    not copied, so nothing under a box can be extracted or uncovered."""
+    import subprocess
+
+    from PIL import Image, ImageDraw
+
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    out = subprocess.run(
+        [PDFTOPPM, "-q", "-png", "-r", str(PDF_DPI), "-l", str(MAX_PDF_PAGES), ORIGINAL],
+        capture_output=True, check=True, timeout=1200,
+    ).stdout  # fmt: skip
+    pngs = split_pngs(out)
+    if not pngs:
+        raise ValueError("no page")
+    regions = [b for b in recipe.get("boxes", ()) if b.get("on", True)]
+    found = term_boxes(list(recipe.get("terms", ())))
+    pages = []
+    for number, png in enumerate(pngs):
+        with Image.open(io.BytesIO(png), formats=("PNG",)) as page:
+            page = page.convert("RGB")
+        width, height = page.size
+        draw = ImageDraw.Draw(page)
+        for region in [*regions, *found]:
+            if region.get("page", 0) != number:
+                continue
+            draw.rectangle(
+                (
+                    int(region["x"] * width) - 1,
+                    int(region["y"] * height) - 1,
+                    int((region["x"] + region["w"]) * width) + 1,
+                    int((region["y"] + region["h"]) * height) + 1,
+                ),
+                fill=(0, 0, 0),
+            )
+        fresh = Image.new("RGB", page.size)
+        fresh.paste(page)
+        buffer = io.BytesIO()
+        fresh.save(buffer, "JPEG", quality=85)
+        points = (width * 72 / PDF_DPI, height * 72 / PDF_DPI)
+        pages.append((buffer.getvalue(), width, height, *points))
+    data = pdf_from_jpegs(pages)
+    first = pages[0]
+    header = {
+        "extension": "pdf", "content_type": "application/pdf", "width": first[1],
+        "height": first[2], "pages": len(pages), "boxes": len(regions), "found": len(found),
+    }  # fmt: skip
+    return data, header
+
+
 def main(argv: list[str]) -> int:
     try:
         kind, recipe = argv[1], json.loads(argv[2])
         model, max_pixels, max_input = argv[3], int(argv[4]), int(argv[5])
     except (IndexError, ValueError):
         return BAD_RECIPE
-    if not isinstance(recipe, dict) or kind not in ("image", "video"):
+    if not isinstance(recipe, dict) or kind not in ("image", "video", "pdf"):
         return BAD_RECIPE
-    if recipe.get("faces", True) and not os.path.exists(model):
+    if kind != "pdf" and recipe.get("faces", True) and not os.path.exists(model):
         return NO_DETECTOR
     if kind == "video":
         return main_video(recipe, model)
+    if kind == "pdf":
+        return main_pdf(recipe, max_pixels)
     data = sys.stdin.buffer.read(max_input + 1)
     if len(data) > max_input:
         return TOO_LARGE
@@ -534,6 +699,23 @@ def main_video(recipe: dict, model: str) -> int:
         return BROKEN
     sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
     sys.stdout.flush()
+    return 0
+
+
+def main_pdf(recipe: dict, max_pixels: int) -> int:
+    import subprocess
+
+    if os.fstat(0).st_size == 0:
+        return EMPTY
+    try:
+        result, header = render_pdf(recipe, max_pixels)
+    except (subprocess.CalledProcessError, ValueError):
+        return UNSUPPORTED
+    except MemoryError:
+        return MEMORY
+    except Exception:
+        return BROKEN
+    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
     return 0
 
 

@@ -314,3 +314,73 @@ def render_video(
     if not outcome.ok:
         return Output(problem=_problem(outcome.failure, outcome.returncode))
     return checked_video(outcome.stdout)
+
+
+PDF_MAX_BYTES = 256 * MIB
+PDF_LIMITS = Limits(
+    cpu_seconds=600,
+    wall_seconds=1200,
+    memory_bytes=3072 * MIB,
+    input_bytes=PDF_MAX_BYTES,
+    output_bytes=512 * MIB,
+    max_tasks=16,
+)
+
+
+def checked_pdf(stdout: bytes) -> Output:
+    """The worker's answer for a PDF: a small header and a file that starts and ends as the
+    worker's own writer makes it (nothing parsed here)."""
+    refused = Output(problem=Problem.FAILED)
+    header_line, newline, body = stdout.partition(b"\n")
+    if not newline or len(header_line) > HEADER_MAX:
+        return refused
+    try:
+        header = json.loads(header_line)
+        width, height, pages = header["width"], header["height"], header["pages"]
+        boxes, found = header["boxes"], header["found"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return refused
+    if header.get("extension") != "pdf" or header.get("content_type") != "application/pdf":
+        return refused
+    if not body.startswith(b"%PDF-1.4\n") or not body.endswith(b"%%EOF\n"):
+        return refused
+    if not all(type(n) is int and 0 < n <= 100_000 for n in (width, height, pages)):
+        return refused
+    if not all(type(n) is int and 0 <= n < 10**6 for n in (boxes, found)):
+        return refused
+    return Output(
+        data=body,
+        extension="pdf",
+        content_type="application/pdf",
+        width=width,
+        height=height,
+        hidden=boxes + found,
+        extra={"pages": pages, "found": found},
+    )
+
+
+def render_pdf(recipe: Recipe, original: BinaryIO | bytes) -> Output:
+    """Redact a PDF for real: pages rasterised in the sandbox, boxes and search terms painted,
+    an image-only PDF rebuilt. Never raises for anything in the file."""
+    stream = io.BytesIO(original) if isinstance(original, bytes) else original
+    argv = [
+        sys.executable,
+        "-I",
+        WORKER,
+        "pdf",
+        json.dumps(recipe.as_dict()),
+        "-",
+        str(MAX_PIXELS),
+        str(PDF_MAX_BYTES),
+    ]
+    try:
+        memory = MemoryFile.from_stream(stream, PDF_MAX_BYTES)
+    except InputTooLarge:
+        return Output(problem=Problem.TOO_LARGE)
+    with memory:
+        if memory.size() == 0:
+            return Output(problem=Problem.EMPTY)
+        outcome = run_sandboxed(argv, PDF_LIMITS, stdin=memory, read_paths=[WORKER, PIL.__file__])
+    if not outcome.ok:
+        return Output(problem=_problem(outcome.failure, outcome.returncode))
+    return checked_pdf(outcome.stdout)
