@@ -76,11 +76,12 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 async def _reader(host: str, port: int, paths: list[str], offset: int, deadline: float,
-                  latencies: list[float], failures: list[int]) -> None:  # fmt: skip
+                  latencies: list[tuple[float, int]], failures: list[int]) -> None:  # fmt: skip
     n = offset
     stream = None
     while time.monotonic() < deadline:
-        path = paths[n % len(paths)]
+        index = n % len(paths)
+        path = paths[index]
         n += 1
         begin = time.perf_counter()
         try:
@@ -90,7 +91,7 @@ async def _reader(host: str, port: int, paths: list[str], offset: int, deadline:
             request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept-Encoding: gzip\r\n\r\n"
             writer.write(request.encode())
             status, keep = await _response(reader)
-            latencies.append((time.perf_counter() - begin) * 1000)
+            latencies.append(((time.perf_counter() - begin) * 1000, index))
             if status != 200:
                 failures.append(status)
             if not keep:
@@ -108,7 +109,7 @@ async def _reader(host: str, port: int, paths: list[str], offset: int, deadline:
 
 def readers_process(host: str, port: int, paths: list[str], count: int, first: int,
                     seconds: float, out: multiprocessing.Queue) -> None:  # fmt: skip
-    latencies: list[float] = []
+    latencies: list[tuple[float, int]] = []
     failures: list[int] = []
     deadline = time.monotonic() + seconds
 
@@ -165,11 +166,11 @@ def run(base: str, readers: int, uploads: int, seconds: float, reader_procs: int
     began = time.monotonic()
     for proc in procs:
         proc.start()
-    latencies: list[float] = []
+    timed: list[tuple[float, int]] = []
     failures: list[int] = []
     for _ in share:
         got_latencies, got_failures = queue.get(timeout=seconds + 180)
-        latencies += got_latencies
+        timed += got_latencies
         failures += got_failures
     uploads_ok, upload_errors, upload_kinds = (
         upload_queue.get(timeout=seconds + 300) if uploads else (0, 0, {})
@@ -177,7 +178,16 @@ def run(base: str, readers: int, uploads: int, seconds: float, reader_procs: int
     for proc in procs:
         proc.join(timeout=30)
     elapsed = max(seconds, time.monotonic() - began)
-    latencies.sort()
+    latencies = sorted(ms for ms, _path in timed)
+    by_path: dict[int, list[float]] = {}
+    for ms, path in timed:
+        by_path.setdefault(path, []).append(ms)
+    for index, values in sorted(by_path.items()):
+        values.sort()
+        print(
+            f"{len(values):7d} requests  p50 {statistics.median(values):8.1f} ms  "
+            f"p99 {values[int(0.99 * (len(values) - 1))]:8.1f} ms  {paths[index]}"
+        )
     statuses: dict[str, int] = {}
     for status in failures:
         statuses[str(status or "connection")] = statuses.get(str(status or "connection"), 0) + 1
@@ -229,6 +239,7 @@ def main() -> None:
                              args.reader_procs)  # fmt: skip
             finally:
                 cluster.stop()
+                cluster.drop_database()
     print(json.dumps(result))
 
 

@@ -565,6 +565,11 @@ http {{
             expires 1h;
             try_files $uri @app;
         }}
+        # The mirror keeps language-independent files once, without a prefix (ledger/mirror.py).
+        location ~ ^/(?:zh-hant|en)/(cases/(?:api|export|evidence)/.*|cases/sitemap[.]xml)$ {{
+            root $mirror_root;
+            try_files /$1 @app;
+        }}
         location ~ ^/((zh-hant|en)/)?(cases|log)/ {{
             root $mirror_root;
             try_files $uri ${{uri}}index.html $uri/index.html @app;

@@ -48,6 +48,8 @@ def front(tmp_path):
     page.mkdir(parents=True)
     (page / "index.html").write_text("mirror page")
     (cluster.mirror_dir / "index.html").write_text("mirror home")
+    (cluster.mirror_dir / "cases" / "api").mkdir(parents=True)
+    (cluster.mirror_dir / "cases" / "api" / "cases.json").write_text("[]")
     (cluster.mirror_dir / "static").mkdir()
     (cluster.mirror_dir / "static" / "site.css").write_text("body {}")
     cluster._nginx()
@@ -71,6 +73,15 @@ def test_the_configuration_is_valid_nginx(front, tmp_path):
 
 def test_an_anonymous_reader_gets_the_mirror_page(front):
     assert fetch(f"{front.base_url}/en/cases/a-case/") == "mirror page"
+
+
+def test_a_language_independent_file_is_served_once_whatever_the_prefix(front):
+    assert fetch(f"{front.base_url}/cases/api/cases.json") == "[]"
+    assert fetch(f"{front.base_url}/en/cases/api/cases.json") == "[]"
+    assert fetch(f"{front.base_url}/zh-hant/cases/api/cases.json") == "[]"
+    assert (
+        fetch(f"{front.base_url}/en/cases/api/other.json") == "app GET /en/cases/api/other.json 0"
+    )
 
 
 def test_a_page_the_mirror_lacks_goes_to_the_web_process(front):
