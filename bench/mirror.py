@@ -8,7 +8,8 @@ every language, then publishes an update of one case and exports again. The last
 is one JSON object: cases, files, full_s, incremental_s, incremental_written, the CPU seconds
 of each export, the workers and the load average. Goals: full < 60 s, incremental < 5 s after
 one change. `--profile PATH` writes cProfile stats of each export to PATH.full and
-PATH.incremental (run with JIANDU_MIRROR_WORKERS=1 to see the rendering itself).
+PATH.incremental (run with JIANDU_MIRROR_WORKERS=1 to see the rendering itself); `--data DIR`
+keeps the data dir, so a second run with the same --cases times only the exports.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ URL map names, under the path's language, without the middleware stack or the te
 (they add headers, sessions and signals a file does not keep); rooms may register a context
 for the export (`register_export_context`: the cases room reads its published snapshots once
 per export instead of once per page); and pages are rendered by a pool of forked processes
-(one per CPU, two at most) when the database connection is not inside a transaction, each
-writing its own files.
+(one per CPU, two at most) when the database is one they can open themselves (no open
+transaction, not SQLite in memory), each writing its own files.
 
 Links: every same-site link in a page is rewritten to a relative path (directories become
 `.../index.html`, so they open from disk); links to what a static copy cannot serve (search,
@@ -187,7 +187,7 @@ def read_site(
             evidence.update(known[slug]["evidence"])
             continue
         detail = json.loads(render.get(summary["api_url"]))
-        names = set()
+        names: set[str] = set()
         for revision in detail["revisions"]:
             snapshot = detail["case"] if revision["number"] == detail["revision"] else None
             if snapshot is not None:
@@ -410,7 +410,7 @@ def _render_pages(
     """Render `paths` here, or in `workers` forked processes when there are enough pages and
     the database is one they can open themselves (no open transaction, not in memory)."""
     shared = any(
-        c.in_atomic_block or (c.vendor == "sqlite" and c.is_in_memory_db())
+        c.in_atomic_block or (c.vendor == "sqlite" and c.is_in_memory_db())  # type: ignore[attr-defined]
         for c in connections.all(initialized_only=True)
     )  # a transaction's rows, or a database in memory, exist only in this process
     if workers <= 1 or len(paths) < 2 * workers or shared:
@@ -491,9 +491,9 @@ def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
     for relative, data in log_files.items():
         writer.put(relative, data)
     for name in sorted(static):
-        data = _static_bytes(name)
-        if data is not None:
-            writer.put(f"static/{name}", data)
+        found = _static_bytes(name)
+        if found is not None:
+            writer.put(f"static/{name}", found)
     writer.put(
         "index.html",
         b'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" '

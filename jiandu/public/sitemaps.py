@@ -22,7 +22,7 @@ class _I18nSitemap(Sitemap):
         key = (getattr(obj, "slug", obj), force_lang_code or language)
         cache = self.__dict__.setdefault("_locations", {})
         if key not in cache:
-            cache[key] = super()._location(item, force_lang_code)
+            cache[key] = super()._location(item, force_lang_code)  # type: ignore[misc]
         return cache[key]
 
 

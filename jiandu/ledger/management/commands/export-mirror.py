@@ -26,7 +26,7 @@ class Command(BaseCommand):
             result = mirror.export_mirror(
                 Path(str(options["directory"])),
                 full=bool(options["full"]),
-                workers=options["workers"],  # type: ignore[arg-type]
+                workers=None if options["workers"] is None else int(str(options["workers"])),
             )
         except mirror.MirrorError as exc:
             raise CommandError(str(exc)) from exc
