@@ -87,16 +87,25 @@ class Derivative:
     content_type: str = ""
     width: int = 0
     height: int = 0
+    # For the Content Credentials: the original's SHA-256 and the facts of the treatment.
+    provenance: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 _render_checks: list[Callable[[Derivative], bool]] = []
+_finishers: list[Callable[[Derivative, bytes, str], bytes]] = []
 
 
-def register_render_records(check: Callable[[Derivative], bool]) -> None:
+def register_render_records(
+    check: Callable[[Derivative], bool],
+    finish: Callable[[Derivative, bytes, str], bytes] | None = None,
+) -> None:
     """Called by the redaction room at start: `check` says whether a Derivative is one of its
-    finished renders (the record exists, is done, and produced exactly these bytes)."""
+    finished renders (the record exists, is done, and produced exactly these bytes); `finish`
+    gets the cleaned bytes last, before they are hashed and stored (the Content Credentials)."""
     if check not in _render_checks:
         _render_checks.append(check)
+    if finish is not None and finish not in _finishers:
+        _finishers.append(finish)
 
 
 def _is_render_record(derivative: object) -> bool:
@@ -274,6 +283,8 @@ def do_publish_evidence(
         data, extension, content_type, width, height = _checked_video(derivative)
     else:
         data, extension, content_type, width, height = clean_image(derivative.data)
+    for finish in _finishers:
+        data = finish(derivative, data, content_type)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         return _save_evidence(
@@ -307,7 +318,11 @@ def _save_evidence(
 ) -> PublishedEvidence:
     """The short transaction of `do_publish_evidence`: check, store, touch the case."""
     width, height = size
-    if case.evidence.filter(sha256=digest).exists():
+    # Signed copies of one render differ byte for byte: the render itself is the same file.
+    render = fields.get("render", "")
+    if case.evidence.filter(sha256=digest).exists() or (
+        render and case.evidence.filter(render=render).exists()
+    ):
         raise EvidenceError(_("This file is already part of the case."))
     evidence = PublishedEvidence(
         case=case,

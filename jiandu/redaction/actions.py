@@ -32,7 +32,7 @@ from jiandu.ledger.models import Action
 from jiandu.redaction import storage, studio
 from jiandu.redaction.describe import describe_both
 from jiandu.redaction.models import Render
-from jiandu.redaction.recipe import Recipe, parse
+from jiandu.redaction.recipe import Recipe, clock, parse
 from jiandu.vault import binding, crypto
 from jiandu.vault import storage as vault_storage
 from jiandu.vault.models import Item
@@ -275,7 +275,21 @@ def derivative_of(opened: OpenRender) -> Derivative:
         content_type=opened.content_type,
         width=int(opened.meta.get("width", 0)),
         height=int(opened.meta.get("height", 0)),
+        provenance=provenance(opened.recipe, opened.meta),
     )
+
+
+def provenance(recipe: Recipe, meta: dict) -> dict:
+    """What the Content Credentials declare (credentials.actions_for): facts, no content."""
+    clip = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in recipe.ranges)
+    return {
+        "original_sha256": str(meta.get("original_sha256", "")),
+        "hidden_faces": int(meta.get("hidden_faces", 0)),
+        "regions": sum(1 for box in recipe.boxes if box.on) + int(meta.get("found", 0)),
+        "cropped": bool(recipe.crop),
+        "clip": clip if recipe.kind == "video" else "",
+        "audio": recipe.audio if recipe.kind == "video" else "",
+    }
 
 
 def do_publish_render(
@@ -333,4 +347,8 @@ def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivat
         created_hour=hour_now(),
         output_sha256=hashlib.sha256(output.data).hexdigest(),
     )
-    return Derivative(render.reference, "", output.data, zh, en)
+    facts = {
+        "original_sha256": hashlib.sha256(data).hexdigest(),
+        "hidden_faces": output.hidden_faces,
+    }
+    return Derivative(render.reference, "", output.data, zh, en, provenance=facts)

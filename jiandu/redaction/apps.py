@@ -12,7 +12,7 @@ class RedactionConfig(AppConfig):
         from jiandu.redaction import records
 
         # The case desk publishes only what this room rendered (jiandu/cases/evidence.py).
-        evidence.register_render_records(records.is_render_record)
+        evidence.register_render_records(records.is_render_record, records.add_credentials)
 
     def render_newsroom_still(self, user: object, data: bytes) -> object:
         """For the demo case (jiandu/cases/demo.py): the generated frame rendered by the studio
@@ -21,3 +21,11 @@ class RedactionConfig(AppConfig):
         from jiandu.redaction.recipe import parse
 
         return do_render_newsroom_image(user, data, parse({"kind": "image", "format": "png"}))
+
+    def on_serve(self) -> str:
+        """Before serving: the newsroom's Content Credentials certificate exists (made here the
+        first time, unless a certificate from the trust list is configured)."""
+        from jiandu.redaction.credentials import ensure_credentials
+
+        ensure_credentials()
+        return "content credentials ready"

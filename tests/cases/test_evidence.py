@@ -80,13 +80,8 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     case = actions.do_create_case(writer, title_en="Case")
     with pytest.raises(PermissionDenied):
         do_publish_evidence(case, writer, rendered(editor, jpeg_with_metadata()), "verified")
-    evidence = do_publish_evidence(
-        case,
-        editor,
-        rendered(editor, jpeg_with_metadata(), fmt="jpeg"),
-        "verified",
-        caption_en="A frame",
-    )
+    derivative = rendered(editor, jpeg_with_metadata(), fmt="jpeg")
+    evidence = do_publish_evidence(case, editor, derivative, "verified", caption_en="A frame")
     data = evidence.file.read()
     assert hashlib.sha256(data).hexdigest() == evidence.sha256
     name = f"{evidence.sha256}.jpg"
@@ -101,10 +96,8 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     assert b"".join(response.streaming_content) == data
     html = client.get(f"/en/cases/{case.slug}/").content.decode()
     assert evidence.sha256 in html and "Verified" in html
-    with pytest.raises(EvidenceError):  # the same file twice
-        do_publish_evidence(
-            case, editor, rendered(editor, jpeg_with_metadata(), fmt="jpeg"), "verified"
-        )
+    with pytest.raises(EvidenceError):  # the same render twice
+        do_publish_evidence(case, editor, derivative, "verified")
     assert client.get("/cases/evidence/../../secret_key").status_code == 404
 
 

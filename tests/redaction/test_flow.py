@@ -2,6 +2,8 @@
 the handed-over keys, the derivative encrypted at rest, side by side, the editor's publication
 to a case, and the public page with the derivative's hash and what was done to it."""
 
+import subprocess
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -182,3 +184,22 @@ def test_a_video_clip_is_published_with_what_was_done_to_it(
     name = evidence.file.name.rsplit("/", 1)[-1]
     served = Client().get(f"/cases/evidence/{name}")
     assert served["Content-Type"] == "video/mp4"
+    # Content Credentials on the video too, with the clip and the removed audio declared.
+    from jiandu.redaction import credentials
+
+    published = b"".join(served.streaming_content)
+    store = credentials.read(published, "video/mp4", credentials.ensure_credentials().anchor)
+    assert store["validation_state"] == "Trusted"
+    manifest = store["manifests"][store["active_manifest"]]
+    described = [
+        action.get("description", "")
+        for assertion in manifest["assertions"]
+        if assertion["label"].startswith("c2pa.actions")
+        for action in assertion["data"]["actions"]
+    ]
+    assert "clip 00:00:01-00:00:03" in described and "audio removed" in described
+    probe = subprocess.run(
+        ["/usr/bin/ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+         "-"], input=published, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert abs(float(probe) - 2) < 0.3  # still a playable two-second clip
