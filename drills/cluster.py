@@ -13,9 +13,10 @@ tests/s3server.py for why), unless JIANDU_S3_ENDPOINT_URL names a real one.
 
 Settings come from the environment the rest of the project reads (docs/operations.md):
 DATABASE_URL, JIANDU_BLOB_BACKEND + JIANDU_S3_*, JIANDU_THROTTLE_STORE +
-JIANDU_THROTTLE_REDIS_URL, JIANDU_TASK_BACKEND, JIANDU_MIRROR_DIR. The worker command is
-`jiandu db_worker` for the database task backend; another backend names its own worker command
-in JIANDU_WORKER_COMMAND (a `jiandu` subcommand and its options), and gets JIANDU_REDIS_URL.
+JIANDU_THROTTLE_REDIS_URL (one Redis database), JIANDU_TASK_BACKEND=redis + JIANDU_REDIS_URL
+(the next database of the same Redis), JIANDU_MIRROR_DIR. The workers are `jiandu
+redis_worker` (`jiandu db_worker` with JIANDU_TASK_BACKEND=database; JIANDU_WORKER_COMMAND
+names any other `jiandu` subcommand and its options).
 
 Every process runs in its own process group, so a SIGKILL takes its children with it (a
 gunicorn master and its worker, a sandboxed tool under a worker), and everything stops when the
@@ -46,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 S3_BACKEND = "jiandu.core.blobstore.services.S3BlobStore"
 REDIS_THROTTLE = "jiandu.core.throttle.RedisCounters"
-DEFAULT_WORKER_COMMAND = "db_worker --interval 1"
+DB_WORKER_COMMAND = "db_worker --interval 1"
 
 
 class ClusterError(RuntimeError):
@@ -158,6 +159,7 @@ class Cluster:
     extra_env: dict[str, str] = field(default_factory=dict)
     database_name: str = ""
     fresh: bool = False  # drop an existing database of that name and the data dir first
+    task_backend: str = "redis"  # JIANDU_TASK_BACKEND unless the environment names one
     env: dict[str, str] = field(default_factory=dict, init=False)
     procs: list[Proc] = field(default_factory=list, init=False)
     services: dict[str, str] = field(default_factory=dict, init=False)  # name -> how it runs
@@ -235,10 +237,12 @@ class Cluster:
             shutil.rmtree(self.env["JIANDU_DATA_DIR"], ignore_errors=True)
             shutil.rmtree(self.mirror_dir, ignore_errors=True)
         self.env["DATABASE_URL"] = self._postgres()
-        redis_url = self._redis()
+        redis_url = self._redis()  # ends in a database number
+        base, number = redis_url.rsplit("/", 1)
         self.env.setdefault("JIANDU_THROTTLE_STORE", REDIS_THROTTLE)
         self.env.setdefault("JIANDU_THROTTLE_REDIS_URL", redis_url)
-        self.env.setdefault("JIANDU_REDIS_URL", redis_url)
+        self.env.setdefault("JIANDU_TASK_BACKEND", self.task_backend)
+        self.env.setdefault("JIANDU_REDIS_URL", f"{base}/{int(number) + 1}")
         self._s3()
 
     def postgres_database(self) -> str:
@@ -473,7 +477,11 @@ class Cluster:
         return [p.port for p in self.procs if p.name.startswith("web") and p.port]
 
     def start_processes(self) -> None:
-        worker_args = shlex.split(self.env.get("JIANDU_WORKER_COMMAND", DEFAULT_WORKER_COMMAND))
+        worker_args = shlex.split(self.env.get("JIANDU_WORKER_COMMAND", "")) or (
+            ["redis_worker"]
+            if self.env.get("JIANDU_TASK_BACKEND") == "redis"
+            else shlex.split(DB_WORKER_COMMAND)
+        )
         for n in range(self.webs):
             port = free_port()
             self.procs.append(
