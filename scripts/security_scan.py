@@ -86,9 +86,11 @@ def prepare(data_dir: Path) -> dict[str, str]:
 import json
 from django.core.management import call_command
 from jiandu.accounts import actions
-from jiandu.cases.demo import load_demo_case
+from jiandu.cases.demo import SLUG, load_demo_case
+from jiandu.public.actions import do_post_comment
 call_command("migrate", verbosity=0)
 load_demo_case()
+do_post_comment(SLUG, "a comment waiting for moderation")  # so the queue shows its form
 secrets = {{}}
 for role in {ROLES!r}:
     member = actions.do_create_member("scan-" + role, role, password={PASSWORD!r})
@@ -155,6 +157,7 @@ def source_session(base: str) -> requests.Session:
     session.post(
         base + "/en/submit/",
         {"csrfmiddlewaretoken": _token(page.text), "message": "scan", "style": "en"},
+        files={"files": ("note.txt", b"a file, so the workbench and studio show forms\n")},
     )
     receipt = session.get(base + "/en/receipt/")
     session.post(
@@ -172,7 +175,11 @@ def crawl(base: str, session: requests.Session, seeds: list[str], limit: int) ->
         url = queue.pop(0)
         path = urlsplit(url).path
         kind = re.sub(r"\d+", "N", path)
-        if path in seen or kind in kinds or re.search(r"export|\.csv|\.json|/items/\d+/$", path):
+        if (
+            path in seen
+            or kind in kinds
+            or re.search(r"export|\.csv|\.json|/sources/\d+/items/\d+/$", path)
+        ):
             continue
         seen.add(path)
         kinds.add(kind)
@@ -266,6 +273,7 @@ def scan_forms(max_forms: int, only: str, log_dir: Path | None) -> list[dict]:
         seeds = ["/en/", "/en/submit/", "/en/return/", "/en/cases/", "/en/log/verify/"]
         seeds += ["/en/newsroom/home/", "/en/newsroom/sources/", "/en/newsroom/cases/"]
         seeds += ["/en/newsroom/comments/", "/en/conversation/", "/en/newsroom/"]
+        seeds += ["/en/newsroom/redaction/", "/en/newsroom/sources/1/"]
         done: set[tuple] = set()
         out = data_dir / "sqlmap"
         queue: list[tuple[str, requests.Session, dict]] = []
