@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Max
@@ -42,6 +43,21 @@ class Label:
     source_id: int | None
 
 
+# Other rooms' fingerprints of newsroom files (the redaction studio's renders), each opened
+# with the source keys this member holds: (signature(user), rows(user, source keys)).
+_providers: list[tuple[Callable[[User], object], Callable[..., list]]] = []
+
+
+def register_fingerprints(
+    signature: Callable[[User], object],
+    rows: Callable[[User, dict[int, bytes]], list[tuple[str, object, Label]]],
+) -> None:
+    """Called by a room at start: `rows(user, {source id: source key})` gives (reference,
+    fingerprint, label) for what this member may read; `signature(user)` changes when they do."""
+    if (signature, rows) not in _providers:
+        _providers.append((signature, rows))
+
+
 def _signature(user: User) -> tuple[object, ...]:
     analyses = Analysis.objects.filter(
         state=Analysis.State.DONE, item__source__grants__member_key__user=user
@@ -52,6 +68,7 @@ def _signature(user: User) -> tuple[object, ...]:
         Analysis.objects.filter(state=Analysis.State.DONE).count(),
         published["latest"],
         PublishedFingerprint.objects.count(),
+        *(signature(user) for signature, _rows in _providers),
     )
 
 
@@ -82,11 +99,13 @@ def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Labe
 
     index, labels = Index(), {}
     grants = SourceGrant.objects.filter(member_key__user=user).select_related("source")
+    source_keys: dict[int, bytes] = {}
     for grant in grants:
         try:
             source_key = crypto.unseal(member_private_key, bytes(grant.sealed_private_key))
         except crypto.VaultCryptoError:
             continue
+        source_keys[grant.source_id] = source_key
         rows = Analysis.objects.filter(
             item__source=grant.source, state=Analysis.State.DONE
         ).select_related("item")
@@ -100,6 +119,10 @@ def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Labe
             labels[ref] = Label(
                 "evidence", name, grant.source.designation, analysis.item_id, grant.source_id
             )
+    for _signature_of, rows in _providers:
+        for ref, fingerprint, label in rows(user, source_keys):
+            index.add(ref, fingerprint)
+            labels[ref] = label
     for row in PublishedFingerprint.objects.all():
         ref = f"published:{row.pk}"
         index.add(ref, fingerprints.from_bytes(row.sha256, bytes(row.fingerprint)))

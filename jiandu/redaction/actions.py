@@ -187,6 +187,7 @@ def _finish(
         return Render.State.CANCELLED
     blob = None
     digest = ""
+    fingerprint = None
     if output.ok:
         blob = storage.write_blob(render_key, output.data)
         digest = hashlib.sha256(output.data).hexdigest()
@@ -205,6 +206,7 @@ def _finish(
             **output.extra,
         )
         state = Render.State.DONE
+        fingerprint = _fingerprint(render_key, output)
     else:
         meta["problem"] = str(output.problem)
         state = Render.State.FAILED
@@ -217,12 +219,32 @@ def _finish(
         meta=crypto.seal_meta(render_key, meta),
         blob=blob,
         output_sha256=digest,
+        fingerprint=fingerprint,
         worker_key=None,
     )
     if not updated:  # deleted meanwhile: this derivative is nobody's
         storage.remove_blobs([blob])
         return "gone"
     return state
+
+
+def _fingerprint(render_key: bytes, output: studio.Output) -> bytes | None:
+    """The derivative's fingerprints, made by the workbench's own sandboxed reader, sealed
+    under the render key (None when it has none: a PDF)."""
+    import base64
+
+    from jiandu.forensics import fingerprints
+    from jiandu.forensics.metadata import analyse_file
+
+    try:
+        report = analyse_file(io.BytesIO(output.data), f"render.{output.extension}")
+        packed = fingerprints.to_bytes(fingerprints.from_report(report))
+    except Exception as exc:  # a reading problem leaves the render unindexed, not failed
+        logger.error("render fingerprint failed: %s", type(exc).__name__)
+        return None
+    return crypto.seal_meta(
+        render_key, {"b": base64.b64encode(packed).decode(), "sha256": report.sha256}
+    )
 
 
 @dataclass

@@ -13,6 +13,11 @@ class RedactionConfig(AppConfig):
 
         # The case desk publishes only what this room rendered (jiandu/cases/evidence.py).
         evidence.register_render_records(records.is_render_record, records.add_credentials)
+        # Every render joins the workbench's matching index (linked to its original).
+        from jiandu.forensics import index
+        from jiandu.redaction import matching
+
+        index.register_fingerprints(matching.signature, matching.rows)
 
     def render_newsroom_still(self, user: object, data: bytes) -> object:
         """For the demo case (jiandu/cases/demo.py): the generated frame rendered by the studio

@@ -46,6 +46,9 @@ class Render(models.Model):
     meta = models.BinaryField(null=True, blank=True)  # secretbox: recipe, original, result
     blob = models.CharField(max_length=64, null=True, blank=True, unique=True)
     output_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The derivative's fingerprints (PDQ per second), sealed under the render key: the
+    # workbench's matching index links a derivative to its original (redaction/matching.py).
+    fingerprint = models.BinaryField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
