@@ -1,15 +1,14 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from jiandu.public import api, feeds, openapi, views
-from jiandu.public.sitemaps import SITEMAPS
+from jiandu.public.sitemaps import sitemap_xml
 
 app_name = "public"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.AllCasesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("api/openapi.json", openapi.openapi, name="openapi"),
     path("api/cases.json", api.cases, name="api_cases"),
     path("api/cases/<slug:slug>.json", api.case, name="api_case"),

@@ -45,3 +45,54 @@ def test_the_sitemap_is_what_djangos_code_makes_with_one_reversal_per_address(
     monkeypatch.setattr(sitemaps._I18nSitemap, "_location", Sitemap._location)
     assert client.get("/cases/sitemap.xml").content == fast
     assert len(calls) == addresses * 5  # Django's way: entry, three alternates, x-default
+
+
+def django_template(urlset) -> str:
+    from django.template import loader
+
+    return loader.render_to_string("sitemap.xml", {"urlset": urlset})
+
+
+def test_the_sitemap_is_written_with_the_bytes_and_headers_of_djangos_template(
+    client, more_cases, rf
+):
+    from django.contrib.sitemaps.views import sitemap
+    from django.utils import translation
+
+    for language, path in (("zh-hans", "/cases/sitemap.xml"), ("en", "/en/cases/sitemap.xml")):
+        ours = client.get(path)
+        with translation.override(language):
+            theirs = sitemap(rf.get(path), sitemaps=sitemaps.SITEMAPS).render()
+        assert ours.content == theirs.content
+        assert ours.get("Last-Modified") == theirs.get("Last-Modified")
+        assert ours["X-Robots-Tag"] == theirs["X-Robots-Tag"]
+        assert ours["Content-Type"] == theirs["Content-Type"] == "application/xml"
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["https://a.example/x?a=1&b=<2>", "https://a.example/\"q\" 'r'", "https://a.example/ sp "],
+)
+def test_hostile_values_are_escaped_as_the_template_escapes_them(location, settings):
+    import datetime
+
+    from django.utils.safestring import mark_safe
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    late = datetime.datetime(2026, 1, 1, 20, 30, tzinfo=datetime.UTC)  # 2 January in Shanghai
+    urlset = [
+        {
+            "location": location,
+            "lastmod": late,
+            "changefreq": "weekly<",
+            "priority": "",
+            "alternates": [
+                {"location": location + "/en", "lang_code": "en&"},
+                {"location": mark_safe("https://a.example/&amp;"), "lang_code": "x-default"},
+            ],
+        },
+        {"location": "/y", "lastmod": None, "changefreq": "", "priority": "0.5", "alternates": []},
+    ]
+    assert sitemaps.render_urlset(urlset) == django_template(urlset)
+    assert "<lastmod>2026-01-02</lastmod>" in sitemaps.render_urlset(urlset)
+    assert sitemaps.render_urlset([]) == django_template([])
