@@ -172,6 +172,8 @@ def crawl(world: World, principal: str, *, submit: bool) -> tuple[list[str], int
             else:
                 answer = client.get(action, {k: v for k, v in data.items() if isinstance(v, str)})
             problems += _problems(f"{form['method'].upper()} {action}", answer)
+            if answer.status_code >= 500:  # a hostile value must never break a view
+                problems.append(f"{form['method'].upper()} {action}: {answer.status_code}")
             if answer.status_code == 302 and answer["Location"].startswith("/en/"):
                 queue.appendleft(answer["Location"])
     return problems, shown
