@@ -150,6 +150,8 @@ def crawl(world: World, principal: str, *, submit: bool) -> tuple[list[str], int
         if submit:  # reflected: the parameters the site's views read
             response = client.get(url, {"q": PAYLOAD, "next": PAYLOAD, "page": PAYLOAD})
             problems += _problems(url + "?q=…", response)
+            if response.status_code >= 500:
+                problems.append(f"{url}?q=…: {response.status_code}")
         response = client.get(url)
         problems += _problems(url, response)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
