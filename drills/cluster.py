@@ -181,6 +181,8 @@ class Cluster:
         (self.logs).mkdir(exist_ok=True)
         self.port = self.port or free_port()
         self.database_name = self.database_name or f"jiandu_{secrets.token_hex(4)}"
+        self._public_dir = Path(tempfile.mkdtemp(prefix="jiandu-public-"))
+        self._public_dir.chmod(0o755)
         atexit.register(self.stop)
 
     # --- paths and environment ------------------------------------------------------------
@@ -199,8 +201,7 @@ class Cluster:
         that others may read, since the data dir is the owner's alone (0700) and nginx's
         worker runs as another user. Removed when the cluster stops."""
         if self._public_dir is None:
-            self._public_dir = Path(tempfile.mkdtemp(prefix="jiandu-public-"))
-            self._public_dir.chmod(0o755)
+            raise ClusterError("the cluster has stopped")
         return self._public_dir
 
     @property
