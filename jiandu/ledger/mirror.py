@@ -174,9 +174,11 @@ def read_site(
     only: Iterable[str] | None = None,
     known: dict | None = None,
     listing: dict | None = None,
+    keep: dict[str, bytes] | None = None,
 ) -> Site:
     """The cases (all, or re-read only those in `only`; others taken from `known`), from the
-    API's case list (`listing`, fetched here if not given)."""
+    API's case list (`listing`, fetched here if not given). The case JSON files read are
+    kept in `keep` by path (they are mirror files too: rendered once)."""
     listing = listing or json.loads(render.get("/cases/api/cases.json"))
     cases, evidence = {}, set()
     wanted = None if only is None else set(only)
@@ -186,7 +188,10 @@ def read_site(
             cases[slug] = known[slug]
             evidence.update(known[slug]["evidence"])
             continue
-        detail = json.loads(render.get(summary["api_url"]))
+        body = render.get(summary["api_url"])
+        if keep is not None:
+            keep[summary["api_url"]] = body
+        detail = json.loads(body)
         names: set[str] = set()
         for revision in detail["revisions"]:
             snapshot = detail["case"] if revision["number"] == detail["revision"] else None
@@ -442,7 +447,7 @@ def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
         for c in listing["cases"]
         if full or known.get(c["slug"], {}).get("revision") != c["revision"]
     }
-    site = read_site(render, only=changed, known=known, listing=listing)
+    site = read_site(render, only=changed, known=known, listing=listing, keep=rendered)
     people = set().union(*(site.cases[s]["people"] for s in changed)) if changed else set()
     people |= {p for s in changed for p in known.get(s, {}).get("people", [])}
     people &= site.people

@@ -363,3 +363,19 @@ def test_a_manifest_with_any_control_character_but_the_newline_is_refused_for_si
             assert note.sign(text, keys.log_origin(), key).startswith(text)
     with pytest.raises(note.NoteError, match="newline"):
         note.sign("no newline at the end", keys.log_origin(), key)
+
+
+def test_an_export_renders_each_page_once(site, tmp_path):
+    """The case JSON files the export reads to learn the site are the mirror's files too."""
+    asked: list[str] = []
+
+    class Counting(mirror.Renderer):
+        def get(self, path: str) -> bytes:
+            asked.append(path)
+            return super().get(path)
+
+    result = mirror.export_mirror(tmp_path / "mirror", render=Counting())
+    assert len(asked) == len(set(asked))
+    _team, one, two, _person, _evidence = site
+    assert f"/cases/api/cases/{one.slug}.json" in asked
+    assert f"cases/api/cases/{two.slug}.json" in result.files
