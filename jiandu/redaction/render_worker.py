@@ -222,21 +222,28 @@ def out_size(width: int, height: int, edge: int) -> tuple[int, int]:
 
 class Tracks:
     """Faces followed across frames: a detection joins the track whose last box it overlaps
-    most (or whose centre is near), else starts a new one, numbered in order of appearance."""
+    most, or whose box holds its centre, or whose centre is within a face's size (a track
+    lost for a moment is found again), else starts a new one, numbered in order of
+    appearance."""
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, int]] = {}  # number -> (box, frame last seen)
+        self.hits: dict[int, int] = {}
         self.count = 0
 
     def update(self, boxes: list, frame: int) -> None:
-        free = dict(self.last)
+        free = {n: v for n, v in self.last.items() if frame - v[1] <= 4 * TRACK_HOLD}
         for box in sorted(boxes, key=lambda b: -b.area):
             best, score = None, 0.0
+            cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
             for number, (old, _seen) in free.items():
                 near = old.iou(box)
-                cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
                 if old.x0 <= cx <= old.x1 and old.y0 <= cy <= old.y1:
                     near = max(near, 0.3)
+                ox, oy = (old.x0 + old.x1) / 2, (old.y0 + old.y1) / 2
+                size = max(old.x1 - old.x0, old.y1 - old.y0)
+                if ((cx - ox) ** 2 + (cy - oy) ** 2) ** 0.5 < size:
+                    near = max(near, 0.2)
                 if near > score:
                     best, score = number, near
             if best is None or score < 0.1:
@@ -245,9 +252,16 @@ class Tracks:
             else:
                 free.pop(best)
             self.last[best] = (box, frame)
+            self.hits[best] = self.hits.get(best, 0) + 1
 
     def live(self, frame: int) -> dict[int, object]:
         return {n: box for n, (box, seen) in self.last.items() if frame - seen <= TRACK_HOLD}
+
+    def people(self, numbers: set[int]) -> int:
+        """How many of these tracks were seen often enough to be a face rather than a passing
+        false detection (all are hidden either way; this is what the description counts)."""
+        steady = [n for n in numbers if self.hits.get(n, 0) >= 3]
+        return len(steady) if steady else len(numbers)
 
 
 def _audio_filter(recipe: dict, ranges: list) -> str:
@@ -459,7 +473,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
         "frames": done,
         "faces": [],
         "hidden": len(hidden_tracks),
-        "hidden_faces": len(hidden_tracks),
+        "hidden_faces": tracks.people(hidden_tracks),
         "tracks": tracks.count,
         "audio": bool(audio),
     }

@@ -1,7 +1,7 @@
 """The studio's pages: a file's form, a render's progress and side-by-side comparison, its
 derivative (decrypted for the signed-in member only), cancel and publish. Thin: reads through
 access, writes through actions. Every page works without JavaScript: the progress page
-refreshes itself with a meta refresh while the worker runs."""
+reloads itself (an HTTP Refresh header, which the reader can stop) while the worker runs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from jiandu.cases.evidence import EvidenceError
 from jiandu.cases.models import Case, CaseStatus
 from jiandu.forensics.access import access_item_for_workbench
-from jiandu.forensics.actions import NoWorker
+from jiandu.forensics.actions import NoWorker, do_request_preview
+from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import sniff_kind
 from jiandu.forensics.views import member_view
 from jiandu.redaction import actions
@@ -68,6 +69,9 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
             made = actions.do_request_render(
                 request.user, source_key, item, form.cleaned_data["recipe"]
             )
+            # The side-by-side comparison shows the original's safe preview: ask for it too.
+            if not Preview.objects.filter(item=item, state=Preview.State.READY).exists():
+                do_request_preview(request.user, source_key, item)
         except NoWorker:
             messages.error(
                 request, _("No background worker is running; renders cannot be made now.")
@@ -94,10 +98,12 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
         publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
-    return render(
+    refreshing = not record.finished and "still" not in request.GET
+    response = render(
         request,
         "redaction/render.html",
         {
+            "refreshing": refreshing,
             "record": record,
             "opened": opened,
             "recipe": recipe,
@@ -109,6 +115,10 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             ],
         },
     )
+    if refreshing:
+        # Reloads without JavaScript (an HTTP header, which the reader can stop with ?still=1).
+        response["Refresh"] = "2"
+    return response
 
 
 def _initial(recipe) -> dict:

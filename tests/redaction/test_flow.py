@@ -85,11 +85,14 @@ def test_a_journalist_renders_compares_and_an_editor_publishes(
         )
     assert response.status_code == 302
     render = Render.objects.get()
-    waiting = client.get(response["Location"]).content.decode()
-    assert 'http-equiv="refresh"' in waiting and "<progress" in waiting and "Cancel" in waiting
+    waiting_response = client.get(response["Location"])
+    waiting = waiting_response.content.decode()
+    assert waiting_response["Refresh"] == "2" and "<progress" in waiting and "Cancel" in waiting
+    assert "Refresh" not in client.get(response["Location"] + "?still=1")
     run_tasks()
-    done = client.get(response["Location"]).content.decode()
-    assert 'http-equiv="refresh"' not in done
+    done_response = client.get(response["Location"])
+    done = done_response.content.decode()
+    assert "Refresh" not in done_response
     assert f"/en/newsroom/redaction/renders/{render.pk}/output/" in done  # side by side
     assert "/preview/0/" in done and "Face 1" in done
     image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
