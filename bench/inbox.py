@@ -208,19 +208,22 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
         assert response.status_code == 200, (url, response.status_code)
         assert b"bench source" in response.content, url
     timings = []
+    by_view: dict[str, list[float]] = {url: [] for url in views}
+    load_before = os.getloadavg()[0]
     for n in range(args.requests):
         url = views[n % len(views)]
         begin = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - begin) * 1000)
+        by_view[url].append(timings[-1])
         assert response.status_code == 200
     timings.sort()
     p50 = statistics.median(timings)
     p99 = timings[min(len(timings) - 1, round(0.99 * (len(timings) - 1)))]
-    for url in views:
-        begin = time.perf_counter()
-        client.get(url)
-        print(f"{(time.perf_counter() - begin) * 1000:7.1f} ms  {url}")
+    # Per view: the median, and the slowest (the machine is shared: its load is printed too).
+    for url, values in by_view.items():
+        print(f"p50 {statistics.median(values):7.1f} ms  max {max(values):7.1f} ms  {url}")
+    print(f"machine load (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f}")
     print(
         json.dumps(
             {
