@@ -43,6 +43,7 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -428,8 +429,11 @@ def _render_pages(
     connections.close_all()  # each process opens its own connection
     _job = job
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return list(pool.imap_unordered(_run_in_worker, chunks)), workers
+        # A worker that dies (killed, out of memory) fails the export (BrokenProcessPool)
+        # rather than leaving it waiting, as multiprocessing.Pool would.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(_run_in_worker, chunks)), workers
     finally:
         _job = None
 
