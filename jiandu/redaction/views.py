@@ -82,7 +82,13 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(
         request,
         "redaction/studio.html",
-        {"item": item, "kind": kind, "form": form, "renders": renders},
+        {
+            "item": item,
+            "kind": kind,
+            "form": form,
+            "renders": renders,
+            "preview_ready": Preview.objects.filter(item=item, state=Preview.State.READY).exists(),
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -100,3 +100,53 @@ def test_journalist_clips_and_blurs_a_video_and_an_editor_publishes_it(
     assert evidence.sha256 in public.content()
     clip = public.locator("figure.evidence", has=public.locator("video"))
     assert "clip 00:00:01–00:00:04, 2 faces blurred, audio removed" in clip.inner_text()
+
+
+def test_with_javascript_a_box_is_drawn_and_the_clip_marked_on_the_timeline(
+    live_server, new_page, tmp_path
+):
+    from jiandu.forensics.actions import do_request_preview
+    from jiandu.vault import actions as vault
+    from jiandu.vault.access import get_source_key_for_member
+
+    journalist = make_member("zhu", "journalist")
+    sign_in(Client(), journalist)
+    video = faces_video(tmp_path / "clip.mp4", 640, 360, 15, 6)
+    upload = SimpleUploadedFile("VID_0043.mp4", video, "video/mp4")
+    assert submit(Client(), message="Another.", files=[upload]).status_code == 302
+    source = Source.objects.get()
+    item = source.items.get(kind=Item.Kind.FILE)
+    handoff.start_worker_key()
+    private = vault.do_unlock_member_key(journalist.user, journalist.password).private_key
+    do_request_preview(
+        journalist.user, get_source_key_for_member(journalist.user, private, source), item
+    )
+    base = live_server.url
+    page = new_page(javascript=True)
+    browser_sign_in(page, base, journalist)
+    make_worker("redaction-js").run()  # the preview (and the sign-in's analysis)
+    page.goto(f"{base}/en/newsroom/redaction/items/{item.pk}/")
+    original = page.locator("video[data-original]")
+    original.wait_for()
+    page.wait_for_function("document.querySelector('video[data-original]').readyState >= 1")
+    page.evaluate("document.querySelector('video[data-original]').currentTime = 1")
+    page.get_by_role("button", name="Clip starts here").click()
+    page.evaluate("document.querySelector('video[data-original]').currentTime = 3")
+    page.get_by_role("button", name="Clip ends here").click()
+    assert page.get_by_label("Clip (video)").input_value() == "00:00:01-00:00:03"
+    page.evaluate("document.querySelector('video[data-original]').currentTime = 1")
+    box = original.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5, steps=5)
+    page.mouse.up()
+    line = page.get_by_label("Boxes to hide").input_value().strip()
+    numbers = line.split()
+    assert len(numbers) == 6 and abs(float(numbers[0]) - 10) < 2 and abs(float(numbers[2]) - 30) < 2
+    page.get_by_label("Find and hide faces automatically").uncheck()
+    page.get_by_role("button", name="Render").click()
+    page.get_by_role("link", name="Stop reloading").click()
+    make_worker("redaction-js").run()
+    page.get_by_role("link", name="Reload").click()
+    treatment = page.locator("#treatment").inner_text()
+    assert "clip 00:00:01–00:00:03" in treatment and "1 region hidden" in treatment

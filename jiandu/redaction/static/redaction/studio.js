@@ -1,0 +1,87 @@
+// The studio's editor, on top of the form that works without it: drag on the original to draw
+// a box (its numbers go into the "Boxes to hide" field; on a video, from the moment shown for
+// five seconds), and mark the clip's start and end on the video's own timeline. Nothing here
+// sends anything: the journalist still presses "Render", and the form is what the server gets.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.studio-form");
+  var media = document.querySelector("[data-original]");
+  if (!form || !media) return;
+  var boxes = form.querySelector("textarea[name=boxes]");
+  var ranges = form.querySelector("input[name=ranges]");
+  var isVideo = media.tagName === "VIDEO";
+  var percent = function (v) { return String(Math.round(v * 1000) / 10); };
+  var clock = function (seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    var two = function (n) { return String(n).padStart(2, "0"); };
+    return two(Math.floor(s / 3600)) + ":" + two(Math.floor((s % 3600) / 60)) + ":" + two(s % 60);
+  };
+  var clamp = function (v) { return Math.min(1, Math.max(0, v)); };
+
+  var area = media.parentElement;
+  area.classList.add("draw-area");
+  var drawn = document.createElement("div");
+  drawn.className = "draw-box";
+  drawn.hidden = true;
+  area.appendChild(drawn);
+  var start = null;
+  var corner = function (event) {
+    var r = media.getBoundingClientRect();
+    return [clamp((event.clientX - r.left) / r.width), clamp((event.clientY - r.top) / r.height)];
+  };
+  var show = function (a, b) {
+    drawn.style.left = percent(Math.min(a[0], b[0])) + "%";
+    drawn.style.top = percent(Math.min(a[1], b[1])) + "%";
+    drawn.style.width = percent(Math.abs(a[0] - b[0])) + "%";
+    drawn.style.height = percent(Math.abs(a[1] - b[1])) + "%";
+  };
+  area.addEventListener("pointerdown", function (event) {
+    if (isVideo && event.offsetY > media.clientHeight - 40) return; // the video's controls
+    start = corner(event);
+    drawn.hidden = false;
+    show(start, start);
+    event.preventDefault();
+  });
+  area.addEventListener("pointermove", function (event) {
+    if (start) show(start, corner(event));
+  });
+  window.addEventListener("pointerup", function (event) {
+    if (!start || !boxes) return;
+    var end = corner(event);
+    var x = Math.min(start[0], end[0]), y = Math.min(start[1], end[1]);
+    var w = Math.abs(start[0] - end[0]), h = Math.abs(start[1] - end[1]);
+    start = null;
+    if (w < 0.01 || h < 0.01) { drawn.hidden = true; return; }
+    var line = [x, y, w, h].map(percent).join(" ");
+    if (isVideo) {
+      var from = media.currentTime || 0;
+      line += " " + clock(from) + " " + clock(Math.min(media.duration || from + 5, from + 5) + 1);
+    }
+    if (boxes.value && !/\n$/.test(boxes.value)) boxes.value += "\n";
+    boxes.value += line + "\n";
+  });
+
+  if (isVideo && ranges) {
+    var bar = document.createElement("p");
+    bar.className = "timeline";
+    var pending = null;
+    var button = function (label, act) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = label;
+      b.addEventListener("click", act);
+      bar.appendChild(b);
+      return b;
+    };
+    button(media.dataset.startLabel, function () { pending = media.currentTime || 0; });
+    button(media.dataset.endLabel, function () {
+      var end = media.currentTime || 0;
+      if (pending === null || end <= pending) return;
+      var range = clock(pending) + "-" + clock(Math.ceil(end));
+      ranges.value = ranges.value ? ranges.value + ", " + range : range;
+      pending = null;
+    });
+    area.after(bar);
+  }
+})();
