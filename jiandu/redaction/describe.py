@@ -24,6 +24,8 @@ def describe(recipe: Recipe, hidden_faces: int) -> str:
         parts.append(
             ngettext("%(n)d still", "%(n)d stills", len(recipe.stills)) % {"n": len(recipe.stills)}
         )
+    if recipe.kind == "image" and recipe.stills:
+        parts.append(_("still at %(time)s") % {"time": clock(recipe.stills[0])})
     if hidden_faces:
         if recipe.effect == "pixelate":
             text = ngettext("%(n)d face pixelated", "%(n)d faces pixelated", hidden_faces)

@@ -96,6 +96,25 @@ def regions_for_frame(recipe: dict, faces: list, width: int, height: int, at: fl
     return hidden
 
 
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+
+def still_of_video(at: float) -> bytes:
+    """One frame of the video on stdin (a memfd, reopened by ffmpeg), as PNG: a still is
+    rendered like an image, with the regions that apply at that moment."""
+    import subprocess
+
+    png = subprocess.run(
+        [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "2",
+         "-format_whitelist", VIDEO_FORMATS, "-ss", f"{at:.3f}", "-i", ORIGINAL,
+         "-frames:v", "1", "-f", "image2pipe", "-vcodec", "png", "pipe:1"],
+        capture_output=True, check=True, timeout=300,
+    ).stdout  # fmt: skip
+    if not png:
+        raise Unsupported
+    return png
+
+
 def render_image(data: bytes, recipe: dict, model: str, max_pixels: int) -> tuple[bytes, dict]:
     import numpy as np
     from faces import IMAGE_WIDTH, Detector
@@ -119,7 +138,8 @@ def render_image(data: bytes, recipe: dict, model: str, max_pixels: int) -> tupl
         found = Detector(model, width=min(max(width, height), IMAGE_WIDTH))(pixels)
     # Numbered left to right, top to bottom: the same image gives the same numbers.
     found.sort(key=lambda b: (round(b.x0 / max(width, 1), 2), b.y0))
-    hidden = regions_for_frame(recipe, found, width, height)
+    at = float(recipe["stills"][0]) if recipe.get("stills") else 0.0
+    hidden = regions_for_frame(recipe, found, width, height, at)
     for box, effect in hidden:
         hide(pixels, box, effect)
     result = Image.fromarray(pixels, "RGB")
@@ -679,6 +699,8 @@ def main(argv: list[str]) -> int:
     try:
         from PIL import Image
 
+        if recipe.get("stills") and not data.startswith(IMAGE_MAGIC):
+            data = still_of_video(float(recipe["stills"][0]))
         result, header = render_image(data, recipe, model, max_pixels)
     except Unsupported:
         return UNSUPPORTED

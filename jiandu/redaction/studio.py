@@ -180,10 +180,14 @@ def detector_paths() -> list[str]:
 
 def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
     """Render an image recipe on the original's bytes; never raises for anything in the file."""
-    data = original if isinstance(original, bytes) else original.read(IMAGE_MAX_BYTES + 1)
+    # A still of a video reads the video (up to its own limit), an image at most 64 MiB.
+    most, limits = (
+        (VIDEO_MAX_BYTES, VIDEO_LIMITS) if recipe.stills else (IMAGE_MAX_BYTES, IMAGE_LIMITS)
+    )
+    data = original if isinstance(original, bytes) else original.read(most + 1)
     if not data:
         return Output(problem=Problem.EMPTY)
-    if len(data) > IMAGE_MAX_BYTES:
+    if len(data) > most:
         return Output(problem=Problem.TOO_LARGE)
     try:
         model = faces.model_path()
@@ -197,10 +201,10 @@ def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
         json.dumps(recipe.as_dict()),
         model,
         str(MAX_PIXELS),
-        str(IMAGE_MAX_BYTES),
+        str(most),
     ]
-    with MemoryFile.from_stream(io.BytesIO(data), IMAGE_MAX_BYTES) as memory:
-        outcome = run_sandboxed(argv, IMAGE_LIMITS, stdin=memory, read_paths=detector_paths())
+    with MemoryFile.from_stream(io.BytesIO(data), most) as memory:
+        outcome = run_sandboxed(argv, limits, stdin=memory, read_paths=detector_paths())
     if not outcome.ok:
         return Output(problem=_problem(outcome.failure, outcome.returncode))
     return checked_image(outcome.stdout)

@@ -23,6 +23,7 @@ from jiandu.redaction import actions
 from jiandu.redaction.access import access_render_by_id
 from jiandu.redaction.forms import PublishForm, RecipeForm
 from jiandu.redaction.models import Render
+from jiandu.redaction.recipe import parse
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
@@ -66,9 +67,15 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
     form = RecipeForm(request.POST or None, kind=kind or "image")
     if request.method == "POST" and kind and form.is_valid():
         try:
-            made = actions.do_request_render(
-                request.user, source_key, item, form.cleaned_data["recipe"]
-            )
+            recipe = form.cleaned_data["recipe"]
+            made = None
+            # Stills of a video without a clip: one image render per moment.
+            for moment in recipe.stills if kind == "video" and not recipe.ranges else ():
+                still = {**recipe.as_dict(), "kind": "image", "format": "png"}
+                still.update(stills=[moment], ranges=[], audio="keep")
+                made = actions.do_request_render(request.user, source_key, item, parse(still))
+            if made is None:
+                made = actions.do_request_render(request.user, source_key, item, recipe)
             # The side-by-side comparison shows the original's safe preview: ask for it too.
             if not Preview.objects.filter(item=item, state=Preview.State.READY).exists():
                 do_request_preview(request.user, source_key, item)

@@ -176,3 +176,18 @@ def _png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_a_still_is_a_frame_with_the_faces_hidden(two_faces):
+    recipe = parse({"kind": "image", "format": "png", "stills": [1.5]})
+    output = studio.render_image(recipe, two_faces)
+    assert output.ok, output.problem
+    assert output.content_type == "image/png" and (output.width, output.height) == (640, 360)
+    assert output.hidden_faces == 2
+    assert lbp_faces(output.data) == []
+    assert lbp_faces(_png(frame_at(two_faces, 1.5)))  # the same moment of the original has them
+    manual = parse(
+        {"kind": "image", "format": "png", "stills": [3.5], "faces": False,
+         "boxes": [{"x": 0, "y": 0, "w": 1, "h": 1, "start": 3, "end": 5, "effect": "box"}]}
+    )  # fmt: skip
+    assert np.array(Image.open(io.BytesIO(studio.render_image(manual, two_faces).data))).max() == 0
