@@ -12,7 +12,12 @@ class TiplineConfig(AppConfig):
     label = "tipline"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
         from django.http import multipartparser
+
+        from jiandu.tipline import defaults
+
+        post_migrate.connect(defaults.ensure_default, sender=self)
 
         multipartparser.MAX_TOTAL_HEADER_SIZE = max(  # type: ignore[attr-defined]
             multipartparser.MAX_TOTAL_HEADER_SIZE,  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """The newsroom sign-in, driven in Debian's chromium: password, TOTP, home; axe finds nothing."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import make_member
 
@@ -17,7 +18,7 @@ def test_sign_in_with_totp_in_a_real_browser(live_server, new_page, axe_check):
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Six-digit code").fill(member.code())
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Welcome, zhu").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, zhu")).to_be_visible()
     assert page.url.endswith("/en/newsroom/home/")
     cookies = page.context.cookies()
     assert [c["name"] for c in cookies] == ["jiandu_session"]
@@ -50,11 +51,11 @@ def test_failed_sign_ins_by_others_never_stop_the_member(
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Six-digit code").fill(member.code())
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("The username, password or code is not right.").is_visible()
+    expect(page.get_by_text("The username, password or code is not right.")).to_be_visible()
     assert pauses  # the failing answer was held
     page.get_by_label("Username").fill("zhu")
     page.get_by_label("Password").fill(member.password)
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Six-digit code").fill(member.code())
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Welcome, zhu").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, zhu")).to_be_visible()

@@ -1,6 +1,7 @@
 """Passkeys end to end in chromium with a virtual authenticator (CDP WebAuthn domain)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from jiandu.accounts.models import Passkey
 from tests.factories import make_member
@@ -60,5 +61,5 @@ def test_passkey_button_stays_hidden_without_javascript(live_server, new_page):
     Passkey.objects.create(user=member.user, name="k", credential_id="AAAA", public_key=b"x")
     page = new_page(javascript=False)
     password_step(page, live_server.url, member)
-    assert not page.get_by_role("button", name="Use a passkey").is_visible()
-    assert page.get_by_label("Six-digit code").is_visible()
+    expect(page.get_by_role("button", name="Use a passkey")).not_to_be_visible()
+    expect(page.get_by_label("Six-digit code")).to_be_visible()

@@ -3,6 +3,7 @@ second editor publishes it, a reader sees it and comments, the comment appears o
 moderator approves it; the Atom feed and the JSON API list the case; axe finds nothing."""
 
 import pytest
+from playwright.sync_api import expect
 
 from jiandu.cases.demo import load_demo_case
 from tests.factories import make_member
@@ -36,7 +37,7 @@ def test_draft_publish_read_comment_moderate(live_server, new_page, axe_check):
     page.get_by_role("button", name="Save draft").click()
     page.get_by_label("Note for the public history").fill("First publication")
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Another editor with the right to publish").is_visible()
+    expect(page.get_by_text("Another editor with the right to publish")).to_be_visible()
     workspace = page.url
 
     # Not public yet.
@@ -48,17 +49,17 @@ def test_draft_publish_read_comment_moderate(live_server, new_page, axe_check):
     sign_in(page2, base, editor)
     page2.goto(workspace)
     page2.get_by_role("button", name="Publish this version").click()
-    assert page2.get_by_text("Published.").is_visible()
+    expect(page2.get_by_text("Published.")).to_be_visible()
 
     # A reader sees it and writes a comment, which waits for moderation.
     reader.goto(f"{base}/en/cases/")
     reader.get_by_role("link", name="Zhaotong land seizure").click()
-    assert reader.get_by_role("heading", name="Zhaotong land seizure").is_visible()
+    expect(reader.get_by_role("heading", name="Zhaotong land seizure")).to_be_visible()
     assert reader.context.cookies() == []  # reading sets no cookie
     reader.get_by_role("link", name="Write a comment").click()
     reader.get_by_label("Comment", exact=True).fill("I live there; it is true.")
     reader.get_by_role("button", name="Send for moderation").click()
-    assert reader.get_by_text("waiting for a moderator").is_visible()
+    expect(reader.get_by_text("waiting for a moderator")).to_be_visible()
     reader.goto(f"{base}/en/cases/zhaotong-land-seizure/")
     assert reader.get_by_text("I live there; it is true.").count() == 0
 
@@ -69,7 +70,7 @@ def test_draft_publish_read_comment_moderate(live_server, new_page, axe_check):
     page3.get_by_label("Approve as written").check()
     page3.get_by_role("button", name="Save decision").click()
     reader.reload()
-    assert reader.get_by_text("I live there; it is true.").is_visible()
+    expect(reader.get_by_text("I live there; it is true.")).to_be_visible()
 
     # The feed and the API list it.
     feed = reader.request.get(f"{base}/en/cases/feed/").text()

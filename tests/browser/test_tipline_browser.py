@@ -3,6 +3,7 @@ a file and notes the codename; a journalist signs in with TOTP, reads both, repl
 returns with the codename and reads the reply. axe finds nothing on any page on the way."""
 
 import pytest
+from playwright.sync_api import expect
 
 from jiandu.vault.models import Source
 from tests.tipline.helpers import make_reader
@@ -22,7 +23,7 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     assert axe_check(f"{live_server.url}/en/") == []
     source.get_by_role("link", name="Send evidence").first.click()
     # The questionnaire, one short page per group, then the review with the form.
-    assert source.get_by_role("heading", name="A few questions").is_visible()
+    expect(source.get_by_role("heading", name="A few questions")).to_be_visible()
     assert "Page 1 of 2" in source.content()
     assert axe_check(source.url, cookies=source.context.cookies()) == []
     source.get_by_label("Where did it happen?").fill("Beibei, Chongqing")
@@ -40,8 +41,8 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     source.get_by_label("Choose files").set_input_files(str(evidence))
     source.get_by_label("English words").check()
     source.get_by_role("button", name="Send securely").click()
-    assert source.get_by_role("heading", name="We received your submission").is_visible()
-    assert source.get_by_text("interrogation-notes.txt").is_visible()
+    expect(source.get_by_role("heading", name="We received your submission")).to_be_visible()
+    expect(source.get_by_text("interrogation-notes.txt")).to_be_visible()
     codename = source.locator(".codename").inner_text().strip()
     assert len(codename.split()) == 8
     cookies = source.context.cookies()
@@ -50,7 +51,7 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     assert axe_check(source.url, cookies=cookies) == []
     source.get_by_label("I have written my codename down").check()
     source.get_by_role("button", name="Continue").click()
-    assert source.get_by_role("heading", name="Your conversation").is_visible()
+    expect(source.get_by_role("heading", name="Your conversation")).to_be_visible()
     source.context.clear_cookies()
 
     journalist = new_page(javascript=False)
@@ -64,10 +65,10 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     designation = Source.objects.get().designation
     assert axe_check(journalist.url, cookies=journalist.context.cookies()) == []
     journalist.get_by_role("link", name=designation).click()
-    assert journalist.get_by_text("Lei Zhengfu is on the tape. 雷政富。").is_visible()
-    assert journalist.get_by_text("Beibei, Chongqing").is_visible()
-    assert journalist.get_by_text("How do you know this?").is_visible()
-    assert journalist.get_by_text("interrogation-notes.txt").is_visible()
+    expect(journalist.get_by_text("Lei Zhengfu is on the tape. 雷政富。")).to_be_visible()
+    expect(journalist.get_by_text("Beibei, Chongqing")).to_be_visible()
+    expect(journalist.get_by_text("How do you know this?")).to_be_visible()
+    expect(journalist.get_by_text("interrogation-notes.txt")).to_be_visible()
     with journalist.expect_download() as download:
         journalist.get_by_role("link", name="Download decrypted").click()
     saved = tmp_path / "downloaded.txt"
@@ -77,12 +78,12 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     assert axe_check(journalist.url, cookies=journalist.context.cookies()) == []
     journalist.get_by_label("Reply to this source").fill("Thank you. Can you tell us more?")
     journalist.get_by_role("button", name="Send reply").click()
-    assert journalist.get_by_text("Reply sent.").is_visible()
+    expect(journalist.get_by_text("Reply sent.")).to_be_visible()
 
     returning = new_page(javascript=False, width=390, height=844)
     returning.goto(f"{live_server.url}/en/return/")
     assert axe_check(returning.url) == []
     returning.get_by_label("Your codename").fill(codename.upper())
     returning.get_by_role("button", name="Continue").click()
-    assert returning.get_by_text("Thank you. Can you tell us more?").is_visible()
+    expect(returning.get_by_text("Thank you. Can you tell us more?")).to_be_visible()
     assert axe_check(returning.url, cookies=returning.context.cookies()) == []

@@ -6,6 +6,7 @@ the status the checklist derives. axe finds nothing on the report."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from playwright.sync_api import expect
 
 from jiandu.cases.actions import do_create_case
 from jiandu.cases.evidence import do_publish_evidence
@@ -52,11 +53,11 @@ def test_reader_signs_in_files_are_analysed_and_the_checklist_derives_the_status
 
     page.goto(f"{live_server.url}/en/newsroom/sources/{item.source_id}/")
     page.get_by_role("link", name="Authentication report").click()
-    assert page.get_by_role("heading", name="Authentication report").is_visible()
+    expect(page.get_by_role("heading", name="Authentication report")).to_be_visible()
     red = page.locator("li.finding-red")
     assert red.count() == 2
     assert "29.56, 106.5" in red.nth(0).inner_text() or "29.56, 106.5" in red.nth(1).inner_text()
-    assert page.get_by_text("SN-0123456789").first.is_visible()
+    expect(page.get_by_text("SN-0123456789").first).to_be_visible()
     assert page.locator("#derived-status strong").inner_text() == "Unverified"
     assert axe_check(page.url, cookies=page.context.cookies()) == []
 
@@ -65,10 +66,10 @@ def test_reader_signs_in_files_are_analysed_and_the_checklist_derives_the_status
     origin.get_by_label("Note (how you checked)").fill("The source sent the camera's roll.")
     origin.get_by_role("button", name="Record").click()
     assert page.locator("#derived-status strong").inner_text() == "Partly verified"
-    assert page.get_by_text("The source sent the camera's roll.").is_visible()
+    expect(page.get_by_text("The source sent the camera's roll.")).to_be_visible()
 
     page.goto(f"{live_server.url}/en/newsroom/cases/{case.pk}/")
-    assert page.get_by_text("Partly verified").first.is_visible()
+    expect(page.get_by_text("Partly verified").first).to_be_visible()
 
     page.goto(f"{live_server.url}/en/newsroom/forensics/items/{item.pk}/")
     official = page.locator("#check-official")
@@ -76,4 +77,4 @@ def test_reader_signs_in_files_are_analysed_and_the_checklist_derives_the_status
     official.get_by_role("button", name="Record").click()
     assert page.locator("#derived-status strong").inner_text() == "Disputed"
     page.goto(f"{live_server.url}/en/newsroom/cases/{case.pk}/")
-    assert page.get_by_text("Disputed").first.is_visible()
+    expect(page.get_by_text("Disputed").first).to_be_visible()

@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from playwright.sync_api import expect
 
 from jiandu.forensics import handoff
 from jiandu.newsroom.models import SourceState
@@ -57,7 +58,7 @@ def test_journalist_triages_previews_downloads_and_exports(
     page.get_by_role("link", name="Sources").first.click()
     if "/key/" in page.url:  # the recovery key, shown once after the first sign-in
         page.get_by_role("link", name="Sources").first.click()
-    assert page.get_by_role("heading", name="Sources").is_visible()
+    expect(page.get_by_role("heading", name="Sources")).to_be_visible()
     assert axe_check(page.url, cookies=page.context.cookies()) == []
 
     # Triage: a star from the list, then status and assignee on each source's page.
@@ -70,7 +71,7 @@ def test_journalist_triages_previews_downloads_and_exports(
         page.get_by_label("Status").select_option(label=status)
         page.get_by_label("Assigned to").select_option(label=assignee)
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_text("Saved.").is_visible()
+        expect(page.get_by_text("Saved.")).to_be_visible()
         page.get_by_role("link", name="All sources").click()
     states = {s.source_id: s for s in SourceState.objects.select_related("assignee")}
     assert states[with_files.pk].status == "authenticating"
@@ -78,7 +79,7 @@ def test_journalist_triages_previews_downloads_and_exports(
     assert states[others[1].pk].status == "closed"
     page.get_by_label("Starred only").check()
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("link", name=others[0].designation).is_visible()
+    expect(page.get_by_role("link", name=others[0].designation)).to_be_visible()
     assert page.get_by_role("link", name=with_files.designation).count() == 0
 
     # Previews of the image and the video, made by the worker in the background.
@@ -86,7 +87,7 @@ def test_journalist_triages_previews_downloads_and_exports(
     for name in ("portrait.jpg", "tape-1.mp4"):
         page.locator("article", has_text=name).get_by_role("link", name="Preview").click()
         page.get_by_role("button", name="Make a preview").click()
-        assert page.get_by_text("being made in the background").is_visible()
+        expect(page.get_by_text("being made in the background")).to_be_visible()
         run_worker()
         page.reload()
         if name.endswith(".jpg"):
