@@ -129,3 +129,30 @@ def test_reading_once_answers_as_the_database_with_a_fixed_number_of_queries(
     with published.reading_once(), django_assert_max_num_queries(5):
         assert answers() == expected
         assert answers() == expected  # asked again: still from memory
+
+
+def test_the_migration_indexes_the_cases_already_public(team):
+    """Migration 0004 fills the index for a database published before it existed."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jiandu.cases.migrations.0004_public_person_index")
+    writer, editor = team
+    one = actions.do_create_person(writer, name_en="One Person")
+    two = actions.do_create_person(writer, name_en="Two Person")
+    public = new_case(team, "Public", one, two)
+    publish(team, public, "First")
+    retracted = new_case(team, "Retracted", two)
+    publish(team, retracted, "First")
+    actions.do_retract_case(editor, retracted, "Wrong")
+    new_case(team, "Draft only", one)
+    PublicPersonCase.objects.all().delete()
+
+    migration.fill_index(apps, None)
+    rows = set(PublicPersonCase.objects.values_list("person_slug", "case__slug"))
+    assert rows == {
+        (one.slug, public.slug),
+        (two.slug, public.slug),
+        (two.slug, retracted.slug),
+    }
