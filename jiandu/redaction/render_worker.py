@@ -20,6 +20,7 @@ too large, 6 empty, 7 unsupported type, 8 bad recipe, 9 detector missing.
 import io
 import json
 import os
+import queue
 import re
 import sys
 import warnings
@@ -188,7 +189,7 @@ FFMPEG = "/usr/bin/ffmpeg"
 FFPROBE = "/usr/bin/ffprobe"
 ORIGINAL = "/proc/self/fd/0"  # the memfd the sandbox gave us, reopened by each tool
 VIDEO_FORMATS = "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf"
-DETECT_EVERY = 4  # frames between two detections; boxes of both cover the frames between
+DETECT_EVERY = 6  # frames between two detections; boxes of both cover the frames between
 TRACK_HOLD = 12  # frames a track stays hidden after its face was last seen (missed detections)
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
 CLEAN = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
@@ -395,6 +396,16 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
         target=lambda: chunks.extend(iter(lambda: enc.stdout.read(1 << 16), b""))
     )
     reader.start()
+    # Frames go to the encoder from a thread of their own (and come from the decoder through
+    # another), so detection overlaps with decoding and encoding instead of waiting on pipes.
+    outbox: queue.Queue = queue.Queue(maxsize=12)
+
+    def feed_encoder() -> None:
+        while (frame := outbox.get()) is not None:
+            enc.stdin.write(frame)
+
+    writer = threading.Thread(target=feed_encoder)
+    writer.start()
     detect = Detector(model, width=VIDEO_WIDTH, threads=1) if recipe.get("faces", True) else None
     tracks = Tracks()
     keep = set(recipe.get("keep", ()))
@@ -434,10 +445,16 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
             window: list = []  # frames since the last detection, waiting for the next one
             previous: dict[int, object] = {}
             index = 0
-            while True:
-                raw = dec.stdout.read(size)
-                if len(raw) < size:
-                    break
+            inbox: queue.Queue = queue.Queue(maxsize=12)
+
+            def read_decoder(dec=dec, inbox=inbox) -> None:
+                while len(raw := dec.stdout.read(size)) == size:
+                    inbox.put(raw)
+                inbox.put(None)
+
+            fetcher = threading.Thread(target=read_decoder)
+            fetcher.start()
+            while (raw := inbox.get()) is not None:
                 frame = np.frombuffer(raw, np.uint8).reshape(height, width, 3).copy()
                 at = start + index / fps
                 window.append((frame, at))
@@ -445,12 +462,20 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                     tracks.update(detect(frame), done + index)
                     current = tracks.live(done + index)
                     _flush(
-                        window, previous, current, keep, recipe, width, height, enc, hidden_tracks
+                        window,
+                        previous,
+                        current,
+                        keep,
+                        recipe,
+                        width,
+                        height,
+                        outbox.put,
+                        hidden_tracks,
                     )
                     window = []
                     previous = current
                 elif detect is None:
-                    _flush(window, {}, {}, keep, recipe, width, height, enc, hidden_tracks)
+                    _flush(window, {}, {}, keep, recipe, width, height, outbox.put, hidden_tracks)
                     window = []
                 index += 1
                 if index % 15 == 0:
@@ -464,13 +489,16 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                 recipe,
                 width,
                 height,
-                enc,
+                outbox.put,
                 hidden_tracks,
             )
+            fetcher.join()
             dec.stdout.close()
             dec.wait(timeout=30)
             done += index
     finally:
+        outbox.put(None)
+        writer.join()
         enc.stdin.close()
         enc.wait(timeout=600)
         reader.join()
@@ -500,7 +528,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     return data, header
 
 
-def _flush(window, before, after, keep, recipe, width, height, enc, hidden_tracks) -> None:
+def _flush(window, before, after, keep, recipe, width, height, put, hidden_tracks) -> None:
     """Hide, in each waiting frame, the faces of the detections on both sides of it (a face
     moving between two detections stays inside the union of its two grown boxes)."""
     for frame, at in window:
@@ -512,7 +540,7 @@ def _flush(window, before, after, keep, recipe, width, height, enc, hidden_track
             faces.append(box)
         for box, effect in regions_for_frame({**recipe, "keep": []}, faces, width, height, at):
             hide(frame, box, effect)
-        enc.stdin.write(frame.tobytes())
+        put(frame.tobytes())
 
 
 # ---- PDF -----------------------------------------------------------------------------------
