@@ -191,3 +191,34 @@ def test_a_still_is_a_frame_with_the_faces_hidden(two_faces):
          "boxes": [{"x": 0, "y": 0, "w": 1, "h": 1, "start": 3, "end": 5, "effect": "box"}]}
     )  # fmt: skip
     assert np.array(Image.open(io.BytesIO(studio.render_image(manual, two_faces).data))).max() == 0
+
+
+def _pitch(data: bytes) -> float:
+    """The dominant frequency of a video's audio (decoded by ffmpeg from a temporary file)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as video:
+        video.write(data)
+        video.flush()
+        raw = subprocess.run(
+            [FFMPEG, "-loglevel", "error", "-i", video.name, "-ac", "1", "-ar", "48000",
+             "-f", "s16le", "pipe:1"],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+    samples = np.frombuffer(raw, np.int16).astype(float)[48000 : 48000 * 2]
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.argmax(spectrum) * 48000 / len(samples))
+
+
+def test_disguised_voices_are_pitched_down_and_keep_their_length(counter):
+    kept = studio.render_video(
+        parse({"kind": "video", "ranges": [[0, 4]], "faces": False}), counter
+    )
+    disguised = studio.render_video(
+        parse({"kind": "video", "ranges": [[0, 4]], "faces": False, "audio": "disguise"}), counter
+    )
+    assert kept.ok and disguised.ok
+    assert abs(_pitch(kept.data) - 300) < 5  # the test tone
+    assert abs(_pitch(disguised.data) - 225) < 10  # a quarter lower
+    audio = [s for s in streams(disguised.data)["streams"] if s["codec_type"] == "audio"]
+    assert abs(float(audio[0]["duration"]) - 4) < 0.25
