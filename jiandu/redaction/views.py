@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jiandu.cases.evidence import EvidenceError
 from jiandu.cases.models import Case, CaseStatus
+from jiandu.forensics import handoff
 from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.actions import NoWorker, do_request_preview
 from jiandu.forensics.models import Preview
@@ -111,12 +112,17 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
         publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
-    refreshing = not record.finished and "still" not in request.GET
+    # A render whose worker stopped (no live worker key) will not finish: say so, do not reload.
+    stalled = not record.finished and not (
+        record.worker_key_id and handoff.live_worker_keys().filter(pk=record.worker_key_id).exists()
+    )
+    refreshing = not record.finished and not stalled and "still" not in request.GET
     response = render(
         request,
         "redaction/render.html",
         {
             "refreshing": refreshing,
+            "stalled": stalled,
             "record": record,
             "opened": opened,
             "recipe": recipe,

@@ -206,3 +206,34 @@ def test_a_video_clip_is_published_with_what_was_done_to_it(
          "-"], input=published, capture_output=True, check=True,
     ).stdout  # fmt: skip
     assert abs(float(probe) - 2) < 0.3  # still a playable two-second clip
+
+
+def test_cancel_while_the_worker_renders_stops_the_tool(
+    isolated_data_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.redaction.media import faces_video
+
+    video = faces_video(tmp_path / "v.mp4", 320, 240, 10, 5)
+    editor, _client, source_key, item = newsroom_with_file(video)
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "video"}))
+    # Pressed while it runs: the worker's first progress report finds it and stops the tool.
+    Render.objects.filter(pk=render.pk).update(cancel_requested=True)
+    run_tasks()
+    render.refresh_from_db()
+    assert render.state == Render.State.CANCELLED and not render.blob and not render.output_sha256
+
+
+def test_a_render_whose_worker_stopped_says_so_and_stops_reloading(
+    isolated_data_dir, django_capture_on_commit_callbacks
+):
+    from jiandu.forensics.actions import do_retire_worker
+
+    editor, client, source_key, item = newsroom_with_file(astronaut_jpeg())
+    worker = handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    do_retire_worker(handoff.stop_worker_key() or worker.pk)
+    page = client.get(f"/en/newsroom/redaction/renders/{render.pk}/")
+    assert "Refresh" not in page and 'id="stalled"' in page.content.decode()
