@@ -58,6 +58,7 @@ class FileReport:
     pdq: list[object] | None = None  # [hex, quality] for an image
     frames: list[list[object]] = field(default_factory=list)  # [second, hex, quality]
     sheet: str = ""  # base64 WebP contact sheet
+    sheet_times: list[float] = field(default_factory=list)  # the sheet's frames, in seconds
     waveform: str = ""  # base64 PNG
     problem: Problem | None = None
 
@@ -101,6 +102,8 @@ class FileReport:
             problem=Problem(data["problem"]) if data.get("problem") else None,
         )
 
+
+SHEET_MAX = 64  # more times than any sheet holds are the sandbox's invention
 
 BASE64 = re.compile(r"\A[A-Za-z0-9+/]*={0,2}\Z")
 
@@ -190,6 +193,7 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
         report.frames = list(data.get("frames") or [])
         # Shown as data: URIs; the sandbox's output is untrusted, so only plain base64 passes.
         report.sheet = _base64_only(data.get("sheet"))
+        report.sheet_times = [float(t) for t in (data.get("sheet_times") or [])[:SHEET_MAX]]
         report.waveform = _base64_only(data.get("waveform"))
     except (ValueError, TypeError, AttributeError):
         logger.error("metadata worker gave malformed output")  # no content

@@ -440,7 +440,10 @@ def read_av(report: Report, max_seconds: int) -> None:
 
 def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) -> None:
     """One PDQ hash per second of video (the first frame at or after each second, as vPDQ
-    samples at one frame per second), and a contact sheet of frames spread over the video."""
+    samples at one frame per second), and a contact sheet of keyframes spread over the video:
+    for each of SHEET_FRAMES moments, the first keyframe at or after it (an encoder puts
+    keyframes at cuts, so they show the scenes), or the hashed frame where a stream marks no
+    keyframes there."""
     from PIL import Image
 
     video.thread_type = "AUTO"
@@ -448,7 +451,8 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
     # all we need, and this saves about 40% of the decoding on common H.264.
     video.codec_context.skip_frame = "NONREF"
     duration = float(report.facts.get("duration") or 0)
-    wanted = [duration * (i + 0.5) / SHEET_FRAMES for i in range(SHEET_FRAMES)] if duration else []
+    wanted = [duration * i / SHEET_FRAMES for i in range(SHEET_FRAMES)] if duration else []
+    spacing = duration / SHEET_FRAMES if duration else 0.0
     frames: list[list[object]] = []
     thumbs: list[tuple[float, object]] = []
     next_second = 0
@@ -466,23 +470,29 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
                     report.fact("rotation", rotation)
             if frame.time >= max_seconds:
                 break
+            rgb = None
             if frame.time + 1e-6 >= next_second:
                 rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
                 hashed, quality = pdq_hex(rgb)
                 frames.append([int(next_second), hashed, quality])
                 next_second = int(frame.time) + 1
-                if (wanted and frame.time + 1e-6 >= wanted[0]) or (
-                    not wanted and len(thumbs) < SHEET_FRAMES
-                ):
-                    thumbs.append((frame.time, Image.fromarray(rgb)))
-                    while wanted and frame.time + 1e-6 >= wanted[0]:
-                        wanted.pop(0)
+            due = wanted and frame.time + 1e-6 >= wanted[0]
+            # A keyframe when it is due; the hashed frame only if no keyframe came within a
+            # stretch of the sheet's spacing (a stream that marks none, or marks few).
+            late = due and frame.time > wanted[0] + spacing
+            if (due and (frame.key_frame or late)) or (not wanted and len(thumbs) < SHEET_FRAMES):
+                if rgb is None:
+                    rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
+                thumbs.append((frame.time, Image.fromarray(rgb)))
+                while wanted and frame.time + 1e-6 >= wanted[0]:
+                    wanted.pop(0)
     except Exception:  # a truncated or damaged stream: keep what was read
         report.fact("decode_stopped", True)
     report.out["frames"] = frames
     report.fact("seconds_hashed", len(frames))
     if thumbs:
         report.out["sheet"] = contact_sheet(thumbs)
+        report.out["sheet_times"] = [round(float(seconds), 3) for seconds, _image in thumbs]
 
 
 def contact_sheet(thumbs) -> str:

@@ -39,7 +39,7 @@ def exif_photo(quality: int = 92) -> bytes:
     return buffer.getvalue()
 
 
-def pyav_video(seconds: int = 2, rate: int = 25) -> bytes:
+def pyav_video(seconds: int = 2, rate: int = 25, keyframe_every: int = 0) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         container.metadata["creation_time"] = "2023-03-04T05:06:07.000000Z"
@@ -48,6 +48,8 @@ def pyav_video(seconds: int = 2, rate: int = 25) -> bytes:
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
         stream.metadata["encoder"] = "CapCut 9.9"
         stream.options = {"preset": "ultrafast"}
+        if keyframe_every:  # a keyframe exactly every so many seconds, and nowhere else
+            stream.options |= {"g": str(keyframe_every * rate), "sc_threshold": "0"}
         for index in range(seconds * rate):
             image = Image.new("RGB", (320, 240), (index * 5 % 255, 80, 160))
             ImageDraw.Draw(image).rectangle(
@@ -104,6 +106,14 @@ def test_pyav_video_creation_time_encoder_and_streams_come_back():
     assert tags["comment"] == "made by the test"
     codes = {f.code for f in findings.find(report)}
     assert "editor" in codes and "no_camera" in codes
+
+
+def test_the_contact_sheet_is_made_of_keyframes_spread_over_the_video():
+    report = analyse(pyav_video(seconds=24, keyframe_every=3), "scenes.mp4")
+    assert report.problem is None and report.sheet
+    assert len(report.sheet_times) >= 6
+    assert all(t % 3 == pytest.approx(0, abs=0.01) for t in report.sheet_times)
+    assert report.sheet_times[0] == 0 and report.sheet_times[-1] >= 18
 
 
 def test_odd_frame_rate_is_a_finding():
