@@ -70,6 +70,31 @@ def hide(pixels, box: tuple[int, int, int, int], effect: str) -> None:
     patch[:] = coarse
 
 
+def hide_yuv(frame, width: int, height: int, box: tuple[int, int, int, int], effect: str) -> None:
+    """`hide` on a yuv420p frame (one flat array: the Y plane, then U and V at half size), in
+    place, so video frames never make a round trip through RGB.
+
+    Each plane is hidden the same way as an RGB picture: the luma over the box, the chroma
+    over the box halved and rounded outwards (every chroma sample that touches the box). A
+    "box" is black: Y 16, U and V 128 (limited range, no colour), not zeros (green)."""
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    area, quarter = width * height, (width // 2) * (height // 2)
+    luma = frame[:area].reshape(height, width)
+    u = frame[area : area + quarter].reshape(height // 2, width // 2)
+    v = frame[area + quarter : area + 2 * quarter].reshape(height // 2, width // 2)
+    half = (x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2)
+    if effect == "box":
+        luma[y0:y1, x0:x1] = 16
+        for plane in (u, v):
+            plane[half[1] : half[3], half[0] : half[2]] = 128
+        return
+    hide(luma, (x0, y0, x1, y1), effect)
+    for plane in (u, v):
+        hide(plane, half, effect)
+
+
 def regions_for_frame(recipe: dict, faces: list, width: int, height: int, at: float = 0.0):
     """(pixel box, effect) for each region hidden in a frame at `at` seconds."""
     from faces import MARGIN
@@ -301,6 +326,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     import threading
     import time
 
+    import cv2
     import numpy as np
     from faces import VIDEO_WIDTH, Detector
 
@@ -319,7 +345,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
         "-f",
         "rawvideo",
         "-pix_fmt",
-        "rgb24",
+        "yuv420p",
         "-s",
         f"{width}x{height}",
         "-r",
@@ -409,7 +435,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     detect = Detector(model, width=VIDEO_WIDTH, threads=1) if recipe.get("faces", True) else None
     tracks = Tracks()
     keep = set(recipe.get("keep", ()))
-    size = width * height * 3
+    size = width * height * 3 // 2  # yuv420p: half the bytes of RGB
     done = 0
     started = time.monotonic()
     hidden_tracks: set[int] = set()
@@ -436,7 +462,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                     "-f",
                     "rawvideo",
                     "-pix_fmt",
-                    "rgb24",
+                    "yuv420p",
                     "pipe:1",
                 ],
                 stdout=subprocess.PIPE,
@@ -448,18 +474,22 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
             inbox: queue.Queue = queue.Queue(maxsize=12)
 
             def read_decoder(dec=dec, inbox=inbox) -> None:
-                while len(raw := dec.stdout.read(size)) == size:
+                # Each frame into a buffer of its own: numpy writes into it and the encoder's
+                # pipe reads from it, with no copy on the way.
+                while dec.stdout.readinto(raw := bytearray(size)) == size:
                     inbox.put(raw)
                 inbox.put(None)
 
             fetcher = threading.Thread(target=read_decoder)
             fetcher.start()
             while (raw := inbox.get()) is not None:
-                frame = np.frombuffer(raw, np.uint8).reshape(height, width, 3).copy()
+                frame = np.frombuffer(raw, np.uint8)
                 at = start + index / fps
                 window.append((frame, at))
                 if detect is not None and index % DETECT_EVERY == 0:
-                    tracks.update(detect(frame), done + index)
+                    planar = frame.reshape(height * 3 // 2, width)
+                    rgb = cv2.cvtColor(planar, cv2.COLOR_YUV2RGB_I420)  # for the detector only
+                    tracks.update(detect(rgb), done + index)
                     current = tracks.live(done + index)
                     _flush(
                         window,
@@ -539,8 +569,8 @@ def _flush(window, before, after, keep, recipe, width, height, put, hidden_track
             hidden_tracks.add(number)
             faces.append(box)
         for box, effect in regions_for_frame({**recipe, "keep": []}, faces, width, height, at):
-            hide(frame, box, effect)
-        put(frame.tobytes())
+            hide_yuv(frame, width, height, box, effect)
+        put(frame.data)
 
 
 # ---- PDF -----------------------------------------------------------------------------------
