@@ -248,6 +248,27 @@ def _checked_video(derivative: Derivative) -> tuple[bytes, str, str, int, int]:
     return data, extension, derivative.content_type, derivative.width, derivative.height
 
 
+# PDFs come only from the studio's sandboxed worker, which draws each page as an image and
+# writes a new file holding those images and nothing else (no text, script, form or link):
+# here the whole-file markers are checked and nothing is parsed.
+PDF_TYPE = "application/pdf"
+MAX_PDF_BYTES = 512 * 1024 * 1024
+
+
+def _checked_pdf(derivative: Derivative) -> tuple[bytes, str, str, int, int]:
+    """The PDF render's bytes, if they are a whole PDF file (its signature first and its
+    end-of-file marker last) of a sane size, with the first page's size in pixels."""
+    data = derivative.data
+    refused = EvidenceError(_("The file is not a PDF we can publish."))
+    if not data.startswith(b"%PDF-") or len(data) > MAX_PDF_BYTES:
+        raise refused
+    if not data.rstrip(b"\r\n").endswith(b"%%EOF"):
+        raise refused
+    if not all(type(n) is int and 0 < n <= 20000 for n in (derivative.width, derivative.height)):
+        raise refused
+    return data, "pdf", PDF_TYPE, derivative.width, derivative.height
+
+
 def do_publish_evidence(
     case: Case,
     actor: User,
@@ -281,6 +302,8 @@ def do_publish_evidence(
         raise EvidenceError(_("Unknown verification status."))
     if derivative.content_type in VIDEO_TYPES:
         data, extension, content_type, width, height = _checked_video(derivative)
+    elif derivative.content_type == PDF_TYPE:
+        data, extension, content_type, width, height = _checked_pdf(derivative)
     else:
         data, extension, content_type, width, height = clean_image(derivative.data)
     for finish in _finishers:

@@ -185,7 +185,10 @@ def evidence_file(request: HttpRequest, name: str) -> FileResponse:
     if evidence is None:
         raise Http404
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    # A PDF is downloaded, not opened in the site's origin by the browser's viewer (the studio
+    # writes PDFs of page images only; this keeps any viewer's scripting out of the site).
+    disposition = "attachment" if evidence.content_type == "application/pdf" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     # The name is the content's hash: the bytes behind this URL never change.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
