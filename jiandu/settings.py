@@ -93,6 +93,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'jiandu.sqlite3'}"),
         conn_max_age=env_int("JIANDU_DB_CONN_MAX_AGE", 60),
+        # A pooled connection is checked before reuse, so a restarted PostgreSQL costs no 500
+        # (the restart drill saw one per pooled connection without it).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
