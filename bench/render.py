@@ -8,7 +8,9 @@ The video is generated first (tests/redaction/media.py: crops of scikit-image's 
 astronaut portrait on a generated background), outside the timing. The last line printed is
 one JSON object: clip_s, render_s, transcode_s, realtime_factor (clip seconds per second of
 rendering; goal ≥ 1.0 on 2 cores) and ratio_to_transcode (transcode time / render time; goal
-≥ 0.5), hidden_faces.
+≥ 0.5), hidden_faces; and, because the development machine is shared and wall times swing with
+its load, the CPU seconds of each (the sandboxed worker and its ffmpeg processes, counted when
+they are waited for), their ratio (cpu_ratio) and the load average before and after.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +26,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of the waited-for child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -46,10 +55,13 @@ def main() -> None:
         source = Path(folder) / "faces.mp4"
         data = faces_video(source, width, height, args.rate, args.seconds)
         clip = args.end - args.start
+        load_before = os.getloadavg()[0]
+        cpu_start = _children_cpu()
         started = time.monotonic()
         recipe = parse({"kind": "video", "ranges": [[args.start, args.end]], "edge": 0})
         output = studio.render_video(recipe, data)
         render_s = time.monotonic() - started
+        cpu_render = _children_cpu()
         if not output.ok:
             raise SystemExit(f"render failed: {output.problem}")
         started = time.monotonic()
@@ -61,6 +73,8 @@ def main() -> None:
             check=True,
         )  # fmt: skip
         transcode_s = time.monotonic() - started
+        cpu_transcode = _children_cpu() - cpu_render
+        cpu_render -= cpu_start
     result = {
         "clip_s": clip,
         "size": args.size,
@@ -69,6 +83,10 @@ def main() -> None:
         "realtime_factor": round(clip / render_s, 2),
         "ratio_to_transcode": round(transcode_s / render_s, 2),
         "hidden_faces": output.hidden_faces,
+        "render_cpu_s": round(cpu_render, 2),
+        "transcode_cpu_s": round(cpu_transcode, 2),
+        "cpu_ratio": round(cpu_transcode / cpu_render, 2),
+        "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),
     }
     print(f"rendered {clip:.0f} s of {args.size} in {render_s:.1f} s "
