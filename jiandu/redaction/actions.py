@@ -374,3 +374,28 @@ def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivat
         "hidden_faces": output.hidden_faces,
     }
     return Derivative(render.reference, "", output.data, zh, en, provenance=facts)
+
+
+PREVIEW_EDGE = 640  # the live preview's longest side: enough to judge a blur, quick to make
+
+
+def do_preview_frame(
+    user: User, source_private_key: bytes, item: Item, recipe: Recipe, at: float
+) -> bytes:
+    """One frame with the recipe's regions hidden, as WebP, for the studio's live preview: a
+    video's frame at `at` seconds, or the image. Made at once in the sandbox like a still
+    (faces found at full resolution, the boxes that apply at that moment), stored nowhere, and
+    recorded in the custody log as a preview of the item. Empty when it could not be made.
+
+    The caller has checked the member's access (access_item_for_workbench); the original is
+    decrypted in memory only, as for the workbench's previews."""
+    if item.kind != Item.Kind.FILE or recipe.kind not in ("image", "video"):
+        raise ValueError("Only images and videos have a frame preview.")
+    still = {**recipe.as_dict(), "kind": "image", "format": "webp", "edge": PREVIEW_EDGE}
+    still.update(crop=None, ranges=[], audio="keep", stills=[at] if recipe.kind == "video" else [])
+    item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
+    with vault_storage.open_blob(item.blob) as handle:
+        plaintext = b"".join(crypto.decrypt_stream(item_key, handle))
+    do_record_custody(user, Action.PREVIEW, subject_of("item", item.pk), reason="redaction preview")
+    output = studio.render_image(parse(still), plaintext)
+    return output.data if output.ok and output.content_type == "image/webp" else b""

@@ -6,6 +6,7 @@ app_name = "redaction"
 urlpatterns = [
     path("", views.index, name="index"),
     path("items/<int:item_id>/", views.studio, name="studio"),
+    path("items/<int:item_id>/frame/", views.frame_preview, name="frame_preview"),
     path("renders/<int:render_id>/", views.render_page, name="render"),
     path("renders/<int:render_id>/output/", views.output, name="output"),
     path("renders/<int:render_id>/cancel/", views.cancel, name="cancel"),

@@ -199,3 +199,27 @@ def publish(request: HttpRequest, render_id: int) -> HttpResponse:
         return redirect("redaction:render", render_id=record.pk)
     messages.success(request, _("Evidence added. It goes public with the next published revision."))
     return redirect("cases:workspace", d["case"].pk)
+
+
+@member_view
+@require_POST
+def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The live preview (studio.js, after a change in the form): the frame at `at` seconds (a
+    video) or the image, with the form's regions hidden, made now in the sandbox, as WebP.
+    400 for a form or moment that does not parse, 422 when the sandbox could not make it."""
+    item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
+    kind = _kind_of(source_key, item)
+    form = RecipeForm(request.POST, kind=kind or "image")
+    try:
+        at = float(request.POST.get("at") or 0)
+    except ValueError:
+        at = -1.0
+    if kind not in ("image", "video") or not form.is_valid() or not 0 <= at <= 24 * 3600:
+        return HttpResponse(status=400)
+    data = actions.do_preview_frame(request.user, source_key, item, form.cleaned_data["recipe"], at)
+    if not data:
+        return HttpResponse(status=422)
+    response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -102,7 +102,7 @@ def test_journalist_clips_and_blurs_a_video_and_an_editor_publishes_it(
     assert "clip 00:00:01–00:00:04, 2 faces blurred, audio removed" in clip.inner_text()
 
 
-def test_with_javascript_a_box_is_drawn_and_the_clip_marked_on_the_timeline(
+def test_with_javascript_a_box_is_drawn_the_clip_marked_and_the_frame_previewed(
     live_server, new_page, tmp_path
 ):
     from jiandu.forensics.actions import do_request_preview
@@ -144,6 +144,10 @@ def test_with_javascript_a_box_is_drawn_and_the_clip_marked_on_the_timeline(
     numbers = line.split()
     assert len(numbers) == 6 and abs(float(numbers[0]) - 10) < 2 and abs(float(numbers[2]) - 30) < 2
     page.get_by_label("Find and hide faces automatically").uncheck()
+    # The live preview: the frame at the video's moment, with the box, beside the original.
+    page.locator("figure.studio-live img[src^='data:image/webp']").wait_for(timeout=60_000)
+    assert page.locator("figure.studio-live img").is_visible()
+    assert "Frame at 00:00:01" in page.locator("figure.studio-live").inner_text()
     page.get_by_role("button", name="Render").click()
     page.get_by_role("link", name="Stop reloading").click()
     make_worker("redaction-js").run()

@@ -1,7 +1,10 @@
 // The studio's editor, on top of the form that works without it: drag on the original to draw
 // a box (its numbers go into the "Boxes to hide" field; on a video, from the moment shown for
-// five seconds), and mark the clip's start and end on the video's own timeline. Nothing here
-// sends anything: the journalist still presses "Render", and the form is what the server gets.
+// five seconds), and mark the clip's start and end on the video's own timeline. After a change
+// in the form (or a new moment of the video), the live preview asks the server for one frame
+// with the regions hidden (POST items/<id>/frame/, made in the sandbox, recorded in the custody
+// log) and shows it beside the original. Rendering still needs "Render": the form is what the
+// server gets.
 (function () {
   "use strict";
   var form = document.querySelector("form.studio-form");
@@ -59,6 +62,7 @@
     }
     if (boxes.value && !/\n$/.test(boxes.value)) boxes.value += "\n";
     boxes.value += line + "\n";
+    schedule();
   });
 
   if (isVideo && ranges) {
@@ -83,5 +87,49 @@
       pending = null;
     });
     area.after(bar);
+  }
+
+  // The live preview: one request at a time, the latest settings win.
+  var live = document.querySelector("[data-frame-url]");
+  var timer = null, busy = false, again = false;
+  function schedule() {
+    if (!live) return;
+    clearTimeout(timer);
+    timer = setTimeout(ask, 600);
+  }
+  function ask() {
+    if (busy) { again = true; return; }
+    busy = true;
+    var status = live.querySelector("[role=status]");
+    var image = live.querySelector("img");
+    var data = new FormData(form);
+    data.append("at", String(isVideo ? media.currentTime || 0 : 0));
+    live.hidden = false;
+    status.textContent = live.dataset.busyLabel;
+    fetch(live.dataset.frameUrl, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.blob();
+      })
+      .then(function (blob) {
+        // The page's policy allows images from the site and data: URLs (not blob:).
+        var reader = new FileReader();
+        reader.onload = function () {
+          image.src = reader.result;
+          image.hidden = false;
+          status.textContent = isVideo ? live.dataset.atLabel + " " + clock(media.currentTime || 0) : "";
+        };
+        reader.readAsDataURL(blob);
+      })
+      .catch(function () { status.textContent = live.dataset.failedLabel; })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; ask(); }
+      });
+  }
+  if (live) {
+    form.addEventListener("change", schedule);
+    if (isVideo) media.addEventListener("seeked", schedule);
+    schedule();
   }
 })();
