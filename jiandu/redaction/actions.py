@@ -377,6 +377,9 @@ def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivat
 
 
 PREVIEW_EDGE = 640  # the live preview's longest side: enough to judge a blur, quick to make
+# The live preview decrypts the original in the web process's memory: not a feature-length
+# video (the studio's renders, made by the worker, take up to studio.VIDEO_MAX_BYTES).
+PREVIEW_MAX_BYTES = 256 * 1024 * 1024
 
 
 def do_preview_frame(
@@ -385,7 +388,8 @@ def do_preview_frame(
     """One frame with the recipe's regions hidden, as WebP, for the studio's live preview: a
     video's frame at `at` seconds, or the image. Made at once in the sandbox like a still
     (faces found at full resolution, the boxes that apply at that moment), stored nowhere, and
-    recorded in the custody log as a preview of the item. Empty when it could not be made.
+    recorded in the custody log as a preview of the item. Empty when it could not be made, or
+    when the original is over PREVIEW_MAX_BYTES (render a still instead).
 
     The caller has checked the member's access (access_item_for_workbench); the original is
     decrypted in memory only, as for the workbench's previews."""
@@ -394,8 +398,13 @@ def do_preview_frame(
     still = {**recipe.as_dict(), "kind": "image", "format": "webp", "edge": PREVIEW_EDGE}
     still.update(crop=None, ranges=[], audio="keep", stills=[at] if recipe.kind == "video" else [])
     item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
-    with vault_storage.open_blob(item.blob) as handle:
-        plaintext = b"".join(crypto.decrypt_stream(item_key, handle))
     do_record_custody(user, Action.PREVIEW, subject_of("item", item.pk), reason="redaction preview")
-    output = studio.render_image(parse(still), plaintext)
+    chunks, total = [], 0
+    with vault_storage.open_blob(item.blob) as handle:
+        for chunk in crypto.decrypt_stream(item_key, handle):
+            total += len(chunk)
+            if total > PREVIEW_MAX_BYTES:
+                return b""
+            chunks.append(chunk)
+    output = studio.render_image(parse(still), b"".join(chunks))
     return output.data if output.ok and output.content_type == "image/webp" else b""

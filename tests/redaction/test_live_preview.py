@@ -145,3 +145,12 @@ def test_the_live_preview_words_are_translated():
         with translation.override(language):
             for text in words:
                 assert translation.gettext(text) != text, (language, text)
+
+
+def test_an_original_too_large_for_a_live_preview_gets_none(isolated_data_dir, monkeypatch):
+    from jiandu.redaction import actions
+
+    client, item = newsroom_with(astronaut_jpeg(), "IMG_1.jpg", "image/jpeg")
+    monkeypatch.setattr(actions, "PREVIEW_MAX_BYTES", 10_000)
+    response = client.post(f"/en/newsroom/redaction/items/{item.pk}/frame/", FORM)
+    assert response.status_code == 422 and not response.content
