@@ -258,6 +258,11 @@ EXPECTED: dict[str, list[Entry]] = {
     "redaction:index": [Entry(READERS)],
     "redaction:studio": [Entry(GRANTED, kwargs=lambda ids: {"item_id": ids["file_item"]})],
     "redaction:render": [Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"]})],
+    # The live preview of one frame: the world's file is a text file, which has no frame, so an
+    # allowed reader gets the view's 400; everyone else is refused before the file is opened.
+    "redaction:frame_preview": [
+        Entry(GRANTED, "POST", kwargs=lambda ids: {"item_id": ids["file_item"]}, ok=(400,))
+    ],
     # The render is unfinished here, so an allowed reader meets the view's own refusal too.
     "redaction:output": [
         Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"]}, ok=(403,)),
