@@ -146,7 +146,11 @@ class Renderer:
                 try:
                     return b"".join(response.streaming_content)
                 finally:
-                    response.close()
+                    # Not response.close(): that also sends request_finished, whose handler
+                    # closes the database connection, which is right after a request but not
+                    # halfway through an export (and fatal inside a transaction).
+                    for closer in getattr(response, "_resource_closers", []):
+                        closer()
             return response.content
 
 

@@ -330,6 +330,7 @@ print(json.dumps(out))
 """
     env = dict(os.environ, JIANDU_DATA_DIR=str(tmp_path / "var"))
     env["DJANGO_SETTINGS_MODULE"] = "jiandu.settings"
+    env.pop("DATABASE_URL", None)  # the file database in the data dir, whatever the suite runs on
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)],

@@ -8,7 +8,9 @@ Bounded: a few dozen examples per operation, so it stays a matter of seconds."""
 import jsonschema
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import unsupported_method
 
@@ -25,7 +27,17 @@ EXAMPLES = 30
 
 @pytest.fixture
 def published(db):
-    load_demo_case()
+    """The demo case, with the WSGI handler's request signals kept off the database connection
+    (as Django's test client does): `close_old_connections` would close it in the middle of the
+    test's transaction, which PostgreSQL does not survive."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        load_demo_case()
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @SCHEMA.parametrize()
