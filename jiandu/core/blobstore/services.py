@@ -20,6 +20,7 @@ unfinished multipart upload, which the bucket does not show as an object and
 
 from __future__ import annotations
 
+import abc
 import io
 import os
 import re
@@ -106,7 +107,7 @@ def _clean_staging(kind: BlobKind, older_than_seconds: int | None) -> int:
     return removed
 
 
-class _GatedWriter:
+class _GatedWriter(abc.ABC):
     """What both writers share: the `magic` gate before any byte is stored, the context
     manager, and commit/abort happening once."""
 
@@ -164,14 +165,17 @@ class _GatedWriter:
         if kind is not None:
             self.abort()
 
+    @abc.abstractmethod
     def _write_raw(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Each backend's own step."""
 
+    @abc.abstractmethod
     def _finish(self) -> None:
-        raise NotImplementedError
+        """Each backend's own step."""
 
+    @abc.abstractmethod
     def _discard(self) -> None:
-        raise NotImplementedError
+        """Each backend's own step."""
 
 
 class _Bounded(io.RawIOBase):
