@@ -66,6 +66,19 @@ class Box:
             self.score,
         )
 
+    def union(self, other: Box) -> Box:
+        """The smallest box holding both (a face's place at two detections and between)."""
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+            max(self.score, other.score),
+        )
+
+    def scaled(self, sx: float, sy: float) -> Box:
+        return Box(self.x0 * sx, self.y0 * sy, self.x1 * sx, self.y1 * sy, self.score)
+
     def iou(self, other: Box) -> float:
         ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
         iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
@@ -90,12 +103,18 @@ class Detector:
         self.net = cv2.dnn.readNetFromONNX(path)
         self.width = width
 
-    def __call__(self, rgb: np.ndarray, threshold: float = THRESHOLD) -> list[Box]:
-        """Faces in an RGB frame (H×W×3 uint8), in the frame's pixels, best first."""
-        height, width = rgb.shape[:2]
+    def input_size(self, width: int, height: int) -> tuple[int, int]:
+        """The network's input size for a frame of this size: the video path scales its
+        frames to exactly this (libswscale, from yuv420p), so OpenCV has nothing to resize."""
         scale = min(1.0, self.width / max(width, height))
         w_in = max(32, int(np.ceil(width * scale / 32) * 32))
         h_in = max(32, int(np.ceil(height * scale / 32) * 32))
+        return w_in, h_in
+
+    def __call__(self, rgb: np.ndarray, threshold: float = THRESHOLD) -> list[Box]:
+        """Faces in an RGB frame (H×W×3 uint8), in the frame's pixels, best first."""
+        height, width = rgb.shape[:2]
+        w_in, h_in = self.input_size(width, height)
         blob = self.cv2.dnn.blobFromImage(
             rgb, scalefactor=1.0, size=(w_in, h_in), mean=(0, 0, 0), swapRB=False, crop=False
         )

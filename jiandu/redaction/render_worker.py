@@ -17,6 +17,7 @@ Exit codes (read by studio.py): 0 done, 2 broken, 3 out of memory, 4 too many pi
 too large, 6 empty, 7 unsupported type, 8 bad recipe, 9 detector missing.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -71,19 +72,28 @@ def hide(pixels, box: tuple[int, int, int, int], effect: str) -> None:
 
 
 def hide_yuv(frame, width: int, height: int, box: tuple[int, int, int, int], effect: str) -> None:
-    """`hide` on a yuv420p frame (one flat array: the Y plane, then U and V at half size), in
-    place, so video frames never make a round trip through RGB.
+    """`hide_planes` on one flat yuv420p array (the Y plane, then U and V at half size)."""
+    area, quarter = width * height, (width // 2) * (height // 2)
+    hide_planes(
+        frame[:area].reshape(height, width),
+        frame[area : area + quarter].reshape(height // 2, width // 2),
+        frame[area + quarter : area + 2 * quarter].reshape(height // 2, width // 2),
+        box,
+        effect,
+    )
+
+
+def hide_planes(luma, u, v, box: tuple[int, int, int, int], effect: str) -> None:
+    """`hide` on the three planes of a yuv420p frame, in place, so video frames never make a
+    round trip through RGB.
 
     Each plane is hidden the same way as an RGB picture: the luma over the box, the chroma
     over the box halved and rounded outwards (every chroma sample that touches the box). A
     "box" is black: Y 16, U and V 128 (limited range, no colour), not zeros (green)."""
+    height, width = luma.shape
     x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3])
     if x1 - x0 < 2 or y1 - y0 < 2:
         return
-    area, quarter = width * height, (width // 2) * (height // 2)
-    luma = frame[:area].reshape(height, width)
-    u = frame[area : area + quarter].reshape(height // 2, width // 2)
-    v = frame[area + quarter : area + 2 * quarter].reshape(height // 2, width // 2)
     half = (x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2)
     if effect == "box":
         luma[y0:y1, x0:x1] = 16
@@ -224,40 +234,45 @@ CLEAN += ["-metadata:s:v", "encoder= ", "-metadata:s:a", "encoder= "]
 
 
 def probe() -> dict:
+    """What the video is: its displayed size (after the rotation its display matrix asks
+    for), frame rate, duration and whether it has sound, read by ffprobe."""
     import subprocess
 
     out = subprocess.run(
-        [
-            FFPROBE,
-            "-v",
-            "error",
-            "-format_whitelist",
-            VIDEO_FORMATS,
-            "-print_format",
-            "json",
-            "-show_streams",
-            "-show_format",
-            ORIGINAL,
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
+        [FFPROBE, "-v", "error", "-format_whitelist", VIDEO_FORMATS, "-print_format", "json",
+         "-show_streams", "-show_format", ORIGINAL],
+        capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
     info = json.loads(out)
     video = next(s for s in info["streams"] if s.get("codec_type") == "video")
-    num, _sep, den = str(video.get("avg_frame_rate") or video.get("r_frame_rate")).partition("/")
+    rate = str(video.get("avg_frame_rate") or video.get("r_frame_rate") or "0/0")
+    num, _sep, den = rate.partition("/")
     fps = float(num) / float(den or 1) if float(den or 1) else 0.0
     if not 1 <= fps <= 120:
-        fps = 30.0
+        fps, rate = 30.0, "30/1"
     duration = float(info.get("format", {}).get("duration") or video.get("duration") or 0)
     audio = any(s.get("codec_type") == "audio" for s in info["streams"])
+    turn = _quarter_turns(video)
+    width, height = int(video["width"]), int(video["height"])
     return {
-        "width": int(video["width"]),
-        "height": int(video["height"]),
+        "width": height if turn % 2 else width,
+        "height": width if turn % 2 else height,
+        "turn": turn,
         "fps": fps,
+        "rate": rate,
         "duration": duration,
         "audio": audio,
     }
+
+
+def _quarter_turns(video: dict) -> int:
+    """How many quarter turns anticlockwise (numpy's rot90) show the picture upright: the
+    display matrix's rotation, as ffprobe reports it and as ffmpeg's own player applies it."""
+    rotation = 0.0
+    for side in video.get("side_data_list") or ():
+        if "rotation" in side:
+            rotation = float(side["rotation"])
+    return round(rotation / 90) % 4
 
 
 def out_size(width: int, height: int, edge: int) -> tuple[int, int]:
@@ -321,18 +336,158 @@ def _audio_filter(recipe: dict, ranges: list) -> str:
     return ";".join(parts) + ";" + chain + "[aout]"
 
 
+def _muxer_argv(recipe: dict, ranges: list, fmt: str, audio_fd: int | None) -> list[str]:
+    """ffmpeg joining the encoded picture (NUT on stdin, copied, never re-encoded again) with
+    the clip's sound cut from the original, into a container with no tags at all."""
+    argv = [*BASE, "-f", "nut", "-i", "pipe:0"]
+    if audio_fd is not None:
+        argv += ["-format_whitelist", VIDEO_FORMATS, "-i", f"/proc/self/fd/{audio_fd}"]
+        argv += ["-filter_complex", _audio_filter(recipe, ranges), "-map", "0:v", "-map", "[aout]"]
+    else:
+        argv += ["-map", "0:v", "-an"]
+    argv += ["-c:v", "copy"]
+    if fmt == "webm":
+        argv += ["-c:a", "libopus", "-b:a", "96k", "-f", "webm"]
+    else:
+        argv += ["-bsf:v", "filter_units=remove_types=6"]  # no SEI: no encoder name, settings
+        argv += ["-c:a", "aac", "-b:a", "128k"]
+        argv += ["-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"]
+    return [*argv, *CLEAN, "-sn", "-dn", "pipe:1"]
+
+
+def _picture_stream(container, fmt: str, rate: str, width: int, height: int):
+    """The encoder, in this process (PyAV): H.264 (x264 veryfast, CRF 23) or VP9 realtime,
+    fed the frames we hid regions in, with no round trip through a pipe of raw pixels."""
+    from fractions import Fraction
+
+    if fmt == "webm":
+        stream = container.add_stream("libvpx-vp9", rate=Fraction(rate))
+        stream.options = {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
+        stream.bit_rate = 2_000_000
+    else:
+        stream = container.add_stream("libx264", rate=Fraction(rate))
+        stream.options = {"preset": "veryfast", "crf": "23"}
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.codec_context.thread_count = 2
+    return stream
+
+
+def _decoded(container, stream):
+    """Every frame the decoder can make; a damaged packet is skipped, as ffmpeg does, unless
+    nothing at all decodes."""
+    import av
+
+    damaged = 0
+    for packet in container.demux(stream):
+        try:
+            yield from packet.decode()
+        except av.error.InvalidDataError:
+            damaged += 1
+            if damaged > 1000:
+                raise
+
+
+def frames_at_rate(frames, start: float, end: float, fps: float, count: int):
+    """The frames of [start, end) at a constant rate, as ffmpeg's fps filter makes them: slot
+    i shows the last frame that had begun by start + i/fps (repeated over a gap in a variable
+    rate video, dropped when two fall in one slot), never a slot past the end of the last
+    frame (its own duration, or one slot)."""
+    slot, held, held_at = 0, None, 0.0
+    tick, half = 1 / fps, 0.5 / fps
+    for index, frame in enumerate(frames):
+        at = frame.time if frame.time is not None else start + index * tick
+        if held is not None:
+            while slot < count and start + slot * tick < at - half:
+                yield held
+                slot += 1
+        if slot >= count or at >= end + half:
+            return
+        held, held_at = frame, at
+    shown_until = held_at + max(tick, _lasts(held)) if held is not None else 0.0
+    while held is not None and slot < count and start + slot * tick < shown_until - half:
+        yield held
+        slot += 1
+
+
+def _lasts(frame) -> float:
+    """How long a frame is shown, in seconds, when the file says so (0 when it does not)."""
+    duration, base = getattr(frame, "duration", None), getattr(frame, "time_base", None)
+    return float(duration * base) if duration and base else 0.0
+
+
+def plane_views(frame) -> tuple:
+    """Numpy views of a yuv420p VideoFrame's Y, U and V planes (writing to them writes the
+    frame), each cut to its visible width from the row padding libav keeps."""
+    import numpy as np
+
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        views.append(rows[: plane.height, : plane.width])
+    return tuple(views)
+
+
+def upright_copy(frame, turn: int, width: int, height: int):
+    """A new yuv420p frame of the output size, turned upright, that this worker owns: the
+    decoder's own frame may still be a reference for the next ones, so it is never written
+    to, and a frame shown twice (a gap in a variable rate video) is hidden on its own copy."""
+    import av
+    import numpy as np
+
+    scaled = frame.reformat(*((height, width) if turn % 2 else (width, height)), "yuv420p",
+                            interpolation="BICUBIC")  # fmt: skip
+    copy = av.VideoFrame(width, height, "yuv420p")
+    for source, target in zip(plane_views(scaled), plane_views(copy), strict=True):
+        np.copyto(target, np.rot90(source, turn) if turn else source)
+    return copy
+
+
+class _Relay:
+    """A thread moving items from `produce` into a bounded queue, ending with None; its
+    error, if any, is kept for the caller. `drain` unblocks it when the caller stops early."""
+
+    def __init__(self, produce) -> None:
+        import threading
+
+        self.items: queue.Queue = queue.Queue(maxsize=12)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(produce,))
+        self.thread.start()
+
+    def _run(self, produce) -> None:
+        try:
+            for item in produce():
+                self.items.put(item)
+        except BaseException as error:  # handed to the caller
+            self.error = error
+        finally:
+            self.items.put(None)
+
+    def drain(self) -> None:
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.items.get(timeout=0.1)
+        self.thread.join()
+
+
 def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
+    """Decode the clip in this process (PyAV, the original's memfd on fd 0), find and follow
+    the faces, hide every region on the yuv420p planes, encode in a second thread and hand the
+    compressed picture to an ffmpeg that adds the clip's sound and writes the container.
+
+    Three things run at once on the two cores: decoding (a thread, GIL released inside
+    libavcodec), detection and hiding (this thread), encoding (a thread), so the render costs
+    little more than a plain transcode plus the detector."""
     import subprocess
     import threading
     import time
 
-    import cv2
-    import numpy as np
+    import av
     from faces import VIDEO_WIDTH, Detector
 
     info = probe()
     width, height = out_size(info["width"], info["height"], recipe.get("edge") or 0)
-    fps = info["fps"]
+    fps, turn = info["fps"], info["turn"]
     ranges = [list(r) for r in recipe.get("ranges") or []] or [[0.0, info["duration"] or 0.0]]
     ranges = [[a, min(b, info["duration"])] for a, b in ranges if a < info["duration"]]
     if not ranges:
@@ -340,199 +495,104 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     total = sum(round((b - a) * fps) for a, b in ranges) or 1
     audio = info["audio"] and recipe.get("audio") != "mute"
     fmt = recipe.get("format") or "mp4"
-    encoder = [
-        *BASE,
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-s",
-        f"{width}x{height}",
-        "-r",
-        f"{fps:.6f}",
-        "-i",
-        "pipe:0",
-    ]
-    original_fd = os.dup(0)  # the encoder's own stdin is the frame pipe
-    if audio:
-        encoder += [
-            "-format_whitelist",
-            VIDEO_FORMATS,
-            "-i",
-            f"/proc/self/fd/{original_fd}",
-            "-filter_complex",
-            _audio_filter(recipe, ranges),
-            "-map",
-            "0:v",
-            "-map",
-            "[aout]",
-        ]
-    else:
-        encoder += ["-map", "0:v", "-an"]
-    if fmt == "webm":
-        encoder += [
-            "-c:v",
-            "libvpx-vp9",
-            "-deadline",
-            "realtime",
-            "-cpu-used",
-            "8",
-            "-b:v",
-            "2M",
-            "-row-mt",
-            "1",
-            "-c:a",
-            "libopus",
-            "-b:a",
-            "96k",
-            "-f",
-            "webm",
-        ]
-    else:
-        encoder += [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "23",
-            "-pix_fmt",
-            "yuv420p",
-            "-bsf:v",
-            "filter_units=remove_types=6",  # no SEI: no encoder name, settings
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-            "-movflags",
-            "frag_keyframe+empty_moov+default_base_moof",
-            "-f",
-            "mp4",
-        ]
-    encoder += [*CLEAN, "-sn", "-dn", "pipe:1"]
-    enc = subprocess.Popen(
-        encoder,
+    audio_fd = os.dup(0) if audio else None  # the muxer's stdin is the picture
+    muxer = subprocess.Popen(
+        _muxer_argv(recipe, ranges, fmt, audio_fd),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        pass_fds=(original_fd,),
+        pass_fds=() if audio_fd is None else (audio_fd,),
     )
     chunks: list[bytes] = []
     reader = threading.Thread(
-        target=lambda: chunks.extend(iter(lambda: enc.stdout.read(1 << 16), b""))
+        target=lambda: chunks.extend(iter(lambda: muxer.stdout.read(1 << 16), b""))
     )
     reader.start()
-    # Frames go to the encoder from a thread of their own (and come from the decoder through
-    # another), so detection overlaps with decoding and encoding instead of waiting on pipes.
+    packed = av.open(muxer.stdin, "w", format="nut")
+    picture = _picture_stream(packed, fmt, info["rate"], width, height)
     outbox: queue.Queue = queue.Queue(maxsize=12)
+    encoded = {"frames": 0, "error": None}
 
-    def feed_encoder() -> None:
+    def encode() -> None:
+        # Keeps taking frames after a failure, so the detecting thread never blocks on put.
         while (frame := outbox.get()) is not None:
-            enc.stdin.write(frame)
+            if encoded["error"] is not None:
+                continue
+            try:
+                frame.pts = encoded["frames"]
+                encoded["frames"] += 1
+                packed.mux(picture.encode(frame))
+            except Exception as error:  # reported after the loop
+                encoded["error"] = error
+        if encoded["error"] is None:
+            try:
+                packed.mux(picture.encode(None))
+                packed.close()
+            except Exception as error:
+                encoded["error"] = error
 
-    writer = threading.Thread(target=feed_encoder)
+    writer = threading.Thread(target=encode)
     writer.start()
+    source = av.open(ORIGINAL, container_options={"format_whitelist": VIDEO_FORMATS})
+    video = source.streams.video[0]
+    video.thread_type = "AUTO"
+    video.codec_context.thread_count = 2
     detect = Detector(model, width=VIDEO_WIDTH, threads=1) if recipe.get("faces", True) else None
+    seen = detect.input_size(width, height) if detect is not None else (0, 0)
     tracks = Tracks()
     keep = set(recipe.get("keep", ()))
-    size = width * height * 3 // 2  # yuv420p: half the bytes of RGB
     done = 0
     started = time.monotonic()
     hidden_tracks: set[int] = set()
     try:
         for start, end in ranges:
-            frames = round((end - start) * fps)
-            dec = subprocess.Popen(
-                [
-                    *BASE,
-                    "-format_whitelist",
-                    VIDEO_FORMATS,
-                    "-ss",
-                    f"{start:.3f}",
-                    "-i",
-                    ORIGINAL,
-                    "-t",
-                    f"{end - start:.3f}",
-                    "-map",
-                    "0:v:0",
-                    "-vf",
-                    f"scale={width}:{height}:flags=bicubic,fps={fps:.6f}",
-                    "-frames:v",
-                    str(frames),
-                    "-f",
-                    "rawvideo",
-                    "-pix_fmt",
-                    "yuv420p",
-                    "pipe:1",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            count = round((end - start) * fps)
+            source.seek(int(max(0.0, start) * av.time_base), backward=True, any_frame=False)
+
+            def produce(start=start, end=end, count=count):
+                decoded = _decoded(source, video)
+                for frame in frames_at_rate(decoded, start, end, fps, count):
+                    yield upright_copy(frame, turn, width, height)
+
+            relay = _Relay(produce)
             window: list = []  # frames since the last detection, waiting for the next one
             previous: dict[int, object] = {}
             index = 0
-            inbox: queue.Queue = queue.Queue(maxsize=12)
-
-            def read_decoder(dec=dec, inbox=inbox) -> None:
-                # Each frame into a buffer of its own: numpy writes into it and the encoder's
-                # pipe reads from it, with no copy on the way.
-                while dec.stdout.readinto(raw := bytearray(size)) == size:
-                    inbox.put(raw)
-                inbox.put(None)
-
-            fetcher = threading.Thread(target=read_decoder)
-            fetcher.start()
-            while (raw := inbox.get()) is not None:
-                frame = np.frombuffer(raw, np.uint8)
-                at = start + index / fps
-                window.append((frame, at))
-                if detect is not None and index % DETECT_EVERY == 0:
-                    planar = frame.reshape(height * 3 // 2, width)
-                    rgb = cv2.cvtColor(planar, cv2.COLOR_YUV2RGB_I420)  # for the detector only
-                    tracks.update(detect(rgb), done + index)
-                    current = tracks.live(done + index)
-                    _flush(
-                        window,
-                        previous,
-                        current,
-                        keep,
-                        recipe,
-                        width,
-                        height,
-                        outbox.put,
-                        hidden_tracks,
-                    )
-                    window = []
-                    previous = current
-                elif detect is None:
-                    _flush(window, {}, {}, keep, recipe, width, height, outbox.put, hidden_tracks)
-                    window = []
-                index += 1
-                if index % 15 == 0:
-                    elapsed = time.monotonic() - started
-                    report(done + index, total, elapsed)
-            _flush(
-                window,
-                previous,
-                tracks.live(done + index),
-                keep,
-                recipe,
-                width,
-                height,
-                outbox.put,
-                hidden_tracks,
-            )
-            fetcher.join()
-            dec.stdout.close()
-            dec.wait(timeout=30)
+            try:
+                while (frame := relay.items.get()) is not None:
+                    window.append((frame, start + index / fps))
+                    if detect is None:
+                        _flush(window, {}, {}, keep, recipe, width, height, outbox.put, set())
+                        window = []
+                    elif index % DETECT_EVERY == 0:
+                        # The detector's own input size, scaled by libswscale from the planes.
+                        small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
+                        found = [box.scaled(width / seen[0], height / seen[1])
+                                 for box in detect(small)]  # fmt: skip
+                        tracks.update(found, done + index)
+                        current = tracks.live(done + index)
+                        _flush(window, previous, current, keep, recipe, width, height,
+                               outbox.put, hidden_tracks)  # fmt: skip
+                        window, previous = [], current
+                    index += 1
+                    if index % 15 == 0:
+                        report(done + index, total, time.monotonic() - started)
+                _flush(window, previous, tracks.live(done + index), keep, recipe, width, height,
+                       outbox.put, hidden_tracks)  # fmt: skip
+            finally:
+                relay.drain()
+            if relay.error is not None and index == 0:
+                raise relay.error
             done += index
     finally:
         outbox.put(None)
         writer.join()
-        enc.stdin.close()
-        enc.wait(timeout=600)
+        source.close()
+        if muxer.stdin and not muxer.stdin.closed:
+            muxer.stdin.close()
+        muxer.wait(timeout=600)
         reader.join()
-    if enc.returncode != 0 or done == 0:
+    if encoded["error"] is not None or muxer.returncode != 0 or done == 0:
         raise RuntimeError("the encoder failed")
     data = b"".join(chunks)
     if fmt == "webm":
@@ -559,18 +619,47 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
 
 
 def _flush(window, before, after, keep, recipe, width, height, put, hidden_tracks) -> None:
-    """Hide, in each waiting frame, the faces of the detections on both sides of it (a face
-    moving between two detections stays inside the union of its two grown boxes)."""
+    """Hide, in each waiting frame, the faces of the detections on both sides of it: a face
+    moving between two detections stays inside the box holding both of its grown boxes.
+
+    The hidden patches are made once, on the first frame of the window that has those regions,
+    and the same pixels are copied into the frames after it. A blur redone on every frame
+    hands an attacker a new low-resolution sample of the face each frame (the raw material of
+    super-resolution attacks on blurred video) and makes the encoder chase a patch that changes
+    everywhere; a patch held for the window gives one sample per detection and costs nothing
+    to encode."""
+    faces = []
+    for number in sorted(before.keys() | after.keys()):
+        if number in keep:
+            continue
+        hidden_tracks.add(number)
+        boxes = [found[number] for found in (before, after) if number in found]
+        faces.append(boxes[0].union(boxes[-1]))
+    made: tuple = ((), None)  # (regions, the planes they were hidden on)
     for frame, at in window:
-        faces = []
-        for number, box in list(before.items()) + list(after.items()):
-            if number in keep:
-                continue
-            hidden_tracks.add(number)
-            faces.append(box)
-        for box, effect in regions_for_frame({**recipe, "keep": []}, faces, width, height, at):
-            hide_yuv(frame, width, height, box, effect)
-        put(frame.data)
+        views = plane_views(frame)
+        regions = regions_for_frame({**recipe, "keep": []}, faces, width, height, at)
+        if regions and regions == made[0]:
+            for box, _effect in regions:
+                _copy_box(made[1], views, box)
+        else:
+            for box, effect in regions:
+                hide_planes(*views, box, effect)
+            made = (regions, views)
+        put(frame)
+
+
+def _copy_box(source: tuple, target: tuple, box: tuple[int, int, int, int]) -> None:
+    """The pixels of `box` (and the chroma samples touching it) from one frame's planes into
+    another's, clipped as `hide_planes` clips."""
+    height, width = source[0].shape
+    x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    target[0][y0:y1, x0:x1] = source[0][y0:y1, x0:x1]
+    hx0, hy0, hx1, hy1 = x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2
+    for plane in (1, 2):
+        target[plane][hy0:hy1, hx0:hx1] = source[plane][hy0:hy1, hx0:hx1]
 
 
 # ---- PDF -----------------------------------------------------------------------------------

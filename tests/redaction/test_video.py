@@ -222,3 +222,31 @@ def test_disguised_voices_are_pitched_down_and_keep_their_length(counter):
     assert abs(_pitch(disguised.data) - 225) < 10  # a quarter lower
     audio = [s for s in streams(disguised.data)["streams"] if s["codec_type"] == "audio"]
     assert abs(float(audio[0]["duration"]) - 4) < 0.25
+
+
+@pytest.mark.parametrize("rotate", ["90", "270"])
+def test_a_phone_video_held_upright_comes_out_upright(tmp_path, rotate):
+    """Phones store portrait video as landscape frames with a display matrix; the derivative
+    must show what a player shows (turned, not squashed), and carry no matrix of its own."""
+    plain, turned = tmp_path / "plain.mp4", tmp_path / "turned.mp4"
+    subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=duration=3:size=320x240:rate=10",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", str(plain)],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(
+        [FFMPEG, "-loglevel", "error", "-i", str(plain), "-c", "copy",
+         "-metadata:s:v:0", f"rotate={rotate}", str(turned)],
+        check=True,
+    )  # fmt: skip
+    original = turned.read_bytes()
+    assert "side_data_list" in streams(original)["streams"][0]  # the test can fail
+    output = studio.render_video(parse({"kind": "video", "faces": False}), original)
+    assert output.ok, output.problem
+    video = streams(output.data)["streams"][0]
+    assert (video["width"], video["height"]) == (240, 320)
+    assert "side_data_list" not in video
+    mine, shown = frame_at(output.data, 1.55), frame_at(original, 1.55)
+    assert mine.shape == shown.shape
+    wrong = np.rot90(shown, 2)
+    assert np.abs(mine - shown).mean() < np.abs(mine - wrong).mean() / 3
