@@ -230,7 +230,8 @@ def test_a_phone_video_held_upright_comes_out_upright(tmp_path, rotate):
     must show what a player shows (turned, not squashed), and carry no matrix of its own."""
     plain, turned = tmp_path / "plain.mp4", tmp_path / "turned.mp4"
     subprocess.run(
-        [FFMPEG, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=duration=3:size=320x240:rate=10",
+        [FFMPEG, "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc2=duration=3:size=320x240:rate=10",
          "-c:v", "libx264", "-pix_fmt", "yuv420p", str(plain)],
         check=True,
     )  # fmt: skip
