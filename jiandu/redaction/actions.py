@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jiandu.accounts.models import User
@@ -98,6 +99,23 @@ def do_cancel_render(user: User, render: Render) -> None:
     ).update(cancel_requested=True)
     Render.objects.filter(pk=render.pk, state=Render.State.PENDING).update(
         state=Render.State.CANCELLED, worker_key=None
+    )
+
+
+def do_expire_orphaned_renders(render_id: int | None = None) -> int:
+    """Mark expired the unfinished renders no worker will finish: their worker key is gone
+    (retired when the worker stopped) or has not been seen for handoff.STALE (the worker was
+    killed). Only that worker could open their keys, so nothing else can make them; the
+    journalist renders again. Returns how many; `render_id` limits it to one render."""
+    orphaned = Render.objects.filter(
+        state__in=[Render.State.PENDING, Render.State.RUNNING]
+    ).filter(
+        Q(worker_key__isnull=True) | Q(worker_key__seen__lt=timezone.now() - handoff.STALE)
+    )
+    if render_id is not None:
+        orphaned = orphaned.filter(pk=render_id)
+    return Render.objects.filter(pk__in=list(orphaned.values_list("pk", flat=True))).update(
+        state=Render.State.EXPIRED, worker_key=None, seconds_left=None
     )
 
 

@@ -29,8 +29,11 @@ class RedactionConfig(AppConfig):
 
     def on_serve(self) -> str:
         """Before serving: the newsroom's Content Credentials certificate exists (made here the
-        first time, unless a certificate from the trust list is configured)."""
+        first time, unless a certificate from the trust list is configured), and renders left
+        unfinished by workers that stopped are marked expired."""
+        from jiandu.redaction.actions import do_expire_orphaned_renders
         from jiandu.redaction.credentials import ensure_credentials
 
         ensure_credentials()
-        return "content credentials ready"
+        expired = do_expire_orphaned_renders()
+        return f"content credentials ready, {expired} render(s) of stopped workers expired"

@@ -10,6 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from jiandu.redaction.recipe import AUDIO, EDGES, Recipe, RecipeError, parse
 
+# What each kind of original can be asked for; the others are not shown.
+FIELDS = {
+    "image": {"faces", "effect", "keep", "boxes", "crop", "edge", "format"},
+    "video": {"faces", "effect", "keep", "boxes", "edge", "ranges", "audio", "stills", "format"},
+    "pdf": {"boxes", "terms"},
+}
+FORMATS = {
+    "image": [
+        ("jpeg", _("JPEG (photos; smallest)")),
+        ("png", _("PNG (screenshots; lossless)")),
+        ("webp", _("WebP")),
+    ],
+    "video": [
+        ("mp4", _("MP4: H.264 and AAC (plays everywhere)")),
+        ("webm", _("WebM: VP9 and Opus (open formats)")),
+    ],
+}
+
 TIME = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,2}):)?(\d{1,5}(?:\.\d{1,3})?)$")
 
 
@@ -81,10 +99,22 @@ class RecipeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    format = forms.ChoiceField(
+        label=_("File format"),
+        required=False,
+        help_text=_("Of the clip. Stills of a video are saved as PNG images."),
+    )
 
     def __init__(self, *args: object, kind: str = "image", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        for name in set(self.fields) - FIELDS.get(kind, FIELDS["image"]):
+            del self.fields[name]
+        if "format" in self.fields:
+            self.fields["format"].choices = FORMATS[kind]
+            self.fields["format"].initial = FORMATS[kind][0][0]
+            if kind == "image":
+                self.fields["format"].help_text = ""
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -138,6 +168,7 @@ class RecipeForm(forms.Form):
                 "audio": d.get("audio") or "keep",
                 "stills": stills,
                 "terms": [t for t in (d.get("terms") or "").splitlines() if t.strip()],
+                "format": d.get("format") or "",
             }
         )
 

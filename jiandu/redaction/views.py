@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from jiandu.cases.evidence import EvidenceError
 from jiandu.cases.models import Case, CaseStatus
-from jiandu.forensics import handoff
 from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.actions import NoWorker, do_request_preview
 from jiandu.forensics.models import Preview
@@ -42,6 +41,7 @@ def _member_key(request: HttpRequest) -> bytes:
 @member_view
 def index(request: HttpRequest) -> HttpResponse:
     """The member's recent renders."""
+    actions.do_expire_orphaned_renders()
     renders = Render.objects.filter(
         item__source__grants__member_key__user=request.user
     ).select_related("item")[:50]
@@ -106,23 +106,21 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     """Progress (refreshing itself), then the original and the derivative side by side, the
     faces found (numbered, to leave one visible), and the publish form for editors."""
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
+    # A render whose worker stopped will not finish: it is marked expired, and the page says so.
+    if not record.finished and actions.do_expire_orphaned_renders(record.pk):
+        record.refresh_from_db()
     opened = actions.open_render(source_key, record)
     recipe = opened.recipe if opened else None
     form = RecipeForm(initial=_initial(recipe), kind=record.kind)
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
         publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
-    # A render whose worker stopped (no live worker key) will not finish: say so, do not reload.
-    stalled = not record.finished and not (
-        record.worker_key_id and handoff.live_worker_keys().filter(pk=record.worker_key_id).exists()
-    )
-    refreshing = not record.finished and not stalled and "still" not in request.GET
+    refreshing = not record.finished and "still" not in request.GET
     response = render(
         request,
         "redaction/render.html",
         {
             "refreshing": refreshing,
-            "stalled": stalled,
             "record": record,
             "opened": opened,
             "recipe": recipe,
@@ -149,6 +147,7 @@ def _initial(recipe) -> dict:
         "keep": " ".join(str(n + 1) for n in recipe.keep),
         "edge": recipe.edge,
         "audio": recipe.audio,
+        "format": recipe.format,
     }
 
 

@@ -236,4 +236,79 @@ def test_a_render_whose_worker_stopped_says_so_and_stops_reloading(
         render = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
     do_retire_worker(handoff.stop_worker_key() or worker.pk)
     page = client.get(f"/en/newsroom/redaction/renders/{render.pk}/")
-    assert "Refresh" not in page and 'id="stalled"' in page.content.decode()
+    assert "Refresh" not in page and 'id="expired"' in page.content.decode()
+    render.refresh_from_db()
+    assert render.state == Render.State.EXPIRED and render.finished
+
+
+def test_a_render_running_when_its_worker_was_killed_expires(
+    isolated_data_dir, django_capture_on_commit_callbacks
+):
+    """Killed mid-render (no goodbye, the key row stays): once the key has not been seen for
+    handoff.STALE, the render is expired by the next look at it or the next start."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiandu.forensics.models import WorkerKey
+    from jiandu.redaction.apps import RedactionConfig
+
+    editor, client, source_key, item = newsroom_with_file(astronaut_jpeg())
+    worker = handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+        second = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    Render.objects.filter(pk__in=[first.pk, second.pk]).update(state=Render.State.RUNNING)
+    assert actions.do_expire_orphaned_renders() == 0  # the worker is alive: leave them
+    page = client.get(f"/en/newsroom/redaction/renders/{first.pk}/")
+    assert page["Refresh"] == "2"
+    WorkerKey.objects.filter(pk=worker.pk).update(seen=timezone.now() - handoff.STALE * 2)
+    page = client.get(f"/en/newsroom/redaction/renders/{first.pk}/")
+    assert "Refresh" not in page and 'id="expired"' in page.content.decode()
+    assert Render.objects.get(pk=second.pk).state == Render.State.RUNNING  # only the one seen
+    message = RedactionConfig.on_serve(None)
+    assert "1 render(s)" in message
+    assert Render.objects.get(pk=second.pk).state == Render.State.EXPIRED
+    assert not Render.objects.filter(state=Render.State.RUNNING).exists()
+    # A finished render is never touched.
+    Render.objects.filter(pk=first.pk).update(state=Render.State.DONE)
+    WorkerKey.objects.filter(pk=worker.pk).update(seen=timezone.now() - timedelta(days=1))
+    assert actions.do_expire_orphaned_renders() == 0
+
+
+def test_the_format_is_chosen_in_the_form(isolated_data_dir, django_capture_on_commit_callbacks):
+    editor, client, _source_key, item = newsroom_with_file(astronaut_jpeg())
+    handoff.start_worker_key()
+    page = client.get(f"/en/newsroom/redaction/items/{item.pk}/").content.decode()
+    assert 'name="format"' in page and 'value="webp"' in page and 'value="webm"' not in page
+    assert 'name="ranges"' not in page and 'name="terms"' not in page  # not for an image
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/en/newsroom/redaction/items/{item.pk}/",
+            {"faces": "on", "effect": "blur", "edge": "320", "format": "webp"},
+        )
+    assert response.status_code == 302
+    run_tasks()
+    render = Render.objects.get()
+    image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
+    assert image["Content-Type"] == "image/webp" and image.content[8:12] == b"WEBP"
+    again = client.get(f"/en/newsroom/redaction/renders/{render.pk}/").content.decode()
+    assert '<option value="webp" selected>' in again  # the form starts from the last recipe
+    refused = client.post(
+        f"/en/newsroom/redaction/items/{item.pk}/", {"faces": "on", "format": "gif"}
+    )
+    assert refused.status_code == 400 and Render.objects.count() == 1
+
+
+def test_the_form_offers_what_each_kind_can_be():
+    from jiandu.redaction.forms import RecipeForm
+
+    video = RecipeForm(kind="video")
+    assert [value for value, _label in video.fields["format"].choices] == ["mp4", "webm"]
+    assert {"ranges", "audio", "stills"} <= set(video.fields) and "crop" not in video.fields
+    pdf = RecipeForm(kind="pdf")
+    assert set(pdf.fields) == {"boxes", "terms"}
+    webm = RecipeForm({"faces": "on", "effect": "blur", "audio": "mute", "format": "webm"},
+                      kind="video")  # fmt: skip
+    assert webm.is_valid(), webm.errors
+    assert webm.cleaned_data["recipe"].format == "webm"

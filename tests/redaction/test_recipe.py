@@ -101,10 +101,13 @@ def test_the_form_turns_plain_numbers_into_a_recipe():
         {"ranges": "00:00:05"},
         {"ranges": "5-2"},
         {"keep": "one"},
-        {"crop": "0 0 200 10"},
+        {"crop": "0 0 200 10", "kind": "image"},
         {"ranges": "1:2:3:4-5"},
+        {"format": "gif"},
+        {"format": "webm", "kind": "image"},
     ],
 )
 def test_the_form_refuses_what_it_cannot_read(fields):
-    form = RecipeForm({"effect": "blur", "audio": "keep", **fields}, kind="video")
+    kind = fields.pop("kind", "video")
+    form = RecipeForm({"effect": "blur", "audio": "keep", **fields}, kind=kind)
     assert not form.is_valid()
