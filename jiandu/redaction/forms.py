@@ -16,15 +16,25 @@ FIELDS = {
     "video": {"faces", "effect", "keep", "boxes", "edge", "ranges", "audio", "stills", "format"},
     "pdf": {"boxes", "terms"},
 }
+BOX_HELP = {
+    "image": _("One per line: left top width height, as percentages of the picture."),
+    "video": _(
+        "One per line: left top width height as percentages of the frame, then start and end "
+        "(seconds or hh:mm:ss); without times the box covers the whole clip."
+    ),
+    "pdf": _(
+        "One per line: left top width height as percentages of the page, then the page number."
+    ),
+}
 FORMATS = {
     "image": [
-        ("jpeg", _("JPEG (photos; smallest)")),
-        ("png", _("PNG (screenshots; lossless)")),
+        ("jpeg", _("JPEG (photos)")),
+        ("png", _("PNG (lossless)")),
         ("webp", _("WebP")),
     ],
     "video": [
-        ("mp4", _("MP4: H.264 and AAC (plays everywhere)")),
-        ("webm", _("WebM: VP9 and Opus (open formats)")),
+        ("mp4", _("MP4 (H.264, AAC)")),
+        ("webm", _("WebM (VP9, Opus)")),
     ],
 }
 
@@ -102,7 +112,7 @@ class RecipeForm(forms.Form):
     format = forms.ChoiceField(
         label=_("File format"),
         required=False,
-        help_text=_("Of the clip. Stills of a video are saved as PNG images."),
+        help_text=_("MP4 plays everywhere; WebM uses open formats. Stills are saved as PNG."),
     )
 
     def __init__(self, *args: object, kind: str = "image", **kwargs: object) -> None:
@@ -110,6 +120,7 @@ class RecipeForm(forms.Form):
         self.kind = kind
         for name in set(self.fields) - FIELDS.get(kind, FIELDS["image"]):
             del self.fields[name]
+        self.fields["boxes"].help_text = BOX_HELP.get(kind, BOX_HELP["image"])
         if "format" in self.fields:
             self.fields["format"].choices = FORMATS[kind]
             self.fields["format"].initial = FORMATS[kind][0][0]
