@@ -107,9 +107,7 @@ def do_expire_orphaned_renders(render_id: int | None = None) -> int:
     (retired when the worker stopped) or has not been seen for handoff.STALE (the worker was
     killed). Only that worker could open their keys, so nothing else can make them; the
     journalist renders again. Returns how many; `render_id` limits it to one render."""
-    orphaned = Render.objects.filter(
-        state__in=[Render.State.PENDING, Render.State.RUNNING]
-    ).filter(
+    orphaned = Render.objects.filter(state__in=[Render.State.PENDING, Render.State.RUNNING]).filter(
         Q(worker_key__isnull=True) | Q(worker_key__seen__lt=timezone.now() - handoff.STALE)
     )
     if render_id is not None:

@@ -277,7 +277,7 @@ def test_a_render_running_when_its_worker_was_killed_expires(
 
 
 def test_the_format_is_chosen_in_the_form(isolated_data_dir, django_capture_on_commit_callbacks):
-    editor, client, _source_key, item = newsroom_with_file(astronaut_jpeg())
+    _editor, client, _source_key, item = newsroom_with_file(astronaut_jpeg())
     handoff.start_worker_key()
     page = client.get(f"/en/newsroom/redaction/items/{item.pk}/").content.decode()
     assert 'name="format"' in page and 'value="webp"' in page and 'value="webm"' not in page

@@ -2,22 +2,8 @@
 clip must last what was asked and show, at each moment, the picture the original showed then,
 whether the original's frames come evenly, with gaps, doubled, or with no timestamps at all."""
 
-import importlib.util
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
-
-import pytest
-
-WORKER = Path(__file__).resolve().parents[2] / "jiandu" / "redaction" / "render_worker.py"
-
-
-@pytest.fixture(scope="module")
-def worker():
-    spec = importlib.util.spec_from_file_location("render_worker_under_test", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)

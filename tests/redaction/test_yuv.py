@@ -3,21 +3,8 @@ the decoder gives and the encoder takes, with no RGB round trip; each plane must
 detail inside the box and keep it outside, and the chroma of every pixel in the box must be
 covered, whatever the box's alignment."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-WORKER = Path(__file__).resolve().parents[2] / "jiandu" / "redaction" / "render_worker.py"
-
-
-@pytest.fixture(scope="module")
-def worker():
-    spec = importlib.util.spec_from_file_location("render_worker_under_test", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def noisy_frame(width: int, height: int) -> np.ndarray:
