@@ -130,14 +130,23 @@ def _box(value: object) -> tuple[float, float, float, float]:
     return numbers  # type: ignore[return-value]
 
 
+def _answer(stdout: bytes) -> tuple[dict, bytes]:
+    """The worker's header (small JSON, one line) and the file after it; ValueError if the
+    answer is not of that shape."""
+    header_line, newline, body = stdout.partition(b"\n")
+    if not newline or len(header_line) > HEADER_MAX:
+        raise ValueError("no header")
+    header = json.loads(header_line)
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")
+    return header, body
+
+
 def checked_image(stdout: bytes) -> Output:
     """The worker's answer for an image, accepted only if it is what it may write."""
     refused = Output(problem=Problem.FAILED)
-    header_line, newline, body = stdout.partition(b"\n")
-    if not newline or len(header_line) > HEADER_MAX:
-        return refused
     try:
-        header = json.loads(header_line)
+        header, body = _answer(stdout)
         extension, content_type = header["extension"], header["content_type"]
         width, height = header["width"], header["height"]
         found = tuple(_box(box) for box in header["faces"][:10_000])
@@ -184,41 +193,59 @@ def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
     most, limits = (
         (VIDEO_MAX_BYTES, VIDEO_LIMITS) if recipe.stills else (IMAGE_MAX_BYTES, IMAGE_LIMITS)
     )
-    data = original if isinstance(original, bytes) else original.read(most + 1)
-    if not data:
-        return Output(problem=Problem.EMPTY)
-    if len(data) > most:
-        return Output(problem=Problem.TOO_LARGE)
     try:
         model = faces.model_path()
     except FileNotFoundError:
         return Output(problem=Problem.NO_DETECTOR)
-    argv = [
-        sys.executable,
-        "-I",
-        WORKER,
-        "image",
-        json.dumps(recipe.as_dict()),
-        model,
-        str(MAX_PIXELS),
-        str(most),
-    ]
-    with MemoryFile.from_stream(io.BytesIO(data), most) as memory:
-        outcome = run_sandboxed(argv, limits, stdin=memory, read_paths=detector_paths())
+    return _run_worker("image", recipe, original, most, limits, checked_image, model=model)
+
+
+def _run_worker(
+    kind: str,
+    recipe: Recipe,
+    original: BinaryIO | bytes,
+    most: int,
+    limits: Limits,
+    checked: Callable[[bytes], Output],
+    *,
+    model: str = "-",
+    progress: Callable[[int, int | None], bool] | None = None,
+) -> Output:
+    """One run of `render_worker.py KIND RECIPE MODEL MAX_PIXELS MAX_INPUT` in the sandbox,
+    the original (at most `most` bytes) as its stdin memfd, which the worker and its tools
+    reopen by path; the answer accepted only as `checked` allows. The worker reads itself,
+    Pillow, and, when faces are looked for, the detector and its weights."""
+    stream = io.BytesIO(original) if isinstance(original, bytes) else original
+    argv = [sys.executable, "-I", WORKER, kind, json.dumps(recipe.as_dict()), model]
+    argv += [str(MAX_PIXELS), str(most)]
+    read_paths = [WORKER, PIL.__file__] if model == "-" else detector_paths()
+    try:
+        memory = MemoryFile.from_stream(stream, most)
+    except InputTooLarge:
+        return Output(problem=Problem.TOO_LARGE)
+    with memory:
+        if memory.size() == 0:
+            return Output(problem=Problem.EMPTY)
+        outcome = run_sandboxed(
+            argv,
+            limits,
+            stdin=memory,
+            read_paths=read_paths,
+            on_stderr=_Progress(progress) if progress is not None else None,
+        )
+    if outcome.failure is Failure.CANCELLED:
+        return Output(problem=Problem.CANCELLED)
     if not outcome.ok:
         return Output(problem=_problem(outcome.failure, outcome.returncode))
-    return checked_image(outcome.stdout)
+    return checked(outcome.stdout)
 
 
 def checked_video(stdout: bytes) -> Output:
     """The worker's answer for a video: a small header and a whole MP4 or WebM (its first box
     or element checked; nothing decoded here)."""
     refused = Output(problem=Problem.FAILED)
-    header_line, newline, body = stdout.partition(b"\n")
-    if not newline or len(header_line) > HEADER_MAX:
-        return refused
     try:
-        header = json.loads(header_line)
+        header, body = _answer(stdout)
         extension, content_type = header["extension"], header["content_type"]
         width, height, duration = header["width"], header["height"], header["duration"]
         hidden, tracks, frames = header["hidden_faces"], header["tracks"], header["frames"]
@@ -284,40 +311,20 @@ def render_video(
     """Render a video recipe: the clip, its regions and faces, its audio, as a new H.264/AAC
     MP4 (or VP9/Opus WebM) with no tags. `progress(percent, seconds_left)` is called as the
     worker goes; returning False cancels. Never raises for anything in the file."""
-    stream = io.BytesIO(original) if isinstance(original, bytes) else original
     try:
         model = faces.model_path()
     except FileNotFoundError:
         return Output(problem=Problem.NO_DETECTOR)
-    argv = [
-        sys.executable,
-        "-I",
-        WORKER,
+    return _run_worker(
         "video",
-        json.dumps(recipe.as_dict()),
-        model,
-        str(MAX_PIXELS),
-        str(VIDEO_MAX_BYTES),
-    ]
-    try:
-        memory = MemoryFile.from_stream(stream, VIDEO_MAX_BYTES)
-    except InputTooLarge:
-        return Output(problem=Problem.TOO_LARGE)
-    with memory:
-        if memory.size() == 0:
-            return Output(problem=Problem.EMPTY)
-        outcome = run_sandboxed(
-            argv,
-            VIDEO_LIMITS,
-            stdin=memory,
-            read_paths=detector_paths(),
-            on_stderr=_Progress(progress),
-        )
-    if outcome.failure is Failure.CANCELLED:
-        return Output(problem=Problem.CANCELLED)
-    if not outcome.ok:
-        return Output(problem=_problem(outcome.failure, outcome.returncode))
-    return checked_video(outcome.stdout)
+        recipe,
+        original,
+        VIDEO_MAX_BYTES,
+        VIDEO_LIMITS,
+        checked_video,
+        model=model,
+        progress=progress or (lambda _percent, _left: True),
+    )
 
 
 PDF_MAX_BYTES = 256 * MIB
@@ -335,11 +342,8 @@ def checked_pdf(stdout: bytes) -> Output:
     """The worker's answer for a PDF: a small header and a file that starts and ends as the
     worker's own writer makes it (nothing parsed here)."""
     refused = Output(problem=Problem.FAILED)
-    header_line, newline, body = stdout.partition(b"\n")
-    if not newline or len(header_line) > HEADER_MAX:
-        return refused
     try:
-        header = json.loads(header_line)
+        header, body = _answer(stdout)
         width, height, pages = header["width"], header["height"], header["pages"]
         boxes, found = header["boxes"], header["found"]
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -366,25 +370,4 @@ def checked_pdf(stdout: bytes) -> Output:
 def render_pdf(recipe: Recipe, original: BinaryIO | bytes) -> Output:
     """Redact a PDF for real: pages rasterised in the sandbox, boxes and search terms painted,
     an image-only PDF rebuilt. Never raises for anything in the file."""
-    stream = io.BytesIO(original) if isinstance(original, bytes) else original
-    argv = [
-        sys.executable,
-        "-I",
-        WORKER,
-        "pdf",
-        json.dumps(recipe.as_dict()),
-        "-",
-        str(MAX_PIXELS),
-        str(PDF_MAX_BYTES),
-    ]
-    try:
-        memory = MemoryFile.from_stream(stream, PDF_MAX_BYTES)
-    except InputTooLarge:
-        return Output(problem=Problem.TOO_LARGE)
-    with memory:
-        if memory.size() == 0:
-            return Output(problem=Problem.EMPTY)
-        outcome = run_sandboxed(argv, PDF_LIMITS, stdin=memory, read_paths=[WORKER, PIL.__file__])
-    if not outcome.ok:
-        return Output(problem=_problem(outcome.failure, outcome.returncode))
-    return checked_pdf(outcome.stdout)
+    return _run_worker("pdf", recipe, original, PDF_MAX_BYTES, PDF_LIMITS, checked_pdf)
