@@ -14,12 +14,11 @@ show.
 """
 
 import logging
-import threading
 
 from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands import db_worker
 
-from jiandu.forensics import actions, handoff
+from jiandu.forensics.worker_process import worker_key_for_this_process
 
 
 class Command(db_worker.Command):
@@ -33,30 +32,9 @@ class Command(db_worker.Command):
             logger.setLevel(max(logger.level, logging.WARNING))
 
     def handle(self, *args: object, **options: object) -> None:
-        actions.do_expire_stale_workers()
-        key = handoff.start_worker_key()
-        queues = str(options["queue_name"]).split(",")
-        if "*" not in queues:
-            queues.append(key.queue_name)
-        options["queue_name"] = ",".join(queues)
-        stop = threading.Event()
-        beat = threading.Thread(target=_heartbeat, args=(stop,), daemon=True)
-        beat.start()
-        try:
+        with worker_key_for_this_process() as key:
+            queues = str(options["queue_name"]).split(",")
+            if "*" not in queues:
+                queues.append(key.queue_name)
+            options["queue_name"] = ",".join(queues)
             super().handle(*args, **options)
-        finally:
-            stop.set()
-            actions.do_retire_worker(handoff.stop_worker_key())
-
-
-def _heartbeat(stop: threading.Event) -> None:
-    from django.db import close_old_connections
-
-    while not stop.wait(handoff.HEARTBEAT.total_seconds()):
-        try:
-            handoff.heartbeat()
-            actions.do_expire_stale_workers()
-        except Exception as exc:  # a locked database now and then: the next beat retries
-            logging.getLogger(__name__).warning("worker heartbeat failed: %s", type(exc).__name__)
-        finally:
-            close_old_connections()

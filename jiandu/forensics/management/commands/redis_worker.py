@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django_tasks_redis.management.commands import run_redis_tasks
 
-from jiandu.forensics import actions, handoff
-from jiandu.forensics.management.commands.db_worker import _heartbeat
+from jiandu.forensics.worker_process import worker_key_for_this_process
 
 QUIET_LOGGERS = ("django_tasks_redis", "django.tasks")
 
@@ -43,19 +41,11 @@ class Command(run_redis_tasks.Command):
         for name in QUIET_LOGGERS:
             logger = logging.getLogger(name)
             logger.setLevel(max(logger.level, logging.WARNING))
-        actions.do_expire_stale_workers()
-        key = handoff.start_worker_key()
-        queues = [name for name in (options["queue_name"] or "default").split(",") if name]
-        options["queue_name"] = ",".join([*queues, key.queue_name])
-        options["continuous"] = True
-        stop = threading.Event()
-        beat = threading.Thread(target=_heartbeat, args=(stop,), daemon=True)
-        beat.start()
-        try:
+        with worker_key_for_this_process() as key:
+            queues = [name for name in (options["queue_name"] or "default").split(",") if name]
+            options["queue_name"] = ",".join([*queues, key.queue_name])
+            options["continuous"] = True
             super().handle(*args, **options)
-        finally:
-            stop.set()
-            actions.do_retire_worker(handoff.stop_worker_key())
 
     def _run_broker_message(self, backend: Any, broker: Any, message: Any, worker_id: str) -> Any:
         """The library's run of one task, without its line on stdout."""
