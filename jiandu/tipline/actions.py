@@ -13,10 +13,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from jiandu.core.chinese import to_traditional
 from jiandu.tipline import codename as codenames
 from jiandu.tipline import throttle
 from jiandu.tipline.models import Question, QuestionnaireVersion
-from jiandu.tipline.questionnaire import to_traditional
 from jiandu.vault import actions as vault
 from jiandu.vault import conf
 from jiandu.vault.crypto import KdfParams

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import opencc
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 
+from jiandu.core.chinese import to_traditional
 from jiandu.tipline.models import Question, QuestionnaireVersion
 
 VERSION_KEY = "_version"
@@ -44,13 +44,6 @@ RESERVED_KEYS = frozenset(
 SHORT_MAX = 2000
 LONG_MAX = 20_000
 YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
-
-_S2T = opencc.OpenCC("s2tw")
-
-
-def to_traditional(text: str) -> str:
-    """Traditional Chinese generated from Simplified, for a label left empty."""
-    return _S2T.convert(text) if text else ""
 
 
 def _language_suffix() -> str:
