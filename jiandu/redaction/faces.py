@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # Below the detector's usual 0.5: a false positive costs a blurred patch, a miss a person.
-THRESHOLD = 0.25
+THRESHOLD = 0.1
 NMS_OVERLAP = 0.3
 MARGIN = 0.3  # added on every side, as a fraction of the box's size
 IMAGE_WIDTH = 1920  # stills: the whole frame up to this size (small faces need it)
