@@ -6,11 +6,12 @@ the server, which does not decode untrusted pixels. The weights are the ONNX fil
 a read path (`model_path()`).
 
 Why CenterFace: it is the only offline detector with weights in an installable package that
-is small (7 MB) and fast on a CPU (about 45 ms for a 320-pixel-wide input, 0.9 s for a whole
-1280×720 frame, on one core); mediapipe's BlazeFace is a far larger install and was not
-measured. Recall depends on the input width: on bench/faces.py's set, small faces (40-60 px in
-a 720p frame) are found only at full resolution, which the image path uses (IMAGE_WIDTH) and
-the video path cannot afford at 30 fps (it uses VIDEO_WIDTH: see docs/redaction.md).
+is small (7 MB) and fast on a CPU (about 13 ms for a 320-pixel-wide input, 0.2 s for a whole
+1280×720 frame, on one core, with OpenCV 5's DNN engine); mediapipe's BlazeFace is a far larger
+install and was not measured. Recall depends on the input width: on bench/faces.py's set, small
+faces (40-60 px in a 720p frame) are found reliably only at full resolution, which the image
+path uses (IMAGE_WIDTH) and the video path cannot afford at 30 fps (it uses VIDEO_WIDTH: see
+docs/redaction.md).
 
 The redaction rule is to over-blur rather than miss: a low threshold, a margin around every
 box (`grow`), and in video the boxes of a track carried over the frames between two
