@@ -251,3 +251,32 @@ def test_a_phone_video_held_upright_comes_out_upright(tmp_path, rotate):
     assert mine.shape == shown.shape
     wrong = np.rot90(shown, 2)
     assert np.abs(mine - shown).mean() < np.abs(mine - wrong).mean() / 3
+
+
+def _frames(data: bytes) -> list[np.ndarray]:
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        return [f.to_ndarray(format="gray").astype(np.int16) for f in container.decode(video=0)]
+
+
+def test_a_blurred_face_gives_one_sample_per_detection_not_one_per_frame(two_faces):
+    """Where a face moves, the original changes every frame; the hidden patch over it changes
+    only when the detector looks again (every sixth frame): a viewer of the clip gets a few
+    blurred samples of the face a second, not thirty, to feed a super-resolution attack."""
+    from tests.redaction.media import faces_frames
+
+    output = studio.render_video(parse({"kind": "video", "audio": "mute"}), two_faces)
+    assert output.ok
+    truth = [boxes[0] for _frame, boxes in faces_frames(640, 360, 15, 4)]
+
+    def changing(frames: list[np.ndarray]) -> float:
+        changed = []
+        for n in range(1, min(len(frames), len(truth))):
+            x, y, w, h = truth[n]
+            inner = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
+            changed.append(np.abs(frames[n][inner] - frames[n - 1][inner]).mean() > 2)
+        return sum(changed) / len(changed)
+
+    assert changing(_frames(two_faces)) > 0.8  # the face moves: the test can fail
+    assert changing(_frames(output.data)) < 0.4
