@@ -102,6 +102,10 @@ class RecipeForm(forms.Form):
             for a, label in zip(AUDIO, (_("keep"), _("remove"), _("disguise voices")), strict=True)
         ],
         initial="keep",
+        help_text=_(
+            "A disguised voice can be shifted back: remove the audio when the voice could "
+            "identify someone."
+        ),
     )
     stills = forms.CharField(label=_("Stills at (video, seconds)"), required=False)
     terms = forms.CharField(
