@@ -142,11 +142,30 @@ def test_progress_is_reported_and_cancel_stops_the_tool(counter):
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"not a video at all", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, b"%PDF-1.4"],
+    [
+        b"",
+        b"not a video at all",
+        b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100,
+        b"%PDF-1.4",
+        # Playlists and scripts that make a demuxer open other files: refused by the format
+        # whitelist before anything is read (and the sandbox holds no such file anyway).
+        b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n",
+        b"ffconcat version 1.0\nfile /etc/passwd\n",
+    ],
 )
 def test_hostile_videos_give_a_problem(payload):
     output = studio.render_video(parse({"kind": "video"}), payload)
     assert not output.ok
+
+
+def test_a_damaged_stretch_of_a_video_is_skipped_and_the_rest_rendered(counter):
+    middle = len(counter) // 2
+    damaged = counter[:middle] + b"\x00" * 4096 + counter[middle + 4096 :]
+    output = studio.render_video(parse({"kind": "video", "faces": False}), damaged)
+    assert output.ok, output.problem
+    assert abs(output.duration - 60) < 0.5
+    cut = studio.render_video(parse({"kind": "video", "faces": False}), counter[:middle])
+    assert cut.problem == studio.Problem.UNSUPPORTED  # no index (moov) at the end: nothing to read
 
 
 def test_what_the_worker_answers_for_a_video_is_checked():
