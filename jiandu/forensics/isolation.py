@@ -3,7 +3,7 @@
 `jail.py` sets the resource limits, then starts Debian's `bwrap`, which starts the tool:
 
 - in new mount, PID, network, IPC, UTS and cgroup namespaces, in a session of its own, killed
-  with its parent, without any capability, as uid and gid 65534 (`nobody`);
+  with its parent, without any capability, as a user of its own (see below);
 - seeing a read-only root that holds only /usr (with the merged-/usr links), the loader cache,
   the font configuration, a private /proc and a minimal /dev, plus the paths the caller names
   (`read_paths`: a worker script, the Python prefixes), all read-only: no data directory (a
@@ -14,10 +14,15 @@
 
 When the service runs as root (this container, a plain Debian install), bwrap builds the
 namespaces as root without a user namespace and starts the tool through util-linux's
-`setpriv`, which makes it a real `nobody` to the host kernel (so RLIMIT_NPROC counts it; root is
-exempt) with an empty bounding set, after which nothing in the sandbox holds a capability. As
-an ordinary user, bwrap needs unprivileged user namespaces and the tool is uid 65534 inside
-one, the service's own uid outside (it still sees none of the service's files).
+`setpriv`, which makes it a real unprivileged user to the host kernel (so RLIMIT_NPROC counts
+it; root is exempt) with an empty bounding set, after which nothing in the sandbox holds a
+capability. Each run gets a user id of its own, drawn from TRANSIENT_IDS (no account has one,
+no file belongs to one): the kernel counts processes per user, so with one shared `nobody` a
+video render's dozens of threads used up the allowance of a preview running beside it, and a
+fork bomb in one run would starve every other. A run reads only world-readable files, as
+`nobody` did. As an ordinary user, bwrap needs unprivileged user namespaces and the tool is
+uid 65534 inside one, the service's own uid outside (it still sees none of the service's
+files).
 
 `sandbox.isolation_problem()` checks once per process that this works on this machine (a tool
 that does nothing is run through it); `sandbox.run_sandboxed` refuses to run anything when it
@@ -25,12 +30,16 @@ does not, unless JIANDU_SANDBOX_ALLOW_WEAK is set (docs/threat-model.md, "Forens
 """
 
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 BWRAP = "/usr/bin/bwrap"
 SETPRIV = "/usr/bin/setpriv"  # util-linux, essential in Debian
-SANDBOX_ID = "65534"
+SANDBOX_ID = "65534"  # inside a user namespace (the service is not root)
+# As root: one id per run, above the ranges systemd gives containers (up to 1879048191) and
+# below 2^31; an id no account has, so the run is nobody to every file and alone in its count.
+TRANSIENT_IDS = range(2_000_000_000, 2_000_000_000 + 2**24)
 NAMESPACES = (
     "--unshare-ipc",
     "--unshare-pid",
@@ -38,7 +47,7 @@ NAMESPACES = (
     "--unshare-uts",
     "--unshare-cgroup-try",
 )
-# What setpriv needs to become `nobody` and empty the bounding set; gone once it has.
+# What setpriv needs to change identity and empty the bounding set; gone once it has.
 SETPRIV_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 SETPRIV_ARGS = ("--clear-groups", "--inh-caps=-all", "--bounding-set=-all")
 # System files every tool may read; none holds a secret.
@@ -74,15 +83,23 @@ def bound_paths(read_paths: Sequence[str]) -> list[str]:
     return chosen
 
 
-def bwrap_argv(argv: Sequence[str], read_paths: Sequence[str], seccomp_fd: int) -> list[str]:
-    """The command that starts `argv` inside the walls (see the module docstring)."""
+def transient_id() -> int:
+    """A user and group id for one run as root (see the module docstring)."""
+    return TRANSIENT_IDS[secrets.randbelow(len(TRANSIENT_IDS))]
+
+
+def bwrap_argv(
+    argv: Sequence[str], read_paths: Sequence[str], seccomp_fd: int, run_id: int
+) -> list[str]:
+    """The command that starts `argv` inside the walls (see the module docstring); as root,
+    the tool becomes user and group `run_id` (`transient_id()`)."""
     command = [BWRAP]
     if os.geteuid() == 0:
         # No user namespace: bwrap builds the others as root, then setpriv makes the tool a
-        # real `nobody`, with no capability, no group and an empty bounding set.
+        # real user of its own, with no capability, no group and an empty bounding set.
         command += [*NAMESPACES, "--cap-drop", "ALL"]
         command += [arg for cap in SETPRIV_CAPS for arg in ("--cap-add", cap)]
-        ids = [f"--reuid={SANDBOX_ID}", f"--regid={SANDBOX_ID}"]
+        ids = [f"--reuid={run_id}", f"--regid={run_id}"]
         tool = [SETPRIV, *ids, *SETPRIV_ARGS, "--", *argv]
     else:
         command += [*NAMESPACES, "--unshare-user", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID]
@@ -98,7 +115,7 @@ def bwrap_argv(argv: Sequence[str], read_paths: Sequence[str], seccomp_fd: int) 
     made = {"/"}
 
     def parents(path: str) -> list[str]:
-        # Made world-usable first: bwrap would make them 0700, which `nobody` cannot enter.
+        # Made world-usable first: bwrap would make them 0700, which the tool cannot enter.
         missing = [str(p) for p in reversed(Path(path).parents) if str(p) not in made]
         made.update(missing)
         return [arg for parent in missing for arg in ("--perms", "0755", "--dir", parent)]

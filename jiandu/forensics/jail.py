@@ -14,13 +14,15 @@ whatever the tool starts, then becomes the tool in a process group of its own:
 - no new privileges (setuid binaries cannot regain any), a lower CPU priority than the server;
 
 With `isolated` (the normal case) the program the jail starts is bubblewrap, which starts the
-tool as `nobody` in its own namespaces under a seccomp filter (`isolation.py`): the jail leaves
-the identity, the network and the capabilities to it (bwrap needs them to build the namespaces
-when it runs as root), counts the tasks of `nobody` for the process limit, and reads bwrap's
+tool as a user of its own in its own namespaces under a seccomp filter (`isolation.py`): the
+jail leaves the identity, the network and the capabilities to it (bwrap needs them to build the
+namespaces when it runs as root), counts the tasks of that user for the process limit (`uid` in
+LIMITS_JSON, chosen per run by the sandbox), and reads bwrap's
 exit code 128+N as "killed by signal N". Without it (JIANDU_SANDBOX_ALLOW_WEAK, when bubblewrap
 cannot run: the weaker, old isolation), the jail itself makes a network namespace with no
 interface where the kernel allows it and, as root, empties the capability bounding set and,
-when the tool's files are usable by anyone, becomes `nobody` (uid and gid 65534).
+when the tool's files are usable by anyone, becomes that user (with no account, like
+`nobody`, but its own).
 
 The parent stays as a subreaper: it waits for the tool, enforces the wall-clock limit (SIGALRM)
 and obeys SIGTERM from the sandbox, and in every case kills and reaps whatever the tool left
@@ -112,12 +114,14 @@ def _confine_and_exec(limits: dict, program: list[str]) -> int:
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return 126
         drop = as_root and limits["drop_to_nobody"]
+        run_id = int(limits.get("uid", NOBODY))
         # RLIMIT_NPROC counts every task of the user (root is exempt): add the allowance to
-        # what the user already runs (as `nobody`, the tasks of `nobody`: other sandboxes).
-        # In bubblewrap as root, the tool becomes `nobody` (bwrap's own processes stay root's,
-        # which the limit does not bind); otherwise bwrap's two processes count too.
+        # what the user already runs. As root the tool becomes a user of its own for this run
+        # (`run_id`, normally nobody's: no other task has it); bwrap's own processes stay
+        # root's, which the limit does not bind. As an ordinary user, the service's own tasks
+        # and bwrap's two processes count too.
         if drop or (as_root and isolated):
-            existing = _tasks_of_uid(NOBODY)
+            existing = _tasks_of_uid(run_id)
         else:
             existing = _tasks_of_uid(os.getuid())
         allowance = limits["max_tasks"] + (BWRAP_TASKS if isolated and not as_root else 0)
@@ -138,8 +142,8 @@ def _confine_and_exec(limits: dict, program: list[str]) -> int:
                     return 126
         if drop:
             os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(run_id)
+            os.setuid(run_id)
     except (OSError, ValueError, KeyError):
         return 126
     try:

@@ -53,6 +53,7 @@ STDERR_KEEP = 8 * 1024
 # this long after the limit.
 GRACE_SECONDS = 5.0
 TIMED_OUT = 125  # the jail's exit code when the tool ran out of wall time
+NOBODY = 65534  # the tool's uid inside a user namespace, when the service is not root
 # Only what the tools need: no secret from the server's environment reaches them.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
@@ -237,10 +238,13 @@ def _run(
     drop = not isolated and can_drop_to_nobody(argv[0], read_paths)
     program = list(argv)
     seccomp_file = None
+    # As root, a user of its own for this run (isolation.TRANSIENT_IDS): the process limit
+    # then counts this run's tasks only, never another sandbox's.
+    run_id = isolation.transient_id() if os.geteuid() == 0 else NOBODY
     if isolated:
         try:
             seccomp_file = MemoryFile.from_stream(io.BytesIO(seccomp_filter()), 1 << 20)
-            program = isolation.bwrap_argv(argv, read_paths, seccomp_file.fd)
+            program = isolation.bwrap_argv(argv, read_paths, seccomp_file.fd, run_id)
         except (SeccompUnavailable, isolation.IsolationRefused, OSError) as exc:
             logger.error("sandbox refused to start: %s", type(exc).__name__)
             if seccomp_file:
@@ -254,6 +258,7 @@ def _run(
         "max_tasks": limits.max_tasks,
         "wall_seconds": limits.wall_seconds,
         "drop_to_nobody": drop,
+        "uid": run_id,
         "isolated": isolated,
     }
     command = [sys.executable, "-I", "-S", str(JAIL), json.dumps(jail_limits), *program]

@@ -146,12 +146,18 @@ def test_no_new_privileges_and_no_core_dumps():
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="identity and network are dropped when run as root")
-def test_as_root_the_tool_runs_as_nobody_without_network():
-    outcome = sh("id -u; tail -n +3 /proc/net/dev")
-    assert outcome.ok
-    lines = outcome.stdout.decode().splitlines()
-    assert lines[0] == "65534"
-    assert [line.split(":")[0].strip() for line in lines[1:]] == ["lo"]
+def test_as_root_the_tool_runs_as_a_user_of_its_own_without_network():
+    from jiandu.forensics.isolation import TRANSIENT_IDS
+
+    ids = set()
+    for _run in range(3):
+        outcome = sh("id -u; id -g; id -G; tail -n +3 /proc/net/dev")
+        assert outcome.ok
+        lines = outcome.stdout.decode().splitlines()
+        assert int(lines[0]) in TRANSIENT_IDS and lines[1] == lines[2] == lines[0]
+        assert [line.split(":")[0].strip() for line in lines[3:]] == ["lo"]
+        ids.add(lines[0])
+    assert len(ids) == 3  # a new identity each run
 
 
 def test_the_jail_counts_the_tasks_a_user_already_has():
@@ -179,3 +185,31 @@ def test_as_root_a_tool_that_keeps_uid_0_has_no_capability():
     outcome = run_sandboxed([sys.executable, "-c", script], FAST)
     assert outcome.ok, outcome.stderr
     assert outcome.stdout.split() == [b"0000000000000000", b"refused"]
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="as an ordinary user the tasks are the service's own")
+def test_one_sandbox_full_of_threads_never_starves_another():
+    """A video render starts dozens of threads while a preview or a still runs beside it: each
+    run is a user of its own to the kernel, so RLIMIT_NPROC counts only its own tasks and one
+    run's threads never stop another from starting its few."""
+    import threading
+
+    crowd = Limits(cpu_seconds=20, wall_seconds=20, memory_bytes=1024**3, max_tasks=64)
+    small = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=512 * 1024**2, max_tasks=8)
+    busy: dict = {}
+    # The small run starts first (its limit is set then), the crowd grows while it waits.
+    waiter = "sleep 2; for n in 1 2 3 4 5; do sleep 1 & done; wait; echo started; id -u"
+    crowd_script = "for n in $(seq 40); do sleep 4 & done; wait; id -u"
+    runner = threading.Thread(target=lambda: busy.update(out=sh(crowd_script, crowd)))
+    small_run: dict = {}
+    first = threading.Thread(target=lambda: small_run.update(out=sh(waiter, small)))
+    first.start()
+    time.sleep(0.5)
+    runner.start()
+    first.join()
+    runner.join()
+    assert busy["out"].ok, busy["out"]
+    assert small_run["out"].ok, small_run["out"]
+    assert b"started" in small_run["out"].stdout
+    ids = {busy["out"].stdout.split()[-1], small_run["out"].stdout.split()[-1]}
+    assert len(ids) == 2 and b"0" not in ids  # two identities, neither root
