@@ -234,7 +234,7 @@ def _run(
 ) -> Outcome:
     """One run through the jail, inside bubblewrap when `isolated`."""
     read_paths = [*read_paths, *isolation.python_paths(argv[0])]
-    # Without bubblewrap (weak), the jail itself becomes `nobody` when the tool allows it.
+    # Without bubblewrap (weak), the jail itself drops to the run's user when the tool allows it.
     drop = not isolated and can_drop_to_nobody(argv[0], read_paths)
     program = list(argv)
     seccomp_file = None
