@@ -540,6 +540,17 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     detect = Detector(model, width=VIDEO_WIDTH, threads=1) if recipe.get("faces", True) else None
     seen = detect.input_size(width, height) if detect is not None else (0, 0)
     tracks = Tracks()
+
+    def look(frame, number: int) -> dict[int, object]:
+        """Faces in one frame, joined to their tracks: the tracks live at that frame."""
+        if detect is None:
+            return {}
+        # The detector's own input size, scaled by libswscale from the planes.
+        small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
+        found = [box.scaled(width / seen[0], height / seen[1]) for box in detect(small)]
+        tracks.update(found, number)
+        return tracks.live(number)
+
     keep = set(recipe.get("keep", ()))
     done = 0
     started = time.monotonic()
@@ -565,20 +576,19 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                         _flush(window, {}, {}, keep, recipe, width, height, outbox.put, set())
                         window = []
                     elif index % DETECT_EVERY == 0:
-                        # The detector's own input size, scaled by libswscale from the planes.
-                        small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
-                        found = [box.scaled(width / seen[0], height / seen[1])
-                                 for box in detect(small)]  # fmt: skip
-                        tracks.update(found, done + index)
-                        current = tracks.live(done + index)
+                        current = look(frame, done + index)
                         _flush(window, previous, current, keep, recipe, width, height,
                                outbox.put, hidden_tracks)  # fmt: skip
                         window, previous = [], current
                     index += 1
                     if index % 15 == 0:
                         report(done + index, total, time.monotonic() - started)
-                _flush(window, previous, tracks.live(done + index), keep, recipe, width, height,
-                       outbox.put, hidden_tracks)  # fmt: skip
+                if window:
+                    # The range's last frames: the detector looks at the very last one too, so
+                    # a face moving away from its last detection is followed to the end.
+                    current = look(window[-1][0], done + index - 1)
+                    _flush(window, previous, current, keep, recipe, width, height, outbox.put,
+                           hidden_tracks)  # fmt: skip
             finally:
                 relay.drain()
             if relay.error is not None and index == 0:

@@ -299,3 +299,25 @@ def test_a_blurred_face_gives_one_sample_per_detection_not_one_per_frame(two_fac
 
     assert changing(_frames(two_faces)) > 0.8  # the face moves: the test can fail
     assert changing(_frames(output.data)) < 0.4
+
+
+def test_every_frame_of_a_clip_hides_the_middle_of_every_face_to_its_last(two_faces):
+    """Frame by frame against the truth: the middle of each face (eyes, nose, mouth) is never
+    left as it was, from the clip's first frame to its last (where no later detection helps)."""
+    from tests.redaction.media import faces_frames
+
+    start, end, fps = 1.0, 3.0, 15
+    output = studio.render_video(
+        parse({"kind": "video", "ranges": [[start, end]], "audio": "mute"}), two_faces
+    )
+    assert output.ok
+    mine = _frames(output.data)
+    originals = _frames(two_faces)
+    truth = [boxes for _frame, boxes in faces_frames(640, 360, fps, 4)]
+    assert len(mine) == round((end - start) * fps)
+    for n, frame in enumerate(mine):
+        at = round(start * fps) + n
+        for x, y, w, h in truth[at]:
+            middle = (slice(y + h * 3 // 10, y + h * 7 // 10), slice(x + w // 4, x + w * 3 // 4))
+            unchanged = np.abs(frame[middle] - originals[at][middle]) < 6
+            assert unchanged.mean() < 0.2, (n, round(float(unchanged.mean()), 2))
