@@ -92,27 +92,6 @@ def _enqueue(preview_id: int, worker: WorkerKey, sealed: str) -> None:
     )
 
 
-class _Plaintext(io.RawIOBase):
-    """A read-only file over the decrypting generator, so the sandbox can read it in pieces."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            self._pending = next(self._chunks, b"")
-            if not self._pending:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
 def do_make_preview(preview_id: int, worker_key_id: int, sealed_item_key: str) -> str:
     """The task's body, in the worker. Returns the new state (stored by the queue: no content).
 
@@ -141,7 +120,9 @@ def do_make_preview(preview_id: int, worker_key_id: int, sealed_item_key: str) -
         return Preview.State.FAILED
     try:
         with vault_storage.open_blob(preview.item.blob) as handle:
-            reader = io.BufferedReader(_Plaintext(crypto.decrypt_stream(item_key, handle)))
+            reader = io.BufferedReader(
+                crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle))
+            )
             kind = sniff_kind(reader.peek(512)[:512])
             result = make_preview(kind, reader) if kind else None
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
@@ -385,7 +366,9 @@ def do_analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) 
     try:
         name = str(crypto.open_meta(item_key, bytes(item.meta)).get("name", ""))
         with vault_storage.open_blob(item.blob) as handle:
-            reader = io.BufferedReader(_Plaintext(crypto.decrypt_stream(item_key, handle)))
+            reader = io.BufferedReader(
+                crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle))
+            )
             report = analyse_file(reader, name)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("analysis %s could not read its file: %s", analysis_id, type(exc).__name__)

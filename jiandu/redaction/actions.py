@@ -16,6 +16,7 @@ import io
 import logging
 import time
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -145,20 +146,21 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
     )
     if not started:
         return "gone"
+    # The original is decrypted chunk by chunk straight into the sandbox's in-memory file (a
+    # multi-GB video is held once, not twice), hashed on the way.
+    digest = hashlib.sha256()
     try:
         with vault_storage.open_blob(render.item.blob) as handle:
-            plaintext = b"".join(crypto.decrypt_stream(item_key, handle))
+            plaintext = crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle), digest)
+            output = _render(recipe, plaintext, render_id)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("render %s could not read its original: %s", render_id, type(exc).__name__)
-        plaintext = b""
-    meta["original_sha256"] = hashlib.sha256(plaintext).hexdigest() if plaintext else ""
-    output = _render(recipe, plaintext, render_id)
+        output = studio.Output(problem=studio.Problem.FAILED)
+    meta["original_sha256"] = digest.hexdigest() if output.ok else ""
     return _finish(render_id, worker_key_id, render_key, recipe, meta, output)
 
 
-def _render(recipe: Recipe, plaintext: bytes, render_id: int) -> studio.Output:
-    if not plaintext:
-        return studio.Output(problem=studio.Problem.FAILED)
+def _render(recipe: Recipe, plaintext: BinaryIO, render_id: int) -> studio.Output:
     if recipe.kind == "image":
         return studio.render_image(recipe, plaintext)
     if recipe.kind == "video":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import os
 import struct
@@ -304,6 +305,32 @@ def decrypt_stream(item_key: bytes, source: Reader) -> Iterator[bytes]:
         yield from _pull_version_1(state, source)
     else:
         yield from _pull_version_2(state, source)
+
+
+class PlaintextReader(io.RawIOBase):
+    """A read-only file over `decrypt_stream`, so a caller can hand a vault file to something
+    that reads (the sandbox's memfd, a parser) in pieces, never holding it whole in memory.
+    `digest`, when given, sees every byte read (the original's SHA-256 on the way)."""
+
+    def __init__(self, chunks: Iterator[bytes], digest: hashlib._Hash | None = None) -> None:
+        self._chunks = chunks
+        self._pending = b""
+        self._digest = digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+            if self._digest is not None:
+                self._digest.update(self._pending)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def _next_chunk(source: Reader) -> bytes:

@@ -2,6 +2,7 @@
 the handed-over keys, the derivative encrypted at rest, side by side, the editor's publication
 to a case, and the public page with the derivative's hash and what was done to it."""
 
+import hashlib
 import subprocess
 
 import pytest
@@ -312,3 +313,33 @@ def test_the_form_offers_what_each_kind_can_be():
                       kind="video")  # fmt: skip
     assert webm.is_valid(), webm.errors
     assert webm.cleaned_data["recipe"].format == "webm"
+
+
+def test_a_tampered_original_gives_a_failed_render_and_no_derivative(
+    isolated_data_dir, django_capture_on_commit_callbacks
+):
+    """The original is decrypted chunk by chunk into the sandbox's memory file: a chunk that
+    does not authenticate stops it there, and the render fails with nothing stored."""
+    from jiandu.vault import storage as vault_storage
+
+    original = astronaut_jpeg()
+    editor, _client, source_key, item = newsroom_with_file(original)
+    handoff.start_worker_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        good = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    run_tasks()
+    good.refresh_from_db()
+    assert good.state == Render.State.DONE
+    opened = actions.open_render(source_key, good)
+    assert opened.meta["original_sha256"] == hashlib.sha256(original).hexdigest()
+
+    path = vault_storage.blob_path(item.blob)
+    stored = bytearray(path.read_bytes())
+    stored[len(stored) // 2] ^= 0x01
+    path.chmod(0o600)
+    path.write_bytes(bytes(stored))
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = actions.do_request_render(editor.user, source_key, item, parse({"kind": "image"}))
+    run_tasks()
+    bad.refresh_from_db()
+    assert bad.state == Render.State.FAILED and not bad.blob and not bad.output_sha256
