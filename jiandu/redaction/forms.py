@@ -129,7 +129,9 @@ class RecipeForm(forms.Form):
             self.fields["format"].choices = FORMATS[kind]
             self.fields["format"].initial = FORMATS[kind][0][0]
             if kind == "image":
-                self.fields["format"].help_text = ""
+                self.fields["format"].help_text = _(
+                    "The public tracker publishes JPEG as JPEG, PNG and WebP as PNG."
+                )
 
     def clean(self) -> dict:
         cleaned = super().clean()
