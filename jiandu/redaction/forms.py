@@ -175,7 +175,8 @@ class RecipeForm(forms.Form):
         return parse(
             {
                 "kind": self.kind,
-                "faces": bool(d.get("faces")),
+                # A PDF has no faces field: its recipe keeps the default, as a parsed one does.
+                "faces": bool(d.get("faces")) if "faces" in self.fields else True,
                 "effect": d.get("effect") or "blur",
                 "keep": keep,
                 "boxes": boxes,
@@ -188,6 +189,45 @@ class RecipeForm(forms.Form):
                 "format": d.get("format") or "",
             }
         )
+
+
+def _moment(value: float) -> str:
+    """Seconds as the form reads them back: hh:mm:ss, with the fraction when there is one."""
+    whole, fraction = divmod(round(value * 1000), 1000)
+    text = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return f"{text}.{fraction:03d}".rstrip("0") if fraction else text
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.2f}".rstrip("0").rstrip(".")
+
+
+def initial_from(recipe: Recipe | None) -> dict:
+    """The form's fields as a recipe fills them: "change and render again" starts from the
+    last render, clip and boxes included, so the face numbers it listed still apply."""
+    if recipe is None:
+        return {}
+    lines = []
+    for box in recipe.boxes:
+        words = [_percent(v) for v in (box.x, box.y, box.w, box.h)]
+        if recipe.kind == "pdf":
+            words.append(str(box.page + 1))
+        elif box.start or box.end:
+            words += [_moment(box.start), _moment(box.end)]
+        lines.append(" ".join(words))
+    return {
+        "faces": recipe.faces,
+        "effect": recipe.effect,
+        "keep": " ".join(str(n + 1) for n in recipe.keep),
+        "boxes": "\n".join(lines),
+        "crop": " ".join(_percent(v) for v in recipe.crop) if recipe.crop else "",
+        "edge": recipe.edge,
+        "ranges": ", ".join(f"{_moment(a)}-{_moment(b)}" for a, b in recipe.ranges),
+        "audio": recipe.audio,
+        "stills": " ".join(_moment(t) for t in recipe.stills),
+        "terms": "\n".join(recipe.terms),
+        "format": recipe.format,
+    }
 
 
 class PublishForm(forms.Form):

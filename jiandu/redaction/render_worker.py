@@ -289,6 +289,7 @@ class Tracks:
 
     def __init__(self) -> None:
         self.last: dict[int, tuple[object, int]] = {}  # number -> (box, frame last seen)
+        self.first: dict[int, tuple[object, int]] = {}  # number -> (box, frame first seen)
         self.hits: dict[int, int] = {}
         self.count = 0
 
@@ -313,16 +314,35 @@ class Tracks:
             else:
                 free.pop(best)
             self.last[best] = (box, frame)
+            self.first.setdefault(best, (box, frame))
             self.hits[best] = self.hits.get(best, 0) + 1
 
     def live(self, frame: int) -> dict[int, object]:
         return {n: box for n, (box, seen) in self.last.items() if frame - seen <= TRACK_HOLD}
 
+    def steady(self, number: int) -> bool:
+        """Seen often enough to be a face rather than a passing false detection (all tracks
+        are hidden either way; the steady ones are counted and listed)."""
+        return self.hits.get(number, 0) >= 3
+
     def people(self, numbers: set[int]) -> int:
-        """How many of these tracks were seen often enough to be a face rather than a passing
-        false detection (all are hidden either way; this is what the description counts)."""
-        steady = [n for n in numbers if self.hits.get(n, 0) >= 3]
+        """How many of these tracks are steady (this is what the description counts)."""
+        steady = [n for n in numbers if self.steady(n)]
         return len(steady) if steady else len(numbers)
+
+    def listing(self, width: int, height: int, times: list[float]) -> dict[str, list]:
+        """Every track by number: where it was first seen (fractions of the frame), when (in
+        the original's seconds), and whether it is steady; the render page lists the steady
+        ones, so the journalist knows which number to leave visible."""
+        boxes, seen, steady = [], [], []
+        for number in range(self.count):
+            box, frame = self.first[number]
+            corners = (box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height)
+            x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in corners)
+            boxes.append([round(x0, 4), round(y0, 4), round(x1 - x0, 4), round(y1 - y0, 4)])
+            seen.append(round(times[frame], 2) if frame < len(times) else 0.0)
+            steady.append(self.steady(number))
+        return {"faces": boxes, "faces_at": seen, "steady": steady}
 
 
 def _audio_filter(recipe: dict, ranges: list) -> str:
@@ -555,6 +575,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     done = 0
     started = time.monotonic()
     hidden_tracks: set[int] = set()
+    moments: list[float] = []  # the original's time of each output frame
     try:
         for start, end in ranges:
             count = round((end - start) * fps)
@@ -572,6 +593,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
             try:
                 while (frame := relay.items.get()) is not None:
                     window.append((frame, start + index / fps))
+                    moments.append(start + index / fps)
                     if detect is None:
                         _flush(window, {}, {}, keep, recipe, width, height, outbox.put, set())
                         window = []
@@ -619,7 +641,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
         "height": height,
         "duration": round(done / fps, 3),
         "frames": done,
-        "faces": [],
+        **tracks.listing(width, height, moments),
         "hidden": len(hidden_tracks),
         "hidden_faces": tracks.people(hidden_tracks),
         "tracks": tracks.count,

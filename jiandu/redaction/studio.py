@@ -250,7 +250,15 @@ def checked_video(stdout: bytes) -> Output:
         width, height, duration = header["width"], header["height"], header["duration"]
         hidden, tracks, frames = header["hidden_faces"], header["tracks"], header["frames"]
         audio = header["audio"]
+        # The tracks, by number: first box, first moment, steady or not (the page lists them).
+        found = tuple(_box(box) for box in header["faces"][:10_000])
+        found_at = [float(t) for t in header["faces_at"][:10_000] if type(t) in (int, float)]
+        steady = [s for s in header["steady"][:10_000] if isinstance(s, bool)]
     except (ValueError, TypeError, KeyError, AttributeError):
+        return refused
+    if not len(found) == len(found_at) == len(steady) or len(found) > 10_000:
+        return refused
+    if not all(0 <= t < 48 * 3600 for t in found_at):
         return refused
     if not isinstance(extension, str) or VIDEO_TYPES.get(extension) != content_type:
         return refused
@@ -273,9 +281,16 @@ def checked_video(stdout: bytes) -> Output:
         width=width,
         height=height,
         duration=float(duration),
+        faces=found,
         hidden=hidden,
         hidden_faces=hidden,
-        extra={"tracks": tracks, "frames": frames, "audio": audio},
+        extra={
+            "tracks": tracks,
+            "frames": frames,
+            "audio": audio,
+            "faces_at": found_at,
+            "steady": steady,
+        },
     )
 
 

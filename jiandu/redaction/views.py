@@ -21,9 +21,9 @@ from jiandu.forensics.previews import sniff_kind
 from jiandu.forensics.views import member_view
 from jiandu.redaction import actions
 from jiandu.redaction.access import access_render_by_id
-from jiandu.redaction.forms import PublishForm, RecipeForm
+from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
-from jiandu.redaction.recipe import parse
+from jiandu.redaction.recipe import clock, parse
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
@@ -111,7 +111,7 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
         record.refresh_from_db()
     opened = actions.open_render(source_key, record)
     recipe = opened.recipe if opened else None
-    form = RecipeForm(initial=_initial(recipe), kind=record.kind)
+    form = RecipeForm(initial=initial_from(recipe), kind=record.kind)
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
         publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
@@ -126,10 +126,7 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             "recipe": recipe,
             "form": form,
             "publish_form": publish_form,
-            "faces": [
-                {"n": n + 1, "box": [round(v * 100, 1) for v in box], "kept": n in recipe.keep}
-                for n, box in enumerate(opened.faces if opened else [])
-            ],
+            "faces": _faces_found(opened, recipe),
         },
     )
     if refreshing:
@@ -138,17 +135,27 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     return response
 
 
-def _initial(recipe) -> dict:
-    if recipe is None:
-        return {}
-    return {
-        "faces": recipe.faces,
-        "effect": recipe.effect,
-        "keep": " ".join(str(n + 1) for n in recipe.keep),
-        "edge": recipe.edge,
-        "audio": recipe.audio,
-        "format": recipe.format,
-    }
+def _faces_found(opened: actions.OpenRender | None, recipe) -> list[dict]:
+    """The faces to list, by the number the form's "left visible" field takes: in an image
+    every face found; in a video each steady track, with the moment it was first seen (the
+    passing false detections are hidden too, and not listed)."""
+    if opened is None:
+        return []
+    moments = opened.meta.get("faces_at") or []
+    steady = opened.meta.get("steady") or []
+    listed = []
+    for n, box in enumerate(opened.faces):
+        if n < len(steady) and not steady[n]:
+            continue
+        listed.append(
+            {
+                "n": n + 1,
+                "box": [round(v * 100, 1) for v in box],
+                "kept": n in recipe.keep,
+                "at": clock(moments[n]) if n < len(moments) else "",
+            }
+        )
+    return listed
 
 
 @member_view

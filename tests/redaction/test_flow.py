@@ -174,6 +174,9 @@ def test_a_video_clip_is_published_with_what_was_done_to_it(
     assert render.state == Render.State.DONE and render.progress == 100
     page = client.get(f"/en/newsroom/redaction/renders/{render.pk}/").content.decode()
     assert "<video" in page
+    # The tracks by number, with the moment each was first seen in the original.
+    assert "Face 1 at" in page and "first seen at 00:00:01" in page and "Faces left visible" in page
+    assert 'value="00:00:01-00:00:03"' in page  # "render again" keeps the clip (and its faces)
     writer = make_member("w", "journalist").user
     case = cases.do_create_case(writer, title_en="A case", summary_en="ready")
     evidence = actions.do_publish_render(editor.user, source_key, render, case)

@@ -172,6 +172,7 @@ def test_what_the_worker_answers_for_a_video_is_checked():
     def header(**fields):
         base = {"extension": "mp4", "content_type": "video/mp4", "width": 4, "height": 4}
         base.update(duration=1.0, hidden_faces=0, tracks=0, frames=1, audio=False)
+        base.update(faces=[], faces_at=[], steady=[])
         base.update(fields)
         return json.dumps(base).encode() + b"\n"
 
@@ -321,3 +322,37 @@ def test_every_frame_of_a_clip_hides_the_middle_of_every_face_to_its_last(two_fa
             middle = (slice(y + h * 3 // 10, y + h * 7 // 10), slice(x + w // 4, x + w * 3 // 4))
             unchanged = np.abs(frame[middle] - originals[at][middle]) < 6
             assert unchanged.mean() < 0.2, (n, round(float(unchanged.mean()), 2))
+
+
+def test_the_tracks_are_listed_so_one_face_can_be_left_visible(two_faces):
+    """The journalist needs the numbers: each track comes back with where and when it was
+    first seen, and leaving one number visible hides every other face and only that one."""
+    output = studio.render_video(parse({"kind": "video", "audio": "mute"}), two_faces)
+    assert output.ok
+    steady = [n for n, flag in enumerate(output.extra["steady"]) if flag]
+    assert len(steady) == 2 and output.hidden_faces == 2
+    assert len(output.faces) == len(output.extra["faces_at"]) == output.extra["tracks"]
+    top, bottom = sorted(steady, key=lambda n: output.faces[n][1])  # y of the first box
+    assert output.faces[top][1] < 0.5 < output.faces[bottom][1]
+    assert all(0 <= output.extra["faces_at"][n] < 4 for n in steady)
+
+    kept = studio.render_video(parse({"kind": "video", "audio": "mute", "keep": [top]}), two_faces)
+    assert kept.ok and kept.hidden_faces == 1
+    found = lbp_faces(_png(frame_at(kept.data, 1.5)))
+    assert found and all(y < 0.5 for _x, y, _w, _h in found)  # the top face only
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"faces": [[0.1, 0.1, 0.2, 0.2]], "faces_at": [], "steady": [True]},  # lengths differ
+        {"faces": [[0.1, 0.1, 0.2, 0.2]], "faces_at": [-1], "steady": [True]},
+        {"faces": [[0.1, 0.1, 5, 0.2]], "faces_at": [1], "steady": [True]},
+        {"faces": "x", "faces_at": [], "steady": []},
+    ],
+)
+def test_a_worker_answer_with_a_bad_track_list_is_refused(fields):
+    base = {"extension": "mp4", "content_type": "video/mp4", "width": 4, "height": 4}
+    base.update(duration=1.0, hidden_faces=0, tracks=0, frames=1, audio=False, **fields)
+    mp4 = b"\x00\x00\x00\x18ftypiso5" + b"\x00" * 40
+    assert not studio.checked_video(json.dumps(base).encode() + b"\n" + mp4).ok
