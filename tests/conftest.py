@@ -147,3 +147,35 @@ def axe_check(browser):
     yield check
     for context in contexts:
         context.close()
+
+
+def _serialize_the_live_server() -> None:
+    """Django's live server answers each connection in a thread of its own, and with SQLite's
+    in-memory test database every thread shares one connection: two requests at once (a
+    browser fetching two videos of a page side by side) interleave their transactions and
+    savepoints on it ("no such savepoint"), which breaks that test and every test after it.
+    With SQLite, the live server still accepts connections in threads but runs one request at
+    a time through Django. PostgreSQL gives each thread its own connection: left as it is."""
+    import threading
+
+    from django.conf import settings
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        def set_app(self, application):
+            lock = threading.Lock()
+
+            def serialized(environ, start_response):
+                with lock:
+                    return application(environ, start_response)
+
+            super().set_app(serialized)
+
+    LiveServerThread.server_class = OneRequestAtATime
+
+
+_serialize_the_live_server()
