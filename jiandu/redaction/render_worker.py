@@ -594,10 +594,7 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                 while (frame := relay.items.get()) is not None:
                     window.append((frame, start + index / fps))
                     moments.append(start + index / fps)
-                    if detect is None:
-                        _flush(window, {}, {}, keep, recipe, width, height, outbox.put, set())
-                        window = []
-                    elif index % DETECT_EVERY == 0:
+                    if index % DETECT_EVERY == 0:  # (without detection, no faces: {})
                         current = look(frame, done + index)
                         _flush(window, previous, current, keep, recipe, width, height,
                                outbox.put, hidden_tracks)  # fmt: skip
@@ -902,35 +899,35 @@ def main_video(recipe: dict, model: str) -> int:
         sys.stderr.write(f"P {done} {total} {elapsed:.1f}\n")
         sys.stderr.flush()
 
-    if os.fstat(0).st_size == 0:
-        return EMPTY
-    try:
-        result, header = render_video(recipe, model, report)
-    except (subprocess.CalledProcessError, StopIteration, KeyError, ValueError):
-        return UNSUPPORTED
-    except MemoryError:
-        return MEMORY
-    except Exception:
-        return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
-    sys.stdout.flush()
-    return 0
+    return _answer(
+        lambda: render_video(recipe, model, report),
+        (subprocess.CalledProcessError, StopIteration, KeyError, ValueError),
+    )
 
 
 def main_pdf(recipe: dict, max_pixels: int) -> int:
     import subprocess
 
+    return _answer(
+        lambda: render_pdf(recipe, max_pixels), (subprocess.CalledProcessError, ValueError)
+    )
+
+
+def _answer(render, unsupported: tuple) -> int:
+    """A video's or a PDF's render (stdin is a memfd the tools reopen), written to stdout as
+    the header line and the file, or the exit code that says why not."""
     if os.fstat(0).st_size == 0:
         return EMPTY
     try:
-        result, header = render_pdf(recipe, max_pixels)
-    except (subprocess.CalledProcessError, ValueError):
+        result, header = render()
+    except unsupported:
         return UNSUPPORTED
     except MemoryError:
         return MEMORY
-    except Exception:
+    except Exception:  # any parser error on hostile input means "broken"
         return BROKEN
     sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
+    sys.stdout.flush()
     return 0
 
 

@@ -51,6 +51,15 @@ VIDEO_LIMITS = Limits(
     output_bytes=1024 * MIB,
     max_tasks=64,
 )
+PDF_MAX_BYTES = 256 * MIB
+PDF_LIMITS = Limits(
+    cpu_seconds=600,
+    wall_seconds=1200,
+    memory_bytes=3072 * MIB,
+    input_bytes=PDF_MAX_BYTES,
+    output_bytes=512 * MIB,
+    max_tasks=16,
+)
 VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 PROGRESS = re.compile(rb"P (\d{1,9}) (\d{1,9}) (\d{1,7}(?:\.\d)?)")
 # What the worker may answer: extension -> (content type, first bytes, last bytes or None).
@@ -231,7 +240,7 @@ def _run_worker(
             limits,
             stdin=memory,
             read_paths=read_paths,
-            on_stderr=_Progress(progress) if progress is not None else None,
+            on_stderr=_Progress(progress),
         )
     if outcome.failure is Failure.CANCELLED:
         return Output(problem=Problem.CANCELLED)
@@ -338,19 +347,8 @@ def render_video(
         VIDEO_LIMITS,
         checked_video,
         model=model,
-        progress=progress or (lambda _percent, _left: True),
+        progress=progress,
     )
-
-
-PDF_MAX_BYTES = 256 * MIB
-PDF_LIMITS = Limits(
-    cpu_seconds=600,
-    wall_seconds=1200,
-    memory_bytes=3072 * MIB,
-    input_bytes=PDF_MAX_BYTES,
-    output_bytes=512 * MIB,
-    max_tasks=16,
-)
 
 
 def checked_pdf(stdout: bytes) -> Output:
