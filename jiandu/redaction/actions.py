@@ -113,9 +113,7 @@ def do_expire_orphaned_renders(render_id: int | None = None) -> int:
     )
     if render_id is not None:
         orphaned = orphaned.filter(pk=render_id)
-    return Render.objects.filter(pk__in=list(orphaned.values_list("pk", flat=True))).update(
-        state=Render.State.EXPIRED, worker_key=None, seconds_left=None
-    )
+    return orphaned.update(state=Render.State.EXPIRED, worker_key=None, seconds_left=None)
 
 
 def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
