@@ -141,6 +141,10 @@ def test_with_javascript_a_box_is_drawn_the_clip_marked_and_the_frame_previewed(
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5, steps=5)
     page.mouse.up()
+    # Drawing pauses the video and the click that ends the drag does not start it again, so
+    # the box and the live preview stay at the moment drawn on.
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelector('video[data-original]').paused")
     line = page.get_by_label("Boxes to hide").input_value().strip()
     numbers = line.split()
     assert len(numbers) == 6 and abs(float(numbers[0]) - 10) < 2 and abs(float(numbers[2]) - 30) < 2

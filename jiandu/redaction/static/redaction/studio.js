@@ -27,7 +27,7 @@
   drawn.className = "draw-box";
   drawn.hidden = true;
   area.appendChild(drawn);
-  var start = null;
+  var start = null, drew = false;
   var corner = function (event) {
     var r = media.getBoundingClientRect();
     return [clamp((event.clientX - r.left) / r.width), clamp((event.clientY - r.top) / r.height)];
@@ -44,12 +44,22 @@
     drawn.hidden = false;
     show(start, start);
     event.preventDefault();
+    if (isVideo) media.pause(); // a box belongs to the moment it is drawn on
   });
+  // The click that ends a drag would reach the video and start it playing (Chromium's
+  // click-to-play), moving it away from the moment of the box and of the live preview.
+  area.addEventListener("click", function (event) {
+    if (!drew) return;
+    drew = false;
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
   area.addEventListener("pointermove", function (event) {
     if (start) show(start, corner(event));
   });
   window.addEventListener("pointerup", function (event) {
     if (!start || !boxes) return;
+    drew = area.contains(event.target);
     var end = corner(event);
     var x = Math.min(start[0], end[0]), y = Math.min(start[1], end[1]);
     var w = Math.abs(start[0] - end[0]), h = Math.abs(start[1] - end[1]);
@@ -103,7 +113,8 @@
     var status = live.querySelector("[role=status]");
     var image = live.querySelector("img");
     var data = new FormData(form);
-    data.append("at", String(isVideo ? media.currentTime || 0 : 0));
+    var at = isVideo ? media.currentTime || 0 : 0;
+    data.append("at", String(at));
     live.hidden = false;
     status.textContent = live.dataset.busyLabel;
     fetch(live.dataset.frameUrl, { method: "POST", body: data, credentials: "same-origin" })
@@ -117,7 +128,7 @@
         reader.onload = function () {
           image.src = reader.result;
           image.hidden = false;
-          status.textContent = isVideo ? live.dataset.atLabel + " " + clock(media.currentTime || 0) : "";
+          status.textContent = isVideo ? live.dataset.atLabel + " " + clock(at) : "";
         };
         reader.readAsDataURL(blob);
       })
