@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from jiandu.forensics.previews import sniff_kind
 from jiandu.forensics.views import member_view
 from jiandu.redaction import actions
 from jiandu.redaction.access import access_render_by_id
+from jiandu.redaction.describe import treatment_for_reader
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import clock, parse
@@ -127,6 +129,11 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             "form": form,
             "publish_form": publish_form,
             "faces": _faces_found(opened, recipe),
+            "treatment": treatment_for_reader(
+                str(opened.meta.get("treatment_zh", "")) if opened else "",
+                str(opened.meta.get("treatment_en", "")) if opened else "",
+                get_language(),
+            ),
         },
     )
     if refreshing:

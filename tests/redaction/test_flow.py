@@ -96,6 +96,12 @@ def test_a_journalist_renders_compares_and_an_editor_publishes(
     assert "Refresh" not in done_response
     assert f"/en/newsroom/redaction/renders/{render.pk}/output/" in done  # side by side
     assert "/preview/0/" in done and "Face 1" in done
+    # What was done, in the reader's language and script (it was English on every page).
+    assert '<p id="treatment">1 face pixelated,' in done
+    for prefix, words in (("", "马赛克"), ("/zh-hant", "馬賽克")):
+        shown = client.get(f"{prefix}/newsroom/redaction/renders/{render.pk}/").content.decode()
+        treatment = shown.split('<p id="treatment">')[1].split("</p>")[0]
+        assert words in treatment and "pixelated" not in treatment
     image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
     assert image["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8\xff")
 
