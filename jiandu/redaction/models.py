@@ -10,21 +10,23 @@ it publishes (jiandu/cases/evidence.py): only the bytes of a finished render go 
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Render(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image"
-        VIDEO = "video"
-        PDF = "pdf"
+        IMAGE = "image", _("image")
+        VIDEO = "video", _("video")
+        PDF = "pdf", _("PDF")
 
     class State(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
-        EXPIRED = "expired"  # the worker that could open it stopped first; render again
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("rendering")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+        # The worker that could open it stopped first; render again.
+        EXPIRED = "expired", _("expired")
 
     # Null for a newsroom-made original (the demo's generated frame): never a source's file.
     item = models.ForeignKey(

@@ -102,6 +102,8 @@ def test_a_journalist_renders_compares_and_an_editor_publishes(
         shown = client.get(f"{prefix}/newsroom/redaction/renders/{render.pk}/").content.decode()
         treatment = shown.split('<p id="treatment">')[1].split("</p>")[0]
         assert words in treatment and "pixelated" not in treatment
+    studio = client.get(f"/newsroom/redaction/items/{item.pk}/").content.decode()
+    assert f"渲染 {render.pk}</a> · 已完成" in studio  # the state too (it read "Done")
     image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
     assert image["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8\xff")
 
