@@ -39,6 +39,7 @@
     drawn.style.height = percent(Math.abs(a[1] - b[1])) + "%";
   };
   area.addEventListener("pointerdown", function (event) {
+    if (event.target !== media) return; // the caption or the clip buttons
     if (isVideo && event.offsetY > media.clientHeight - 40) return; // the video's controls
     start = corner(event);
     drawn.hidden = false;
@@ -96,7 +97,7 @@
       ranges.value = ranges.value ? ranges.value + ", " + range : range;
       pending = null;
     });
-    area.after(bar);
+    media.after(bar); // under the video, above its caption
   }
 
   // The live preview: one request at a time, the latest settings win.
