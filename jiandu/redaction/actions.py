@@ -301,6 +301,19 @@ def open_render(source_private_key: bytes, render: Render) -> OpenRender | None:
     return OpenRender(render=render, key=key, meta=crypto.open_meta(key, bytes(render.meta)))
 
 
+def do_view_derivative(user: User, source_private_key: bytes, render: Render) -> OpenRender | None:
+    """A finished render opened for a member to look at, written to the custody log like any
+    other look at what came from a source: a derivative is still that source's evidence until it
+    is published. None when there is nothing finished to show."""
+    opened = open_render(source_private_key, render)
+    if opened is None or render.state != Render.State.DONE or render.item_id is None:
+        return None
+    do_record_custody(
+        user, Action.VIEW, subject_of("item", render.item_id), reason="redaction derivative"
+    )
+    return opened
+
+
 def derivative_of(opened: OpenRender) -> Derivative:
     """The render as the case desk takes it (its bytes checked there against the record)."""
     render = opened.render

@@ -167,10 +167,11 @@ def _faces_found(opened: actions.OpenRender | None, recipe) -> list[dict]:
 
 @member_view
 def output(request: HttpRequest, render_id: int) -> HttpResponse:
-    """The derivative itself, decrypted for this member (never cached, never the original)."""
+    """The derivative itself, decrypted for this member (never cached, never the original),
+    each fetch in the custody log."""
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
-    opened = actions.open_render(source_key, record)
-    if opened is None or record.state != Render.State.DONE:
+    opened = actions.do_view_derivative(request.user, source_key, record)
+    if opened is None:
         raise PermissionDenied
     response = HttpResponse(opened.data(), content_type=opened.content_type)
     response["Content-Disposition"] = "inline"

@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from jiandu.cases import actions as cases
 from jiandu.forensics import handoff
+from jiandu.ledger.models import Action, CustodyRecord
 from jiandu.redaction import actions, storage
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import parse
@@ -104,8 +105,12 @@ def test_a_journalist_renders_compares_and_an_editor_publishes(
         assert words in treatment and "pixelated" not in treatment
     studio = client.get(f"/newsroom/redaction/items/{item.pk}/").content.decode()
     assert f"渲染 {render.pk}</a> · 已完成" in studio  # the state too (it read "Done")
+    looked = CustodyRecord.objects.filter(subject=f"item:{item.pk}", reason="redaction derivative")
+    assert not looked.exists()
     image = client.get(f"/en/newsroom/redaction/renders/{render.pk}/output/")
     assert image["Content-Type"] == "image/jpeg" and image.content.startswith(b"\xff\xd8\xff")
+    assert "no-store" in image["Cache-Control"]
+    assert looked.get().action == Action.VIEW and looked.get().actor == editor.user
 
     writer = make_member("w", "journalist").user
     case = cases.do_create_case(writer, title_en="A case", summary_en="ready")
