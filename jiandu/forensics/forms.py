@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiandu.forensics.models import CheckEntry
 
@@ -13,7 +14,7 @@ TOPIC_LABELS = {
     CheckEntry.Topic.OFFICIAL: _("Official confirmation"),
 }
 OUTCOME_LABELS = {
-    CheckEntry.Outcome.CONFIRMED: _("Confirmed"),
+    CheckEntry.Outcome.CONFIRMED: pgettext_lazy("checklist outcome", "Confirmed"),
     CheckEntry.Outcome.DISPUTED: _("Disputed"),
     CheckEntry.Outcome.OPEN: _("Open"),
 }

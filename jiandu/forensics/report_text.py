@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiandu.forensics.metadata import FileReport
 
@@ -19,9 +20,9 @@ FACT_LABELS: dict[str, Promise] = {
     "producer": _("PDF producer"),
     "author": _("Author"),
     "last_modified_by": _("Last modified by"),
-    "revision": _("Revision"),
+    "revision": pgettext_lazy("document metadata", "Revision"),
     "revisions": _("Times saved"),
-    "pages": _("Pages"),
+    "pages": pgettext_lazy("number of pages in a document", "Pages"),
     "gps": _("GPS position (latitude, longitude)"),
     "encoder": _("Encoder (container)"),
     "stream_encoder": _("Encoder (video stream)"),

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiandu.tipline.models import Question
 from jiandu.tipline.questionnaire import RESERVED_KEYS, StepForm
@@ -96,7 +97,7 @@ def choices_as_lines(choices: list[dict[str, str]]) -> str:
 
 class QuestionForm(forms.Form):
     key = forms.SlugField(
-        label=_("Key"),
+        label=pgettext_lazy("name of a questionnaire answer", "Key"),
         max_length=40,
         help_text=_("The answer's name (letters, digits, - and _); keep it when only rewording."),
     )

@@ -59,3 +59,42 @@ def test_every_message_is_translated():
             if "untranslated" in out or "fuzzy" in out:
                 missing.append(f"{path.relative_to(root)}: {out.strip()}")
     assert not missing, missing
+
+
+def test_no_message_means_two_things_in_two_rooms(tmp_path):
+    """Django merges the rooms' catalogues and the first room in INSTALLED_APPS wins everywhere:
+    "Sources" as the newsroom's tipsters (线人) once titled the public page's citations. A
+    message two rooms translate differently must carry a context in one of them."""
+    import gettext
+    import subprocess
+    from pathlib import Path
+
+    import jiandu
+
+    root = Path(jiandu.__file__).parent
+    clashes = []
+    for variant in ("zh_Hans", "zh_Hant"):
+        seen: dict[object, tuple[str, object]] = {}
+        for po in sorted(root.glob(f"*/locale/{variant}/LC_MESSAGES/django.po")):
+            room = po.relative_to(root).parts[0]
+            mo = tmp_path / f"{room}-{variant}.mo"
+            subprocess.run(["msgfmt", "-o", str(mo), str(po)], check=True)
+            with mo.open("rb") as handle:
+                catalog = gettext.GNUTranslations(handle)._catalog
+            for key, text in catalog.items():
+                if key == "" or not text:
+                    continue
+                first = seen.setdefault(key, (room, text))
+                if first[1] != text:
+                    clashes.append(f"{variant} {key!r}: {first[0]} {first[1]!r}, {room} {text!r}")
+    assert not clashes, clashes
+
+
+def test_the_public_page_cites_sources_not_tipsters(client):
+    from jiandu.cases.demo import SLUG, load_demo_case
+
+    load_demo_case()
+    html = client.get(f"/cases/{SLUG}/").content.decode()
+    assert '<h2 id="sources-h">来源</h2>' in html and "线人" not in html
+    html = client.get(f"/zh-hant/cases/{SLUG}/").content.decode()
+    assert '<h2 id="sources-h">來源</h2>' in html and "線人" not in html
