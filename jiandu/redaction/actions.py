@@ -284,6 +284,14 @@ class OpenRender:
         return [list(box) for box in self.meta.get("faces", [])]
 
     @property
+    def treatment(self) -> dict[str, str]:
+        """What was done to the original, as the {"zh", "en"} pair made when it finished."""
+        return {
+            "zh": str(self.meta.get("treatment_zh", "")),
+            "en": str(self.meta.get("treatment_en", "")),
+        }
+
+    @property
     def problem(self) -> str:
         return str(self.meta.get("problem", ""))
 
@@ -321,8 +329,8 @@ def derivative_of(opened: OpenRender) -> Derivative:
         reference=render.reference,
         original=f"item:{render.item_id}" if render.item_id else "",
         data=opened.data(),
-        treatment_zh=str(opened.meta.get("treatment_zh", "")),
-        treatment_en=str(opened.meta.get("treatment_en", "")),
+        treatment_zh=opened.treatment["zh"],
+        treatment_en=opened.treatment["en"],
         content_type=opened.content_type,
         width=int(opened.meta.get("width", 0)),
         height=int(opened.meta.get("height", 0)),

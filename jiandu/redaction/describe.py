@@ -11,7 +11,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from jiandu.core.chinese import to_traditional
 from jiandu.redaction.recipe import Recipe, clock
 
 
@@ -65,13 +64,3 @@ def describe_both(recipe: Recipe, hidden_faces: int) -> tuple[str, str]:
     with translation.override("en"):
         en = describe(recipe, hidden_faces)
     return zh, en
-
-
-def treatment_for_reader(zh: str, en: str, language: str | None) -> str:
-    """The stored pair (made once, when the render finished) in the reader's language: English,
-    or the Chinese in the reader's script; the other one where that is missing."""
-    if language == "en":
-        return en or zh
-    if not zh:
-        return en
-    return to_traditional(zh) if language == "zh-hant" else zh

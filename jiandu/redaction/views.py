@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiandu.cases.evidence import EvidenceError
 from jiandu.cases.models import Case, CaseStatus
+from jiandu.cases.text import localize
 from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.actions import NoWorker, do_request_preview
 from jiandu.forensics.models import Preview
@@ -22,7 +23,6 @@ from jiandu.forensics.previews import sniff_kind
 from jiandu.forensics.views import member_view
 from jiandu.redaction import actions
 from jiandu.redaction.access import access_render_by_id
-from jiandu.redaction.describe import treatment_for_reader
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import clock, parse
@@ -129,11 +129,7 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             "form": form,
             "publish_form": publish_form,
             "faces": _faces_found(opened, recipe),
-            "treatment": treatment_for_reader(
-                str(opened.meta.get("treatment_zh", "")) if opened else "",
-                str(opened.meta.get("treatment_en", "")) if opened else "",
-                get_language(),
-            ),
+            "treatment": localize(opened.treatment if opened else None, get_language())[0],
         },
     )
     if refreshing:
