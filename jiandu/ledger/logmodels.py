@@ -85,14 +85,38 @@ class WitnessedLog(models.Model):
 
 
 class SplitView(models.Model):
-    """Two checkpoints of one log that cannot both be true: kept as evidence of misbehaviour."""
+    """Two checkpoints of one log that cannot both be true: kept as evidence of misbehaviour.
+
+    Only evidence is kept (jiandu.ledger.witness says what counts), once per pair: the pair of
+    SHA-256 hashes of the two checkpoints' signed texts is unique, so a replayed pair adds no
+    row. `proof` holds the consistency proof (base64, one hash a line) where the evidence needs
+    it (two sizes). At most `logactions.max_split_views()` rows; past that `SplitViewTally`
+    counts what was not kept."""
 
     origin = models.CharField(max_length=200)
-    seen_by = models.CharField(max_length=16)  # "witness" or "verifier"
+    seen_by = models.CharField(max_length=16)  # "witness" or "log"
     old_checkpoint = models.TextField()
     new_checkpoint = models.TextField()
+    old_sha256 = models.CharField(max_length=64)
+    new_sha256 = models.CharField(max_length=64)
+    proof = models.TextField(blank=True, default="")
     detail = models.TextField()
     at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["old_sha256", "new_sha256"], name="split_view_once")
+        ]
+
     def __str__(self) -> str:
         return f"split view of {self.origin} seen by {self.seen_by}"
+
+
+class SplitViewTally(models.Model):
+    """One row: new pieces of evidence not kept because `SplitView` was full. A log that
+    forks without end cannot fill the disk, and the count still tells the operator."""
+
+    not_kept = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.not_kept} split views not kept"

@@ -62,5 +62,6 @@ from jiandu.ledger.logmodels import (  # noqa: E402, F401
     LogHash,
     LogHead,
     SplitView,
+    SplitViewTally,
     WitnessedLog,
 )
