@@ -80,6 +80,15 @@ def _record(
 
 
 @transaction.atomic
+def do_record_questionnaire_work(actor: User, detail: str) -> AccountEvent:
+    """The account audit's row for a member's draft, approval or discard of the tip line's
+    questionnaire (issue 17, item 2), on the member's own history: what sources are asked is
+    changed by two named people, and each one's page shows their part. The tip line's action
+    calls it inside its own transaction."""
+    return _record(actor, actor, AccountEvent.Kind.QUESTIONNAIRE, detail)
+
+
+@transaction.atomic
 def do_create_member(
     username: str,
     role: str,

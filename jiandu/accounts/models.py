@@ -89,6 +89,9 @@ class AccountEvent(models.Model):
         RECOVERY_CODES = "recovery_codes", _("new recovery codes")
         PASSKEY_ADDED = "passkey_added", _("passkey added")
         PASSKEY_REMOVED = "passkey_removed", _("passkey removed")
+        # What a member did with the newsroom's powers that sources feel: drafting, approving
+        # or discarding the tip line's questionnaire (jiandu.tipline.actions).
+        QUESTIONNAIRE = "questionnaire", _("tip line questionnaire")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
