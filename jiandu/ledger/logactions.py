@@ -15,12 +15,12 @@ Entries (canonical JSON: sorted keys, no whitespace, UTF-8), one per event:
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 
 from jiandu.ledger import tasks, tlog
-from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead
+from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead, SplitView, SplitViewTally
 
 PAGE_ACTIONS = {"publication": "publish", "update": "revise", "retraction": "retract"}
 
@@ -135,3 +135,55 @@ def do_log_revision(
     if tasks.has_work():
         transaction.on_commit(tasks.after_publication.enqueue)
     return made
+
+
+SplitViewRecord = Literal["kept", "known", "first_not_kept", "not_kept"]
+
+
+def checkpoint_sha256(text: str) -> str:
+    """The SHA-256 of a checkpoint's signed text (up to its blank line): the same checkpoint
+    with other or more signature lines is the same statement."""
+    return hashlib.sha256((text.split("\n\n", 1)[0] + "\n").encode()).hexdigest()
+
+
+@transaction.atomic
+def do_record_split_view(
+    origin: str,
+    seen_by: str,
+    old_checkpoint: str,
+    new_checkpoint: str,
+    detail: str,
+    *,
+    cap: int,
+    proof: str = "",
+) -> SplitViewRecord:
+    """Keep one piece of split-view evidence: "kept" when new, "known" when the pair of
+    checkpoints was kept before, and past `cap` rows a count in `SplitViewTally` instead
+    ("first_not_kept" the first time, so the caller says once that the table is full).
+
+    Why a cap and a count: only the log's key makes evidence, but a log that forks on purpose
+    can make as much as it likes; the table must not grow without end, and the operator must
+    still learn how much more there was. The tally row is locked first, so concurrent
+    requests keep the count exact and the cap."""
+    SplitViewTally.objects.get_or_create(pk=1)
+    tally = SplitViewTally.objects.select_for_update().get(pk=1)
+    pair = {
+        "old_sha256": checkpoint_sha256(old_checkpoint),
+        "new_sha256": checkpoint_sha256(new_checkpoint),
+    }
+    if SplitView.objects.filter(**pair).exists():
+        return "known"
+    if SplitView.objects.count() >= cap:
+        tally.not_kept += 1
+        tally.save(update_fields=["not_kept"])
+        return "first_not_kept" if tally.not_kept == 1 else "not_kept"
+    SplitView.objects.create(
+        origin=origin,
+        seen_by=seen_by,
+        old_checkpoint=old_checkpoint,
+        new_checkpoint=new_checkpoint,
+        proof=proof,
+        detail=detail,
+        **pair,
+    )
+    return "kept"

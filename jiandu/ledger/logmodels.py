@@ -90,7 +90,7 @@ class SplitView(models.Model):
     Only evidence is kept (jiandu.ledger.witness says what counts), once per pair: the pair of
     SHA-256 hashes of the two checkpoints' signed texts is unique, so a replayed pair adds no
     row. `proof` holds the consistency proof (base64, one hash a line) where the evidence needs
-    it (two sizes). At most `logactions.max_split_views()` rows; past that `SplitViewTally`
+    it (two sizes). At most JIANDU_WITNESS_MAX_SPLIT_VIEWS rows; past that `SplitViewTally`
     counts what was not kept."""
 
     origin = models.CharField(max_length=200)

@@ -73,12 +73,33 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 @csrf_exempt  # no cookie, no session: the request is authenticated by the log's signature
 @require_POST
 def add_checkpoint(request: HttpRequest) -> HttpResponse:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > witness.MAX_REQUEST:
-        return HttpResponse("request too large\n", status=413, content_type=TEXT)
-    reply = witness.do_add_checkpoint(request.body)
-    response = HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
+    """Counted first (429), bounded before it is read (413), then answered by the witness."""
+    wait = witness.retry_after(request)
+    if wait is not None:
+        response = _plain(429, "too many requests\n")
+        response["Retry-After"] = str(wait)
+        return response
+    if _content_length(request) > witness.MAX_REQUEST:
+        return _plain(413, "request too large\n")
+    body = request.read(witness.MAX_REQUEST + 1)
+    if len(body) > witness.MAX_REQUEST:
+        return _plain(413, "request too large\n")
+    reply = witness.do_add_checkpoint(body)
+    return _plain(reply.status, reply.body, reply.content_type)
+
+
+def _plain(status: int, body: str, content_type: str = TEXT) -> HttpResponse:
+    response = HttpResponse(body, status=status, content_type=content_type)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _content_length(request: HttpRequest) -> int:
+    """The declared body length; an unreadable one counts as too large (refused unread)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 1 << 62
 
 
 @require_GET

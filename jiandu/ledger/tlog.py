@@ -185,6 +185,37 @@ def verify_consistency(
     path = list(proof)
     if old_size & (old_size - 1) == 0:
         path.insert(0, old_root)
+    fr, sr = _walk_consistency(old_size, size, path)
+    if fr != old_root or sr != root:
+        raise ProofError("the new tree does not extend the old one")
+
+
+def proven_prefix_root(
+    old_size: int, size: int, root: bytes, proof: Sequence[bytes]
+) -> bytes | None:
+    """The root of the first `old_size` leaves of the tree (`size`, `root`), as shown by a
+    consistency proof; None where the proof shows nothing.
+
+    Why: a witness must tell a forged history from a garbage proof. Where the proof's hashes
+    lead to `root`, each of them is a node of that tree (or SHA-256 has a collision), so the
+    root they give for the first `old_size` leaves is that tree's own: if it differs from a
+    root the log signed for `old_size`, the log signed two histories. Where `old_size` is a
+    power of two, a proof leaves the old root out (the verifier supplies it), so a failing
+    proof proves nothing, and None is returned."""
+    if not 0 < old_size < size or old_size & (old_size - 1) == 0:
+        return None
+    if any(len(p) != HASH_SIZE for p in proof):
+        return None
+    try:
+        fr, sr = _walk_consistency(old_size, size, list(proof))
+    except ProofError:
+        return None
+    return fr if sr == root else None
+
+
+def _walk_consistency(old_size: int, size: int, path: list[bytes]) -> tuple[bytes, bytes]:
+    """The old and new roots a consistency path gives (RFC 9162 section 2.1.4.2, steps 3-7);
+    raises ProofError where its length does not fit the two sizes."""
     if not path:
         raise ProofError("consistency proof is empty")
     fn, sn = old_size - 1, size - 1
@@ -206,8 +237,9 @@ def verify_consistency(
             sr = node_hash(sr, c)
         fn >>= 1
         sn >>= 1
-    if sn != 0 or fr != old_root or sr != root:
+    if sn != 0:
         raise ProofError("the new tree does not extend the old one")
+    return fr, sr
 
 
 # --- Tiles ---------------------------------------------------------------------------------

@@ -104,18 +104,20 @@ def forked_request(old_size: int, old_root_entries: list[bytes], new_entries: li
 
 
 def test_a_witness_detects_a_split_view_and_says_so_loudly(setup, client, caplog):
-    logactions.do_append_entries([entry(i) for i in range(4)])
+    logactions.do_append_entries([entry(i) for i in range(5)])
     w = keys.witness_verifier()
     witness.do_request_cosignature("http://testserver/log/witness", w, setup)
-    # Another history of 6 entries, signed with the log's key, shown to the same witness.
-    fork = [logactions.canonical_json(entry(i + 50)) for i in range(6)]
+    # Another history of 7 entries, signed with the log's key, shown to the same witness with
+    # its own correct proof from 5 (not a power of two: the proof then carries the fork's old
+    # root, which is the evidence; tests/ledger/test_witness_evidence.py has the other cases).
+    fork = [logactions.canonical_json(entry(i + 50)) for i in range(7)]
     with caplog.at_level(logging.CRITICAL, logger="jiandu.ledger.witness"):
-        response = raw_post(client, forked_request(4, fork[:4], fork))
+        response = raw_post(client, forked_request(5, fork[:5], fork))
     assert response.status_code == 422
     assert "SPLIT VIEW" in caplog.text
     alarm = SplitView.objects.get()
-    assert alarm.seen_by == "witness" and "\n6\n" in alarm.new_checkpoint
-    assert WitnessedLog.objects.get().size == 4  # not moved to the fork
+    assert alarm.seen_by == "witness" and "\n7\n" in alarm.new_checkpoint
+    assert WitnessedLog.objects.get().size == 5  # not moved to the fork
 
 
 def test_the_log_side_reports_a_witness_refusal_as_a_split_view(setup, client, capsys):
