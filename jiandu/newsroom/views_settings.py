@@ -1,4 +1,5 @@
-"""Settings pages: a member's notifications; for admins, key status and retention."""
+"""Settings pages: a member's notifications; for admins, key status (with what uploads on
+their way in hold on the disk) and retention."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from jiandu.newsroom import actions
 from jiandu.newsroom.forms import NotificationForm, RetentionForm
 from jiandu.newsroom.models import Notification
 from jiandu.vault import retention as vault_retention
+from jiandu.vault import staging
 from jiandu.vault.models import MemberKey, Source
 
 
@@ -37,7 +39,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
 def key_status(request: HttpRequest) -> HttpResponse:
-    """Who holds a usable vault key, who needs recovery, who lacks grants; is a worker up."""
+    """Who holds a usable vault key, who needs recovery, who lacks grants; is a worker up; and
+    what sources' uploads on their way in hold on the disk against the staging quota (totals
+    only: nothing that names an upload or a source)."""
     sources = Source.objects.count()
     keys = {
         key.user_id: key
@@ -60,7 +64,12 @@ def key_status(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "newsroom/key_status.html",
-        {"rows": rows, "sources": sources, "workers": live_worker_keys().count()},
+        {
+            "rows": rows,
+            "sources": sources,
+            "workers": live_worker_keys().count(),
+            "staging": staging.get_staging_use(),
+        },
     )
 
 

@@ -25,10 +25,6 @@ def refusal(code: str) -> str:
             "We cannot take new files right now: the server is nearly out of space. Nothing was "
             "stored, and nothing you sent before is affected. Please try again later."
         ),
-        "busy": _(
-            "Many people are sending at the moment. Nothing was stored. Please wait a minute "
-            "and send again."
-        ),
         "closed": _(
             "The tip line is not open yet: no journalist has set up their key. Nothing was "
             "stored. Please come back later."
@@ -42,11 +38,6 @@ def refusal(code: str) -> str:
             "means an automated program sent it. Nothing was stored."
         ),
         "text_too_long": text_too_long(),
-        "paused": _(
-            "The tip line is receiving far more than usual right now, so it pauses new "
-            "submissions for a minute to keep its storage from filling up. Nothing was stored. "
-            "Please wait a minute and send again."
-        ),
         "source_limit": _(
             "This conversation has sent %(count)d submissions within the hour, the most we take "
             "from one conversation. Nothing was stored. Please wait an hour, or put several "
@@ -60,6 +51,15 @@ def refusal(code: str) -> str:
         ),
     }
     return texts[code]
+
+
+def codename_unfinished() -> str:
+    """A first submission stored while the server was busy: the codename is shown but still
+    has to be derived, which this session does as soon as the server has a moment."""
+    return _(
+        "Your submission is stored. The server is still busy setting up your codename, so it "
+        "does not work yet. Keep this page open and press the button again in a minute."
+    )
 
 
 def text_too_long() -> str:
@@ -91,11 +91,22 @@ def problem(item: Problem) -> str:
         "disk_full": _(
             "“%(name)s” was not kept: the server is nearly out of space. Try again later."
         ),
+        "session_quota": _(
+            "“%(name)s” was not started: %(quota).1f GiB is the most we hold for one "
+            "conversation at a time while files are sent. Nothing of it was stored. Send the "
+            "files already started (or remove one), then add this one."
+        ),
+        "staging_full": _(
+            "“%(name)s” was not started: so many files are being sent to the tip line right "
+            "now that there is no room to hold it as well. Nothing of it was stored, and "
+            "nothing you sent before is affected. Please try again in an hour."
+        ),
     }
     return texts[item.code] % {
         "name": FIRST_STRONG_ISOLATE + item.name + POP_ISOLATE,
         "gib": gib,
         "count": conf.max_files_per_submission(),
+        "quota": conf.staging_session_bytes() / 1024**3,
     }
 
 
@@ -124,7 +135,7 @@ def codename_error(error: CodenameError) -> str:
 
 def resumable_error(code: str, name: str = "") -> str:
     """Errors of the resumable upload, shown by the page's JavaScript."""
-    if code in {"too_big", "empty", "too_many", "disk_full"}:
+    if code in {"too_big", "empty", "too_many", "disk_full", "session_quota", "staging_full"}:
         from jiandu.vault.uploads import Problem
 
         return problem(Problem(code, name))

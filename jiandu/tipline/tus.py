@@ -52,6 +52,8 @@ MAX_NAME_CHARACTERS = 400
 
 STATUS = {
     "too_big": 413,
+    "session_quota": 413,
+    "staging_full": 507,
     "too_many": 409,
     "disk_full": 507,
     "unknown": 404,
@@ -184,7 +186,7 @@ def collection(request: HttpRequest) -> HttpResponse:
             request.session, name, length, metadata.get("filetype") or metadata.get("type", "")
         )
     except resumable.ResumableError as exc:
-        return _error(exc, name)
+        return _error(exc, uploads.clean_name(name))
     request.session.set_expiry(conf.source_idle_seconds())
     response = _text(201)
     response["Location"] = reverse("tipline:upload_piece", args=[upload_id])

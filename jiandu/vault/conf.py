@@ -47,6 +47,26 @@ def min_free_bytes() -> int:
     return _setting("JIANDU_MIN_FREE_BYTES", 1024 * MIB)
 
 
+def staging_session_bytes() -> int:
+    """What one session may hold in unfinished and untaken resumable uploads at once
+    (JIANDU_STAGING_SESSION_BYTES, default 16 GiB: two files of the largest size)."""
+    return _setting("JIANDU_STAGING_SESSION_BYTES", 16 * 1024 * MIB)
+
+
+def staging_total_bytes() -> int:
+    """What all sessions together may hold in resumable uploads (JIANDU_STAGING_TOTAL_BYTES,
+    default 64 GiB); past it a new upload gets 507 until others finish or are removed."""
+    return _setting("JIANDU_STAGING_TOTAL_BYTES", 64 * 1024 * MIB)
+
+
+def staging_idle_hours() -> int:
+    """Whole hours after the hour of an upload's last piece before the hourly job removes it
+    (JIANDU_STAGING_IDLE_HOURS); by default the source's idle limit rounded up, after which
+    the session that holds the upload's key has ended anyway."""
+    default = max(1, -(-source_idle_seconds() // 3600))
+    return max(1, _setting("JIANDU_STAGING_IDLE_HOURS", default))
+
+
 def retention_days() -> int:
     """A settings override (tests) first, then the admin's choice in the database, then the
     environment (JIANDU_RETENTION_DAYS, default 90)."""

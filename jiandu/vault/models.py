@@ -138,3 +138,33 @@ class RetentionSetting(models.Model):
 
     def __str__(self) -> str:
         return f"retention: {self.days} days"
+
+
+class StagedUpload(models.Model):
+    """A resumable upload on its way in: the bytes it reserved and how far it has come.
+
+    One row per tus upload, from creation until the submission takes it (or it is removed):
+    the sum of `length` over all rows is what the staging quota counts, over the rows of one
+    `owner` what the per-session quota counts, and the hourly job removes rows (and their
+    `.part`) not sent to since `touched_hour` (jiandu.vault.resumable). The row is also where
+    the stream's progress lives, so two requests for one upload see one truth under the lock:
+    the encryptor's state is `sealed_state`, encrypted under a key derived from the item key,
+    which only the source's session holds; so a copy of the database opens nothing.
+
+    Nothing here names a source: `owner` is a BLAKE2b of a random token kept in the session
+    (it only says which uploads belong together), `part` is the file's random name on disk,
+    and times are whole hours.
+    """
+
+    part = models.CharField(max_length=64, unique=True)
+    owner = models.CharField(max_length=64, db_index=True)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    written = models.PositiveBigIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    sealed_state: Bytes = models.BinaryField()
+    created_hour = models.DateTimeField()
+    touched_hour = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"staged upload of {self.length} bytes"

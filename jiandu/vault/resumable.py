@@ -2,13 +2,29 @@
 
 A file is sent in pieces: `create` opens a `.part` and a stream; each `append` carries the
 offset it starts at and is encrypted as it arrives, exactly like the plain path; a dropped
-connection costs only the piece in flight, and the client asks where to go on. The stream's
-state (its key inside), the item key and the unpushed remainder (under 64 KiB) live in the
-session, which is encrypted by the browser's cookie (jiandu.vault.sessions): nothing on disk
-opens the `.part`. The session row records the ciphertext length that matches the saved state;
-anything a broken request (or a server killed mid-piece) wrote after it is cut off before the
-next piece. So a server restart loses nothing that was acknowledged: the session row and the
-`.part` both survive it (`jiandu serve` keeps young parts: storage.PART_KEEP_SECONDS).
+connection costs only the piece in flight, and the client asks where to go on. The item key
+lives in the session, which is encrypted by the browser's cookie (jiandu.vault.sessions). The
+progress (offset, ciphertext length, done) and the stream's state (its key inside, and the
+unpushed remainder under 64 KiB) live in the upload's `StagedUpload` row, the state encrypted
+under a key derived from the item key: nothing on disk or in the database opens the `.part`.
+The row records the ciphertext length that matches the saved state; anything a broken request
+(or a server killed mid-piece) wrote after it is cut off before the next piece. So a server
+restart loses nothing that was acknowledged: the row and the `.part` both survive it
+(`jiandu serve` keeps young parts: storage.PART_KEEP_SECONDS).
+
+One piece at a time: a PATCH takes an exclusive lock on the `.part` (flock, so across worker
+processes too) without waiting, reads the row again under it and checks the offset again.
+Two PATCHes at once (the session's state used to be read before either had written) can no
+longer both pass the check and interleave their bytes: the second is answered 409 with the
+offset as it stands. The state is in the row rather than the session because the session is
+saved whole at the end of every request, so the loser's stale copy would undo the winner's.
+
+What uploads may hold on disk (issue 17): `create` reserves the declared length against the
+session's quota (conf.staging_session_bytes, 413) and everyone's together
+(conf.staging_total_bytes, 507), counted over the rows under one lock so two creations at once
+cannot both take the last room. The reservation is released when the submission takes the
+upload, when it is removed, and by the hourly job (`remove_idle_uploads`) once no piece came
+for conf.staging_idle_hours whole hours: the session holding its key has ended by then.
 
 A piece may carry a checksum (tus's checksum extension): the digest is computed on the bytes as
 they are encrypted, and on a mismatch the piece is undone (the saved state is not advanced, the
@@ -21,29 +37,37 @@ them over as PreparedItems.
 
 An upload lives as long as the session that holds its key: `expires_seconds()` after its last
 piece (the source's idle limit). Its `.part` without a session opens nothing; the hourly job
-removes parts untouched for storage.PART_KEEP_SECONDS.
+removes it with its row after conf.staging_idle_hours, and any `.part` no row names (a plain
+upload cut off by a crash) after storage.PART_KEEP_SECONDS.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import hmac
+import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from nacl.secret import SecretBox
 
-from jiandu.vault import conf, crypto, storage
-from jiandu.vault.actions import PreparedItem
-from jiandu.vault.models import Item
+from jiandu.vault import conf, crypto, staging, storage
+from jiandu.vault.actions import PreparedItem, hour_now
+from jiandu.vault.models import Item, StagedUpload
 from jiandu.vault.uploads import clean_name
 
 SESSION_KEY = "vault_resumable"
 READ_PIECE = 1024 * 1024
+STATE_PURPOSE = b"jd:staged-state"
 
 
 # Piece checksums a client may send (tus checksum extension): SHA-256, and SHA-1 because the
@@ -59,7 +83,9 @@ class Readable(Protocol):
 
 class ResumableError(Exception):
     """code: 'too_big', 'too_many', 'disk_full', 'unknown', 'offset', 'broken', 'done',
-    'empty', 'checksum' (the piece's digest did not match; nothing of it was kept)."""
+    'empty', 'checksum' (the piece's digest did not match; nothing of it was kept),
+    'session_quota' (this session holds too much already), 'staging_full' (everyone's uploads
+    together hold the staging quota)."""
 
     def __init__(self, code: str, offset: int = 0) -> None:
         super().__init__(code)
@@ -75,6 +101,19 @@ def _uploads(session: SessionBase) -> dict[str, dict[str, Any]]:
     return session.setdefault(SESSION_KEY, {})
 
 
+def _box(item_key: bytes) -> SecretBox:
+    return SecretBox(crypto.subkey(item_key, STATE_PURPOSE))
+
+
+def _seal_state(item_key: bytes, state: bytes, pending: bytes, sha256: str = "") -> bytes:
+    plain = json.dumps({"state": _b64(state), "pending": _b64(pending), "sha256": sha256})
+    return bytes(_box(item_key).encrypt(plain.encode()))
+
+
+def _open_state(item_key: bytes, sealed: bytes) -> dict[str, Any]:
+    return json.loads(_box(item_key).decrypt(bytes(sealed)))
+
+
 def expires_seconds() -> int:
     """How long an upload waits for its next piece: as long as the session holding its key."""
     return conf.source_idle_seconds()
@@ -88,6 +127,7 @@ def clean_type(content_type: str) -> str:
 
 
 def create(session: SessionBase, name: str, length: int, content_type: str = "") -> str:
+    """Open a new upload of `length` bytes and reserve them against the quotas."""
     uploads = _uploads(session)
     if length > conf.max_file_bytes():
         raise ResumableError("too_big")
@@ -97,44 +137,92 @@ def create(session: SessionBase, name: str, length: int, content_type: str = "")
         raise ResumableError("too_many")
     if storage.free_bytes() - length < conf.min_free_bytes():
         raise ResumableError("disk_full")
+    owner = staging.owner(session)
     item_key = crypto.random_key()
-    part, handle = storage.open_incoming()
-    with handle:
-        encryptor = crypto.StreamEncryptor(item_key, handle)
-        state, pending = encryptor.snapshot()
-        handle.flush()
-        os.fsync(handle.fileno())
-        written = handle.tell()
-    storage.settle_part(part)  # file times say the hour only (jiandu.vault.filetimes)
+    with staging.lock():
+        refusal = staging.quota_refusal(owner, length)
+        if refusal is not None:
+            raise ResumableError(refusal)
+        part, handle = storage.open_incoming()
+        with handle:
+            encryptor = crypto.StreamEncryptor(item_key, handle)
+            state, pending = encryptor.snapshot()
+            handle.flush()
+            os.fsync(handle.fileno())
+            written = handle.tell()
+        storage.settle_part(part)  # file times say the hour only (jiandu.vault.filetimes)
+        hour = hour_now()
+        with transaction.atomic():
+            StagedUpload.objects.create(
+                part=part.name,
+                owner=owner,
+                length=length,
+                written=written,
+                sealed_state=_seal_state(item_key, state, pending),
+                created_hour=hour,
+                touched_hour=hour,
+            )
     upload_id = secrets.token_hex(16)
     uploads[upload_id] = {
         "part": part.name,
         "name": clean_name(name),
         "type": clean_type(content_type),
         "length": length,
-        "offset": 0,
-        "written": written,
         "key": _b64(item_key),
-        "state": _b64(state),
-        "pending": _b64(pending),
         "version": encryptor.version,
-        "done": False,
     }
     session.modified = True
     return upload_id
 
 
+def _row(upload: dict[str, Any]) -> StagedUpload | None:
+    return StagedUpload.objects.filter(part=upload.get("part", "")).first()
+
+
+def _view(upload: dict[str, Any], row: StagedUpload) -> dict[str, Any]:
+    """The session's entry with the row's progress: what the tus server reads."""
+    return upload | {"offset": row.offset, "written": row.written, "done": row.done}
+
+
 def get(session: SessionBase, upload_id: str) -> dict[str, Any]:
     upload = _uploads(session).get(upload_id)
-    if upload is None:
+    row = _row(upload) if upload is not None else None
+    if upload is None or row is None:
         raise ResumableError("unknown")
-    return upload
+    return _view(upload, row)
 
 
 def _part_path(upload: dict[str, Any]) -> Path:
     if not storage.PART_NAME.match(upload["part"]):
         raise ResumableError("unknown")
     return storage.incoming_dir() / upload["part"]
+
+
+@contextlib.contextmanager
+def _locked_part(upload: dict[str, Any]) -> Iterator[tuple[BinaryIO, StagedUpload]]:
+    """The `.part` open for writing under an exclusive lock, and the row read again under it.
+    Another request holding the lock means another piece is on its way: 409 at once, rather
+    than a worker waiting for it."""
+    try:
+        handle = _part_path(upload).open("r+b")
+    except FileNotFoundError as exc:
+        raise ResumableError("unknown") from exc
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            row = _row(upload)
+            raise ResumableError("offset", row.offset if row else 0) from exc
+        row = _row(upload)
+        if row is None:
+            raise ResumableError("unknown")
+        yield handle, row
+
+
+def _save_progress(row: StagedUpload, **fields: Any) -> None:
+    with transaction.atomic():
+        if not StagedUpload.objects.filter(pk=row.pk).update(touched_hour=hour_now(), **fields):
+            raise ResumableError("unknown")  # removed meanwhile (termination, the hourly job)
 
 
 def append(
@@ -148,7 +236,8 @@ def append(
     """Encrypt `size` bytes read from `body` at `offset`; return the new offset. On a short
     body, keep what was encrypted in whole chunks and report ResumableError('broken'); with a
     `checksum` (algorithm name, digest), keep nothing of a short or mismatching piece. The
-    piece that brings the last byte finishes the stream (see `finish`)."""
+    piece that brings the last byte finishes the stream (see `finish`). The offset is checked
+    before and again under the `.part`'s lock."""
     upload = get(session, upload_id)
     if upload["done"]:
         raise ResumableError("done", upload["offset"])
@@ -158,12 +247,17 @@ def append(
         raise ResumableError("too_big", upload["offset"])
     if storage.free_bytes() - size < conf.min_free_bytes():
         raise ResumableError("disk_full", upload["offset"])
+    key = base64.b64decode(upload["key"])
     digest = CHECKSUMS[checksum[0]]() if checksum is not None else None
     path = _part_path(upload)
-    with path.open("r+b") as handle:
-        handle.truncate(upload["written"])  # cut whatever a broken request left after it
-        handle.seek(upload["written"])
-        encryptor = _resume(upload, handle)
+    with _locked_part(upload) as (handle, row):
+        if row.done:
+            raise ResumableError("done", row.offset)
+        if offset != row.offset:  # another piece got in first
+            raise ResumableError("offset", row.offset)
+        handle.truncate(row.written)  # cut whatever a broken request left after it
+        handle.seek(row.written)
+        encryptor = _resume(upload, row, key, handle)
         remaining, broken = size, False
         while remaining > 0:
             try:
@@ -180,82 +274,94 @@ def append(
         if checksum is not None and (
             broken or digest is None or not hmac.compare_digest(digest.digest(), checksum[1])
         ):
-            handle.truncate(upload["written"])  # undo the piece: the saved state stays
+            handle.truncate(row.written)  # undo the piece: the saved state stays
             storage.settle_part(path)
-            raise ResumableError("broken" if broken else "checksum", upload["offset"])
+            raise ResumableError("broken" if broken else "checksum", row.offset)
         handle.flush()
         os.fsync(handle.fileno())
         state, pending = encryptor.snapshot()
-        upload.update(
-            offset=encryptor.plaintext_size,
-            written=handle.tell(),
-            state=_b64(state),
-            pending=_b64(pending),
+        new_offset, written = encryptor.plaintext_size, handle.tell()
+        _save_progress(
+            row,
+            offset=new_offset,
+            written=written,
+            sealed_state=_seal_state(key, state, pending),
         )
-    storage.settle_part(path)
-    session.modified = True
-    if broken:
-        raise ResumableError("broken", upload["offset"])
-    if upload["offset"] == upload["length"]:
-        finish(session, upload_id)
-    return upload["offset"]
+        storage.settle_part(path)
+        if broken:
+            raise ResumableError("broken", new_offset)
+        if new_offset == upload["length"]:
+            row.refresh_from_db()
+            _finish_locked(upload, row, key, handle)
+    return new_offset
 
 
-def _resume(upload: dict[str, Any], handle: Any) -> crypto.StreamEncryptor:
+def _resume(
+    upload: dict[str, Any], row: StagedUpload, key: bytes, handle: Any
+) -> crypto.StreamEncryptor:
+    saved = _open_state(key, row.sealed_state)
     return crypto.StreamEncryptor.resume(
         handle,
-        base64.b64decode(upload["state"]),
-        base64.b64decode(upload["pending"]),
-        upload["offset"],
+        base64.b64decode(saved["state"]),
+        base64.b64decode(saved["pending"]),
+        row.offset,
         version=upload.get("version", 1),  # uploads begun before padding: version 1
+    )
+
+
+def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle: BinaryIO) -> None:
+    handle.truncate(row.written)
+    handle.seek(row.written)
+    encryptor = _resume(upload, row, key, handle)
+    encryptor.finish()
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.seek(0)
+    sha256, size = crypto.sha256_of(key, handle)
+    path = _part_path(upload)
+    storage.settle_part(path)
+    if size != row.length:
+        raise ResumableError("broken", row.offset)
+    _save_progress(
+        row, done=True, written=handle.tell(), sealed_state=_seal_state(key, b"", b"", sha256)
     )
 
 
 def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
     """Close the stream once every byte is in; record size and SHA-256 (decrypting once)."""
     upload = get(session, upload_id)
-    if upload["done"]:
-        return upload
-    if upload["offset"] != upload["length"]:
-        raise ResumableError("offset", upload["offset"])
-    path = _part_path(upload)
-    with path.open("r+b") as handle:
-        handle.truncate(upload["written"])
-        handle.seek(upload["written"])
-        encryptor = _resume(upload, handle)
-        encryptor.finish()
-        handle.flush()
-        os.fsync(handle.fileno())
-    key = base64.b64decode(upload["key"])
-    with path.open("rb") as handle:
-        sha256, size = crypto.sha256_of(key, handle)
-    storage.settle_part(path)
-    if size != upload["length"]:
-        raise ResumableError("broken", upload["offset"])
-    upload.update(done=True, sha256=sha256, state="", pending="")
-    session.modified = True
-    return upload
+    with _locked_part(upload) as (handle, row):
+        if not row.done:
+            if row.offset != row.length:
+                raise ResumableError("offset", row.offset)
+            _finish_locked(upload, row, base64.b64decode(upload["key"]), handle)
+    return get(session, upload_id)
 
 
 def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
-    """Finished uploads named by the submission form, removed from the session."""
+    """Finished uploads named by the submission form, removed from the session; their
+    reservations are released (the bytes are the submission's now)."""
     uploads = _uploads(session)
     prepared = []
     for upload_id in upload_ids:
         upload = uploads.get(upload_id)
-        if upload is None or not upload["done"]:
+        row = _row(upload) if upload is not None else None
+        if upload is None or row is None or not row.done:
             continue
+        key = base64.b64decode(upload["key"])
+        sha256 = _open_state(key, row.sealed_state)["sha256"]
         del uploads[upload_id]
+        StagedUpload.objects.filter(pk=row.pk).delete()
         meta = {
             "name": upload["name"],
             "size": upload["length"],
-            "sha256": upload["sha256"],
+            "sha256": sha256,
             "content_type": upload.get("type", "application/octet-stream"),
         }
         prepared.append(
             PreparedItem(
                 kind=Item.Kind.FILE,
-                item_key=base64.b64decode(upload["key"]),
+                item_key=key,
                 meta=meta,
                 part=_part_path(upload),
                 receipt={k: meta[k] for k in ("name", "size", "sha256")},
@@ -266,24 +372,52 @@ def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
 
 
 def remove(session: SessionBase, upload_id: str) -> None:
-    """tus termination: drop one upload (finished or not) and its `.part`."""
-    upload = get(session, upload_id)
-    storage.discard(_part_path(upload))
+    """tus termination: drop one upload (finished or not), its `.part` and its reservation."""
+    upload = _uploads(session).get(upload_id)
+    if upload is None:
+        raise ResumableError("unknown")
+    _discard(upload["part"])
     del _uploads(session)[upload_id]
     session.modified = True
+
+
+def _discard(part: str) -> None:
+    StagedUpload.objects.filter(part=part).delete()
+    if storage.PART_NAME.match(part):
+        storage.discard(storage.incoming_dir() / part)
 
 
 def held(session: SessionBase) -> list[dict[str, Any]]:
     """This session's uploads not yet handed to a submission (id, name, length, offset, done),
     for the page to resume after a reload: the state is the server's, not the browser's."""
+    rows = {
+        row.part: row
+        for row in StagedUpload.objects.filter(
+            part__in=[upload.get("part", "") for upload in _uploads(session).values()]
+        )
+    }
     return [
-        {k: upload[k] for k in ("name", "length", "offset", "done")} | {"id": upload_id}
+        {k: view[k] for k in ("name", "length", "offset", "done")} | {"id": upload_id}
         for upload_id, upload in _uploads(session).items()
+        if (row := rows.get(upload.get("part", ""))) is not None
+        for view in [_view(upload, row)]
     ]
 
 
 def discard_all(session: SessionBase) -> None:
-    """Drop every unfinished upload of this session (sign-out)."""
+    """Drop every upload of this session not yet submitted (sign-out)."""
     for upload in _uploads(session).values():
-        storage.discard(storage.incoming_dir() / upload["part"])
+        _discard(upload.get("part", ""))
     session.pop(SESSION_KEY, None)
+
+
+def remove_idle_uploads(now_hour: datetime | None = None) -> int:
+    """The hourly job's part: remove uploads (row and `.part`) with no piece for
+    conf.staging_idle_hours whole hours. Times are hours, so an upload whose last piece came
+    at 10:59 counts from 10:00; with the default (the source's idle limit rounded up) its
+    session has ended before it goes. Returns how many were removed."""
+    cutoff = (now_hour or hour_now()) - timedelta(hours=conf.staging_idle_hours())
+    idle = list(StagedUpload.objects.filter(touched_hour__lt=cutoff).values_list("part", flat=True))
+    for part in idle:
+        _discard(part)
+    return len(idle)

@@ -1,8 +1,9 @@
 """The vault's hourly job: retention, and everything that keeps times to the hour.
 
 Each run, at the start of a clock hour:
-- deletes sources idle longer than JIANDU_RETENTION_DAYS (default 90) and resumable uploads
-  abandoned for a day;
+- deletes sources idle longer than JIANDU_RETENTION_DAYS (default 90), resumable uploads with
+  no piece for JIANDU_STAGING_IDLE_HOURS (by default the source's idle limit, in whole hours),
+  and `.part` files no upload names, abandoned for a day;
 - deletes expired session rows (their expiry says the hour of a last request);
 - deletes finished task rows (their start and finish times are exact);
 - settles file and folder times under the data dir (`jiandu.core.filetimes.settle_tree`), so
@@ -31,10 +32,12 @@ def purge_idle_sources() -> int:
     sources were deleted."""
     from jiandu.core.filetimes import settle_tree
     from jiandu.vault.actions import do_purge_idle_sources
+    from jiandu.vault.resumable import remove_idle_uploads
     from jiandu.vault.storage import PART_KEEP_SECONDS, clean_stale_parts
 
     count = do_purge_idle_sources()
-    clean_stale_parts(PART_KEEP_SECONDS)  # uploads abandoned for a day
+    remove_idle_uploads()  # resumable uploads whose session has ended: their reservations too
+    clean_stale_parts(PART_KEEP_SECONDS)  # parts no upload names (a crash), after a day
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     taskqueue.purge_finished()
     settle_tree(Path(settings.DATA_DIR))

@@ -7,9 +7,11 @@ only one network chunk at a time, in memory. Files the limits refuse are skipped
 the submission is kept) and reported in `handler.problems`; the whole request is always read,
 so the browser gets a readable page rather than a connection reset.
 
-`check_request` runs before the body is read: a body larger than any allowed submission or a
-nearly full disk gives a refusal, and `drain` reads and discards the body so the refusal page
-reaches the browser. (Rates are the tip line's business: jiandu.tipline.throttle, which counts
+`check_request` runs before the body is read: a body larger than any allowed submission, or
+files that would go below the free-space floor or past the staging quotas
+(jiandu.vault.staging), give a refusal, and `drain` reads and discards the body so the refusal
+page reaches the browser. The floor applies to file bytes only: a text-only tip is taken below
+it. (Rates are the tip line's business: jiandu.tipline.throttle, which counts
 only what was stored.)
 
 File names are whatever the sender's disk or an adversary chose: any length, any characters.
@@ -27,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 
-from jiandu.vault import conf, crypto, storage
+from jiandu.vault import conf, crypto, staging, storage
 from jiandu.vault.actions import PreparedItem
 from jiandu.vault.models import Item
 
@@ -241,20 +244,38 @@ class EncryptingUploadHandler(FileUploadHandler):
 
 @dataclass
 class Refusal:
-    code: str  # 'too_large', 'disk_full'
+    code: str  # 'too_large', 'disk_full', 'session_quota', 'staging_full'
     status: int
 
 
+def text_allowance() -> int:
+    """The most a body without files can be: Django's limit on the fields it keeps in memory
+    (a larger text field is refused by Django itself, RequestDataTooBig)."""
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440)
+
+
 def check_request(request: HttpRequest) -> Refusal | None:
-    """Before reading the body: size of the whole request, free disk."""
+    """Before reading the body: its size against what a submission may be, and the bytes it
+    could put on the disk (those past the text allowance: only files are staged) against the
+    free-space floor and the staging quotas. A text-only tip is never refused for the disk:
+    the floor is there to keep room for exactly that. Files that arrive anyway below the floor
+    are skipped one by one by the handler (Problem 'disk_full'), the text kept."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > conf.max_file_bytes() * conf.max_files_per_submission() + 10 * 1024 * 1024:
         return Refusal("too_large", 413)
-    if storage.free_bytes() - length < conf.min_free_bytes():
+    file_bytes = max(0, length - text_allowance())
+    if file_bytes == 0:
+        return None
+    if storage.free_bytes() - file_bytes < conf.min_free_bytes():
         return Refusal("disk_full", 507)
+    mine = staging.session_staged_bytes(request.session)
+    if mine + file_bytes > conf.staging_session_bytes():
+        return Refusal("session_quota", 413)
+    if staging.staged_bytes() + file_bytes > conf.staging_total_bytes():
+        return Refusal("staging_full", 507)
     return None
 
 
