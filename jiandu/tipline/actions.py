@@ -19,19 +19,30 @@ from jiandu.tipline import throttle
 from jiandu.tipline.models import Question, QuestionnaireVersion
 from jiandu.vault import actions as vault
 from jiandu.vault import conf
-from jiandu.vault.crypto import KdfParams
+from jiandu.vault.crypto import KdfBusy, KdfParams
 from jiandu.vault.models import Source
 
 
 @dataclass
 class NewSource:
+    """A first submission's outcome. `reply_private_key` is None when the codename's
+    derivation was deferred (every slot busy): `codename` is then shown and kept in the
+    source's own session until do_finish_codename binds it."""
+
     source: vault.Source
     codename: str
-    reply_private_key: bytes
+    reply_private_key: bytes | None
 
 
-def _secrets(canonical: str) -> codenames.SourceSecrets:
-    return codenames.derive(canonical, conf.codename_pepper(), conf.kdf_params())
+# How long a first submission waits for a key-derivation slot before it stores the submission
+# under a pending source and answers at once (a few derivations' time, not a queue).
+FIRST_SUBMISSION_KDF_WAIT_SECONDS = 0.5
+
+
+def _secrets(canonical: str, wait_seconds: float | None = None) -> codenames.SourceSecrets:
+    return codenames.derive(
+        canonical, conf.codename_pepper(), conf.kdf_params(), wait_seconds=wait_seconds
+    )
 
 
 def _find_source(canonical: str) -> tuple[Source | None, bytes]:
@@ -57,24 +68,54 @@ def _find_source(canonical: str) -> tuple[Source | None, bytes]:
 
 def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSource:
     """Make a codename and a source, and store the submission under it, in one transaction:
-    if storing fails, no source without a submission (and without a codename anyone holds) is
-    left behind. The key derivation runs before the transaction, so no write lock is held
-    during it. A codename already in use (odds 2^-88) is simply drawn again."""
-    for _attempt in range(5):
-        codename = codenames.generate(style)
-        derived = _secrets(codenames.canonical(codename))
-        try:
-            with transaction.atomic():
-                source = vault.do_create_source(
-                    derived.lookup, derived.reply_public_key, derived.params
+    if storing fails, no source without a submission is left behind, nor any prepared part.
+
+    Others' load never refuses a first submission: when no key-derivation slot frees within
+    FIRST_SUBMISSION_KDF_WAIT_SECONDS, the submission is stored under a pending source (its
+    newsroom-side key pair is random and needs no codename) and the codename is derived
+    later from the source's own session (do_finish_codename). The derivation runs before the
+    transaction, so no write lock is held during it. A codename already in use (odds 2^-88)
+    is simply drawn again."""
+    try:
+        for _attempt in range(5):
+            codename = codenames.generate(style)
+            try:
+                derived: codenames.SourceSecrets | None = _secrets(
+                    codenames.canonical(codename), FIRST_SUBMISSION_KDF_WAIT_SECONDS
                 )
-                vault.do_store_submission(source, prepared)
-        except vault.VaultError as exc:
-            if exc.code == "codename_taken":
-                continue
-            raise
-        return NewSource(source, codename, derived.reply_private_key)
-    raise vault.VaultError("codename_taken")
+            except KdfBusy:
+                derived = None
+            try:
+                with transaction.atomic():
+                    if derived is None:
+                        source = vault.do_create_pending_source(conf.kdf_params())
+                    else:
+                        source = vault.do_create_source(
+                            derived.lookup, derived.reply_public_key, derived.params
+                        )
+                    vault.do_store_submission(source, prepared)
+            except vault.VaultError as exc:
+                if exc.code == "codename_taken":
+                    continue
+                raise
+            return NewSource(source, codename, derived.reply_private_key if derived else None)
+        raise vault.VaultError("codename_taken")
+    except BaseException:
+        vault.discard_prepared(prepared)  # what storing did not already remove
+        raise
+
+
+def do_finish_codename(source: Source, codename: str) -> bytes:
+    """Derive a pending source's codename with the cost stored for it and bind its lookup and
+    reply key; the reply private key, for the session. Called from the session that was
+    shown the codename (the only place it exists). crypto.KdfBusy when no slot frees in time:
+    the source is still pending and the session still holds the codename, so nothing is lost.
+    """
+    derived = codenames.derive(
+        codenames.canonical(codename), conf.codename_pepper(), source.kdf_params
+    )
+    vault.do_bind_codename(source, derived.lookup, derived.reply_public_key)
+    return derived.reply_private_key
 
 
 def get_source_by_codename(text: str) -> tuple[Source, bytes]:

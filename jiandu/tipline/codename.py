@@ -107,12 +107,21 @@ class SourceSecrets:
     params: crypto.KdfParams  # the Argon2id cost used, stored with the source
 
 
-def derive(canonical_codename: str, pepper: str, params: crypto.KdfParams) -> SourceSecrets:
-    """One Argon2id run (through the vault's bounded pool) gives the lookup and the reply key."""
+def derive(
+    canonical_codename: str,
+    pepper: str,
+    params: crypto.KdfParams,
+    *,
+    wait_seconds: float | None = None,
+) -> SourceSecrets:
+    """One Argon2id run (through the vault's bounded pool, waiting at most `wait_seconds` for a
+    slot: crypto.KdfBusy) gives the lookup and the reply key."""
     salt = nacl.hash.blake2b(
         pepper.encode(), digest_size=16, person=b"jd:codename-salt", encoder=crypto._Raw
     )
-    master = crypto.argon2id_kdf(canonical_codename.encode(), salt, params)
+    master = crypto.argon2id_kdf(
+        canonical_codename.encode(), salt, params, wait_seconds=wait_seconds
+    )
     lookup = crypto.subkey(master, b"jd:lookup").hex()
     private, public = crypto.keypair_from_seed(crypto.subkey(master, b"jd:reply-key"))
     return SourceSecrets(

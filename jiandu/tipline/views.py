@@ -36,6 +36,9 @@ from jiandu.vault.access import open_reply_for_source
 from jiandu.vault.models import Item, Source
 
 NEW_CODENAME = "tipline_new_codename"
+# A codename shown but not yet derived (every key-derivation slot was busy): it lives only in
+# this (encrypted) session until _finish_codename binds it.
+CODENAME_TO_FINISH = "tipline_codename_to_finish"
 RECEIPT = "tipline_receipt"
 
 
@@ -69,7 +72,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     )
 
 
-REFUSAL_STATUS = {"paused": 503, "source_limit": 429}
+REFUSAL_STATUS = {"source_limit": 429}
 
 
 def _refused(request: HttpRequest, code: str, status: int) -> HttpResponse:
@@ -137,17 +140,13 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
     if posted and form.is_valid() and style_form.is_valid():
         if form.cleaned_data["website"]:
             return _refused(request, "honeypot", 400)
-        prepared = []
+        # Everything is checked before anything is prepared or taken from the session: a
+        # refusal keeps the finished uploads listed, and leaves no encrypted part behind.
         message = form.cleaned_data["message"].strip()
-        if message:
-            prepared.append(vault.prepare_text(Item.Kind.MESSAGE, message))
         answers = _answers_to_store(request, form, version)
-        if answers:
-            prepared.append(vault.prepare_questionnaire(answers))
         # Every file went through the encrypting handler (jiandu.vault.uploads.SealedUpload).
-        files = [cast(uploads.SealedUpload, f).prepared() for f in request.FILES.getlist("files")]
-        files += resumable.take(request.session, upload_ids(request.POST.getlist("uploads")))
-        prepared.extend(files)
+        sealed = [cast(uploads.SealedUpload, f) for f in request.FILES.getlist("files")]
+        finished = _finished_uploads(request)
         missing = _missing_page(answers, version)
         if missing:
             form.add_error(
@@ -155,33 +154,13 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
                 _("Please answer the required questions on page %(page)s first.")
                 % {"page": missing},
             )
-        elif not prepared:
+        elif not (message or answers or sealed or finished):
             form.add_error(
                 None,
                 _("Nothing was received: write a message, answer a question or choose a file."),
             )
         else:
-            try:
-                if source is None:
-                    new = actions.do_first_submission(
-                        style_form.cleaned_data["style"] or _default_style(), prepared
-                    )
-                    session_keys.sign_in_source(request, new.source.pk, new.reply_private_key)
-                    request.session[NEW_CODENAME] = new.codename
-                    request.session.set_expiry(conf.source_idle_seconds())
-                else:
-                    vault.do_store_submission(source, prepared)
-            except crypto.KdfBusy:
-                return _refused(request, "busy", 429)
-            throttle.count_stored(source or new.source)
-            request.session[RECEIPT] = {
-                "message": len(message),
-                "questionnaire": bool(answers),
-                "files": [f.receipt for f in files],
-                "problems": problems,
-            }
-            request.session.pop(ANSWERS, None)
-            return redirect("tipline:receipt")
+            return _store(request, source, style_form, message, answers, sealed, finished, problems)
     return render(
         request,
         "tipline/submit.html",
@@ -202,6 +181,73 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
             "question_pages": len(questionnaire.groups(version)),
         },
     )
+
+
+def _finished_uploads(request: HttpRequest) -> list[str]:
+    """The ids named by the form's `uploads` field of this session's finished uploads."""
+    done = {upload["id"] for upload in resumable.held(request.session) if upload["done"]}
+    return [i for i in upload_ids(request.POST.getlist("uploads")) if i in done]
+
+
+def _store(
+    request: HttpRequest,
+    source: Source | None,
+    style_form: CodenameStyleForm,
+    message: str,
+    answers: dict[str, Any],
+    sealed: list[uploads.SealedUpload],
+    finished: list[str],
+    problems: list[str],
+) -> HttpResponse:
+    """Prepare and store a checked submission; a first one makes the codename. Nothing here
+    refuses for others' load: a first submission that finds the key derivation busy is stored
+    under a pending source and its codename finished later from this session."""
+    prepared = []
+    if message:
+        prepared.append(vault.prepare_text(Item.Kind.MESSAGE, message))
+    if answers:
+        prepared.append(vault.prepare_questionnaire(answers))
+    files = [upload.prepared() for upload in sealed]
+    files += resumable.take(request.session, finished)
+    prepared.extend(files)
+    if source is None:
+        new = actions.do_first_submission(
+            style_form.cleaned_data["style"] or _default_style(), prepared
+        )
+        session_keys.sign_in_source(request, new.source.pk, new.reply_private_key or b"")
+        request.session[NEW_CODENAME] = new.codename
+        if new.reply_private_key is None:
+            request.session[CODENAME_TO_FINISH] = new.codename
+        request.session.set_expiry(conf.source_idle_seconds())
+        source = new.source
+    else:
+        vault.do_store_submission(source, prepared)
+    throttle.count_stored(source)
+    request.session[RECEIPT] = {
+        "message": len(message),
+        "questionnaire": bool(answers),
+        "files": [f.receipt for f in files],
+        "problems": problems,
+    }
+    request.session.pop(ANSWERS, None)
+    return redirect("tipline:receipt")
+
+
+def _finish_codename(request: HttpRequest, source: Source) -> bool:
+    """Bind a pending source's codename (held in this session since the first submission);
+    True once the codename works. False while the derivation is busy: nothing is lost, the
+    session still holds the codename."""
+    codename = request.session.get(CODENAME_TO_FINISH)
+    if not codename or not vault.codename_pending(source):
+        request.session.pop(CODENAME_TO_FINISH, None)
+        return True
+    try:
+        reply_key = actions.do_finish_codename(source, codename)
+    except crypto.KdfBusy:
+        return False
+    session_keys.sign_in_source(request, source.pk, reply_key)
+    request.session.pop(CODENAME_TO_FINISH, None)
+    return True
 
 
 # The answers of the step-by-step pages, kept in the (encrypted) session until sending:
@@ -292,6 +338,7 @@ def questions_step(request: HttpRequest, step: int) -> HttpResponse:
             "step": step,
             "steps": len(pages),
             "last": step == len(pages),
+            "version": version,  # when its questions last changed (to the day)
             "source": current_source(request),
         },
         status=400 if form.is_bound and form.errors else 200,
@@ -332,6 +379,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
         {
             "receipt": data,
             "codename": codename,
+            "pending": bool(request.session.get(CODENAME_TO_FINISH)),
             "codename_lang": "en"
             if codename and codename.isascii()
             else ("zh-hant" if get_language() == "zh-hant" else "zh-hans"),
@@ -343,10 +391,14 @@ def receipt(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def codename_noted(request: HttpRequest) -> HttpResponse:
-    if current_source(request) is None:
+    source = current_source(request)
+    if source is None:
         return redirect("tipline:landing")
     if not request.POST.get("noted"):
         messages.error(request, _("Tick the box once you have written your codename down."))
+        return redirect("tipline:receipt")
+    if not _finish_codename(request, source):
+        messages.error(request, messages_text.codename_unfinished())
         return redirect("tipline:receipt")
     request.session.pop(NEW_CODENAME, None)
     return redirect("tipline:conversation")
@@ -430,6 +482,11 @@ def delete_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
 @never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    source = current_source(request)
+    if source is not None and not _finish_codename(request, source):
+        # Signing out now would lose the only copy of a codename that does not work yet.
+        messages.error(request, messages_text.codename_unfinished())
+        return redirect("tipline:receipt")
     resumable.discard_all(request.session)
     request.session.flush()
     return redirect("tipline:landing")

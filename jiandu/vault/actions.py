@@ -270,6 +270,52 @@ def do_create_source(
     raise VaultError("designation_exhausted")
 
 
+# A source whose codename is not derived yet (jiandu.tipline.actions.do_first_submission, when
+# every key-derivation slot was busy) holds this prefix and random hex as its `lookup`: no
+# derived lookup (64 hex digits) can equal it, so no codename finds it until it is bound.
+PENDING_LOOKUP = "pending:"
+
+
+def codename_pending(source: Source) -> bool:
+    """Whether this source's codename is still to be derived (no sign-in, no replies yet)."""
+    return source.lookup.startswith(PENDING_LOOKUP)
+
+
+def do_create_pending_source(kdf: crypto.KdfParams) -> Source:
+    """A source whose submission can be stored now, before its codename is derived: the
+    newsroom-side key pair is random anyway; the lookup is a random placeholder and there is
+    no reply key until do_bind_codename. `kdf` is the cost the codename will be derived with."""
+    return do_create_source(PENDING_LOOKUP + secrets.token_hex(24), b"", kdf)
+
+
+def do_bind_codename(source: Source, lookup: str, reply_public_key: bytes) -> None:
+    """Give a pending source its codename's lookup and reply key (and a new binding MAC).
+
+    Only a pending row changes: a second call for the same source (two requests of one
+    session) finds it bound and does nothing; a lookup already taken (odds 2^-88) refuses
+    with VaultError('codename_taken')."""
+    with transaction.atomic():
+        row = Source.objects.select_for_update().filter(pk=source.pk).first()
+        if row is None or not codename_pending(row):
+            return
+        binding.check_source_keys(row)  # only a row the server wrote is bound
+        if Source.objects.filter(lookup=lookup).exists():
+            raise VaultError("codename_taken")
+        Source.objects.filter(pk=row.pk).update(
+            lookup=lookup,
+            reply_public_key=reply_public_key,
+            key_mac=binding.source_key_mac(lookup, row.public_key, reply_public_key),
+        )
+    source.lookup, source.reply_public_key = lookup, reply_public_key
+
+
+def discard_prepared(prepared: list[PreparedItem]) -> None:
+    """Remove the encrypted parts of items that will not be stored (a refused or failed
+    submission), so nothing is left for `do_clean_leftovers`."""
+    for item in prepared:
+        storage.discard(item.part)
+
+
 @dataclass
 class PreparedItem:
     """An item encrypted into `vault/incoming`, waiting for its row."""
@@ -353,7 +399,10 @@ def do_store_submission(source: Source, prepared: list[PreparedItem]) -> Submiss
 
 
 def do_add_reply(source: Source, author: User, text: str) -> Item:
-    """A reply, sealed to the source key (newsroom) and to the source's codename key."""
+    """A reply, sealed to the source key (newsroom) and to the source's codename key; a
+    source whose codename is not derived yet has no codename key to seal to (refused)."""
+    if codename_pending(source):
+        raise VaultError("codename_pending")
     prepared = prepare_text(Item.Kind.REPLY, text)
     return _store_items(source, [prepared], author=author, to_source=True)[0]
 

@@ -103,12 +103,21 @@ def kdf_params_in_bounds(params: KdfParams) -> bool:
     return 1 <= params.opslimit <= MAX_OPSLIMIT and 8192 <= params.memlimit <= MAX_MEMLIMIT
 
 
-def argon2id_kdf(secret: bytes, salt: bytes, params: KdfParams, size: int = KEY_BYTES) -> bytes:
-    """Argon2id through the bounded pool; waits KDF_WAIT_SECONDS for a slot, else KdfBusy."""
+def argon2id_kdf(
+    secret: bytes,
+    salt: bytes,
+    params: KdfParams,
+    size: int = KEY_BYTES,
+    *,
+    wait_seconds: float | None = None,
+) -> bytes:
+    """Argon2id through the bounded pool; waits `wait_seconds` (default KDF_WAIT_SECONDS) for a
+    slot, else KdfBusy. A caller that can do without the derivation now (a first submission,
+    jiandu.tipline.actions) asks for a short wait and defers the derivation when busy."""
     if not kdf_params_in_bounds(params):
         raise VaultCryptoError("Key-derivation parameters out of bounds.")
     slots = _kdf_slots()
-    if not slots.acquire(timeout=KDF_WAIT_SECONDS):
+    if not slots.acquire(timeout=KDF_WAIT_SECONDS if wait_seconds is None else wait_seconds):
         raise KdfBusy
     try:
         return argon2id.kdf(size, secret, salt, opslimit=params.opslimit, memlimit=params.memlimit)

@@ -87,9 +87,9 @@ def test_hostile_cost_in_the_database_is_never_derived_with(settings, monkeypatc
     used = []
     real = crypto.argon2id_kdf
 
-    def spy(secret, salt, params, size=crypto.KEY_BYTES):
+    def spy(secret, salt, params, size=crypto.KEY_BYTES, **options):
         used.append(params)
-        return real(secret, salt, params, size)
+        return real(secret, salt, params, size, **options)
 
     monkeypatch.setattr(crypto, "argon2id_kdf", spy)
     with pytest.raises(codenames.CodenameError):

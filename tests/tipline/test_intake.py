@@ -1,5 +1,6 @@
-"""Floods must not close the doors: only stored submissions count, per source and (as a guard
-against filling the disk) for everyone together; and a first submission is one transaction."""
+"""Floods must not close the doors: only stored submissions count, and only toward their own
+conversation's hourly limit (nothing counts everyone together: tests/tipline/test_flood.py);
+and a first submission is one transaction."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,16 +32,16 @@ def test_sixty_junk_posts_then_a_real_submission_is_received():
 
 
 def test_broken_bodies_do_not_count_toward_the_intake_limit(settings):
-    settings.JIANDU_INTAKE_PER_MINUTE = 1
+    settings.JIANDU_INTAKE_PER_SOURCE_HOUR = 1
     make_reader()
+    client = Client()
     for _ in range(5):
-        client = Client()
         client.get("/en/submit/")
         response = client.generic(
             "POST", "/en/submit/", b"--XyZ\r\ngarbage", content_type="multipart/form-data"
         )
         assert response.status_code == 400
-    assert submit(Client(), message="received").status_code == 302
+    assert submit(client, message="received").status_code == 302
 
 
 def test_one_source_is_limited_per_hour_and_others_are_not(settings):
@@ -58,37 +59,40 @@ def test_one_source_is_limited_per_hour_and_others_are_not(settings):
     assert submit(Client(), message="someone else").status_code == 302
 
 
-def test_the_global_guard_has_its_own_message_and_lifts_after_a_minute(settings, monkeypatch):
+def test_the_per_source_limit_lifts_after_an_hour(settings, monkeypatch):
     from jiandu.core import throttle
 
     moment = [1_800_000_000.0]
     monkeypatch.setattr(throttle, "now", lambda: moment[0])
-    settings.JIANDU_INTAKE_PER_MINUTE = 2
+    settings.JIANDU_INTAKE_PER_SOURCE_HOUR = 1
     make_reader()
-    assert submit(Client(), message="a").status_code == 302
-    assert submit(Client(), message="b").status_code == 302
-    response = submit(Client(), message="c")
-    assert response.status_code == 503
-    assert b"to keep its storage from filling up" in response.content
-    assert b"Many people are sending" not in response.content
-    moment[0] += 61
-    assert submit(Client(), message="c").status_code == 302
+    busy = Client()
+    assert submit(busy, message="a").status_code == 302
+    assert submit(busy, message="b").status_code == 429
+    moment[0] += 3601
+    assert submit(busy, message="b").status_code == 302
+
+
+def test_no_count_of_everyone_together_refuses_a_new_source(settings):
+    """The old global guard (stored submissions a minute from everyone) let any visitor pause
+    the tip line; the setting is gone and nothing else counts all sessions together."""
+    settings.JIANDU_INTAKE_PER_MINUTE = 1
+    make_reader()
+    for number in range(5):
+        assert submit(Client(), message=f"tip {number}").status_code == 302
 
 
 def test_resumable_uploads_check_the_limits_but_do_not_count(settings):
-    settings.JIANDU_INTAKE_PER_MINUTE = 1
+    settings.JIANDU_INTAKE_PER_SOURCE_HOUR = 1
     make_reader()
-    for _ in range(5):
-        client = Client()
-        client.get("/en/submit/")
-        response = _create_upload(client)
-        assert response.status_code == 201
-    assert submit(Client(), message="received").status_code == 302
     client = Client()
     client.get("/en/submit/")
+    for _ in range(3):
+        assert _create_upload(client).status_code == 201
+    assert submit(client, message="received").status_code == 302
     response = _create_upload(client)
-    assert response.status_code == 503 and response["Tus-Resumable"] == "1.0.0"
-    assert "pauses new submissions" in response.content.decode()
+    assert response.status_code == 429 and response["Tus-Resumable"] == "1.0.0"
+    assert "submissions within the hour" in response.content.decode()
 
 
 def _create_upload(client):
