@@ -7,9 +7,14 @@ everything Django offers (`migrate`, `shell`, `check`, ...) works as with manage
 import os
 import sys
 
+# Commands that check what others publish: they hold nothing of their own (jiandu/settings.py).
+VERIFIERS = ("verify", "verify-mirror")
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiandu.settings")
+    if sys.argv[1:2] and sys.argv[1] in VERIFIERS:
+        os.environ["JIANDU_VERIFIER_ONLY"] = "1"
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv)

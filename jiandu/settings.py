@@ -5,6 +5,7 @@ them with their defaults. Defaults are those of a single machine: SQLite and fil
 JIANDU_DATA_DIR, tasks in the database.
 """
 
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -17,7 +18,12 @@ from jiandu.tipline.onion import valid_address as valid_onion_address
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
 
-SECRET_KEY = env_str("JIANDU_SECRET_KEY", "") or read_or_create_secret(DATA_DIR / "secret_key")
+# A verifier holds nothing (`jiandu verify-mirror`, `jiandu verify`: jiandu/cli.py sets this):
+# no secret key file or static folder is made in its data dir; a throwaway key signs nothing.
+VERIFIER_ONLY = env_bool("JIANDU_VERIFIER_ONLY", False)
+SECRET_KEY = env_str("JIANDU_SECRET_KEY", "") or (
+    secrets.token_urlsafe(48) if VERIFIER_ONLY else read_or_create_secret(DATA_DIR / "secret_key")
+)
 DEBUG = env_bool("JIANDU_DEBUG", False)
 ALLOWED_HOSTS = env_list("JIANDU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 # The onion service (`jiandu onion`, docs/operations.md): its address is a host of this site,
@@ -172,7 +178,8 @@ JIANDU_BLOB_S3 = {
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+if not VERIFIER_ONLY:
+    STATIC_ROOT.mkdir(exist_ok=True)
 # Static files are found in the rooms' folders too, so tests and a first start need no
 # collectstatic; `jiandu serve` still collects them for speed.
 WHITENOISE_USE_FINDERS = True
@@ -287,3 +294,6 @@ DEFAULT_FROM_EMAIL = env_str("JIANDU_EMAIL_FROM", "jiandu@localhost")
 
 JIANDU_PORT = env_int("JIANDU_PORT", 8000)
 JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")
+# The log's name; unset, derived once from the public URL (jiandu/ledger/keys.py) and warned of
+# at start: set it before the first start, never change it after (docs/operations.md).
+JIANDU_LOG_ORIGIN = env_str("JIANDU_LOG_ORIGIN", "")

@@ -31,6 +31,38 @@ class SplitViewError(VerifyError):
     """The log's checkpoint does not extend one seen before: two histories exist."""
 
 
+class KeyChangedError(VerifyError):
+    """The key a log or a mirror serves is not the one pinned before or held locally: a
+    host that re-signed what it serves with a key of its own, under the same name."""
+
+
+def pin_key(state_dir: Path, source: str, served: note.Verifier) -> tuple[note.Verifier, str]:
+    """Trust on first use: `served` is pinned by the source's address and by its name the first
+    time, and must be the pinned key after (KeyChangedError). Pinned by name too, so a new
+    mirror or address of the same log that serves another key under its name is refused,
+    not trusted afresh; by source, so an address that later serves another name is refused.
+    Returns the key and what was done."""
+    by_source = state_dir / (hashlib.sha256(source.rstrip("/").encode()).hexdigest() + ".key")
+    by_name = state_dir / ("name-" + hashlib.sha256(served.name.encode()).hexdigest() + ".key")
+    for pinned in (by_source, by_name):
+        if pinned.exists():
+            known = note.parse_vkey(pinned.read_text())
+            if known != served:
+                raise KeyChangedError(
+                    f"THE KEY CHANGED: pinned {known.vkey}, now {served.vkey}. If the newsroom "
+                    f"announced a new key, remove {pinned} and check again."
+                )
+    fresh = [p for p in (by_source, by_name) if not p.exists()]
+    if not fresh:
+        return served, f"the key pinned before: {served.vkey}"
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for pinned in fresh:
+        tmp = pinned.with_suffix(".tmp")
+        tmp.write_text(served.vkey + "\n")
+        tmp.replace(pinned)
+    return served, f"Trusting the log key on first use: {served.vkey}"
+
+
 # A resource of the log by path ("checkpoint", "key", "tile/0/000.p/5"); KeyError if absent.
 Reader = Callable[[str], bytes]
 
@@ -160,6 +192,21 @@ def _state_file(state_dir: Path, origin: str) -> Path:
     return state_dir / (hashlib.sha256(origin.encode()).hexdigest() + ".checkpoint")
 
 
+def seen_checkpoint(state_dir: Path, log: note.Verifier) -> note.Checkpoint | None:
+    """The newest checkpoint of `log` this verifier saw, None if none; VerifyError if the one
+    kept is not signed by `log` (another key under the same name was trusted then)."""
+    path = _state_file(state_dir, log.name)
+    if not path.exists():
+        return None
+    try:
+        old, _parsed, _c = note.open_checkpoint(path.read_bytes(), log)
+    except note.NoteError as exc:
+        raise KeyChangedError(
+            f"the checkpoint of {log.name} seen before ({path}) is not signed by this key: {exc}"
+        ) from exc
+    return old
+
+
 def check_consistency(
     read: Reader, log: note.Verifier, current: note.Checkpoint, state_dir: Path | None
 ) -> str:
@@ -168,10 +215,9 @@ def check_consistency(
     if state_dir is None:
         return "not checked (no state directory)"
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = _state_file(state_dir, log.name)
     message = f"first checkpoint seen for {log.name} (size {current.size})"
-    if path.exists():
-        old, _parsed, _c = note.open_checkpoint(path.read_bytes(), log)
+    old = seen_checkpoint(state_dir, log)
+    if old is not None:
         if current.size < old.size:
             raise SplitViewError(
                 f"SPLIT VIEW OR TRUNCATION: {log.name} now shows {current.size} entries, "

@@ -7,15 +7,24 @@ fails if another process got there first, and then that process's key is the one
 The two keys are distinct because a cosignature (type 0x04) and a log signature (type 0x01)
 must not share a public key (C2SP tlog-cosignature).
 
-Names: JIANDU_LOG_ORIGIN (default "jiandu.example/log") is the checkpoint origin and the log
-key's name; JIANDU_WITNESS_NAME (default: the origin with "/log" replaced by "/witness") is
-the name this installation cosigns under.
+Names: JIANDU_LOG_ORIGIN is the checkpoint origin and the log key's name. Unset, it is derived
+once from JIANDU_PUBLIC_BASE_URL (`news.example.org/log`) and written beside the key
+(`log_origin`) when the key is made, so that a later change of the public URL cannot rename the
+log; an installation whose key was made before this (no `log_origin` file) keeps the old shared
+default, `jiandu.example/log`, since renaming a log breaks every checkpoint readers hold (the
+start-up message says what to set; docs/operations.md). JIANDU_WITNESS_NAME (default: the
+origin with "/log" replaced by "/witness") is the name this installation cosigns under.
+
+Mirror manifests are signed with the log key under a name of their own (`<origin>/mirror-
+manifest`, `manifest_name`): a checkpoint and a manifest never verify as each other, by name
+(the key id) as well as by their first line.
 """
 
 import base64
 import contextlib
 import os
 import secrets
+import urllib.parse
 from pathlib import Path
 
 from django.conf import settings
@@ -24,13 +33,46 @@ from nacl.signing import SigningKey
 from jiandu.conf import env_str
 from jiandu.ledger.note import COSIGNATURE_V1, ED25519, Verifier, verifier_for
 
-DEFAULT_ORIGIN = "jiandu.example/log"
+DEFAULT_ORIGIN = "jiandu.example/log"  # the name of logs made before origins were derived
+MANIFEST_SUFFIX = "/mirror-manifest"
+
+
+def configured_origin() -> str:
+    """JIANDU_LOG_ORIGIN as set (settings or environment), or '' if it is not."""
+    return getattr(settings, "JIANDU_LOG_ORIGIN", "") or env_str("JIANDU_LOG_ORIGIN", "")
+
+
+def derived_origin() -> str:
+    """`<host[:port]>/log` of JIANDU_PUBLIC_BASE_URL: unique to the installation, unlike one
+    default shared by every installation that forgot to set JIANDU_LOG_ORIGIN."""
+    parts = urllib.parse.urlsplit(settings.JIANDU_PUBLIC_BASE_URL)
+    host = (parts.netloc.rpartition("@")[2] or "localhost").lower()
+    path = parts.path.strip("/")
+    return f"{host}/{path + '/' if path else ''}log".replace(" ", "").replace("+", "")
+
+
+def origin_path() -> Path:
+    return Path(settings.DATA_DIR) / "log_origin"
 
 
 def log_origin() -> str:
-    return getattr(settings, "JIANDU_LOG_ORIGIN", "") or env_str(
-        "JIANDU_LOG_ORIGIN", DEFAULT_ORIGIN
-    )
+    """The log's name: configured, else the one recorded beside the key, else the old default
+    for a key made before origins were recorded, else derived from the public URL."""
+    configured = configured_origin()
+    if configured:
+        return configured
+    try:
+        recorded = origin_path().read_text().strip()
+    except FileNotFoundError:
+        recorded = ""
+    if recorded:
+        return recorded
+    return DEFAULT_ORIGIN if log_key_path().exists() else derived_origin()
+
+
+def manifest_name(origin: str) -> str:
+    """The name the log key signs mirror manifests under (never a checkpoint's origin)."""
+    return origin + MANIFEST_SUFFIX
 
 
 def witness_name() -> str:
@@ -75,7 +117,36 @@ def witness_key_path() -> Path:
 
 
 def log_signing_key() -> SigningKey:
-    return read_or_create_key(log_key_path())
+    path = log_key_path()
+    if not path.exists() and not configured_origin() and not origin_path().exists():
+        # Recorded before the key exists: a key without the file is an older installation's.
+        _write_new(origin_path(), derived_origin() + "\n")
+    return read_or_create_key(path)
+
+
+def _write_new(path: Path, text: str) -> None:
+    """`text` at `path` (0600) unless another process wrote it first."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def existing_log_verifier() -> Verifier | None:
+    """This installation's log verifier if its key exists, made by nothing: what a verifier
+    uses on the newsroom's own machine without creating a key anywhere else."""
+    try:
+        key = SigningKey(base64.b64decode(log_key_path().read_text().strip(), validate=True))
+    except (FileNotFoundError, ValueError):
+        return None
+    return verifier_for(log_origin(), key, ED25519)
 
 
 def witness_signing_key() -> SigningKey:

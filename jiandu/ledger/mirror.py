@@ -16,7 +16,11 @@ transaction, not SQLite in memory), each writing its own files.
 
 Links: every same-site link in a page is rewritten to a relative path (directories become
 `.../index.html`, so they open from disk); links to what a static copy cannot serve (search,
-comments, the verify page, the tip line) point to the live site, JIANDU_PUBLIC_BASE_URL.
+comments, the verify page, the tip line) point to the live site, JIANDU_PUBLIC_BASE_URL. The
+pictures named for link previews (og:image, twitter:image) are the mirror's own copy, relative,
+and so are the JSON API's `url` and `api_url`, so that the mirror works under a path prefix
+(an IPFS gateway's `/ipfs/<cid>/`); `og:url`, the canonical link, the feeds and the sitemap
+name the canonical site. Pages are rendered for the host and port of JIANDU_PUBLIC_BASE_URL.
 
 Incremental: `.jiandu-mirror-state.json` in the mirror remembers each case's revision and
 people; a later export re-renders only the cases whose revision changed, their people, and
@@ -24,7 +28,10 @@ the pages that list everything (homes, feeds, sitemap, exports, the log), and wr
 files whose bytes changed. A case's QR codes encode only its address, so they are kept once
 written. Comments approved since are picked up by the next `--full` export.
 
-Manifest (`mirror-manifest.txt`): a signed note (C2SP signed-note, the log key, type 0x01):
+Manifest (`mirror-manifest.txt`): a signed note (C2SP signed-note, the log key, type 0x01,
+under the name `<origin>/mirror-manifest`, keys.manifest_name: never a checkpoint's name; a
+manifest made before that is signed under the origin itself, and still verifies). It lists the
+export state file too (a manifest made before did not: that one file is then not reported):
 
     jiandu-mirror/v1
     origin <JIANDU_LOG_ORIGIN>
@@ -59,13 +66,19 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import translation
 
-from jiandu.ledger import keys, logread, note
+from jiandu.ledger import client, keys, logread, note
 
 MANIFEST = "mirror-manifest.txt"
 STATE = ".jiandu-mirror-state.json"
 HEADER = "jiandu-mirror/v1"
 MAX_MANIFEST = 256 * 1024 * 1024
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>[^"]*)"')
+# Link previews' pictures: files the mirror holds, so they point to its own copy.
+PREVIEW = re.compile(
+    r'(?P<head><meta (?:property|name)="(?:og:image|og:image:url|twitter:image)" content=")'
+    r'(?P<url>[^"]*)"'
+)
+JSON_LINKS = ("url", "api_url")
 # Language-independent resources: one file, whatever prefix the link had.
 SHARED = ("cases/api/", "cases/export/", "cases/evidence/", "cases/sitemap.xml", "static/")
 
@@ -155,10 +168,13 @@ class Renderer:
 
 
 def _host() -> str:
-    host = urllib.parse.urlsplit(settings.JIANDU_PUBLIC_BASE_URL).hostname or ""
+    """The Host header pages are rendered for: JIANDU_PUBLIC_BASE_URL's host *and port* (the
+    port was lost here once, and with it every absolute URL in the feeds and the sitemap)."""
+    parts = urllib.parse.urlsplit(settings.JIANDU_PUBLIC_BASE_URL)
+    host = parts.hostname or ""
     allowed = [h for h in settings.ALLOWED_HOSTS if h not in ("*",) and not h.startswith(".")]
     if host in settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS or not allowed:
-        return host or "localhost"
+        return parts.netloc.rpartition("@")[2] or "localhost"
     return allowed[0]
 
 
@@ -289,6 +305,16 @@ def rewrite_html(
     here = posixpath.dirname(own_file) or "."
     languages = tuple(language_prefixes())
 
+    def preview(match: re.Match) -> str:
+        """A link preview's picture the mirror holds: its own copy, not the live site's."""
+        url = match.group("url")
+        if not url.startswith(base + "/"):
+            return match.group(0)
+        target = _file_for(url[len(base) :], languages)
+        if "?" in url or "#" in url or not mirrored(target):
+            return match.group(0)
+        return f'{match.group("head")}{_relpath(target, here)}"'
+
     def fix(match: re.Match) -> str:
         url = match.group("url")
         if not url.startswith("/") or url.startswith("//"):
@@ -303,7 +329,28 @@ def rewrite_html(
         relative = _relpath(target, here)
         return f'{match.group("attr")}="{relative}{"#" + fragment if fragment else ""}"'
 
-    return LINK.sub(fix, html)
+    return LINK.sub(fix, PREVIEW.sub(preview, html))
+
+
+def rewrite_json(data: bytes, own_file: str) -> bytes:
+    """The JSON API's `url` and `api_url` (root-relative on the live site) made relative to
+    `own_file`, so the mirror's JSON works under any path prefix. Only these link fields of
+    the answer and of its case summaries change: a case's `case` snapshot is what the log
+    recorded (`jiandu verify` hashes it) and stays byte for byte the same."""
+    document = json.loads(data)
+    here = posixpath.dirname(own_file) or "."
+
+    def relative(summary: dict) -> None:
+        for name in JSON_LINKS:
+            url = summary.get(name)
+            if isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+                summary[name] = _relpath(file_for(url), here)
+
+    relative(document)
+    for summary in document.get("cases", []) if isinstance(document.get("cases"), list) else []:
+        if isinstance(summary, dict):
+            relative(summary)
+    return json.dumps(document, ensure_ascii=False).encode()
 
 
 # Pages repeat the same links (the homes, the style sheet, the people): each is worked out once.
@@ -336,6 +383,7 @@ def _load_json(path: Path, default: dict) -> dict:
 
 
 def manifest_text(files: dict[str, str], generated: datetime) -> str:
+    """The manifest's text: origin, time, count, then one line per file (sorted)."""
     lines = [
         HEADER,
         f"origin {keys.log_origin()}",
@@ -401,6 +449,8 @@ class _Pages:
             data = self.ready.get(path) or self.render.get(path)
             if relative.endswith(".html"):
                 data = rewrite_html(data.decode(), relative, mirrored, static).encode()
+            elif relative.startswith("cases/api/") and relative.endswith(".json"):
+                data = rewrite_json(data, relative)
             writer.put(relative, data)
         return writer.result, evidence, static
 
@@ -514,14 +564,18 @@ def _export(root: Path, full: bool, render: Renderer, workers: int) -> Export:
     )
     writer.result.processes = processes
     files = writer.result.files
+    state_bytes = json.dumps(
+        {"cases": site.cases, "files": files, "static": sorted(static)}
+    ).encode()
+    _atomic_write(root / STATE, state_bytes)
+    # Listed like every other file: a verifier reports every file the manifest does not name.
+    files[STATE] = hashlib.sha256(state_bytes).hexdigest()
     signed = note.sign(
-        manifest_text(files, datetime.now(UTC)), keys.log_origin(), keys.log_signing_key()
+        manifest_text(files, datetime.now(UTC)),
+        keys.manifest_name(keys.log_origin()),
+        keys.log_signing_key(),
     )
     _atomic_write(root / MANIFEST, signed.encode())
-    _atomic_write(
-        root / STATE,
-        json.dumps({"cases": site.cases, "files": files, "static": sorted(static)}).encode(),
-    )
     return writer.result
 
 
@@ -540,36 +594,52 @@ class MirrorReport:
     checked: int
     problems: list[str]  # "changed PATH", "missing PATH", "not in the manifest PATH"
     generated: str = ""
+    legacy: bool = False  # signed under the log's own name (a mirror made before issue 17)
 
 
-def parse_manifest(signed: bytes, log: note.Verifier) -> tuple[dict[str, str], str]:
-    """The files a signed manifest lists, and when it was made; NoteError if not signed."""
-    parsed, _good = note.open_note(signed, [log], max_bytes=MAX_MANIFEST)
+def manifest_verifier(log: note.Verifier) -> note.Verifier:
+    """The log key under the manifests' own name: the verifier of a manifest."""
+    return note.Verifier(keys.manifest_name(log.name), log.sig_type, log.public_key)
+
+
+def parse_manifest(signed: bytes, log: note.Verifier) -> tuple[dict[str, str], str, bool]:
+    """The files a signed manifest lists, when it was made, and whether it is signed under the
+    log's own name (made before manifests had their own); NoteError if not signed.
+
+    An older manifest signed under the checkpoints' name is still accepted: its first line
+    (`jiandu-mirror/v1`) can never be a checkpoint's (the origin, the log key's name), and
+    open_checkpoint requires the origin, so the two cannot be taken for each other."""
+    own = manifest_verifier(log)
+    parsed, good = note.open_note(signed, [own, log], max_bytes=MAX_MANIFEST)
+    legacy = not any(s.name == own.name for s in good)
     lines = parsed.text.rstrip("\n").split("\n")
     if len(lines) < 4 or lines[0] != HEADER or not lines[3].startswith("files "):
         raise note.NoteError("not a Jiandu mirror manifest")
+    if lines[1] != f"origin {log.name}":
+        raise note.NoteError("the manifest names another log")
     files = {}
     for line in lines[4:]:
         digest, _space, path = line.partition(" ")
-        if len(digest) != 64 or not _safe(path):
+        if len(digest) != 64 or not (_safe(path) or path == STATE):
             raise note.NoteError(f"bad manifest line {line[:80]!r}")
         files[path] = digest
     if int(lines[3][6:]) != len(files):
         raise note.NoteError("the manifest's file count does not match its lines")
-    return files, lines[2].removeprefix("generated ")
+    return files, lines[2].removeprefix("generated "), legacy
 
 
 def verify_mirror(
     read: Callable[[str], bytes], log: note.Verifier, listing: Iterable[str] | None = None
 ) -> MirrorReport:
     """Check every file the manifest names (and, for a directory, that no other file is
-    there). `read(path)` raises KeyError for a missing file."""
+    there: every one, temporary files and hidden ones included). `read(path)` raises KeyError
+    for a missing file."""
     try:
         signed = read(MANIFEST)
     except KeyError:
         return MirrorReport(False, 0, [f"missing {MANIFEST}"])
     try:
-        files, generated = parse_manifest(signed, log)
+        files, generated, legacy = parse_manifest(signed, log)
     except note.NoteError as exc:
         return MirrorReport(False, 0, [f"{MANIFEST} is not signed by {log.name}: {exc}"])
     problems = []
@@ -582,14 +652,53 @@ def verify_mirror(
         if hashlib.sha256(data).hexdigest() != digest:
             problems.append(f"changed {path}")
     if listing is not None:
-        extra = sorted(set(listing) - set(files) - {MANIFEST, STATE})
+        # An older manifest did not list the export's state file; a newer one does.
+        expected = {MANIFEST, STATE} if legacy else {MANIFEST}
+        extra = sorted(set(listing) - set(files) - expected)
         problems += [f"not in the manifest {path}" for path in extra]
-    return MirrorReport(not problems, len(files), problems, generated)
+    return MirrorReport(not problems, len(files), problems, generated, legacy)
 
 
 def list_dir(root: Path) -> list[str]:
-    return [
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.endswith(".tmp")
-    ]
+    """Every file under `root` (temporary and hidden ones too) and every other thing that is
+    not a folder (a link to a folder, a pipe): a verifier reports what it does not expect."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def check_checkpoint(
+    read: Callable[[str], bytes], log: note.Verifier, state_dir: Path | None
+) -> tuple[str, str]:
+    """The mirror's log checkpoint against the newest one this verifier has seen (the state
+    `jiandu verify` keeps): (what was found, a warning or ''). A mirror behind what was seen
+    is a stale or held-back copy: a warning; one whose history differs is a split view
+    (client.SplitViewError). A newer checkpoint that extends the old one is remembered."""
+    try:
+        signed = read("log/checkpoint")
+    except KeyError:
+        return "the mirror holds no log checkpoint", ""
+    try:
+        current, _parsed, _cosigs = note.open_checkpoint(signed, log)
+    except note.NoteError as exc:
+        raise client.VerifyError(f"log/checkpoint is not signed by {log.name}: {exc}") from exc
+    if state_dir is None:
+        return f"log checkpoint of {current.size} entries (not compared)", ""
+    seen = client.seen_checkpoint(state_dir, log)
+    if seen is not None and current.size < seen.size:
+        return (
+            f"log checkpoint of {current.size} entries",
+            f"WARNING: this mirror is out of date or held back: its log checkpoint has "
+            f"{current.size} entries, a checkpoint of {seen.size} entries of {log.name} was "
+            "seen before; pages published since may be missing from it.",
+        )
+
+    def in_log(path: str) -> bytes:
+        return read("log/" + path)
+
+    message = client.check_consistency(in_log, log, current, state_dir)
+    client.remember(state_dir, log, signed.decode())
+    return f"log checkpoint of {current.size} entries, {message}", ""

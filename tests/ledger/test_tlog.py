@@ -214,7 +214,7 @@ def served(client_) -> callable:
 def test_the_served_tiles_pass_the_independent_audit_across_tile_boundaries(client):
     logactions.do_append_entries([entry(i) for i in range(300)])
     vkey = client.get("/log/key").content.decode()
-    assert vkey.strip() == keys.log_verifier().vkey and vkey.startswith(ORIGIN + "+")
+    assert vkey.strip() == keys.log_verifier().vkey and vkey.startswith(keys.log_origin() + "+")
     response = client.get("/log/checkpoint")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     size, root, entries = ref.audit(served(client), vkey)

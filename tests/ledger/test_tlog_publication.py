@@ -12,7 +12,7 @@ from PIL import Image
 
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import logactions, logread
+from jiandu.ledger import keys, logactions, logread
 from jiandu.ledger.logmodels import LogEntry
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
@@ -176,7 +176,7 @@ def test_the_verify_page_answers_for_a_hash_and_for_an_uploaded_file(team, clien
     publish(team, case, "First")
     html = client.get(f"/en/log/verify/?sha256={evidence.sha256}").content.decode()
     assert "In the log" in html and "Still current" in html and case.slug in html
-    assert "jiandu.example/log" in html  # the signed checkpoint is shown
+    assert keys.log_origin() in html  # the signed checkpoint is shown
     upload = io.BytesIO(evidence.file.read())
     upload.name = "x.png"
     html = client.post("/en/log/verify/", {"file": upload}).content.decode()

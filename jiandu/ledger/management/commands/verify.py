@@ -44,6 +44,7 @@ def default_state_dir() -> Path:
 
 class Command(BaseCommand):
     help = "Check a file or SHA-256 against a transparency log, with proofs."
+    requires_system_checks: list[str] = []  # a verifier holds nothing: checks open the database
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("target", help="a file, or the SHA-256 of one (64 hex digits)")
@@ -98,19 +99,16 @@ class Command(BaseCommand):
             served = note.parse_vkey(read("key").decode())
         except (KeyError, UnicodeDecodeError, note.NoteError) as exc:
             raise CommandError("the log serves no usable key; pass --key") from exc
-        # Pinned per source, not per name: a log that later serves another name's key is
-        # refused, not trusted afresh.
-        pinned = state / (hashlib.sha256(source.rstrip("/").encode()).hexdigest() + ".key")
-        if pinned.exists():
-            known = note.parse_vkey(pinned.read_text())
-            if known != served:
-                self.stderr.write(f"THE LOG'S KEY CHANGED: pinned {known.vkey}, now {served.vkey}")
-                raise SystemExit(2)
-            return known
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pinned.write_text(served.vkey + "\n")
-        self.stderr.write(f"Trusting the log key on first use: {served.vkey}")
-        return served
+        # Pinned per source and per name (client.pin_key, shared with `jiandu verify-mirror`):
+        # a log that later serves another key, under its name or another, is refused.
+        try:
+            trusted, message = client.pin_key(state, source, served)
+        except client.KeyChangedError as exc:
+            self.stderr.write(f"THE LOG'S KEY CHANGED: {exc}")
+            raise SystemExit(2) from exc
+        if message.startswith("Trusting"):
+            self.stderr.write(message)
+        return trusted
 
     def _report(self, answer: client.Answer, as_json: bool) -> None:
         if as_json:
