@@ -5,12 +5,14 @@ import base64
 import hashlib
 import re
 
+from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiandu.conf import env_int
 from jiandu.ledger import client, keys, logread, tlog, witness
 from jiandu.ledger.logmodels import WitnessedLog
 
@@ -115,25 +117,45 @@ def witnessed_checkpoint(request: HttpRequest, origin_hash: str) -> HttpResponse
     raise Http404
 
 
+UPLOAD_FORM_OVERHEAD = 16 * 1024  # multipart headers, the boundary and the sha256 field
+
+
+def max_upload_bytes() -> int:
+    """JIANDU_VERIFY_UPLOAD_MAX_BYTES (default 512 MiB): the largest file the server hashes.
+    Larger files are hashed in the browser (JavaScript) or by the reader (sha256sum)."""
+    value = getattr(settings, "JIANDU_VERIFY_UPLOAD_MAX_BYTES", None)
+    return int(value) if value is not None else env_int("JIANDU_VERIFY_UPLOAD_MAX_BYTES", 512 << 20)
+
+
 class HashingUploadHandler(FileUploadHandler):
-    """Hashes an uploaded file as it arrives and keeps none of it (not in memory, not on
-    disk): the verify page needs the SHA-256 only."""
+    """Hashes one uploaded file as it arrives and keeps none of it (not in memory, not on
+    disk): the verify page needs the SHA-256 only.
 
-    MAX_BYTES = 512 * 1024 * 1024
+    One file and at most `max_bytes` of it: a request with more stops at the second file's
+    first byte (`refusal` = "too_many") or at the byte past the bound ("too_large"), so one
+    anonymous request costs at most one bounded hash."""
 
-    def __init__(self, request: HttpRequest | None = None) -> None:
+    def __init__(self, request: HttpRequest | None = None, max_bytes: int = 0) -> None:
         super().__init__(request)
+        self.max_bytes = max_bytes
         self.digest: str | None = None
+        self.refusal: str | None = None
+        self._files = 0
         self._hash = hashlib.sha256()
         self._seen = 0
 
     def new_file(self, *args: object, **kwargs: object) -> None:
         super().new_file(*args, **kwargs)
+        self._files += 1
+        if self._files > 1:
+            self.refusal, self.digest = "too_many", None
+            raise StopUpload(connection_reset=False)
         self._hash, self._seen = hashlib.sha256(), 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self._seen += len(raw_data)
-        if self._seen > self.MAX_BYTES:
+        if self._seen > self.max_bytes:
+            self.refusal = "too_large"
             raise StopUpload(connection_reset=True)
         self._hash.update(raw_data)
 
@@ -141,21 +163,39 @@ class HashingUploadHandler(FileUploadHandler):
         self.digest = self._hash.hexdigest()
 
 
+def _hash_upload(request: HttpRequest) -> tuple[str, str | None]:
+    """(the SHA-256 given or computed, a refusal or None) for a POSTed form; the body is
+    refused unread when its declared length is past the bound."""
+    limit = max_upload_bytes()
+    if _content_length(request) > limit + UPLOAD_FORM_OVERHEAD:
+        return "", "too_large"
+    handler = HashingUploadHandler(request, max_bytes=limit)
+    request.upload_handlers = [handler]
+    typed = request.POST.get("sha256", "").strip()
+    if handler.refusal:
+        return "", handler.refusal
+    return typed or (handler.digest or ""), None
+
+
+REFUSAL_STATUS = {"too_large": 413, "too_many": 400}
+
+
 @csrf_exempt  # a read: hashing a file the reader brings changes nothing on the server
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
-    """Answer for a SHA-256 (typed, or computed by the browser) or an uploaded file."""
+    """Answer for a SHA-256 (typed, or computed by the browser) or one uploaded file."""
     sha256 = request.GET.get("sha256", "").strip()
+    refusal = None
     if request.method == "POST":
-        handler = HashingUploadHandler(request)
-        request.upload_handlers = [handler]
-        sha256 = request.POST.get("sha256", "").strip() or (handler.digest or "")
+        sha256, refusal = _hash_upload(request)
     checkpoint = logread.get_checkpoint()
     context: dict[str, object] = {
         "sha256": sha256,
         "log_key": keys.log_verifier().vkey,
         "checkpoint": checkpoint,
         "checkpoint_root": base64.b64encode(checkpoint.root).decode(),
+        "refusal": refusal,
+        "max_upload_bytes": max_upload_bytes(),
     }
     if sha256:
         if not SHA256.match(sha256):
@@ -165,4 +205,5 @@ def verify_page(request: HttpRequest) -> HttpResponse:
                 context["answer"] = logread.get_answer(sha256)
             except client.VerifyError as exc:
                 context["error"] = str(exc)
-    return render(request, "ledger/verify.html", context)
+    status = REFUSAL_STATUS[refusal] if refusal else 200
+    return render(request, "ledger/verify.html", context, status=status)
