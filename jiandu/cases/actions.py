@@ -3,10 +3,13 @@
 The rules of the editorial workflow live here and nowhere else:
 - members with `edit_cases` write drafts and ask for review (with a note for the public log);
 - a *second* member with `publish_cases` publishes: never the one who asked for review, never
-  the last one to edit (so nobody publishes words only they have read);
+  anyone who changed the case since its last publication (`Case.editors_since_publication`:
+  text, timeline, claims, sources, people, evidence), so nobody publishes words only they have
+  read, not even by letting someone else fix a typo and submit after them;
 - each publication appends a `Revision` holding a snapshot; the public reads only snapshots;
 - a retraction is a revision too, with its reason public; nothing public is ever deleted.
-Any edit after a request for review withdraws the request.
+Any edit after a request for review withdraws the request, except attaching evidence, which
+joins what the publisher reviews (editors attach it in the studio, often after the request).
 """
 
 from datetime import datetime
@@ -48,14 +51,23 @@ def _require(actor: User, permission: str) -> None:
         raise PermissionDenied
 
 
-def _touch(case: Case, actor: User) -> None:
-    """Record an edit: the working copy now differs from the public one, review starts over."""
+def record_edit(case: Case, actor: User, *, withdraw_review: bool = True) -> None:
+    """Record an edit: the working copy now differs from the public one and `actor` joins the
+    editors who may not publish it. Review starts over unless `withdraw_review` is False (an
+    addition the publisher reads in the diff, such as evidence, keeps the request standing).
+
+    Called by every action that changes what the next revision will show, inside its
+    transaction; the case row is written here, so a publication running at the same moment
+    (which locks it) either sees the whole edit or none of it.
+    """
     case.last_edited_by = actor
     case.has_unpublished_changes = True
-    case.submitted_by = None
-    case.save(
-        update_fields=["last_edited_by", "has_unpublished_changes", "submitted_by", "updated_at"]
-    )
+    fields = ["last_edited_by", "has_unpublished_changes", "updated_at"]
+    if withdraw_review:
+        case.submitted_by = None
+        fields.append("submitted_by")
+    case.save(update_fields=fields)
+    case.editors_since_publication.add(actor)
 
 
 def unique_slug(model: type, text: str, fallback: str) -> str:
@@ -90,7 +102,7 @@ def do_update_person(actor: User, person: Person, **fields: Any) -> None:
         setattr(person, name, value)
     person.save()
     for case in person.cases.all():
-        _touch(case, actor)
+        record_edit(case, actor)
 
 
 @transaction.atomic
@@ -98,7 +110,7 @@ def do_add_position(actor: User, person: Person, **fields: Any) -> Position:
     _require(actor, "edit_cases")
     position = Position.objects.create(person=person, **fields)
     for case in person.cases.all():
-        _touch(case, actor)
+        record_edit(case, actor)
     return position
 
 
@@ -106,7 +118,7 @@ def do_add_position(actor: User, person: Person, **fields: Any) -> Position:
 def do_delete_position(actor: User, position: Position) -> None:
     _require(actor, "edit_cases")
     for case in position.person.cases.all():
-        _touch(case, actor)
+        record_edit(case, actor)
     position.delete()
 
 
@@ -119,7 +131,9 @@ def do_create_case(actor: User, **fields: Any) -> Case:
     slug = fields.pop("slug", "") or unique_slug(
         Case, fields.get("title_en", ""), f"case-{Case.objects.count() + 1}"
     )
-    return Case.objects.create(slug=slug, created_by=actor, last_edited_by=actor, **fields)
+    case = Case.objects.create(slug=slug, created_by=actor, last_edited_by=actor, **fields)
+    case.editors_since_publication.add(actor)  # the first draft's words are the creator's
+    return case
 
 
 @transaction.atomic
@@ -129,7 +143,7 @@ def do_update_case(actor: User, case: Case, **fields: Any) -> None:
         setattr(case, name, value)
     # Only the edited fields: the workflow's fields are the workflow actions' alone.
     case.save(update_fields=[*fields, "updated_at"])
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 @transaction.atomic
@@ -140,7 +154,7 @@ def do_link_person(
     link, _created = CasePerson.objects.update_or_create(
         case=case, person=person, defaults={"role": role, "note_zh": note_zh, "note_en": note_en}
     )
-    _touch(case, actor)
+    record_edit(case, actor)
     return link
 
 
@@ -148,14 +162,14 @@ def do_link_person(
 def do_unlink_person(actor: User, case: Case, person: Person) -> None:
     _require(actor, "edit_cases")
     CasePerson.objects.filter(case=case, person=person).delete()
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 @transaction.atomic
 def do_add_citation(actor: User, case: Case, **fields: Any) -> Citation:
     _require(actor, "edit_cases")
     citation = Citation.objects.create(case=case, **fields)
-    _touch(case, actor)
+    record_edit(case, actor)
     return citation
 
 
@@ -183,7 +197,7 @@ def do_add_event(
     )
     event.people.set(people or [])
     event.citations.set([c for c in citations or [] if c.case_id == case.pk])
-    _touch(case, actor)
+    record_edit(case, actor)
     return event
 
 
@@ -203,7 +217,7 @@ def do_update_event(
     event.save()
     event.people.set(people or [])
     event.citations.set([c for c in citations or [] if c.case_id == event.case_id])
-    _touch(event.case, actor)
+    record_edit(event.case, actor)
 
 
 @transaction.atomic
@@ -212,14 +226,14 @@ def do_delete_event(actor: User, event: Event) -> None:
     _require(actor, "edit_cases")
     case = event.case
     event.delete()
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 @transaction.atomic
 def do_add_claim(actor: User, case: Case, question_zh: str = "", question_en: str = "") -> Claim:
     _require(actor, "edit_cases")
     claim = Claim.objects.create(case=case, question_zh=question_zh, question_en=question_en)
-    _touch(case, actor)
+    record_edit(case, actor)
     return claim
 
 
@@ -230,7 +244,7 @@ def do_add_claim_version(
     _require(actor, "edit_cases")
     version = ClaimVersion.objects.create(claim=claim, **fields)
     version.citations.set([c for c in citations or [] if c.case_id == claim.case_id])
-    _touch(claim.case, actor)
+    record_edit(claim.case, actor)
     return version
 
 
@@ -240,7 +254,7 @@ def do_delete_citation(actor: User, citation: Citation) -> None:
     _require(actor, "edit_cases")
     case = citation.case
     citation.delete()
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 @transaction.atomic
@@ -248,7 +262,7 @@ def do_delete_claim(actor: User, claim: Claim) -> None:
     _require(actor, "edit_cases")
     case = claim.case
     claim.delete()
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 @transaction.atomic
@@ -256,7 +270,7 @@ def do_delete_claim_version(actor: User, version: ClaimVersion) -> None:
     _require(actor, "edit_cases")
     case = version.claim.case
     version.delete()
-    _touch(case, actor)
+    record_edit(case, actor)
 
 
 # --- Review, publication, retraction ------------------------------------------------------
@@ -280,11 +294,19 @@ def do_submit_for_review(actor: User, case: Case, note: str) -> None:
     case.save(update_fields=["submitted_by", "submission_note", "updated_at"])
 
 
+def barred_from_publishing(case: Case) -> set[int]:
+    """The members who may not publish the working copy: whoever asked for review and whoever
+    changed anything since the last publication (the last editor too, by the older record)."""
+    barred = set(case.editors_since_publication.values_list("pk", flat=True))
+    barred.update(pk for pk in (case.submitted_by_id, case.last_edited_by_id) if pk is not None)
+    return barred
+
+
 def can_publish(actor: User, case: Case) -> bool:
     return (
         actor.has_perm("accounts.publish_cases")
         and case.submitted_by_id is not None
-        and actor.pk not in (case.submitted_by_id, case.last_edited_by_id)
+        and actor.pk not in barred_from_publishing(case)
         and case.status != CaseStatus.RETRACTED
     )
 
@@ -334,15 +356,21 @@ def do_publish_case(actor: User, case: Case) -> Revision:
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.submitted_by_id is None:
         raise WorkflowError(_("This case has not been submitted for review."))
-    if actor.pk in (case.submitted_by_id, case.last_edited_by_id):
-        raise WorkflowError(_("A second editor must publish: you wrote or submitted this version."))
+    if actor.pk in barred_from_publishing(case):
+        raise WorkflowError(
+            _(
+                "A second editor must publish: you changed or submitted this version since "
+                "the last publication."
+            )
+        )
     if case.status == CaseStatus.RETRACTED:
         raise WorkflowError(_("A retracted case cannot be published again."))
     first = case.current_revision_id is None
     case.status = CaseStatus.PUBLISHED
     snapshot = take_snapshot(case)
     snapshot["status"] = CaseStatus.PUBLISHED
-    return _append_revision(
+    editors = list(case.editors_since_publication.all())
+    revision = _append_revision(
         case,
         RevisionKind.PUBLICATION if first else RevisionKind.UPDATE,
         case.submission_note,
@@ -350,6 +378,10 @@ def do_publish_case(actor: User, case: Case) -> Revision:
         author=case.submitted_by,
         publisher=actor,
     )
+    # The record moves to the revision; the next round of edits starts with nobody barred.
+    revision.editors.set(editors)
+    case.editors_since_publication.clear()
+    return revision
 
 
 @transaction.atomic

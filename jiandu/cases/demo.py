@@ -63,6 +63,9 @@ def load_demo_case() -> str:
     if Case.objects.filter(slug=SLUG).exists():
         return "the Chongqing case is already loaded"
     writer = _member("demo-writer", "journalist")
+    # Two editors, as the two-person rule needs: one attaches the evidence (which makes them
+    # one of the case's editors, barred from publishing it), the other reviews and publishes.
+    desk = _member("demo-desk-editor", "editor")
     editor = _member("demo-editor", "editor")
 
     lei = actions.do_create_person(
@@ -134,15 +137,16 @@ def load_demo_case() -> str:
         allegations_zh="雷政富与开发商安排的女子发生性关系并被偷拍；其后多年受贿逾310万元。录像中的其他官员未受处分，部分获得提拔。",
         allegations_en="Lei Zhengfu was filmed with a woman the developer had hired; over the years he took more than 3.1 million yuan (about US$500,000) in bribes. Other officials on the tapes went unpunished for years; some were promoted.",
     )
-    # The editor attaches the evidence first; the writer's later edits make the writer
-    # the last to edit, so the editor can review and publish.
+    # The desk editor attaches the evidence; whoever changed the case since its last
+    # publication may not publish it, so the writer and the desk editor are both barred and
+    # the editor, who changed nothing, reviews and publishes.
     # Published through a render record of the redaction studio, like any evidence; the
     # studio is reached through its AppConfig (this room does not import it).
     studio = apps.get_app_config("redaction")
     do_publish_evidence(
         case,
-        editor,
-        studio.render_newsroom_still(editor, synthetic_frame()),
+        desk,
+        studio.render_newsroom_still(desk, synthetic_frame()),
         VerificationStatus.UNVERIFIED,
         caption_zh="合成的演示图片，代表朱瑞峰发布的截图（程序生成，并非案件素材）。",
         caption_en="Synthetic demo image standing in for the screenshots Zhu published (generated, not from the case).",
@@ -435,5 +439,5 @@ def load_demo_case() -> str:
         writer, case, "补充判决与2024年获释。 Added the sentence and the 2024 release."
     )
     actions.do_publish_case(editor, case)
-    User.objects.filter(pk__in=[writer.pk, editor.pk]).update(is_active=False)
+    User.objects.filter(pk__in=[writer.pk, desk.pk, editor.pk]).update(is_active=False)
     return f"published the Chongqing case ({Person.objects.count()} people)"

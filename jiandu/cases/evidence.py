@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiandu.accounts.models import User
-from jiandu.cases.actions import WorkflowError, _touch
+from jiandu.cases.actions import WorkflowError, record_edit
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
 from jiandu.forensics.actions import do_request_published_fingerprint
 from jiandu.forensics.checklist import status_for_reference
@@ -339,7 +339,7 @@ def _save_evidence(
     size: tuple[int, int],
     **fields: str,
 ) -> PublishedEvidence:
-    """The short transaction of `do_publish_evidence`: check, store, touch the case."""
+    """The short transaction of `do_publish_evidence`: check, store, record the edit."""
     width, height = size
     # Signed copies of one render differ byte for byte: the render itself is the same file.
     render = fields.get("render", "")
@@ -362,5 +362,6 @@ def _save_evidence(
     evidence.save()
     # "Have we published this before?": its fingerprints join the matching index.
     do_request_published_fingerprint(f"evidence:{evidence.pk}", evidence.file.name)
-    _touch(case, actor)
+    # The addition joins what the publisher reviews; a standing request for review stays.
+    record_edit(case, actor, withdraw_review=False)
     return evidence

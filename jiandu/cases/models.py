@@ -84,6 +84,12 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     submission_note = models.TextField(blank=True)
+    # Everyone who changed the working copy since the last publication (its text, timeline,
+    # claims, sources, people or evidence): none of them may publish it, so no words reach the
+    # public that only their author has read. Emptied by publication, copied to the revision.
+    editors_since_publication = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     people = models.ManyToManyField(Person, through="CasePerson", related_name="cases")
@@ -266,6 +272,9 @@ class Revision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     published_at = models.DateTimeField()
+    # Who changed the case between the previous publication and this one (the record of
+    # Case.editors_since_publication at publication; the publisher is never among them).
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 
     class Meta:
         ordering = ["case", "number"]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from jiandu.accounts.models import User
 from jiandu.cases import actions
 from jiandu.cases.access import access_case_by_id, access_person_by_id
+from jiandu.cases.diff import get_case_diff
 from jiandu.cases.forms import (
     CaseForm,
     CitationForm,
@@ -91,6 +92,19 @@ def _forms(case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     return forms
 
 
+def _review(user: User, case: Case) -> dict[str, Any]:
+    """What the publisher reads before publishing: the changes since the last publication and
+    who made them (each of them barred from publishing), shown while there is anything new."""
+    if case.status == "retracted" or not case.has_unpublished_changes:
+        return {}
+    barred = actions.barred_from_publishing(case)
+    return {
+        "diff": get_case_diff(case),
+        "editors": case.editors_since_publication.order_by("username"),
+        "user_is_barred": user.pk in barred,
+    }
+
+
 def _workspace(
     request: HttpRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -101,8 +115,9 @@ def _workspace(
         "citations": case.citations.all(),
         "claims": case.claims.prefetch_related("versions__citations"),
         "evidence": case.evidence.all(),
-        "revisions": case.revisions.order_by("-number"),
+        "revisions": case.revisions.order_by("-number").prefetch_related("editors"),
         "can_publish": actions.can_publish(request.user, case),
+        **_review(request.user, case),
         "can_retract": request.user.has_perm("accounts.publish_cases")
         and case.status == "published",
         **{

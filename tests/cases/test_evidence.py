@@ -88,7 +88,10 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
     assert client.get(f"/cases/evidence/{name}").status_code == 404  # not yet published
     actions.do_update_case(writer, case, summary_en="ready")
     actions.do_submit_for_review(writer, case, "First")
-    actions.do_publish_case(editor, case)
+    # The editor who attached the file changed the case: a second editor publishes.
+    with pytest.raises(actions.WorkflowError):
+        actions.do_publish_case(editor, case)
+    actions.do_publish_case(make_member("e2", "editor").user, case)
     response = client.get(f"/cases/evidence/{name}")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -104,6 +107,7 @@ def test_evidence_goes_public_with_the_next_revision_only(client):
 def test_the_same_file_in_two_cases_is_served_for_each(client):
     writer = make_member("w", "journalist").user
     editor = make_member("e", "editor").user
+    publisher = make_member("e2", "editor").user
     names = []
     for title in ("One", "Two"):
         case = actions.do_create_case(writer, title_en=title)
@@ -112,7 +116,7 @@ def test_the_same_file_in_two_cases_is_served_for_each(client):
         )
         actions.do_update_case(writer, case, summary_en="ready")
         actions.do_submit_for_review(writer, case, "First")
-        actions.do_publish_case(editor, case)
+        actions.do_publish_case(publisher, case)
         names.append(evidence.file.name.rsplit("/", 1)[-1])
     assert names[0] != names[1]
     for name in names:
