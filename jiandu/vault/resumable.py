@@ -180,12 +180,53 @@ def _row(upload: dict[str, Any]) -> StagedUpload | None:
 
 
 def _view(upload: dict[str, Any], row: StagedUpload) -> dict[str, Any]:
-    """The session's entry with the row's progress: what the tus server reads."""
-    return upload | {"offset": row.offset, "written": row.written, "done": row.done}
+    """The session's entry with the row's progress: what the tus server reads (and, once
+    finished, the file's SHA-256, which only the item key opens)."""
+    view = upload | {"offset": row.offset, "written": row.written, "done": row.done}
+    if row.done:
+        view["sha256"] = _open_state(base64.b64decode(upload["key"]), row.sealed_state)["sha256"]
+    return view
+
+
+# What an upload's session entry held before its progress moved to its row.
+LEGACY_FIELDS = ("offset", "written", "state", "pending", "done", "sha256")
+
+
+def _entry(session: SessionBase, upload_id: str) -> dict[str, Any] | None:
+    """This session's entry for the upload; one begun before the progress moved to a row (a
+    server upgraded while it was sent) gets its row now, from the state in the entry."""
+    upload = _uploads(session).get(upload_id)
+    if upload is None or "state" not in upload:
+        return upload
+    if storage.PART_NAME.match(upload.get("part", "")):
+        key = base64.b64decode(upload["key"])
+        hour = hour_now()
+        StagedUpload.objects.get_or_create(
+            part=upload["part"],
+            defaults={
+                "owner": staging.owner(session),
+                "length": upload["length"],
+                "offset": upload["offset"],
+                "written": upload["written"],
+                "done": upload["done"],
+                "sealed_state": _seal_state(
+                    key,
+                    base64.b64decode(upload["state"]),
+                    base64.b64decode(upload["pending"]),
+                    upload.get("sha256", ""),
+                ),
+                "created_hour": hour,
+                "touched_hour": hour,
+            },
+        )
+    for field in LEGACY_FIELDS:
+        upload.pop(field, None)
+    session.modified = True
+    return upload
 
 
 def get(session: SessionBase, upload_id: str) -> dict[str, Any]:
-    upload = _uploads(session).get(upload_id)
+    upload = _entry(session, upload_id)
     row = _row(upload) if upload is not None else None
     if upload is None or row is None:
         raise ResumableError("unknown")
@@ -344,7 +385,7 @@ def take(session: SessionBase, upload_ids: list[str]) -> list[PreparedItem]:
     uploads = _uploads(session)
     prepared = []
     for upload_id in upload_ids:
-        upload = uploads.get(upload_id)
+        upload = _entry(session, upload_id)
         row = _row(upload) if upload is not None else None
         if upload is None or row is None or not row.done:
             continue
@@ -390,10 +431,11 @@ def _discard(part: str) -> None:
 def held(session: SessionBase) -> list[dict[str, Any]]:
     """This session's uploads not yet handed to a submission (id, name, length, offset, done),
     for the page to resume after a reload: the state is the server's, not the browser's."""
+    entries = [_entry(session, upload_id) for upload_id in list(_uploads(session))]
     rows = {
         row.part: row
         for row in StagedUpload.objects.filter(
-            part__in=[upload.get("part", "") for upload in _uploads(session).values()]
+            part__in=[upload.get("part", "") for upload in entries if upload is not None]
         )
     }
     return [

@@ -60,7 +60,7 @@ def lock() -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
-        settle(path)
+        settle(path, path.parent)
 
 
 def staged_bytes(owner_hash: str | None = None) -> int:
