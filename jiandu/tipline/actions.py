@@ -1,5 +1,6 @@
 """The tip line's writes: a source's first submission that creates the codename, signing back
-in, and the newsroom's questionnaire versions.
+in, and the newsroom's questionnaire versions (drafted by one member, approved or discarded by
+another, each step in the account audit and the custody log).
 
 Everything the source sends is already encrypted (`PreparedItem`) when it gets here; this room
 adds the codename and leaves keys and storage to the vault.
@@ -10,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from jiandu.accounts import actions as accounts
+from jiandu.accounts.models import User
 from jiandu.core.chinese import to_traditional
+from jiandu.ledger.actions import do_record_custody, subject_of
+from jiandu.ledger.models import Action
 from jiandu.tipline import codename as codenames
 from jiandu.tipline import throttle
 from jiandu.tipline.models import Question, QuestionnaireVersion
@@ -130,16 +135,44 @@ def get_source_by_codename(text: str) -> tuple[Source, bytes]:
     return source, reply_private_key
 
 
+class QuestionnaireRefused(ValueError):
+    """A questionnaire change this room refuses; `code` says why (the designer's views turn
+    it into a message): `draft_pending` (only one draft at a time), `not_pending` (the draft
+    was approved or discarded meanwhile), `own_draft` (the two-person rule)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _record(actor: User, version: QuestionnaireVersion, what: str) -> None:
+    """The author's or reviewer's part, in the account audit (the member's own history) and
+    in the MAC-chained custody log (the newsroom's), in the caller's transaction."""
+    accounts.do_record_questionnaire_work(actor, f"questionnaire draft {version.pk}: {what}")
+    do_record_custody(actor, Action.STATUS, subject_of("questionnaire", version.pk), reason=what)
+
+
 @transaction.atomic
-def do_publish_questionnaire(questions: list[dict[str, Any]]) -> QuestionnaireVersion:
-    """Save the designer's questions as a new questionnaire version, which sources answer from
-    now on. Versions are never edited: answers keep the version they answered, so an earlier
-    answer always reads with its own questions. Traditional Chinese left empty is generated
-    from the Simplified (labels, help texts, choices)."""
-    latest = QuestionnaireVersion.objects.select_for_update().order_by("-number").first()
-    version = QuestionnaireVersion.objects.create(
-        number=(latest.number + 1) if latest else 1, created_hour=vault.hour_now()
-    )
+def do_draft_questionnaire(questions: list[dict[str, Any]], author: User) -> QuestionnaireVersion:
+    """Save the designer's questions as a draft: no source sees it until another member
+    approves it (do_approve_questionnaire). One draft at a time (QuestionnaireRefused
+    `draft_pending`; the database's constraint holds it against a race): the draft is read
+    against the live version, which only an approval changes. Versions are never edited:
+    answers keep the version they answered, so an earlier answer always reads with its own
+    questions. Traditional Chinese left empty is generated from the Simplified (labels, help
+    texts, choices)."""
+    if QuestionnaireVersion.objects.filter(state=QuestionnaireVersion.State.DRAFT).exists():
+        raise QuestionnaireRefused("draft_pending")
+    try:
+        with transaction.atomic():
+            version = QuestionnaireVersion.objects.create(
+                state=QuestionnaireVersion.State.DRAFT,
+                created_hour=vault.hour_now(),
+                author=author,
+                author_name=author.get_username(),
+            )
+    except IntegrityError as exc:  # another draft was saved meanwhile
+        raise QuestionnaireRefused("draft_pending") from exc
     for order, data in enumerate(questions):
         choices = [
             {
@@ -164,4 +197,58 @@ def do_publish_questionnaire(questions: list[dict[str, Any]]) -> QuestionnaireVe
             help_en=data.get("help_en", ""),
             choices=choices,
         )
+    _record(author, version, "drafted")
     return version
+
+
+def _lock_pending(draft_id: int) -> QuestionnaireVersion:
+    draft = (
+        QuestionnaireVersion.objects.select_for_update()
+        .filter(pk=draft_id, state=QuestionnaireVersion.State.DRAFT)
+        .first()
+    )
+    if draft is None:
+        raise QuestionnaireRefused("not_pending")
+    return draft
+
+
+@transaction.atomic
+def do_approve_questionnaire(draft_id: int, reviewer: User) -> QuestionnaireVersion:
+    """Make the draft the questions sources are asked, under the next version number. Its
+    author cannot approve it (the two-person rule, held here and not only in the view); a
+    draft approved or discarded meanwhile is refused (a stale review page)."""
+    draft = _lock_pending(draft_id)
+    if draft.author_id is not None and draft.author_id == reviewer.pk:
+        raise QuestionnaireRefused("own_draft")
+    latest = (
+        QuestionnaireVersion.objects.select_for_update()
+        .filter(number__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+    draft.number = (latest.number + 1) if latest and latest.number else 1
+    draft.state = QuestionnaireVersion.State.LIVE
+    draft.live_hour = vault.hour_now()
+    draft.reviewer = reviewer
+    draft.reviewer_name = reviewer.get_username()
+    draft.save(update_fields=["number", "state", "live_hour", "reviewer", "reviewer_name"])
+    _record(
+        reviewer,
+        draft,
+        f"approved as version {draft.number} (drafted by {draft.author_name or '-'})",
+    )
+    return draft
+
+
+@transaction.atomic
+def do_discard_questionnaire(draft_id: int, reviewer: User) -> QuestionnaireVersion:
+    """Set a draft aside without any source seeing it; its author or any reviewer may, and
+    the next draft can then be made. The discarded questions are kept, with who discarded
+    them, like every version."""
+    draft = _lock_pending(draft_id)
+    draft.state = QuestionnaireVersion.State.DISCARDED
+    draft.reviewer = reviewer
+    draft.reviewer_name = reviewer.get_username()
+    draft.save(update_fields=["state", "reviewer", "reviewer_name"])
+    _record(reviewer, draft, f"discarded (drafted by {draft.author_name or '-'})")
+    return draft

@@ -21,13 +21,19 @@ DEFAULT = [
 ]
 
 
-def create_default(version_model: Any, question_model: Any) -> None:
+def create_default(
+    version_model: Any, question_model: Any, *, reviewed_model: bool = False
+) -> None:
     """Version 1 with the five questions, unless some version exists (the models are passed in,
-    so the data migration can give its historical ones)."""
+    so the data migration can give its historical ones). `reviewed_model`: the model has the
+    review's fields (state, live_hour), so version 1 is made live explicitly (a new version is
+    a draft by default); the older historical model has none, and migration 0003 makes its
+    rows live. Version 1 has no author: it is the product's, not a member's."""
     if version_model.objects.exists():
         return
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    version = version_model.objects.create(number=1, created_hour=hour)
+    live = {"state": "live", "live_hour": hour} if reviewed_model else {}
+    version = version_model.objects.create(number=1, created_hour=hour, **live)
     for order, (key, hans, hant, en) in enumerate(DEFAULT):
         question_model.objects.create(
             version=version,
@@ -46,4 +52,4 @@ def ensure_default(sender: Any = None, **kwargs: Any) -> None:
     """The `post_migrate` receiver: after `migrate`, or a test's flush, version 1 is there."""
     from jiandu.tipline.models import Question, QuestionnaireVersion
 
-    create_default(QuestionnaireVersion, Question)
+    create_default(QuestionnaireVersion, Question, reviewed_model=True)

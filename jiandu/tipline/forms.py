@@ -101,7 +101,12 @@ class QuestionForm(forms.Form):
         max_length=40,
         help_text=_("The answer's name (letters, digits, - and _); keep it when only rewording."),
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    # The initial kind is what a browser posts for the blank extra row (a select always sends
+    # an option): with it as the initial, that row counts as untouched and is left out,
+    # without JavaScript (issue 17, item 2: it used to count as a half-filled question, 400).
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Question.Kind.choices, initial=Question.Kind.SHORT
+    )
     required = forms.BooleanField(label=_("Required"), required=False)
     group = forms.IntegerField(
         label=_("Page"),
@@ -213,3 +218,11 @@ def question_initial(question: Question) -> dict[str, Any]:
         "help_en": question.help_en,
         "choices": choices_as_lines(question.choices),
     }
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision on the draft they were shown: its id travels with the decision,
+    so a page left open while the draft was replaced cannot approve the new one unseen."""
+
+    draft = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("discard", _("Discard"))])

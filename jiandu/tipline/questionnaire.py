@@ -1,7 +1,9 @@
 """The questionnaire as sources meet it and journalists read it (models in models.py, the
 designer's write in actions.py).
 
-- `current_version()` is what sources answer now; `groups()` splits it into the pages of the
+- `current_version()` is what sources answer now (the newest approved version; a draft waits
+  for a second member, `pending_draft()`, and `changes()` shows it against the live one
+  question by question); `groups()` splits it into the pages of the
   step-by-step flow (one short page per group, no JavaScript needed).
 - `step_form()` builds one page's Django form from its questions: short and long text, single
   and multiple choice (only the offered choices validate), a date, yes/no; required or not.
@@ -16,6 +18,7 @@ designer's write in actions.py).
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -86,13 +89,25 @@ def choice_pairs(question: Question) -> list[tuple[str, str]]:
 
 
 def current_version() -> QuestionnaireVersion | None:
-    return QuestionnaireVersion.objects.order_by("-number").first()
+    """The approved version with the highest number: what sources answer now (a draft never)."""
+    return (
+        QuestionnaireVersion.objects.filter(state=QuestionnaireVersion.State.LIVE)
+        .order_by("-number")
+        .first()
+    )
+
+
+def pending_draft() -> QuestionnaireVersion | None:
+    """The draft waiting for review, if any (there is at most one)."""
+    return QuestionnaireVersion.objects.filter(state=QuestionnaireVersion.State.DRAFT).first()
 
 
 def version_numbered(number: Any) -> QuestionnaireVersion | None:
     if not isinstance(number, int) or isinstance(number, bool):
         return None
-    return QuestionnaireVersion.objects.filter(number=number).first()
+    return QuestionnaireVersion.objects.filter(
+        number=number, state=QuestionnaireVersion.State.LIVE
+    ).first()
 
 
 def questions(version: QuestionnaireVersion | None) -> list[Question]:
@@ -205,3 +220,91 @@ def labelled(stored: dict[str, Any]) -> list[tuple[str, str]]:
                 )
             )
     return shown
+
+
+# --- The review: a draft against the live version, question by question -------------------
+
+# What a reviewer compares, with the label each difference is shown under.
+COMPARED = [
+    ("kind", gettext_lazy("Kind")),
+    ("required", gettext_lazy("Required")),
+    ("group", gettext_lazy("Page")),
+    ("label_zh_hans", gettext_lazy("Question (Simplified Chinese)")),
+    ("label_zh_hant", gettext_lazy("Question (Traditional Chinese)")),
+    ("label_en", gettext_lazy("Question (English)")),
+    ("help_zh_hans", gettext_lazy("Help (Simplified Chinese)")),
+    ("help_zh_hant", gettext_lazy("Help (Traditional Chinese)")),
+    ("help_en", gettext_lazy("Help (English)")),
+    ("choices", gettext_lazy("Choices")),
+]
+
+
+@dataclass(frozen=True)
+class QuestionChange:
+    """One question of the review: `added`, `removed`, `changed` or `same`, its key and
+    label, and for a changed one each (what, before, after)."""
+
+    status: str
+    key: str
+    label: str
+    fields: list[tuple[str, str, str]]
+
+
+def _shown(question: Question, name: str) -> str:
+    value = getattr(question, name)
+    if name == "kind":
+        return str(Question.Kind(value).label) if value in Question.Kind.values else str(value)
+    if name == "required":
+        return str(YES_NO[0][1] if value else YES_NO[1][1])
+    if name == "choices":
+        return "; ".join(
+            " | ".join(str(c.get(lang, "")) for lang in ("zh_hans", "zh_hant", "en")) for c in value
+        )
+    return str(value)
+
+
+def _every_field(question: Question, *, removed: bool = False) -> list[tuple[str, str, str]]:
+    """An added question's fields as (what, "", value); a removed one's as (what, value, "")."""
+    shown = [(str(title), _shown(question, name)) for name, title in COMPARED]
+    return [(title, *((value, "") if removed else ("", value))) for title, value in shown if value]
+
+
+def changes(live: QuestionnaireVersion | None, draft: QuestionnaireVersion) -> list[QuestionChange]:
+    """The draft against the live version, in the draft's order, then the questions it
+    removes. Every text that differs is shown whole, before and after, so a reviewer reads
+    exactly what sources would be asked (an added question is shown field by field; a
+    question that only moved says so under "Position")."""
+    before = {q.key: q for q in questions(live)}
+    after = questions(draft)
+    kept_before = [key for key in before if key in {q.key for q in after}]
+    kept_after = [q.key for q in after if q.key in before]
+    found: list[QuestionChange] = []
+    for question in after:
+        old = before.get(question.key)
+        if old is None:
+            found.append(
+                QuestionChange("added", question.key, label(question), _every_field(question))
+            )
+            continue
+        fields = [
+            (str(title), _shown(old, name), _shown(question, name))
+            for name, title in COMPARED
+            if _shown(old, name) != _shown(question, name)
+        ]
+        if kept_before.index(question.key) != kept_after.index(question.key):
+            fields.append(
+                (
+                    str(gettext_lazy("Position")),
+                    str(kept_before.index(question.key) + 1),
+                    str(kept_after.index(question.key) + 1),
+                )
+            )
+        status = "changed" if fields else "same"
+        found.append(QuestionChange(status, question.key, label(question), fields))
+    after_keys = {q.key for q in after}
+    for key, old in before.items():
+        if key not in after_keys:
+            found.append(
+                QuestionChange("removed", key, label(old), _every_field(old, removed=True))
+            )
+    return found

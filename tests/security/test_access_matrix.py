@@ -288,6 +288,8 @@ EXPECTED: dict[str, list[Entry]] = {
     ],
     # The questionnaire designer (the tip line's questions): admins.
     "questionnaire:designer": [Entry(ADMINS)],
+    # Its review (a draft's approval or discard): admins and editors (issue 17, item 2).
+    "questionnaire:review": [Entry(PUBLISHERS), Entry(PUBLISHERS, "POST", ok=(400,))],
     # Comment moderation.
     "moderation:queue": [Entry(MODERATORS)],
     "moderation:decide": [

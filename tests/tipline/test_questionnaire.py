@@ -1,6 +1,7 @@
 """The questionnaire the newsroom designs: today's five questions as version 1; admins edit
 it in the newsroom (kinds, required, help, pages, order, three languages with Traditional
-generated from Simplified) and each save is a new version; without JavaScript sources answer
+generated from Simplified) and each save is a new version once a second member approves it
+(tests/tipline/test_questionnaire_review.py); without JavaScript sources answer
 one short page per group and review before sending; answers are encrypted and shown in the
 newsroom with the questions of the version they answered, whatever was edited since."""
 
@@ -54,6 +55,22 @@ def designer_post(client, questions, initial=0):
         if question.get("DELETE"):
             data[f"q-{index}-DELETE"] = "on"
     return client.post("/en/newsroom/questionnaire/", data)
+
+
+def publish(client, questions):
+    """Save the questions as a draft, then have a second member (a new editor) approve it, as
+    every change must be before sources see it (issue 17, item 2)."""
+    response = designer_post(client, questions)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    editor = make_member(f"editor{QuestionnaireVersion.objects.count()}", "editor")
+    reviewer = Client()
+    sign_in(reviewer, editor)
+    draft = QuestionnaireVersion.objects.get(state=QuestionnaireVersion.State.DRAFT)
+    approved = reviewer.post(
+        "/en/newsroom/questionnaire/review/", {"draft": draft.pk, "decision": "approve"}
+    )
+    assert approved.status_code == 302
+    return response
 
 
 def admin_client():
@@ -167,7 +184,7 @@ def test_designing_a_version_with_every_kind_and_generated_traditional():
     _admin, client = admin_client()
     page = client.get("/en/newsroom/questionnaire/").content.decode()
     assert 'value="how_known"' in page  # the current questions, to edit
-    response = designer_post(client, NEW)
+    response = publish(client, NEW)
     assert response.status_code == 302, response.content.decode()[:2000]
     version = questionnaire.current_version()
     assert version.number == 2
@@ -210,7 +227,7 @@ def test_two_questions_with_one_key_are_refused():
 def test_answers_of_every_kind_are_checked_and_read_back():
     member, newsroom = make_reader()
     _admin, client = admin_client()
-    designer_post(client, NEW)
+    publish(client, NEW)
     source = Client()
     step = "/en/submit/questions/1/"
     # Required, and only offered choices.
@@ -246,7 +263,7 @@ def test_answers_of_every_kind_are_checked_and_read_back():
 def test_a_required_question_skipped_stops_the_sending():
     make_reader()
     _admin, client = admin_client()
-    designer_post(client, NEW)
+    publish(client, NEW)
     source = Client()
     response = source.post("/en/submit/", {"message": "hello", "style": "en", "website": ""})
     assert response.status_code == 200
@@ -264,7 +281,7 @@ def test_editing_the_questionnaire_does_not_change_how_earlier_answers_read():
         {**NEW[0], "label_en": "Name the officials", "required": False},
         {"key": "where", "kind": "short", "group": 1, "label_en": "Which district?"},
     ]
-    designer_post(admin, reworded)
+    publish(admin, reworded)
     assert first.post("/en/submit/", {"style": "en", "website": ""}).status_code == 302
     second = Client()
     second.post("/en/submit/questions/1/", {"who": "Lei", "where": "Beibei"})
@@ -278,7 +295,7 @@ def test_editing_the_questionnaire_does_not_change_how_earlier_answers_read():
     assert "Where did it happen?" in old_page and "Name the officials" not in old_page
     assert "Name the officials" in new_page and "Which district?" in new_page
     # A third version changes neither.
-    designer_post(admin, [{**NEW[0], "label_en": "Third wording"}])
+    publish(admin, [{**NEW[0], "label_en": "Third wording"}])
     again = newsroom.get(f"/en/newsroom/sources/{older.pk}/").content.decode()
     assert facts(old_page) and facts(again) == facts(old_page)
     assert "Third wording" not in again
