@@ -227,3 +227,35 @@ def test_a_proof_shows_the_prefix_root_only_where_it_can(size):
             bent = [*proof[:i], bytes(32), *proof[i + 1 :]]
             assert tlog.proven_prefix_root(old, size, root, bent) is None
         assert tlog.proven_prefix_root(old, size, root, [*proof, bytes(32)]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_hashes_kept_split_views_and_drops_repeats():
+    """Rows kept before 0004 (the replayed false alarms of issue 17 among them) get their pair
+    of checkpoint hashes, and repeats of a pair go, so the unique constraint can hold."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("ledger", "0003_transparency_log")], [("ledger", "0004_split_view_evidence")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("ledger", "SplitView")
+    a, b = "log\n4\nAAAA\n\n\u2014 log sig1\n", "log\n4\nBBBB\n\n\u2014 log sig2\n"
+    for _ in range(3):  # one pair, three rows; one copy with another signature line
+        old.objects.create(origin="log", seen_by="witness", old_checkpoint=a, new_checkpoint=b)
+    old.objects.create(
+        origin="log", seen_by="witness", old_checkpoint=a, new_checkpoint=b + "\u2014 w x\n"
+    )
+    old.objects.create(origin="log", seen_by="witness", old_checkpoint=b, new_checkpoint=a)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("ledger", "SplitView")
+        pairs = sorted(new.objects.values_list("old_sha256", "new_sha256"))
+        ha, hb = logactions.checkpoint_sha256(a), logactions.checkpoint_sha256(b)
+        assert pairs == sorted([(ha, hb), (hb, ha)])
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
