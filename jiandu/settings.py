@@ -264,8 +264,19 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No line about a source's request, not even its time (jiandu.core.gunicorn_log).
+    "filters": {"quiet_sources": {"()": "jiandu.core.gunicorn_log.QuietSources"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_sources"]}},
     "root": {"handlers": ["console"], "level": env_str("JIANDU_LOG_LEVEL", "WARNING")},
+    # Django's own console handler (DEBUG only) would bypass the filter: django's records go
+    # to the one filtered handler instead.
+    "loggers": {
+        "django": {
+            "handlers": ["console"],
+            "level": env_str("JIANDU_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        }
+    },
 }
 
 # Public tracker (jiandu.public): comments per client address hash and hour; how often the
