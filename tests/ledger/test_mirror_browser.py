@@ -37,10 +37,11 @@ def exported(tmp_path) -> Path:
     person = actions.do_create_person(writer, name_en="Lei Zhengfu", name_zh="雷政富")
     actions.do_link_person(writer, case, person, "subject")
     do_publish_evidence(case, editor, rendered(editor, png()), "verified", caption_en="A frame")
+    reviewer = make_member("e2", "editor").user  # the editor who attached it may not publish
     for note in ("First", "Second"):
         actions.do_update_case(writer, case, summary_en=note)
         actions.do_submit_for_review(writer, case, note)
-        actions.do_publish_case(editor, case)
+        actions.do_publish_case(reviewer, case)
     out = tmp_path / "mirror"
     mirror.export_mirror(out)
     return out

@@ -122,9 +122,9 @@ def test_a_journalist_renders_compares_and_an_editor_publishes(
     evidence = case.evidence.get()
     assert evidence.render == render.reference and evidence.derived_from == f"item:{item.pk}"
     assert "face pixelated" in evidence.treatment_en and "马赛克" in evidence.treatment_zh
-    cases.do_update_case(writer, case, summary_en="ready to go")  # the editor reviews it
+    cases.do_update_case(writer, case, summary_en="ready to go")
     cases.do_submit_for_review(writer, case, "First")
-    cases.do_publish_case(editor.user, case)
+    cases.do_publish_case(make_member("e2", "editor").user, case)  # not who attached it
     html = Client().get(f"/en/cases/{case.slug}/").content.decode()
     assert evidence.sha256 in html and "1 face pixelated" in html
     assert "Not yet verified" in html  # the workbench's derived status: nothing checked yet
@@ -198,7 +198,7 @@ def test_a_video_clip_is_published_with_what_was_done_to_it(
     assert "audio removed" in evidence.treatment_en
     cases.do_update_case(writer, case, summary_en="ready to go")
     cases.do_submit_for_review(writer, case, "First")
-    cases.do_publish_case(editor.user, case)
+    cases.do_publish_case(make_member("e2", "editor").user, case)  # not who attached it
     html = Client().get(f"/en/cases/{case.slug}/").content.decode()
     assert "<video" in html and evidence.sha256 in html and "audio removed" in html
     name = evidence.file.name.rsplit("/", 1)[-1]

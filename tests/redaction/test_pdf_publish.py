@@ -63,7 +63,7 @@ def test_a_redacted_pdf_is_published_as_a_download_with_its_hash_and_treatment(
     assert evidence.treatment_en
     cases.do_update_case(writer, case, summary_en="ready to go")
     cases.do_submit_for_review(writer, case, "First")
-    cases.do_publish_case(editor.user, case)
+    cases.do_publish_case(make_member("e2", "editor").user, case)  # not who attached it
     name = evidence.file.name.rsplit("/", 1)[-1]
     html = Client().get(f"/en/cases/{case.slug}/").content.decode()
     assert "Redacted document (PDF)" in html and f"/cases/evidence/{name}" in html
@@ -174,7 +174,7 @@ def test_the_static_mirror_exports_a_published_pdf_and_links_it(
     evidence = do_publish_evidence(case, editor.user, derivative, "unverified")
     cases.do_update_case(writer, case, summary_en="ready to go")
     cases.do_submit_for_review(writer, case, "First")
-    cases.do_publish_case(editor.user, case)
+    cases.do_publish_case(make_member("e2", "editor").user, case)  # not who attached it
     out = tmp_path / "mirror"
     result = mirror.export_mirror(out)
     name = evidence.file.name.rsplit("/", 1)[-1]
