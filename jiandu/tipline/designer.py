@@ -56,7 +56,12 @@ class Review:
     changes: list[questionnaire.QuestionChange]
 
     def context(self) -> dict[str, Any]:
-        return {"current": self.current, "draft": self.draft, "changes": self.changes}
+        return {
+            "current": self.current,
+            "draft": self.draft,
+            "changes": self.changes,
+            "unchanged": [change.key for change in self.changes if change.status == "same"],
+        }
 
 
 def _review() -> Review:
