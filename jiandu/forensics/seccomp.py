@@ -23,7 +23,12 @@ kill, so a tool that merely probes a feature goes on working; exactly what it re
 - the machine itself: `kexec_load`, `kexec_file_load`, `init_module`, `finit_module`,
   `delete_module`, `reboot`, `syslog`, `settimeofday`, `clock_settime`, `clock_adjtime`,
   `adjtimex`, `sethostname`, `setdomainname`, `iopl`, `ioperm`, `vhangup`, `lookup_dcookie`,
-  and NUMA page moves (`move_pages`, `migrate_pages`): EPERM;
+  NUMA placement and page moves (`move_pages`, `migrate_pages`, `mbind`, `set_mempolicy`,
+  `set_mempolicy_home_node`), and memory of or for other processes (`process_madvise`,
+  `process_mrelease`): EPERM;
+- `personality` (switching off address-space randomisation, READ_IMPLIES_EXEC: an exploit's
+  first step to a reliable second stage), `modify_ldt`, and `vmsplice` (pages of the tool's
+  own memory gifted to a pipe: the kernel's most exploited zero-copy path): EPERM;
 - `ioctl` TIOCSTI and TIOCLINUX (typing into a terminal): EPERM.
 
 A call made through another architecture's ABI (32-bit `int 0x80`, x32) kills the process:
@@ -109,6 +114,14 @@ DENIED = [
     "lookup_dcookie",
     "move_pages",
     "migrate_pages",
+    "mbind",
+    "set_mempolicy",
+    "set_mempolicy_home_node",
+    "process_madvise",
+    "process_mrelease",
+    "personality",
+    "modify_ldt",
+    "vmsplice",
 ]
 
 

@@ -33,6 +33,14 @@ def syscall(number: int, *args: int) -> None:
         raise OSError(code, os.strerror(code))
 
 
+def vmsplice_into_a_pipe() -> None:
+    """vmsplice(2) of 16 bytes of this process's memory into a pipe of its own."""
+    _read_end, write_end = os.pipe()
+    buffer = ctypes.create_string_buffer(b"x" * 16)
+    iovec = (ctypes.c_void_p * 2)(ctypes.addressof(buffer), 16)
+    syscall(278, write_end, ctypes.addressof(iovec), 1, 0)
+
+
 def listing(path: str) -> list[str] | str:
     try:
         return sorted(os.listdir(path))
@@ -100,6 +108,11 @@ def main(argv: list[str]) -> None:
         "keyctl": attempt(lambda: syscall(250, 0, -3, 0, 0)),  # KEYCTL_GET_KEYRING_ID, user
         "bpf": attempt(lambda: syscall(321, 0, 0, 0)),
         "io_uring": attempt(lambda: syscall(425, 1, 0)),
+        "personality": attempt(lambda: syscall(135, 0x0040000)),  # ADDR_NO_RANDOMIZE
+        "mbind": attempt(lambda: syscall(237, 0, 0, 0, 0, 0, 0)),  # nothing, MPOL_DEFAULT
+        "set_mempolicy": attempt(lambda: syscall(238, 0, 0, 0)),  # MPOL_DEFAULT
+        "vmsplice": attempt(vmsplice_into_a_pipe),
+        "process_madvise": attempt(lambda: syscall(440, -1, 0, 0, 0, 0)),  # EBADF if it ran
         "kill_host_init": attempt(lambda: os.kill(int(argv[4]), 0)),
         "forks": fork_bomb(200),
     }

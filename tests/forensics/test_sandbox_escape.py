@@ -75,6 +75,9 @@ def check_walls(report: dict) -> None:
     for call in ("unshare_user", "unshare_net", "ptrace_parent", "mount_tmpfs", "keyctl", "bpf"):
         assert report[call] == "EPERM", call
     assert report["io_uring"] == "EPERM"
+    # Issue 17: NUMA policy, persona changes, zero-copy page gifts, other processes' memory.
+    for call in ("personality", "mbind", "set_mempolicy", "vmsplice", "process_madvise"):
+        assert report[call] == "EPERM", (call, report[call])
     assert report["kill_host_init"] == "ESRCH"  # the test process is outside its PID namespace
     assert 0 < report["forks"] <= LIMITS.max_tasks  # the fork bomb hits the process limit
 
