@@ -50,6 +50,17 @@ class DeleteForm(forms.Form):
     )
 
 
+class ClearFloodForm(forms.Form):
+    """Which hour's first-contact sources without files to clear (jiandu.newsroom.inbox);
+    the choices are the hours that have some, so a posted hour is one the page offered."""
+
+    hour = forms.TypedChoiceField(label=_("Hour of first contact"), choices=())
+
+    def __init__(self, *args: object, hours: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hour"].choices = hours
+
+
 class NotificationForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("E-mail me"), choices=Notification.Mode.choices, widget=forms.RadioSelect

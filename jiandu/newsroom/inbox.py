@@ -140,3 +140,40 @@ def _no_access(user: User, source_ids: list[int]) -> set[int]:
         )
     )
     return set(source_ids) - granted
+
+
+# --- Clearing a flood ----------------------------------------------------------------------
+
+# One confirmation page names at most this many sources (each a form field; Django refuses a
+# POST of more than DATA_UPLOAD_MAX_NUMBER_FIELDS = 1,000 of them): a larger flood is cleared
+# in several rounds.
+CLEAR_BATCH = 500
+CLEAR_HOURS = 72
+
+
+def first_contacts_without_files(hour: dt.datetime | None = None) -> QuerySet[Source]:
+    """Sources that made first contact (in `hour`, if given), sent no file, never came back
+    with a second submission and were never replied to: what a flood of junk first
+    submissions leaves, and what a real source with evidence never looks like."""
+    rows = Source.objects.all()
+    if hour is not None:
+        rows = rows.filter(created_hour=hour)
+    return (
+        rows.exclude(items__kind__in=[Item.Kind.FILE, Item.Kind.REPLY])
+        .annotate(submission_count=Count("submissions", distinct=True))
+        .filter(submission_count__lte=1)
+        .order_by("pk")
+    )
+
+
+def flood_hours(now: dt.datetime | None = None) -> list[tuple[dt.datetime, int]]:
+    """The hours of the last CLEAR_HOURS with such sources, and how many, busiest first."""
+    since = (now or timezone.now()) - dt.timedelta(hours=CLEAR_HOURS)
+    counted: dict[dt.datetime, int] = defaultdict(int)
+    for hour in (
+        first_contacts_without_files()
+        .filter(created_hour__gte=since)
+        .values_list("created_hour", flat=True)
+    ):
+        counted[hour] += 1
+    return sorted(counted.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -6,6 +6,7 @@ app_name = "newsroom"
 urlpatterns = [
     path("", views.sources, name="sources"),
     path("bulk/", views.bulk, name="bulk"),
+    path("clear/", views.clear_flood, name="clear_flood"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("grant/", views.grant, name="grant"),
     path("key/", views.key, name="key"),

@@ -9,6 +9,7 @@ the actions these views call."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlencode
@@ -30,7 +31,13 @@ from jiandu.forensics.previews import PROBLEM_TEXT
 from jiandu.ledger.access import get_records_for
 from jiandu.ledger.actions import subject_of
 from jiandu.newsroom import actions, archive, export, inbox
-from jiandu.newsroom.forms import DeleteForm, ReplyForm, RestoreKeyForm, TriageForm
+from jiandu.newsroom.forms import (
+    ClearFloodForm,
+    DeleteForm,
+    ReplyForm,
+    RestoreKeyForm,
+    TriageForm,
+)
 from jiandu.newsroom.models import Status
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
@@ -142,6 +149,46 @@ def bulk(request: HttpRequest) -> HttpResponse:
             request, "newsroom/confirm_delete.html", {"form": form, "chosen": chosen, "next": back}
         )
     return redirect(back)
+
+
+@vault_view
+def clear_flood(request: HttpRequest) -> HttpResponse:
+    """Clearing a flood of junk first submissions: the hours with first-contact sources that
+    sent no file and never came back (GET), then one hour's worth (at most
+    inbox.CLEAR_BATCH) on the bulk action's own confirmation page, which names each source
+    and asks for the reason; the deletion itself is the bulk action's (one custody record per
+    source). Deleting destroys keys, so only members who may delete see any of it."""
+    if not request.user.has_perm("accounts.delete_sources"):
+        raise PermissionDenied
+    hours = inbox.flood_hours()
+    form = ClearFloodForm(
+        request.POST if request.method == "POST" else None,
+        hours=[(hour.isoformat(), hour.isoformat()) for hour, _count in hours],
+    )
+    if request.method == "POST" and form.is_valid():
+        hour = dt.datetime.fromisoformat(form.cleaned_data["hour"])
+        ids = list(
+            inbox.first_contacts_without_files(hour).values_list("pk", flat=True)[
+                : inbox.CLEAR_BATCH
+            ]
+        )
+        chosen = [access_source_for_deletion(request.user, pk) for pk in ids]
+        return render(
+            request,
+            "newsroom/confirm_delete.html",
+            {
+                "form": DeleteForm(initial={"reason": _("Junk first contacts (flood)")}),
+                "chosen": chosen,
+                "next": reverse("newsroom:clear_flood"),
+                "flood_hour": hour,
+            },
+        )
+    return render(
+        request,
+        "newsroom/clear_flood.html",
+        {"hours": hours, "form": form, "batch": inbox.CLEAR_BATCH},
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _int(value: object) -> int:
@@ -320,6 +367,15 @@ def reply(request: HttpRequest, source_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return source(request, source_id, form=form)
+    if vault.codename_pending(row):  # no codename key to seal a reply to yet
+        messages.error(
+            request,
+            _(
+                "This source's codename is not set up yet (it was sent while the tip line was "
+                "busy), so a reply cannot reach them. Try again after they return."
+            ),
+        )
+        return redirect("newsroom:source", source_id=row.pk)
     actions.do_reply(request.user, row, form.cleaned_data["text"])
     messages.success(request, _("Reply sent. The source sees it next time they sign in."))
     return redirect("newsroom:source", source_id=row.pk)

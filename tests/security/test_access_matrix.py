@@ -161,6 +161,11 @@ EXPECTED: dict[str, list[Entry]] = {
     # The newsroom's side of the tip line: readers of submissions.
     "newsroom:sources": [Entry(READERS)],
     "newsroom:bulk": [Entry(READERS, "POST", ok=(302,), ok_to="/newsroom/sources/")],
+    # Clearing a flood of junk first contacts: those who may delete sources (issue 17).
+    "newsroom:clear_flood": [
+        Entry(perm("delete_sources")),
+        Entry(perm("delete_sources"), "POST", ok=(400,)),
+    ],
     "newsroom:export_csv": [Entry(READERS)],
     "newsroom:grant": [Entry(READERS, "POST", ok=(302,), ok_to="/newsroom/sources/")],
     "newsroom:key": [Entry(READERS)],
