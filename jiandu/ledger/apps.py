@@ -12,4 +12,6 @@ class LedgerConfig(AppConfig):
         from jiandu.ledger import keys
 
         keys.witness_signing_key()
-        return f"transparency log key {keys.log_verifier().vkey}"
+        message = f"transparency log key {keys.log_verifier().vkey}"
+        warning = keys.origin_warning()  # after the key: a new key records the derived name
+        return f"{message}\n{warning}" if warning else message

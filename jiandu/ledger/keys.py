@@ -70,6 +70,26 @@ def log_origin() -> str:
     return DEFAULT_ORIGIN if log_key_path().exists() else derived_origin()
 
 
+def origin_warning() -> str:
+    """What `jiandu serve` says at start when JIANDU_LOG_ORIGIN is not set: the name in use
+    (derived, or the old shared default) and the line that keeps it; '' when it is set."""
+    if configured_origin():
+        return ""
+    origin = log_origin()
+    if origin == DEFAULT_ORIGIN:
+        return (
+            f"WARNING: JIANDU_LOG_ORIGIN is not set and this log is named {DEFAULT_ORIGIN}, the "
+            "name every installation that never set it shares. Set "
+            f"JIANDU_LOG_ORIGIN={DEFAULT_ORIGIN} to keep the name your readers pinned "
+            "(renaming a log breaks its checkpoints); see docs/operations.md."
+        )
+    return (
+        f"WARNING: JIANDU_LOG_ORIGIN is not set; this log is named {origin} (from "
+        f"JIANDU_PUBLIC_BASE_URL, recorded in {origin_path().name}). Set "
+        f"JIANDU_LOG_ORIGIN={origin} in the environment; never change it later."
+    )
+
+
 def manifest_name(origin: str) -> str:
     """The name the log key signs mirror manifests under (never a checkpoint's origin)."""
     return origin + MANIFEST_SUFFIX

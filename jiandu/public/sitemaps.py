@@ -1,7 +1,14 @@
-"""The sitemap: home, every public case and every person named in one, in each language."""
+"""The sitemap: home, every public case and every person named in one, in each language.
 
+Its addresses are the canonical site's (scheme, host and port of JIANDU_PUBLIC_BASE_URL),
+whoever serves the file: the static mirror renders it too, and a sitemap that named the host
+that rendered it (without its port, once) pointed readers elsewhere.
+"""
+
+import urllib.parse
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +25,14 @@ class _I18nSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+
+    def get_protocol(self, protocol: str | None = None) -> str:
+        return urllib.parse.urlsplit(settings.JIANDU_PUBLIC_BASE_URL).scheme or "https"
+
+    def get_domain(self, site: object = None) -> str:
+        """The canonical host and port (and any path the public URL sits under)."""
+        parts = urllib.parse.urlsplit(settings.JIANDU_PUBLIC_BASE_URL)
+        return parts.netloc.rpartition("@")[2] + parts.path.rstrip("/")
 
     def _location(self, item: tuple[Any, str], force_lang_code: str | None = None) -> str:
         """Each address is asked for once as an entry and again as an alternate of every

@@ -77,11 +77,11 @@ def test_a_mirror_re_signed_by_its_host_is_refused_on_the_newsroom_machine(
 ):
     out = tmp_path / "mirror"
     mirror.export_mirror(out)
-    call_command("verify-mirror", str(out), "--state", str(tmp_path / "state"))
+    call_command("verify-mirror", str(out))
     assert "OK:" in capsys.readouterr().out
     re_sign_as_host(out)
     with pytest.raises(SystemExit) as exit_:
-        call_command("verify-mirror", str(out), "--state", str(tmp_path / "state"))
+        call_command("verify-mirror", str(out))
     assert exit_.value.code == 2
     captured = capsys.readouterr()
     assert "OK" not in captured.out and "re-signed" in captured.err
@@ -154,10 +154,10 @@ def test_a_mirror_older_than_a_checkpoint_seen_before_is_warned_of(
     publish(team, one, "Third")
     new = tmp_path / "new"
     mirror.export_mirror(new)
-    state = str(tmp_path / "state")
-    call_command("verify-mirror", str(new), "--state", state)
+    # The state kept in $XDG_STATE_HOME/jiandu-verify, as `jiandu verify` keeps it.
+    call_command("verify-mirror", str(new))
     assert "WARNING" not in capsys.readouterr().err
-    call_command("verify-mirror", str(old), "--state", state)
+    call_command("verify-mirror", str(old))
     captured = capsys.readouterr()
     assert "OK:" in captured.out
     assert "WARNING: this mirror is out of date or held back" in captured.err
