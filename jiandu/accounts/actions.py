@@ -238,10 +238,18 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _confirmed(how: str) -> str:
+    """The audit detail of a second factor made after re-authentication (jiandu.accounts.reauth):
+    how the member confirmed it was them."""
+    return f"confirmed with {how}" if how else ""
+
+
 @transaction.atomic
-def do_regenerate_recovery_codes(user: User) -> list[str]:
+def do_regenerate_recovery_codes(user: User, *, confirmed_with: str = "") -> list[str]:
+    """New recovery codes (the old ones stop working); `confirmed_with` is how the member
+    re-authenticated first, written to the account history."""
     codes = _new_recovery_codes(user)
-    _record(user, user, AccountEvent.Kind.RECOVERY_CODES)
+    _record(user, user, AccountEvent.Kind.RECOVERY_CODES, _confirmed(confirmed_with))
     return codes
 
 
@@ -307,8 +315,15 @@ def do_prepare_demo_admin(username: str = "admin") -> NewMember | None:
 
 @transaction.atomic
 def do_add_passkey(
-    user: User, name: str, credential_id: str, public_key: bytes, sign_count: int
+    user: User,
+    name: str,
+    credential_id: str,
+    public_key: bytes,
+    sign_count: int,
+    *,
+    confirmed_with: str = "",
 ) -> Passkey:
+    """A new passkey; `confirmed_with` is how the member re-authenticated first."""
     passkey = Passkey.objects.create(
         user=user,
         name=name,
@@ -316,7 +331,8 @@ def do_add_passkey(
         public_key=public_key,
         sign_count=sign_count,
     )
-    _record(user, user, AccountEvent.Kind.PASSKEY_ADDED, name)
+    detail = f"{name}; {_confirmed(confirmed_with)}" if confirmed_with else name
+    _record(user, user, AccountEvent.Kind.PASSKEY_ADDED, detail)
     return passkey
 
 

@@ -36,6 +36,33 @@ class CodeStepForm(forms.Form):
     )
 
 
+class ReauthForm(forms.Form):
+    """Confirming it is you before a new second factor is made: the password, or a fresh code
+    from the authenticator app (or a recovery code). One of the two is enough."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Or a code from your authenticator app, or a recovery code"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("code", "").strip():
+            raise forms.ValidationError(_("Enter your password or a code."))
+        data["code"] = data.get("code", "").strip()
+        return data
+
+
 class EnrolForm(forms.Form):
     code = forms.CharField(
         label=_("Six-digit code shown by your authenticator app"),

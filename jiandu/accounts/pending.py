@@ -13,6 +13,8 @@ anyone in that state. Here every step checks what this session has proven so far
   factors have passed (signals.signed_in). The session is encrypted under a key only the
   browser's cookie holds (jiandu.vault.sessions), so it never reaches disk in the clear, and it
   is dropped at the end of the sign-in, at a new password step, or when the state expires.
+- `username`: the name as typed, so that a refused second step can show the sign-in page with
+  it filled in again (also for a name that does not exist: the answer must not differ).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Pending:
     auth_hash: str = ""
     second_factor: bool = False
     password: str = ""
+    username: str = ""
 
 
 def start(
@@ -47,6 +50,7 @@ def start(
     password_ok: bool,
     guarded: bool,
     password: str = "",
+    username: str = "",
 ) -> Pending:
     """Begin (or restart) a sign-in. `user` may be None: a guarded sign-in for a name that
     does not exist goes on to the second step like any other, and fails there."""
@@ -57,6 +61,7 @@ def start(
         guarded=guarded,
         auth_hash=user.get_session_auth_hash() if user is not None else "",
         password=password if password_ok and user is not None else "",
+        username=username[:150],
     )
     session[KEY] = asdict(pending)
     return pending

@@ -11,9 +11,16 @@ here ever refuses the right password with the right second factor. Three measure
   JIANDU_LOGIN_MAX_FAILURES failures since the last success the account is *guarded*: the
   password and the second factor are judged together, after both were given, with one message
   for every wrong combination (views, "guarded sign-in"), so a password guess alone reveals
-  nothing and guessing needs both at once. Each failing guarded attempt is answered after a
-  pause that grows with the failures (up to JIANDU_LOGIN_MAX_DELAY_SECONDS); a right
-  combination is answered at once.
+  nothing and guessing needs both at once. Each failing guarded attempt is answered at once
+  with "wait N s" (429, Retry-After), and the session may not try again for N seconds, N
+  growing with the account's failures (up to JIANDU_LOGIN_MAX_DELAY_SECONDS); a right
+  combination is never held. The pause used to be a sleep in the request thread: fifteen
+  parallel failures held fifteen of the server's threads (issue 17, item 6). No request
+  thread ever sleeps here; a script that throws its session away skips the pause, as it
+  skipped the sleep by opening more connections, and meets the bounded hashing pool
+  (jiandu.core.hashing) and the need for both factors at once instead. A pause per account
+  cannot be kept without refusing the right combination, which would be the lockout this
+  module exists to avoid.
 - Per address (counted by jiandu.core.throttle under a keyed hash): past
   JIANDU_LOGIN_CLIENT_LIMIT failures within JIANDU_LOGIN_LOCKOUT_SECONDS every sign-in from
   that address is guarded, which stops password spraying across accounts without stopping
@@ -32,9 +39,6 @@ SCOPE = "login"
 SESSION_KEY = "accounts_throttle"
 SESSION_FREE_FAILURES = 2
 SESSION_MAX_WAIT = 300
-
-# The pause before a failing guarded attempt is answered; tests replace it.
-sleep = time.sleep
 
 
 def _max_failures() -> int:
@@ -62,8 +66,20 @@ def count_session_failure(request: HttpRequest, now: float | None = None) -> Non
     now = time.time() if now is None else now
     request.session[SESSION_KEY] = {
         "failures": failures,
-        "not_before": now + session_delay(failures),
+        "not_before": max(float(state.get("not_before", 0)), now + session_delay(failures)),
     }
+
+
+def hold_session(request: HttpRequest, seconds: float, now: float | None = None) -> int:
+    """Make this session wait at least `seconds` before its next try, without holding the
+    request: the next attempt is refused unheard until then. The session's wait now."""
+    state = request.session.get(SESSION_KEY) or {}
+    now = time.time() if now is None else now
+    request.session[SESSION_KEY] = {
+        "failures": int(state.get("failures", 0)),
+        "not_before": max(float(state.get("not_before", 0)), now + seconds),
+    }
+    return session_wait(request, now)
 
 
 def clear_session(request: HttpRequest) -> None:
@@ -88,7 +104,7 @@ def is_guarded(user: User | None, request: HttpRequest) -> bool:
 
 
 def failure_delay(failed_logins: int) -> float:
-    """The pause before answering a failing guarded attempt: 1, 2, 4, ... seconds, capped."""
+    """The wait after a failing guarded attempt: 1, 2, 4, ... seconds, capped."""
     over = failed_logins - _max_failures()
     if over < 0:
         return 0.0
@@ -96,8 +112,14 @@ def failure_delay(failed_logins: int) -> float:
     return min(float(2 ** min(over, 16)), cap)
 
 
-def pause_after_failure(failed_logins: int) -> None:
-    """Hold a failing answer; never called for a right combination."""
-    delay = failure_delay(failed_logins)
-    if delay > 0:
-        sleep(delay)
+def hold_after_guarded_failure(request: HttpRequest, failed_logins: int) -> int:
+    """The session's wait after a failing guarded attempt (never after a right combination):
+    at least one second, so a name that does not exist (no failures of its own) is answered
+    like a guarded account's first failure. Returns the seconds to tell."""
+    return hold_session(request, max(1.0, failure_delay(failed_logins)))
+
+
+def hold_after_failure(request: HttpRequest, failed_logins: int) -> int:
+    """The session's wait after an unguarded failure (0 while the account is under its
+    limit); the failure that guards the account starts the guarded waits."""
+    return hold_session(request, failure_delay(failed_logins))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("recovery-codes/new/", views.regenerate_codes, name="regenerate_codes"),
     path("finish/", views.finish, name="finish"),
+    path("confirm/", views.confirm_identity, name="confirm"),
     path("sign-out/", views.logout_view, name="logout"),
     path("home/", views.home, name="home"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -71,6 +71,8 @@ def test_an_assertion_without_a_challenge_is_refused(client):
 def test_registration_needs_a_full_sign_in(client):
     assert client.post("/en/newsroom/passkeys/options/").status_code == 302
     sign_in(client, make_member())
+    # A signed-in member confirms it is them first (issue 17, item 10; test_reauth.py).
+    client.post("/en/newsroom/confirm/", {"password": PASSWORD})
     response = client.post("/en/newsroom/passkeys/options/")
     assert response.status_code == 200
     assert json.loads(response.content)["rp"]["id"] == "testserver"

@@ -36,7 +36,7 @@ def sign_in_fresh(member):
     return client
 
 
-def test_thirty_failures_from_one_address_do_not_stop_the_member(pauses):
+def test_thirty_failures_from_one_address_do_not_stop_the_member():
     """Behind an onion service every visitor is 127.0.0.1: 20 failures against other names and
     10 against the member's own, each from a fresh session, then the member signs in."""
     member = make_member("zhu")
@@ -100,33 +100,41 @@ def test_the_failure_that_guards_an_account_ends_its_pending_sign_in(settings):
     first = client.post("/en/newsroom/verify/", {"code": other_code(member)})
     assert b"That code is not right" in first.content  # not yet guarded: the code is retried
     second = client.post("/en/newsroom/verify/", {"code": other_code(member)})
-    assert second.url == "/en/newsroom/"  # now guarded: start again with the password
+    # Now guarded: start again with the password, after the wait (the sign-in page, 429).
+    assert second.status_code == 429 and GUARDED_MESSAGE in second.content
+    assert b'action="/en/newsroom/"' in second.content and b'value="zhu"' in second.content
     assert client.post("/en/newsroom/verify/", {"code": member.code()}).url == "/en/newsroom/"
 
 
-def test_failing_guarded_attempts_pause_longer_and_a_right_one_never(settings, pauses):
+def test_failing_guarded_attempts_wait_longer_and_a_right_one_never(settings):
     settings.JIANDU_LOGIN_MAX_FAILURES = 2
     settings.JIANDU_LOGIN_MAX_DELAY_SECONDS = 4
     member = make_member("zhu")
+    waits = []
     for _ in range(6):
         client = Client()
-        password_step(client, "zhu", "wrong")
-        client.post("/en/newsroom/verify/", {"code": "123456"})
-    # No pause before the account is guarded; from the failure that guards it, 1, 2, 4 s...
-    assert pauses == [1.0, 2.0, 4.0, 4.0, 4.0]
+        first = password_step(client, "zhu", "wrong")
+        if first.status_code == 429:
+            waits.append(int(first["Retry-After"]))
+            continue
+        second = client.post("/en/newsroom/verify/", {"code": "123456"})
+        waits.append(int(second["Retry-After"]) if second.status_code == 429 else 0)
+    # No wait before the account is guarded; from the failure that guards it, 1, 2, 4 s...
+    assert waits == [0, 1, 2, 4, 4, 4]
     sign_in_fresh(member)
-    assert pauses == [1.0, 2.0, 4.0, 4.0, 4.0]
 
 
-def test_session_delays_grow_and_stop_only_that_browser(pauses):
+def test_session_delays_grow_and_stop_only_that_browser():
     member = make_member("zhu")
     attacker = Client()
     for _ in range(throttle.SESSION_FREE_FAILURES + 1):
         response = password_step(attacker, "zhu", "wrong")
         assert b"The username or password is not right" in response.content
+    # The failure that starts the session's wait says so at once (429, Retry-After).
+    assert response.status_code == 429 and response["Retry-After"] == "2"
     failures_before = User.objects.get(username="zhu").failed_logins
     response = password_step(attacker, "zhu", PASSWORD)
-    assert b"Wait 2 seconds" in response.content
+    assert response.status_code == 429 and b"Wait 2 seconds" in response.content
     # Refused unheard: nothing counted, nothing judged.
     assert User.objects.get(username="zhu").failed_logins == failures_before
     sign_in_fresh(member)
@@ -184,7 +192,11 @@ def test_a_guarded_passkey_sign_in_gives_the_same_answer(settings):
             json.dumps({"credential": {"id": "Y3JlZA", "response": {}}}),
             content_type="application/json",
         )
-        errors.append((response.status_code, json.loads(response.content)))
+        errors.append((response.status_code, json.loads(response.content)["error"]))
         assert client.get("/en/newsroom/home/").status_code == 302
-    assert errors[0] == errors[1]
-    assert "password or code is not right" in errors[0][1]["error"]
+    # The same answer, but for the wait (it grows with the account's failures: 1 s, 2 s).
+    assert [status for status, _error in errors] == [429, 429]
+    assert [error.split(" Too many")[0] for _status, error in errors] == [
+        "The username, password or code is not right. Start again with your password; "
+        "each code works only once."
+    ] * 2
