@@ -24,6 +24,14 @@ def test_demo_is_published_with_history_and_idempotent():
     assert metrics.to_confirmation.text() == "63 hours"
     assert metrics.to_first_response.text() == "about 1 day"
     assert metrics.officials_still_in_post == ()
+    # The demo follows the two-person rule: nobody publishes a version they changed, the
+    # editor who attached the evidence included.
+    first, second = Revision.objects.filter(case=case).order_by("number")
+    evidence_adder = case.evidence.get().added_by
+    assert evidence_adder in first.editors.all()
+    for revision in (first, second):
+        assert revision.publisher not in revision.editors.all()
+        assert revision.publisher != revision.author
     # The demo's members of record cannot sign in.
     assert not case.created_by.is_active and not case.created_by.has_usable_password()
 
