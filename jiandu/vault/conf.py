@@ -37,11 +37,6 @@ def max_files_per_submission() -> int:
     return _setting("JIANDU_MAX_FILES_PER_SUBMISSION", 20)
 
 
-def intake_per_minute() -> int:
-    """Submissions accepted per minute from everyone together (no per-client count: no IPs)."""
-    return _setting("JIANDU_INTAKE_PER_MINUTE", 30)
-
-
 def min_free_bytes() -> int:
     """New uploads are refused when they would leave less free disk than this."""
     return _setting("JIANDU_MIN_FREE_BYTES", 1024 * MIB)
