@@ -20,11 +20,31 @@ OUTCOME_LABELS = {
 }
 
 
+# Nothing is chosen until the reader chooses: an empty first choice, so a careless click on
+# "Record" confirms nothing (a browser sends a select's first option when nobody touched it).
+OUTCOME_CHOICES = [
+    ("", _("— choose —")),
+    (CheckEntry.Outcome.OPEN, OUTCOME_LABELS[CheckEntry.Outcome.OPEN]),
+    (CheckEntry.Outcome.CONFIRMED, OUTCOME_LABELS[CheckEntry.Outcome.CONFIRMED]),
+    (CheckEntry.Outcome.DISPUTED, OUTCOME_LABELS[CheckEntry.Outcome.DISPUTED]),
+]
+
+
 class CheckForm(forms.Form):
     """One checklist entry; one form per topic on the page, told apart by the topic as prefix
-    (the submit button carries the topic)."""
+    (the submit button carries the topic). The verdict has no default: recording needs one
+    chosen on purpose."""
 
-    outcome = forms.ChoiceField(label=_("Conclusion"), choices=list(OUTCOME_LABELS.items()))
+    outcome = forms.ChoiceField(
+        label=_("Conclusion"),
+        choices=OUTCOME_CHOICES,
+        error_messages={
+            "required": _(
+                "Choose a conclusion for this question (confirmed, disputed or still open), "
+                "then press Record again. Nothing was recorded."
+            )
+        },
+    )
     note = forms.CharField(
         label=_("Note (how you checked)"), max_length=4000, required=False, widget=forms.Textarea
     )
