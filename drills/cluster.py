@@ -574,6 +574,18 @@ http {{
             expires 1h;
             try_files $uri @app;
         }}
+        # Entry bundles hold JSON entries (a few times smaller compressed), public, no secret in
+        # them: compressing them leaks nothing (BREACH needs a secret beside what an attacker
+        # sends). First among the regular expressions: nginx takes the first that matches.
+        location ~ ^/log/tile/entries/ {{
+            root $mirror_root;
+            default_type application/octet-stream;
+            gzip on;
+            gzip_types application/octet-stream;
+            gzip_min_length 256;
+            gzip_vary on;
+            try_files $uri @app;
+        }}
         # The mirror keeps language-independent files once, without a prefix (ledger/mirror.py).
         location ~ ^/(?:zh-hant|en)/(cases/(?:api|export|evidence)/.*|cases/sitemap[.]xml)$ {{
             root $mirror_root;

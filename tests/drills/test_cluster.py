@@ -125,3 +125,20 @@ def test_nothing_is_spooled_to_nginx_disk(front):
 def test_the_front_stops_with_the_cluster(front):
     front.stop()
     wait_for(lambda: not port_answers(front.port), "nginx stop", 10)
+
+
+def test_entry_bundles_are_served_gzip_compressed(front):
+    """The log's entry bundles (JSON, public) from the mirror, compressed for readers that ask."""
+    import gzip
+
+    bundle = front.mirror_dir / "log" / "tile" / "entries" / "000.p" / "3"
+    bundle.parent.mkdir(parents=True)
+    data = b'{"kind":"page","case":"a-case","action":"publish"}\n' * 40
+    bundle.write_bytes(data)
+    request = urllib.request.Request(
+        f"{front.base_url}/log/tile/entries/000.p/3", headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(answer.read()) == data
+    assert fetch(f"{front.base_url}/log/tile/entries/000.p/3") == data.decode()
