@@ -306,16 +306,19 @@ EXPECTED: dict[str, list[Entry]] = {
     "accounts:passkey_login_options": [Entry(PENDING, "POST", refused=(400,))],
     "accounts:passkey_login": [Entry(PENDING, "POST", refused=(400,))],
     "accounts:enrol": [Entry(PENDING)],
-    "accounts:recovery_codes": [Entry(PENDING)],  # shown once, right after making them
+    # Shown once, right after making them; a member's reload says so (issue 18, item 12).
+    "accounts:recovery_codes": [Entry(MEMBER)],
     "accounts:finish": [Entry(PENDING, "POST")],
     "accounts:passkeys": [Entry(MEMBER)],
-    "accounts:passkey_register_options": [Entry(MEMBER, "POST")],
-    "accounts:passkey_register": [Entry(MEMBER, "POST", ok=(400,))],  # an empty credential
+    # A new second factor only after confirming it is you (issue 17, item 10): 403 until then.
+    "accounts:confirm": [Entry(MEMBER)],
+    "accounts:passkey_register_options": [Entry(MEMBER, "POST", ok=(403,))],
+    "accounts:passkey_register": [Entry(MEMBER, "POST", ok=(403,))],
     "accounts:passkey_delete": [
         Entry(MEMBER, "POST", kwargs=lambda ids: {"passkey_id": 0}, ok=(302,), ok_to="/passkeys/")
     ],
     "accounts:regenerate_codes": [
-        Entry(MEMBER, "POST", ok=(302,), ok_to="/newsroom/recovery-codes/", order=1)
+        Entry(MEMBER, "POST", ok=(302,), ok_to="/newsroom/confirm/", order=1)
     ],
     "accounts:logout": [Entry(PUBLIC, "POST", ok=(302,), ok_to="/en/newsroom/", order=2)],
     "accounts:home": [Entry(MEMBER)],
