@@ -35,7 +35,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -120,10 +120,16 @@ class MemoryFile:
     @classmethod
     def from_stream(cls, stream: BinaryIO, max_bytes: int) -> "MemoryFile":
         """Copy a plaintext stream in, refusing (InputTooLarge) past `max_bytes`."""
+        return cls.from_chunks(iter(lambda: stream.read(CHUNK), b""), max_bytes)
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[bytes], max_bytes: int) -> "MemoryFile":
+        """Copy plaintext in as it comes (a decrypting generator), one chunk held at a time,
+        refusing (InputTooLarge) past `max_bytes`: the caller never holds the whole file."""
         memory = cls()
         try:
             total = 0
-            while chunk := stream.read(CHUNK):
+            for chunk in chunks:
                 total += len(chunk)
                 if total > max_bytes:
                     raise InputTooLarge(max_bytes)

@@ -15,9 +15,12 @@ import hashlib
 import io
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -414,9 +417,30 @@ def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivat
 
 
 PREVIEW_EDGE = 640  # the live preview's longest side: enough to judge a blur, quick to make
-# The live preview decrypts the original in the web process's memory: not a feature-length
-# video (the studio's renders, made by the worker, take up to studio.VIDEO_MAX_BYTES).
+# The live preview decrypts the original in the web process, chunk by chunk into the sandbox's
+# memory file: not a feature-length video (the studio's renders, made by the worker, take up
+# to studio.VIDEO_MAX_BYTES).
 PREVIEW_MAX_BYTES = 256 * 1024 * 1024
+# A preview still puts its original in RAM (the memfd) and holds a thread while it is made:
+# one at a time per member, across processes (the shared cache). The lock outlives a process
+# that died holding it by a minute at most after the preview's own time limit.
+PREVIEW_LOCK_SECONDS = studio.PREVIEW_SECONDS + 60
+
+
+class PreviewBusy(Exception):
+    """The member already has a live preview being made."""
+
+
+@contextmanager
+def one_preview_per_member(user: User) -> Iterator[None]:
+    """Hold the member's one live-preview slot, or raise PreviewBusy."""
+    key = f"jiandu:redaction:preview:{user.pk}"
+    if not cache.add(key, 1, timeout=PREVIEW_LOCK_SECONDS):
+        raise PreviewBusy
+    try:
+        yield
+    finally:
+        cache.delete(key)
 
 
 def do_preview_frame(
@@ -426,7 +450,8 @@ def do_preview_frame(
     video's frame at `at` seconds, or the image. Made at once in the sandbox like a still
     (faces found at full resolution, the boxes that apply at that moment), stored nowhere, and
     recorded in the custody log as a preview of the item. Empty when it could not be made, or
-    when the original is over PREVIEW_MAX_BYTES (render a still instead).
+    when the original is over PREVIEW_MAX_BYTES (render a still instead). PreviewBusy when
+    the member already has one being made (one_preview_per_member).
 
     The caller has checked the member's access (access_item_for_workbench); the original is
     decrypted in memory only, as for the workbench's previews."""
@@ -435,13 +460,11 @@ def do_preview_frame(
     still = {**recipe.as_dict(), "kind": "image", "format": "webp", "edge": PREVIEW_EDGE}
     still.update(crop=None, ranges=[], audio="keep", stills=[at] if recipe.kind == "video" else [])
     item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
-    do_record_custody(user, Action.PREVIEW, subject_of("item", item.pk), reason="redaction preview")
-    chunks, total = [], 0
-    with vault_storage.open_blob(item.blob) as handle:
-        for chunk in crypto.decrypt_stream(item_key, handle):
-            total += len(chunk)
-            if total > PREVIEW_MAX_BYTES:
-                return b""
-            chunks.append(chunk)
-    output = studio.render_image(parse(still), b"".join(chunks))
+    with one_preview_per_member(user):
+        do_record_custody(
+            user, Action.PREVIEW, subject_of("item", item.pk), reason="redaction preview"
+        )
+        with vault_storage.open_blob(item.blob) as handle:
+            plaintext = crypto.decrypt_stream(item_key, handle)
+            output = studio.render_preview(parse(still), plaintext, PREVIEW_MAX_BYTES)
     return output.data if output.ok and output.content_type == "image/webp" else b""

@@ -12,13 +12,12 @@ sees them and nothing else of the server.
 from __future__ import annotations
 
 import enum
-import io
 import json
 import os
 import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import PIL
@@ -60,6 +59,10 @@ PDF_LIMITS = Limits(
     output_bytes=512 * MIB,
     max_tasks=16,
 )
+# The live preview (one small WebP frame, made while the member waits): its answer is read
+# into the web process, so it is bounded far below a render's.
+PREVIEW_OUTPUT_MAX = 8 * MIB
+PREVIEW_SECONDS = 120
 VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 PROGRESS = re.compile(rb"P (\d{1,9}) (\d{1,9}) (\d{1,7}(?:\.\d)?)")
 # What the worker may answer: extension -> (content type, first bytes, last bytes or None).
@@ -209,10 +212,41 @@ def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
     return _run_worker("image", recipe, original, most, limits, checked_image, model=model)
 
 
+def render_preview(recipe: Recipe, plaintext: Iterable[bytes], max_bytes: int) -> Output:
+    """The studio's live preview: an image recipe (a still when it names one) rendered from
+    plaintext that arrives in chunks (a decrypting generator). The chunks go straight into the
+    sandbox's memfd, so the web process never holds the whole original (a 256 MiB video was
+    held twice, as a list of chunks and joined); the answer is read with a small bound, and
+    the run gets a preview's time, not a render's."""
+    most, limits = (
+        (VIDEO_MAX_BYTES, VIDEO_LIMITS) if recipe.stills else (IMAGE_MAX_BYTES, IMAGE_LIMITS)
+    )
+    limits = replace(
+        limits,
+        output_bytes=PREVIEW_OUTPUT_MAX,
+        wall_seconds=min(limits.wall_seconds, PREVIEW_SECONDS),
+        cpu_seconds=min(limits.cpu_seconds, PREVIEW_SECONDS),
+    )
+    try:
+        model = faces.model_path()
+    except FileNotFoundError:
+        return Output(problem=Problem.NO_DETECTOR)
+    most = min(most, max_bytes)
+    return _run_worker("image", recipe, plaintext, most, limits, checked_image, model=model)
+
+
+def _memory_file(original: BinaryIO | bytes | Iterable[bytes], most: int) -> MemoryFile:
+    if isinstance(original, bytes):
+        return MemoryFile.from_chunks([original], most)
+    if hasattr(original, "read"):
+        return MemoryFile.from_stream(original, most)
+    return MemoryFile.from_chunks(original, most)
+
+
 def _run_worker(
     kind: str,
     recipe: Recipe,
-    original: BinaryIO | bytes,
+    original: BinaryIO | bytes | Iterable[bytes],
     most: int,
     limits: Limits,
     checked: Callable[[bytes], Output],
@@ -224,12 +258,11 @@ def _run_worker(
     the original (at most `most` bytes) as its stdin memfd, which the worker and its tools
     reopen by path; the answer accepted only as `checked` allows. The worker reads itself,
     Pillow, and, when faces are looked for, the detector and its weights."""
-    stream = io.BytesIO(original) if isinstance(original, bytes) else original
     argv = [sys.executable, "-I", WORKER, kind, json.dumps(recipe.as_dict()), model]
     argv += [str(MAX_PIXELS), str(most)]
     read_paths = [WORKER, PIL.__file__] if model == "-" else detector_paths()
     try:
-        memory = MemoryFile.from_stream(stream, most)
+        memory = _memory_file(original, most)
     except InputTooLarge:
         return Output(problem=Problem.TOO_LARGE)
     with memory:

@@ -216,7 +216,8 @@ def publish(request: HttpRequest, render_id: int) -> HttpResponse:
 def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
     """The live preview (studio.js, after a change in the form): the frame at `at` seconds (a
     video) or the image, with the form's regions hidden, made now in the sandbox, as WebP.
-    400 for a form or moment that does not parse, 422 when the sandbox could not make it."""
+    400 for a form or moment that does not parse, 422 when the sandbox could not make it, 429
+    while the member's previous preview is still being made (one at a time per member)."""
     item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
     kind = _kind_of(source_key, item)
     form = RecipeForm(request.POST, kind=kind or "image")
@@ -226,7 +227,18 @@ def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
         at = -1.0
     if kind not in ("image", "video") or not form.is_valid() or not 0 <= at <= 24 * 3600:
         return HttpResponse(status=400)
-    data = actions.do_preview_frame(request.user, source_key, item, form.cleaned_data["recipe"], at)
+    try:
+        data = actions.do_preview_frame(
+            request.user, source_key, item, form.cleaned_data["recipe"], at
+        )
+    except actions.PreviewBusy:
+        busy = HttpResponse(
+            _("A preview is already being made."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        busy["Retry-After"] = "2"
+        return busy
     if not data:
         return HttpResponse(status=422)
     response = HttpResponse(data, content_type="image/webp")
