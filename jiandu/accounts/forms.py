@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiandu.accounts.roles import ROLE_CHOICES
+from jiandu.accounts.roles import ADMIN, MODERATOR, ROLE_CHOICES
 
 
 class PasswordStepForm(forms.Form):
@@ -81,7 +81,24 @@ class NewMemberForm(forms.Form):
         error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
     )
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    # The least privilege by default; an administrator only on purpose (confirm_admin).
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=MODERATOR)
+    confirm_admin = forms.BooleanField(
+        label=_("I understand this member can change everything: members, roles and settings."),
+        help_text=_("Needed only when you choose Admin."),
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        """Refuse an administrator nobody confirmed: one slip on the role list must not hand
+        over the whole newsroom."""
+        data = super().clean() or {}
+        if data.get("role") == ADMIN and not data.get("confirm_admin"):
+            self.add_error(
+                "confirm_admin",
+                _("You chose Admin: tick the box to confirm, or choose a role with fewer rights."),
+            )
+        return data
 
 
 class MemberActionForm(forms.Form):
