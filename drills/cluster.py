@@ -552,11 +552,15 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-    client_max_body_size 0;
-    # Never plaintext on nginx's disk: request bodies stream to the web process (which
-    # encrypts as bytes arrive), and answers (a decrypted download) are never spooled to a
-    # temporary file, only held in the usual in-memory buffers.
-    proxy_request_buffering off;
+    # Never plaintext on nginx's disk: bodies with files stream to the web process (which
+    # encrypts as bytes arrive), others are buffered in memory only (the buffer holds the
+    # largest allowed), and answers (a decrypted download) are never spooled to a temporary
+    # file. Slow clients wait in nginx, not in a web thread (docs/operations.md, "Slow clients").
+    client_max_body_size 1m;
+    client_body_buffer_size 1m;
+    proxy_request_buffering on;
+    client_header_timeout 15s;
+    client_body_timeout 15s;
     proxy_max_temp_file_size 0;
     upstream jiandu {{
 {upstream}
@@ -585,6 +589,17 @@ http {{
             gzip_min_length 256;
             gzip_vary on;
             try_files $uri @app;
+        }}
+        # Files (the tip line's form and tus pieces, the newsroom's uploads, the verify page's
+        # file): streamed, each view enforcing its own limits. Before the mirror's locations.
+        location ~ ^/(?:(?:zh-hant|en)/)?(?:submit|upload|newsroom|log/verify)/ {{
+            client_max_body_size 0;
+            proxy_request_buffering off;
+            proxy_pass http://jiandu;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_read_timeout 300s;
         }}
         # The mirror keeps language-independent files once, without a prefix (ledger/mirror.py).
         location ~ ^/(?:zh-hant|en)/(cases/(?:api|export|evidence)/.*|cases/sitemap[.]xml)$ {{

@@ -8,6 +8,7 @@ import http.server
 import shutil
 import subprocess
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -118,6 +119,19 @@ def test_nothing_is_spooled_to_nginx_disk(front):
     assert "proxy_max_temp_file_size 0;" in conf
     assert "access_log off;" in conf
     fetch(f"{front.base_url}/upload/", data=b"secret" * 200_000)
+    body_temp = front.data_dir / "nginx" / "body"
+    assert not any(path.is_file() for path in body_temp.rglob("*"))
+
+
+def test_a_body_without_files_reaches_the_app_complete_and_bounded(front):
+    """Issue 17 (slow bodies): on paths that take no file nginx holds the body, in memory
+    only, and passes it on complete; past 1 MiB it refuses. The file paths still stream."""
+    assert fetch(f"{front.base_url}/en/cases/a-case/", data=b"x" * 1_000_000).endswith(" 1000000")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        fetch(f"{front.base_url}/en/cases/a-case/", data=b"x" * (1024 * 1024 + 1))
+    assert refused.value.code == 413
+    for path in ("/en/upload/", "/submit/", "/zh-hant/newsroom/x/", "/log/verify/"):
+        assert fetch(f"{front.base_url}{path}", data=b"x" * 2_000_000).endswith(" 2000000")
     body_temp = front.data_dir / "nginx" / "body"
     assert not any(path.is_file() for path in body_temp.rglob("*"))
 
