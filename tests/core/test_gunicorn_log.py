@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jiandu.core.gunicorn_log import REDACTED, RedactAddresses, redact
+from jiandu.core.gunicorn_log import REDACTED, QuietSources, RedactAddresses, redact
 from tests.core.test_serve import free_port
 
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:jiandu.core.gunicorn_conf"]
@@ -126,3 +126,42 @@ def test_the_filter_redacts_arguments_and_tracebacks():
     formatted = logging.Formatter().format(record)
     assert "203.0.113.9" not in formatted and "198.51.100.4" not in formatted
     assert formatted.startswith("from " + REDACTED) and "peer " + REDACTED in formatted
+
+
+@pytest.mark.parametrize(
+    ("path", "newsroom"),
+    [
+        ("/newsroom/", True),
+        ("/en/newsroom/sources/3/", True),
+        ("/zh-hant/newsroom/redaction/items/1/frame/", True),
+        ("/", False),
+        ("/en/upload/0123456789abcdef0123456789abcdef/", False),
+        ("/submit/", False),
+        ("/newsroomx/", False),
+        ("/en/cases/newsroom/", False),
+        ("/upload/newsroom/", False),
+        (None, False),
+    ],
+)
+def test_only_the_newsrooms_requests_are_logged(rf, path, newsroom):
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found", (), None
+    )
+    if path is not None:
+        record.request = rf.get(path)
+    assert QuietSources().filter(record) is newsroom
+
+
+def test_request_loggers_without_a_request_and_gunicorns_uri_are_judged_too():
+    def record(name: str, msg: str, args: tuple) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, args, None)
+
+    quiet = QuietSources()
+    assert not quiet.filter(record("django.security.csrf", "Forbidden: %s", ("/submit/",)))
+    uri = "/en/upload/abc/?x=1"
+    assert not quiet.filter(record("gunicorn.error", "Error handling request %s", (uri,)))
+    assert not quiet.filter(record("gunicorn.error", "Error handling request %s %s", ("GET", uri)))
+    kept = record("gunicorn.error", "Error handling request %s", ("/en/newsroom/x/?a=b",))
+    assert quiet.filter(kept)
+    assert quiet.filter(record("jiandu.vault", "hourly job done", ()))
+    assert quiet.filter(record("gunicorn.error", "Worker timeout (pid:%s)", (12,)))
