@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 
+from jiandu.core.middleware import csrf_protect
 from jiandu.forensics import actions, checklist, findings, fingerprints, index
 from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.forms import OUTCOME_LABELS, TOPIC_LABELS, CheckForm, LookupForm
@@ -147,7 +148,11 @@ class _MemoryOnly(MemoryFileUploadHandler):
 @csrf_exempt
 def lookup(request: HttpRequest) -> HttpResponse:
     """ "Have we received or published this before?" The dropped file is read in the sandbox,
-    fingerprinted, matched against this member's index, and forgotten (never stored)."""
+    fingerprinted, matched against this member's index, and forgotten (never stored).
+
+    `csrf_exempt` here only so the upload handler is chosen before the body is read; the check
+    itself is the project's `csrf_protect` below, the one the middleware runs everywhere else
+    (Django's own would refuse the `Origin: null` of our no-referrer pages: every lookup 403)."""
     request.upload_handlers = [_MemoryOnly(request)]
     return _lookup(request)
 
