@@ -3,6 +3,7 @@ the right password and code; guessing on a guarded account needs both at once an
 nothing from a password alone; delays grow per session and per account."""
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -200,3 +201,26 @@ def test_a_guarded_passkey_sign_in_gives_the_same_answer(settings):
         "The username, password or code is not right. Start again with your password; "
         "each code works only once."
     ] * 2
+
+
+def test_a_failing_guarded_sign_in_is_answered_at_once_with_the_wait(settings):
+    """Issue 17, item 6: no request thread sleeps. The refusal comes at once, says how long
+    to wait in the reader's language (429, Retry-After) and keeps the name typed."""
+    settings.JIANDU_LOGIN_MAX_FAILURES = 2
+    settings.JIANDU_LOGIN_MAX_DELAY_SECONDS = 4
+    member = make_member("zhu")
+    User.objects.filter(pk=member.user.pk).update(failed_logins=6)
+    client = Client()
+    assert client.post("/newsroom/", {"username": "zhu", "password": "wrong"}).status_code == 302
+    started = time.monotonic()
+    response = client.post("/newsroom/verify/", {"code": other_code(member)})
+    assert time.monotonic() - started < 1.0  # the account's pause is 4 s: it did not sleep
+    assert response.status_code == 429 and response["Retry-After"] == "4"
+    text = response.content.decode()
+    assert "请等待 4 秒后再试" in text
+    assert 'value="zhu"' in text
+    # The wait is the session's: a try before it ends is refused unheard, also at once.
+    again = client.post("/newsroom/", {"username": "zhu", "password": PASSWORD})
+    assert again.status_code == 429 and int(again["Retry-After"]) >= 3
+    assert User.objects.get(pk=member.user.pk).failed_logins == 7
+    sign_in_fresh(member)  # another browser is never held
