@@ -292,8 +292,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 # This failure made the account guarded: from now on both factors together.
                 pending.clear(request.session)
                 wait = throttle.hold_after_guarded_failure(request, failures)
-                form = PasswordStepForm(initial={"username": state.username})
-                return _sign_in_page(request, form, _guarded_failure(), wait=wait)
+                again = PasswordStepForm(initial={"username": state.username})
+                return _sign_in_page(request, again, _guarded_failure(), wait=wait)
             error = _(
                 "That code is not right. Enter the current six-digit code from your "
                 "authenticator app; each code works only once."
@@ -341,8 +341,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
     state, user = loaded
     wait = throttle.session_wait(request)
     if wait:
-        response = _json_error(_wait_message(wait), status=429)
-        return _with_retry_after(response, wait)
+        return _with_retry_after(_json_error(_wait_message(wait), status=429), wait)
     if user is None:
         request.session.pop(passkeys.AUTHENTICATION_CHALLENGE, None)
         return _json_error(_guarded_failure(), wait=_guarded_refusal(request, None))
