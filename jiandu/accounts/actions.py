@@ -89,6 +89,14 @@ def do_record_questionnaire_work(actor: User, detail: str) -> AccountEvent:
 
 
 @transaction.atomic
+def do_record_reassignment(actor: User, member: User, detail: str) -> AccountEvent:
+    """The account audit's row for moving a member's assignments and source access to another
+    member (issue 18, item 8), on the leaving member's history, where an admin looking back at
+    a departure expects it. The newsroom's action calls it inside its own transaction."""
+    return _record(actor, member, AccountEvent.Kind.REASSIGN, detail)
+
+
+@transaction.atomic
 def do_create_member(
     username: str,
     role: str,

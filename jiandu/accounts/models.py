@@ -92,6 +92,9 @@ class AccountEvent(models.Model):
         # What a member did with the newsroom's powers that sources feel: drafting, approving
         # or discarding the tip line's questionnaire (jiandu.tipline.actions).
         QUESTIONNAIRE = "questionnaire", _("tip line questionnaire")
+        # A leaving member's assignments and source access moved to another member by an admin
+        # (jiandu.newsroom.actions.do_reassign_member).
+        REASSIGN = "reassign", _("work moved to another member")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(

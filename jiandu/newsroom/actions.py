@@ -5,16 +5,19 @@ as the change it records; e-mails and other side effects go after the commit."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
+from jiandu.accounts.actions import do_record_reassignment
 from jiandu.accounts.models import User
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.newsroom.models import Notification, ReadMark, SourceState, Status
+from jiandu.newsroom.models import Note, Notification, ReadMark, SourceState, SourceTag, Status
 from jiandu.vault import actions as vault
-from jiandu.vault import retention
+from jiandu.vault import crypto, retention
 from jiandu.vault.models import Item, RetentionSetting, Source
 
 
@@ -139,3 +142,101 @@ def do_set_retention(actor: User, days: int, *, confirmed_days: int | None = Non
     form, so no other caller can skip it."""
     retention.check_change(retention.effective_days(), days, confirmed_days)
     RetentionSetting.objects.create(days=days, changed_by=actor, changed_hour=vault.hour_now())
+
+
+# --- Tags and internal notes (issue 18, item 8) ----------------------------------------------
+# Their text is sealed to the source's public key; the custody log, which is plain, says that
+# a tag or note was added, removed or shown, never what it says.
+
+
+@transaction.atomic
+def do_add_tag(actor: User, source: Source, text: str) -> SourceTag:
+    """Tag a source; the text sealed to the source key (the form has already refused a tag the
+    source carries, which only someone who can open the tags can tell)."""
+    tag = SourceTag.objects.create(
+        source=source,
+        sealed_text=crypto.seal(bytes(source.public_key), text.encode()),
+        author=actor,
+        created=timezone.now(),
+    )
+    do_record_custody(actor, Action.STATUS, subject_of("source", source.pk), reason="tag added")
+    return tag
+
+
+@transaction.atomic
+def do_remove_tag(actor: User, tag: SourceTag) -> None:
+    do_record_custody(
+        actor, Action.STATUS, subject_of("source", tag.source_id), reason="tag removed"
+    )
+    tag.delete()
+
+
+def _note_subject(note: Note) -> str:
+    return (
+        subject_of("item", note.item_id) if note.item_id else subject_of("source", note.source_id)
+    )
+
+
+@transaction.atomic
+def do_add_note(actor: User, source: Source, text: str, item: Item | None = None) -> Note:
+    """An internal note on the source or one of its items, sealed to the source key; its
+    custody record names the note, not its text."""
+    if item is not None and item.source_id != source.pk:
+        raise PermissionDenied
+    note = Note.objects.create(
+        source=source,
+        item=item,
+        sealed_text=crypto.seal(bytes(source.public_key), text.encode()),
+        author=actor,
+        created=timezone.now(),
+    )
+    do_record_custody(actor, Action.STATUS, _note_subject(note), reason=f"note {note.pk} added")
+    return note
+
+
+@transaction.atomic
+def do_record_notes_read(user: User, notes: Iterable[Note]) -> None:
+    """The notes a member was shown (decrypted on their page): one custody record each, so
+    the log says who read which note and when."""
+    for note in notes:
+        do_record_custody(user, Action.VIEW, _note_subject(note), reason=f"note {note.pk} read")
+
+
+# --- Reassignment when a member leaves ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    assignments: int
+    grants: vault.Moved
+
+
+@transaction.atomic
+def do_reassign_member(
+    actor: User,
+    actor_private_key: bytes,
+    leaving: User,
+    successor: User,
+    *,
+    withdraw: bool = True,
+) -> Reassigned:
+    """Move everything a member holds to another member in one transaction: the sources
+    assigned to them (a custody ASSIGN record each) and their access (vault.do_move_grants:
+    the actor's own grants re-wrapped to the successor with the actor's unlocked key, the
+    leaving member's withdrawn once the successor holds one), plus one row in the leaving
+    member's account audit. All of it commits, or none of it."""
+    if not actor.has_perm("accounts.manage_newsroom"):
+        raise PermissionDenied
+    if leaving.pk == successor.pk:
+        raise ValueError("A member cannot be reassigned to themselves.")
+    assigned = list(Source.objects.filter(inbox__assignee=leaving).order_by("pk"))
+    for source in assigned:
+        do_assign(actor, source, successor)
+    moved = vault.do_move_grants(actor, actor_private_key, leaving, successor, withdraw=withdraw)
+    do_record_reassignment(
+        actor,
+        leaving,
+        f"to {successor.get_username()}: {len(assigned)} assignment(s), "
+        f"{moved.granted} grant(s) sealed, {moved.withdrawn} withdrawn, {moved.kept} kept",
+    )
+    return Reassigned(assignments=len(assigned), grants=moved)

@@ -3,6 +3,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from jiandu.newsroom import tags
 from jiandu.newsroom.models import Notification, Status
 from jiandu.vault import retention
 
@@ -28,17 +29,78 @@ class RestoreKeyForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    """Status, assignee and star of one source (the source page's side panel)."""
+    """Status, assignee, star and a new tag of one source: one form on the source page, so
+    triaging a new source is one submission (bench/triage.py counts the page loads)."""
 
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     starred = forms.BooleanField(label=_("Starred"), required=False)
+    tag = forms.CharField(
+        label=_("Add a tag"),
+        required=False,
+        max_length=200,
+        help_text=_("Encrypted: only members who can open this source read it."),
+    )
 
-    def __init__(self, *args: object, members: list, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, members: list, tags: list[str] | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.existing_tags = tags or []
         self.fields["assignee"].choices = [("", _("No one"))] + [
             (str(member.pk), member.username) for member in members
         ]
+
+    def clean_tag(self) -> str:
+        """Normalised; a tag the source already carries (in any case) is not added twice."""
+        text = tags.normalise(self.cleaned_data.get("tag") or "")
+        if any(tags.same_tag(text, old) for old in self.existing_tags):
+            return ""
+        return text
+
+
+class NoteForm(forms.Form):
+    """An internal note on the source or on one of its items (`about`: "" or an item id)."""
+
+    about = forms.ChoiceField(label=_("About"), required=False)
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only the newsroom sees it, never the source. Reading it is logged."),
+    )
+
+    def __init__(self, *args: object, items: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["about"].choices = [("", _("This source")), *items]
+
+
+class ReassignForm(forms.Form):
+    """Which member leaves and who takes over their sources (admins only)."""
+
+    leaving = forms.TypedChoiceField(label=_("Member who leaves"), coerce=int)
+    successor = forms.TypedChoiceField(label=_("Member who takes over"), coerce=int)
+    withdraw = forms.BooleanField(
+        label=_("Take their access to these sources away"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Their access is removed only where the new member now holds one; a source you "
+            "cannot open yourself stays with them until someone who can grants it."
+        ),
+    )
+
+    def __init__(self, *args: object, members: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(member.pk, member.username) for member in members]
+        self.fields["leaving"].choices = choices
+        self.fields["successor"].choices = choices
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("leaving") is not None and data.get("leaving") == data.get("successor"):
+            self.add_error("successor", _("Choose another member to take over."))
+        return data
 
 
 class DeleteForm(forms.Form):

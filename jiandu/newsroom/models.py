@@ -77,3 +77,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notifications of member {self.user_id}: {self.mode}"
+
+
+class SourceTag(models.Model):
+    """One tag on a source ("land", "follow up"), sealed to the source's newsroom-side public
+    key like checklist notes (docs/crypto.md, "Tags and internal notes"): a copy of the
+    database shows that a source has tags, how many and who added them, never their text, and
+    not which sources share one. Filtering decrypts, for the sources the member can open."""
+
+    source = models.ForeignKey("vault.Source", on_delete=models.CASCADE, related_name="tags")
+    sealed_text = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"tag {self.pk} of source {self.source_id}"
+
+
+class Note(models.Model):
+    """An internal note on a source, or on one of its items, that only the newsroom sees: the
+    text sealed to the source's public key (only members with a grant read it); who wrote it
+    and when are plain. Every note written and every note shown is a custody record."""
+
+    source = models.ForeignKey("vault.Source", on_delete=models.CASCADE, related_name="notes")
+    item = models.ForeignKey(
+        "vault.Item", on_delete=models.CASCADE, null=True, blank=True, related_name="notes"
+    )
+    sealed_text = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on source {self.source_id}"

@@ -30,15 +30,17 @@ from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import PROBLEM_TEXT
 from jiandu.ledger.access import get_records_for
 from jiandu.ledger.actions import subject_of
-from jiandu.newsroom import actions, archive, export, inbox
+from jiandu.newsroom import actions, archive, export, inbox, tags
 from jiandu.newsroom.forms import (
     ClearFloodForm,
     DeleteForm,
+    NoteForm,
+    ReassignForm,
     ReplyForm,
     RestoreKeyForm,
     TriageForm,
 )
-from jiandu.newsroom.models import Status
+from jiandu.newsroom.models import SourceTag, Status
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import (
@@ -79,13 +81,24 @@ def _filter_form(request: HttpRequest) -> inbox.InboxFilterForm:
     return inbox.InboxFilterForm(request.GET or None, members=vault.readers())
 
 
+def _filters(request: HttpRequest, form: inbox.InboxFilterForm) -> dict[str, object]:
+    """The cleaned filters; a tag becomes the ids of the sources (that this member can open)
+    carrying it, found by decrypting their tags (newsroom.tags)."""
+    data = dict(form.cleaned_data) if form.is_valid() else {}
+    if data.get("tag"):
+        data["tagged"] = tags.sources_tagged(
+            request.user, session_keys.member_private_key(request) or b"", str(data["tag"])
+        )
+    return data
+
+
 @vault_view
 def sources(request: HttpRequest) -> HttpResponse:
     """The inbox: newest activity first, filtered, paginated; counts without decryption."""
     # Files that arrived since sign-in go to the worker for analysis (forensics workbench).
     forensics.do_request_analyses(request.user, session_keys.member_private_key(request) or b"")
     form = _filter_form(request)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = _filters(request, form)
     result = inbox.inbox_page(request.user, data, request.GET.get("page"))
     keyed = {k.user_id for k in vault.reader_keys()}
     waiting = [
@@ -202,7 +215,7 @@ def _int(value: object) -> int:
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The inbox's workflow fields as CSV for reporting: no content, no file names."""
     form = _filter_form(request)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = _filters(request, form)
     rows = inbox.filtered_sources(request.user, data)
     actions.do_record_inbox_export(request.user)
     response = StreamingHttpResponse(
@@ -278,16 +291,30 @@ def _source_key(request: HttpRequest, source: Source) -> bytes | None:
 
 
 @vault_view
-def source(request: HttpRequest, source_id: int, form: ReplyForm | None = None) -> HttpResponse:
+def source(
+    request: HttpRequest,
+    source_id: int,
+    form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+) -> HttpResponse:
+    """A source's one working page: the conversation, triage with tags, internal notes and the
+    reply, each form posting back here, so a source is handled without leaving it."""
     row = access_source_by_id(request.user, source_id)
     key = _source_key(request, row)
     state = actions.get_state(row)
     entries = []
+    opened_tags: list[tags.OpenTag] = []
+    notes = tags.SourceNotes(on_source=[], on_items={})
     if key is not None:
         items = list(row.items.select_related("author", "preview"))
+        notes = tags.get_notes(key, row)
         for item in items:
             opened = open_item(key, item)
-            entry: dict[str, object] = {"item": item, "meta": opened.meta}
+            entry: dict[str, object] = {
+                "item": item,
+                "meta": opened.meta,
+                "notes": notes.on_items.get(item.pk, []),
+            }
             if item.kind == Item.Kind.QUESTIONNAIRE:
                 entry["answers"] = _labelled(opened.answers())
             elif item.kind != Item.Kind.FILE:
@@ -295,7 +322,9 @@ def source(request: HttpRequest, source_id: int, form: ReplyForm | None = None) 
             else:
                 entry["analysis"] = _analysis(key, item)
             entries.append(entry)
+        opened_tags = tags.get_tags(key, row)
         actions.do_view_source(request.user, row, items)
+        actions.do_record_notes_read(request.user, notes.all())
     triage = TriageForm(
         initial={
             "status": state.status,
@@ -320,9 +349,29 @@ def source(request: HttpRequest, source_id: int, form: ReplyForm | None = None) 
             "locked": key is None,
             "form": form or ReplyForm(),
             "triage": triage,
+            "tags": opened_tags,
+            "notes": notes.on_source,
+            "note_form": note_form or NoteForm(items=_note_targets(entries)),
             "custody": custody,
         },
     )
+
+
+def _note_targets(entries: list[dict[str, object]]) -> list[tuple[str, str]]:
+    """The items a note can be about, as the note form's choices."""
+    labels = {
+        Item.Kind.MESSAGE: _("Message"),
+        Item.Kind.FILE: _("File"),
+        Item.Kind.QUESTIONNAIRE: _("Answers to the questions"),
+        Item.Kind.REPLY: _("Reply"),
+    }
+    choices = []
+    for entry in entries:
+        item = entry["item"]
+        name = entry["meta"].get("name") if item.kind == Item.Kind.FILE else ""
+        label = f"{labels.get(item.kind, item.kind)} {item.created_hour:%Y-%m-%d %H:00}"
+        choices.append((str(item.pk), f"{label} · {name}" if name else label))
+    return choices
 
 
 def _analysis(key: bytes, item: Item) -> dict[str, object]:
@@ -349,15 +398,52 @@ def _labelled(answers: dict[str, object]) -> list[tuple[str, str]]:
 @vault_view
 @require_POST
 def triage(request: HttpRequest, source_id: int) -> HttpResponse:
+    """Status, assignee, star and a new tag in one submission. A tag is sealed to the source's
+    public key, but telling a repeated tag needs the source key: without a grant, no tag."""
     row = access_source_by_id(request.user, source_id)
     readers = vault.readers()
-    form = TriageForm(request.POST, members=readers)
+    key = _source_key(request, row)
+    existing = [t.text for t in tags.get_tags(key, row)] if key is not None else []
+    form = TriageForm(request.POST, members=readers, tags=existing)
     if form.is_valid():
         data = form.cleaned_data
         assignee = next((m for m in readers if str(m.pk) == data["assignee"]), None)
         actions.do_triage(request.user, row, data["status"], assignee, data["starred"])
+        if data["tag"] and key is not None:
+            actions.do_add_tag(request.user, row, data["tag"])
         messages.success(request, _("Saved."))
     return redirect("newsroom:source", source_id=row.pk)
+
+
+@vault_view
+@require_POST
+def untag(request: HttpRequest, source_id: int, tag_id: int) -> HttpResponse:
+    row = access_source_by_id(request.user, source_id)
+    if _source_key(request, row) is None:  # only a member who can read a tag removes it
+        raise PermissionDenied
+    tag = SourceTag.objects.filter(pk=tag_id, source=row).first()
+    if tag is not None:
+        actions.do_remove_tag(request.user, tag)
+        messages.success(request, _("Tag removed."))
+    return redirect("newsroom:source", source_id=row.pk)
+
+
+@vault_view
+@require_POST
+def note(request: HttpRequest, source_id: int) -> HttpResponse:
+    """An internal note on the source or one of its items; the page again on an error."""
+    row = access_source_by_id(request.user, source_id)
+    if _source_key(request, row) is None:
+        raise PermissionDenied
+    targets = [(str(pk), str(pk)) for pk in row.items.values_list("pk", flat=True)]
+    form = NoteForm(request.POST, items=targets)
+    if not form.is_valid():
+        return source(request, source_id, note_form=form)
+    about = form.cleaned_data["about"]
+    item = access_item_by_id(row, int(about)) if about else None
+    actions.do_add_note(request.user, row, form.cleaned_data["text"], item)
+    messages.success(request, _("Note saved. Only the newsroom sees it."))
+    return redirect(f"{reverse('newsroom:source', args=[row.pk])}#notes")
 
 
 @vault_view
@@ -616,3 +702,65 @@ def export_key(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(export.member_key_file(member_key), content_type="application/json")
     response["Content-Disposition"] = _attachment(f"{request.user.username}.jdkey")
     return response
+
+
+# --- Reassignment --------------------------------------------------------------------------
+
+
+@vault_view
+def reassign(request: HttpRequest) -> HttpResponse:
+    """An admin moves a leaving member's assignments and access to another member in one
+    action (actions.do_reassign_member). Re-wrapping source keys needs the admin's own unlocked
+    key, which vault_view guarantees is in the session."""
+    if not request.user.has_perm("accounts.manage_newsroom"):
+        raise PermissionDenied
+    members = vault.readers()
+    initial = {"leaving": request.GET.get("member"), "withdraw": True}
+    form = ReassignForm(request.POST or None, members=members, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        by_pk = {member.pk: member for member in members}
+        leaving = by_pk[form.cleaned_data["leaving"]]
+        successor = by_pk[form.cleaned_data["successor"]]
+        try:
+            done = actions.do_reassign_member(
+                request.user,
+                session_keys.member_private_key(request) or b"",
+                leaving,
+                successor,
+                withdraw=form.cleaned_data["withdraw"],
+            )
+        except vault.VaultError:
+            form.add_error(
+                "successor", _("Both members need a vault key: they must have signed in once.")
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "Moved to %(name)s: %(assigned)d assignment(s); access sealed to them for "
+                    "%(granted)d source(s), taken from %(leaving)s for %(withdrawn)d."
+                )
+                % {
+                    "name": successor.username,
+                    "leaving": leaving.username,
+                    "assigned": done.assignments,
+                    "granted": done.grants.granted,
+                    "withdrawn": done.grants.withdrawn,
+                },
+            )
+            if done.grants.kept:
+                messages.warning(
+                    request,
+                    _(
+                        "%(count)d source(s) stay with %(leaving)s: you hold no access to them, "
+                        "so you cannot hand them on. Ask a member who has it to grant it."
+                    )
+                    % {"count": done.grants.kept, "leaving": leaving.username},
+                )
+            return redirect("newsroom:reassign")
+    return render(
+        request,
+        "newsroom/reassign.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )

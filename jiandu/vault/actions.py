@@ -170,25 +170,80 @@ def do_grant_missing(actor: User, actor_private_key: bytes) -> int:
             SourceGrant.objects.filter(source=grant.source).values_list("member_key_id", flat=True)
         )
         for target in targets:
-            if target.pk in have:
-                continue
-            try:
-                with transaction.atomic():
-                    SourceGrant.objects.create(
-                        source=grant.source,
-                        member_key=target,
-                        sealed_private_key=crypto.seal(target.public_key, source_private),
-                    )
-                    do_record_custody(
-                        actor,
-                        Action.GRANT,
-                        subject_of("source", grant.source_id),
-                        reason=target.user.get_username(),
-                    )
-            except IntegrityError:
-                continue
-            made += 1
+            if target.pk not in have and _seal_grant(actor, grant.source, source_private, target):
+                made += 1
     return made
+
+
+def _seal_grant(actor: User, source: Source, source_private: bytes, target: MemberKey) -> bool:
+    """One grant and its custody record in a savepoint of their own; False if it existed."""
+    try:
+        with transaction.atomic():
+            SourceGrant.objects.create(
+                source=source,
+                member_key=target,
+                sealed_private_key=crypto.seal(target.public_key, source_private),
+            )
+            do_record_custody(
+                actor,
+                Action.GRANT,
+                subject_of("source", source.pk),
+                reason=target.user.get_username(),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What do_move_grants did: grants sealed to the successor, grants taken from the leaving
+    member (only where the successor now holds one), and sources left as they were because the
+    actor holds no key to re-wrap them (the leaving member keeps those)."""
+
+    granted: int = 0
+    withdrawn: int = 0
+    kept: int = 0
+
+
+@transaction.atomic
+def do_move_grants(
+    actor: User, actor_private_key: bytes, leaving: User, successor: User, *, withdraw: bool
+) -> Moved:
+    """Hand the sources a leaving member can open to their successor (reassignment).
+
+    Re-wrapping a source key needs a key that opens it: the actor's own grant, opened with the
+    actor's unlocked private key, as do_grant_missing does; the server never holds one. A
+    source the actor cannot open is counted as kept and its grant stays with the leaving
+    member, so a move never shreds a source. With `withdraw`, the leaving member's grant goes
+    once the successor holds one; each step is a custody record (GRANT, naming both members)."""
+    leaving_key = MemberKey.objects.filter(user=leaving).first()
+    successor_key = next((k for k in reader_keys() if k.user_id == successor.pk), None)
+    actor_key = MemberKey.objects.filter(user=actor).first()
+    if leaving_key is None or successor_key is None or actor_key is None:
+        raise VaultError("no_key")
+    granted = withdrawn = kept = 0
+    for grant in SourceGrant.objects.filter(member_key=leaving_key).select_related("source"):
+        source = grant.source
+        holds = SourceGrant.objects.filter(source=source, member_key=successor_key).exists()
+        if not holds:
+            mine = SourceGrant.objects.filter(source=source, member_key=actor_key).first()
+            if mine is None:
+                kept += 1
+                continue
+            source_private = crypto.unseal(actor_private_key, bytes(mine.sealed_private_key))
+            granted += int(_seal_grant(actor, source, source_private, successor_key))
+        if withdraw and leaving.pk != successor.pk:
+            grant.delete()
+            do_record_custody(
+                actor,
+                Action.GRANT,
+                subject_of("source", source.pk),
+                reason=f"withdrawn from {leaving.get_username()} "
+                f"(moved to {successor.get_username()})",
+            )
+            withdrawn += 1
+    return Moved(granted=granted, withdrawn=withdrawn, kept=kept)
 
 
 @dataclass(frozen=True)
