@@ -70,6 +70,8 @@ class NoteForm(forms.Form):
         help_text=_("Only the newsroom sees it, never the source. Reading it is logged."),
     )
 
+    prefix = "note"  # beside the reply form on the source page: ids stay unique
+
     def __init__(self, *args: object, items: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["about"].choices = [("", _("This source")), *items]

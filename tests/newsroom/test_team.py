@@ -98,10 +98,11 @@ def test_notes_are_sealed_and_every_write_and_read_is_in_custody():
     source = _source()
     item = source.items.get()
     url = f"/en/newsroom/sources/{source.pk}/"
-    assert newsroom.post(url + "notes/", {"about": "", "text": NOTE_ON_SOURCE}).status_code == 302
-    assert (
-        newsroom.post(url + "notes/", {"about": item.pk, "text": NOTE_ON_ITEM}).status_code == 302
-    )
+    for about, text in (("", NOTE_ON_SOURCE), (item.pk, NOTE_ON_ITEM)):
+        assert (
+            newsroom.post(url + "notes/", {"note-about": about, "note-text": text}).status_code
+            == 302
+        )
     on_source, on_item = Note.objects.order_by("pk")
     assert on_item.item_id == item.pk and on_source.item_id is None
     dump = _database_copy()
@@ -117,7 +118,9 @@ def test_notes_are_sealed_and_every_write_and_read_is_in_custody():
     assert {r.reason for r in reads} == {f"note {on_source.pk} read", f"note {on_item.pk} read"}
     # A note about another source's item is refused; the source never sees notes.
     stranger = _source("Other.").items.get()
-    response = newsroom.post(url + "notes/", {"about": stranger.pk, "text": "wrong place"})
+    response = newsroom.post(
+        url + "notes/", {"note-about": stranger.pk, "note-text": "wrong place"}
+    )
     assert response.status_code == 200 and Note.objects.count() == 2
 
 
@@ -129,7 +132,9 @@ def test_the_source_sees_the_newsroom_the_newsroom_sees_the_member():
     source_client.post("/en/codename/noted/", {"noted": "1"})
     row = Source.objects.get()
     newsroom.post(f"/en/newsroom/sources/{row.pk}/reply/", {"text": "Thank you, we read it."})
-    newsroom.post(f"/en/newsroom/sources/{row.pk}/notes/", {"about": "", "text": NOTE_ON_SOURCE})
+    newsroom.post(
+        f"/en/newsroom/sources/{row.pk}/notes/", {"note-about": "", "note-text": NOTE_ON_SOURCE}
+    )
     inside = newsroom.get(f"/en/newsroom/sources/{row.pk}/").content.decode()
     assert "Reply by zhu_reporter" in inside
     for prefix in ("/en", "", "/zh-hant"):
