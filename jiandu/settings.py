@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiandu.core.context_processors.languages",
+                "jiandu.core.context_processors.waiting",
             ],
         },
     },
@@ -256,6 +257,9 @@ JIANDU_PERMISSIONS_POLICY = (
 LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself; each room keeps its own catalogue in <room>/locale.
 LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+# The project's own catalogue comes first: it overrides the few strings of Django's own (the
+# password forms and validators) whose Chinese addresses the reader as 你, not 您.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("JIANDU_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
+from jiandu.forensics.date_labels import date_label
 from jiandu.forensics.metadata import FileReport
 
 RED, WARNING, INFO = "red", "warning", "info"
@@ -51,6 +52,42 @@ DOUBLE_JPEG_THRESHOLD = 0.45
 EXPANSION_THRESHOLD = 100.0
 DATE_TOLERANCE = timedelta(hours=26)  # time zones and naive clocks, at most
 WHEN_TOLERANCE = timedelta(days=2)
+
+
+def reading(name: str, value: object) -> str:
+    """One plain line under a figure of the report, from the thresholds the findings use: what
+    the number means for this file, so that a member need not know the scale. Empty for a
+    fact that is not a figure."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    if name == "double_jpeg":
+        if value >= DOUBLE_JPEG_THRESHOLD:
+            return _(
+                "At or above %(limit)s: probably saved twice, the first time at a lower quality."
+            ) % {"limit": DOUBLE_JPEG_THRESHOLD}
+        return _("Below %(limit)s: what a single save gives.") % {"limit": DOUBLE_JPEG_THRESHOLD}
+    if name == "jpeg_quality" and value > 0:
+        if value < RESAVED_QUALITY:
+            return _("Below %(limit)s, lower than cameras save: probably compressed again.") % {
+                "limit": RESAVED_QUALITY
+            }
+        return _("%(limit)s or more: as cameras save.") % {"limit": RESAVED_QUALITY}
+    if name == "ela":
+        # No threshold: on the generated tests it did not separate edited pictures from
+        # untouched ones (see RESAVED_QUALITY's note), so the reading says where to look.
+        return _(
+            "The region that changes most when saved again changes %(times)s times as much as "
+            "a typical one (about 1 for an even picture): a place to look, not a proof of editing."
+        ) % {"times": value}
+    if name == "expansion":
+        if value >= EXPANSION_THRESHOLD:
+            return _("%(limit)s or more: a possible zip bomb; it was not unpacked.") % {
+                "limit": int(EXPANSION_THRESHOLD)
+            }
+        return _("Below %(limit)s: ordinary for an archive.") % {"limit": int(EXPANSION_THRESHOLD)}
+    if name == "revisions" and value > 1:
+        return _("Saved more than once: changes were added after it was made.")
+    return ""
 
 
 @dataclass(frozen=True)
@@ -259,9 +296,9 @@ def _date_findings(report: FileReport, when: str, received: datetime | None) -> 
                     "dates_disagree",
                     _("Dates in the file disagree: %(first)s says %(a)s, %(second)s says %(b)s.")
                     % {
-                        "first": earliest,
+                        "first": date_label(earliest),
                         "a": captured[earliest].isoformat(sep=" "),
-                        "second": latest,
+                        "second": date_label(latest),
                         "b": captured[latest].isoformat(sep=" "),
                     },
                 )
@@ -275,7 +312,7 @@ def _date_findings(report: FileReport, when: str, received: datetime | None) -> 
                     WARNING,
                     "future_date",
                     _("%(name)s (%(date)s) is later than the day the file was received.")
-                    % {"name": latest, "date": all_dates[latest].isoformat(sep=" ")},
+                    % {"name": date_label(latest), "date": all_dates[latest].isoformat(sep=" ")},
                 )
             )
     said = parse_when(when)

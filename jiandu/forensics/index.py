@@ -41,6 +41,9 @@ class Label:
     source: str  # the source's designation ("" for a publication)
     item_id: int | None
     source_id: int | None
+    # A studio render of `name` (redaction/matching.py): said as "render 2 (video) of ...".
+    render_id: int | None = None
+    render_kind: str = ""
 
 
 # Other rooms' fingerprints of newsroom files (the redaction studio's renders), each opened

@@ -21,7 +21,7 @@ from jiandu.forensics.matching import clock
 from jiandu.forensics.metadata import analyse_file
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.previews import PROBLEM_TEXT
-from jiandu.forensics.report_text import fact_rows
+from jiandu.forensics.report_text import date_rows, fact_rows, match_name
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
@@ -64,6 +64,7 @@ def _match_lines(matches) -> list[dict[str, object]]:
             {
                 "match": match,
                 "label": label,
+                "name": match_name(label.kind, label.name, label.render_id, label.render_kind),
                 "target": f"{clock(match.target_start)}–{clock(match.target_end)}",
                 "query": f"{clock(match.query_start)}–{clock(match.query_end)}",
             }
@@ -102,6 +103,7 @@ def report(request: HttpRequest, item_id: int) -> HttpResponse:
             why=PROBLEM_TEXT[file_report.problem] if file_report.problem else "",
             findings=findings.find(file_report, _when(source_key, item), item.created_hour),
             facts=fact_rows(file_report),
+            dates=date_rows(file_report),
             media=opened.media(),
             matches=_match_lines(
                 index.find_matches(

@@ -46,9 +46,14 @@ def rows(user: User, source_keys: dict[int, bytes]) -> list[tuple[str, object, L
         except (crypto.VaultCryptoError, ValueError, TypeError):
             continue
         fingerprint = fingerprints.from_bytes(str(data["sha256"]), base64.b64decode(data["b"]))
-        name = f"render {render.pk} ({render.kind}) of {original}"
         label = Label(
-            "evidence", name, render.item.source.designation, render.item_id, render.item.source_id
+            "evidence",
+            original,
+            render.item.source.designation,
+            render.item_id,
+            render.item.source_id,
+            render_id=render.pk,
+            render_kind=render.kind,
         )
         found.append((render.reference, fingerprint, label))
     return found
