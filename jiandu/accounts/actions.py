@@ -97,6 +97,14 @@ def do_record_reassignment(actor: User, member: User, detail: str) -> AccountEve
 
 
 @transaction.atomic
+def do_record_policy_change(actor: User, detail: str) -> AccountEvent:
+    """The account audit's row for an admin's change (or proposal, or confirmation) of the
+    publishing policy (issue 18, item 5), on the admin's own history: who weakened or restored
+    the review of what the public reads. The cases room's action calls it in its transaction."""
+    return _record(actor, actor, AccountEvent.Kind.POLICY, detail)
+
+
+@transaction.atomic
 def do_create_member(
     username: str,
     role: str,

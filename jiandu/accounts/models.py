@@ -95,6 +95,9 @@ class AccountEvent(models.Model):
         # A leaving member's assignments and source access moved to another member by an admin
         # (jiandu.newsroom.actions.do_reassign_member).
         REASSIGN = "reassign", _("work moved to another member")
+        # The newsroom's publishing policy changed, proposed or confirmed by an admin, on the
+        # admin's own history (jiandu.cases.actions.do_propose_policy).
+        POLICY = "policy", _("publishing policy")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(

@@ -10,9 +10,16 @@ The rules of the editorial workflow live here and nowhere else:
 - a retraction is a revision too, with its reason public; nothing public is ever deleted.
 Any edit after a request for review withdraws the request, except attaching evidence, which
 joins what the publisher reviews (editors attach it in the studio, often after the request).
+
+A newsroom of one or two chooses the other publishing policy (`PublishingPolicy`, set by an
+admin, audited): "one person after a cooling-off period". An editor who edited may then
+request publication; every member is notified, any member may stop it, any edit (evidence
+too) cancels it, and the worker publishes it when the hold has passed
+(`do_publish_due_hold`). Each revision records the policy it was published under, in public
+and in its transparency-log entry, so readers know which promise the newsroom kept.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,9 +29,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from jiandu.accounts.actions import do_record_policy_change
 from jiandu.accounts.models import User
 from jiandu.cases import published, search
 from jiandu.cases.models import (
+    HOLD_HOURS_MAX,
+    HOLD_HOURS_MIN,
     Case,
     CasePerson,
     CaseStatus,
@@ -32,14 +42,19 @@ from jiandu.cases.models import (
     Claim,
     ClaimVersion,
     Event,
+    HoldState,
     Person,
+    Policy,
     Position,
+    PublicationHold,
+    PublishingPolicy,
     Revision,
     RevisionKind,
 )
 from jiandu.cases.signals import case_published
 from jiandu.cases.snapshot import take_snapshot
 from jiandu.ledger.logactions import do_log_revision
+from jiandu.newsroom.notify import note_activity
 
 
 class WorkflowError(ValueError):
@@ -63,7 +78,10 @@ def record_edit(case: Case, actor: User, *, withdraw_review: bool = True) -> Non
     case.last_edited_by = actor
     case.has_unpublished_changes = True
     fields = ["last_edited_by", "has_unpublished_changes", "updated_at"]
-    if withdraw_review:
+    # A held one-person publication publishes what was there when it was requested: any edit,
+    # evidence included, cancels it (nobody would have read the addition).
+    held = _end_hold(case, actor, HoldState.CANCELLED)
+    if withdraw_review or held:
         case.submitted_by = None
         fields.append("submitted_by")
     case.save(update_fields=fields)
@@ -273,6 +291,210 @@ def do_delete_claim_version(actor: User, version: ClaimVersion) -> None:
     record_edit(case, actor)
 
 
+# --- The publishing policy ------------------------------------------------------------------
+
+
+def get_policy() -> PublishingPolicy:
+    """The policy in force (the default, two people, until an admin changes it)."""
+    policy, _created = PublishingPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+def _other_admins(actor: User) -> bool:
+    return User.objects.filter(groups__name="admin", is_active=True).exclude(pk=actor.pk).exists()
+
+
+def _describe(mode: str, hours: int) -> str:
+    return "two-people" if mode == Policy.TWO_PEOPLE else f"one-person-{hours}h"
+
+
+@transaction.atomic
+def do_propose_policy(actor: User, mode: str, hold_hours: int) -> bool:
+    """Change the publishing policy; returns True if it is in force now.
+
+    Only an admin (`manage_newsroom`). Moving to the two-person rule takes effect at once: it
+    only adds a check. The one-person policy (or another hold) weakens the review, so when
+    another active admin exists it waits for a second admin to confirm it
+    (`do_confirm_policy`); a newsroom with a single admin has nobody to ask. Each step is a
+    row in the account audit, on the acting admin's history."""
+    _require(actor, "manage_newsroom")
+    if mode not in Policy.values:
+        raise WorkflowError(_("Choose a publishing policy."))
+    if not HOLD_HOURS_MIN <= hold_hours <= HOLD_HOURS_MAX:
+        raise WorkflowError(_("The hold must be between 1 and 24 hours."))
+    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    if mode == Policy.TWO_PEOPLE:
+        hold_hours = policy.hold_hours
+    if mode == Policy.TWO_PEOPLE or not _other_admins(actor):
+        _apply_policy(policy, actor, mode, hold_hours)
+        do_record_policy_change(actor, f"publishing policy: {_describe(mode, hold_hours)}")
+        return True
+    policy.proposed_mode, policy.proposed_hold_hours = mode, hold_hours
+    policy.proposed_by, policy.proposed_at = actor, timezone.now()
+    policy.save()
+    do_record_policy_change(
+        actor,
+        f"publishing policy proposed: {_describe(mode, hold_hours)} (a second admin confirms)",
+    )
+    return False
+
+
+@transaction.atomic
+def do_confirm_policy(actor: User) -> None:
+    """A second admin puts the proposed policy in force (never the admin who proposed it)."""
+    _require(actor, "manage_newsroom")
+    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    if not policy.proposed_mode:
+        raise WorkflowError(_("No change of policy is waiting."))
+    if policy.proposed_by_id == actor.pk:
+        raise WorkflowError(_("Another admin must confirm the change you proposed."))
+    mode, hours = policy.proposed_mode, policy.proposed_hold_hours or policy.hold_hours
+    _apply_policy(policy, actor, mode, hours)
+    do_record_policy_change(actor, f"publishing policy confirmed: {_describe(mode, hours)}")
+
+
+@transaction.atomic
+def do_withdraw_policy_proposal(actor: User) -> None:
+    """Drop a waiting proposal (any admin); the policy in force stays."""
+    _require(actor, "manage_newsroom")
+    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    if policy.proposed_mode:
+        _clear_proposal(policy)
+        policy.save()
+        do_record_policy_change(actor, "publishing policy proposal withdrawn")
+
+
+def _clear_proposal(policy: PublishingPolicy) -> None:
+    policy.proposed_mode, policy.proposed_hold_hours = "", None
+    policy.proposed_by, policy.proposed_at = None, None
+
+
+def _apply_policy(policy: PublishingPolicy, actor: User, mode: str, hours: int) -> None:
+    policy.mode, policy.hold_hours = mode, hours
+    policy.changed_by, policy.changed_at = actor, timezone.now()
+    _clear_proposal(policy)
+    policy.save()
+    if mode == Policy.TWO_PEOPLE:
+        # Holds made under the old policy end with it: their publication needs a second editor.
+        for case in Case.objects.filter(holds__state=HoldState.WAITING):
+            _end_hold(case, actor, HoldState.CANCELLED, reason="policy")
+
+
+# --- One-person publication after a hold -----------------------------------------------------
+
+
+def get_waiting_hold(case: Case) -> PublicationHold | None:
+    return case.holds.filter(state=HoldState.WAITING).select_related("requested_by").first()
+
+
+def get_waiting_holds() -> list[PublicationHold]:
+    """Every waiting one-person publication, soonest first (the desk shows them all)."""
+    return list(
+        PublicationHold.objects.filter(state=HoldState.WAITING)
+        .select_related("case", "requested_by")
+        .order_by("publish_after")
+    )
+
+
+def _end_hold(case: Case, actor: User | None, state: str, reason: str = "") -> bool:
+    """End the case's waiting hold, if any (inside the caller's transaction)."""
+    ended = PublicationHold.objects.filter(case=case, state=HoldState.WAITING).update(
+        state=state, ended_by=actor, ended_at=timezone.now(), reason=reason[:300]
+    )
+    return bool(ended)
+
+
+def can_request_held_publication(actor: User, case: Case) -> bool:
+    """Whether `actor` may ask for a one-person publication now: the policy allows it, they
+    may publish, and the case has something to publish and no hold running."""
+    return (
+        get_policy().mode == Policy.ONE_PERSON
+        and actor.has_perm("accounts.publish_cases")
+        and case.status != CaseStatus.RETRACTED
+        and case.has_unpublished_changes
+        and get_waiting_hold(case) is None
+    )
+
+
+@transaction.atomic
+def do_request_held_publication(actor: User, case: Case, note: str) -> PublicationHold:
+    """Under the one-person policy: ask for publication after the hold. Every member is told
+    there is news (the newsroom's e-mail flag; the desk lists the hold), and the worker
+    publishes at `publish_after` unless the hold ends first."""
+    policy = get_policy()
+    if policy.mode != Policy.ONE_PERSON:
+        raise WorkflowError(_("The publishing policy asks a second editor to publish."))
+    _require(actor, "publish_cases")
+    do_submit_for_review(actor, case, note)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if get_waiting_hold(case) is not None:
+        raise WorkflowError(_("A publication of this case is already waiting."))
+    now = timezone.now()
+    hold = PublicationHold.objects.create(
+        case=case,
+        requested_by=actor,
+        requested_at=now,
+        hold_hours=policy.hold_hours,
+        publish_after=now + timedelta(hours=policy.hold_hours),
+    )
+    note_activity()
+    transaction.on_commit(lambda: _enqueue_hold(hold))
+    return hold
+
+
+def _enqueue_hold(hold: PublicationHold) -> None:
+    from jiandu.cases.tasks import publish_held_case  # the task module imports this one
+
+    publish_held_case.using(run_after=hold.publish_after).enqueue(hold.pk)
+
+
+@transaction.atomic
+def do_stop_held_publication(actor: User, case: Case, reason: str = "") -> PublicationHold:
+    """Any member stops a waiting one-person publication; the case stays unpublished and
+    whoever asked must ask again (or a second editor publish). Recorded on the hold."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    hold = get_waiting_hold(case)
+    if hold is None:
+        raise WorkflowError(_("No publication of this case is waiting."))
+    _end_hold(case, actor, HoldState.STOPPED, reason=reason.strip())
+    case.submitted_by = None
+    case.save(update_fields=["submitted_by", "updated_at"])
+    hold.refresh_from_db()
+    return hold
+
+
+@transaction.atomic
+def do_publish_due_hold(hold_id: int, now: datetime | None = None) -> Revision | None:
+    """The worker's step: publish the held case if its hold is still waiting and has passed.
+    Returns None (and changes nothing) when it was stopped, cancelled or is not due yet, or
+    when the policy is no longer the one-person policy."""
+    hold = PublicationHold.objects.select_for_update().filter(pk=hold_id).first()
+    now = now or timezone.now()
+    if hold is None or hold.state != HoldState.WAITING or hold.publish_after > now:
+        return None
+    if get_policy().mode != Policy.ONE_PERSON:
+        _end_hold(hold.case, None, HoldState.CANCELLED, reason="policy")
+        return None
+    case = Case.objects.select_for_update().get(pk=hold.case_id)
+    if case.status == CaseStatus.RETRACTED or case.submitted_by_id != hold.requested_by_id:
+        _end_hold(case, None, HoldState.CANCELLED)
+        return None
+    revision = _publish(case, hold.requested_by, Policy.ONE_PERSON, hold.hold_hours)
+    PublicationHold.objects.filter(pk=hold.pk).update(
+        state=HoldState.PUBLISHED, ended_at=revision.published_at
+    )
+    return revision
+
+
+def get_due_holds(now: datetime | None = None) -> list[int]:
+    """Waiting holds whose time has passed (the hourly sweep's list, should a task be lost)."""
+    return list(
+        PublicationHold.objects.filter(
+            state=HoldState.WAITING, publish_after__lte=now or timezone.now()
+        ).values_list("pk", flat=True)
+    )
+
+
 # --- Review, publication, retraction ------------------------------------------------------
 
 
@@ -316,7 +538,14 @@ def _next_number(case: Case) -> int:
 
 
 def _append_revision(
-    case: Case, kind: str, note: str, snapshot: dict[str, Any], author: User, publisher: User
+    case: Case,
+    kind: str,
+    note: str,
+    snapshot: dict[str, Any],
+    author: User,
+    publisher: User,
+    policy: str = Policy.TWO_PEOPLE,
+    hold_hours: int | None = None,
 ) -> Revision:
     previous = case.current_revision.snapshot if case.current_revision_id else None
     revision = Revision.objects.create(
@@ -328,6 +557,8 @@ def _append_revision(
         author=author,
         publisher=publisher,
         published_at=timezone.now(),
+        policy=policy,
+        hold_hours=hold_hours if policy == Policy.ONE_PERSON else None,
     )
     case.current_revision = revision
     case.has_unpublished_changes = False
@@ -344,7 +575,15 @@ def _append_revision(
     search.index_case(case.pk, snapshot)
     published.index_public_people(case, snapshot)  # person pages find their cases by it
     # The public transparency log, in this transaction: no entry for a rolled-back publication.
-    do_log_revision(case.slug, revision.number, kind, snapshot, previous, at=revision.published_at)
+    do_log_revision(
+        case.slug,
+        revision.number,
+        kind,
+        snapshot,
+        previous,
+        at=revision.published_at,
+        policy=revision.log_policy if kind != RevisionKind.RETRACTION else None,
+    )
     transaction.on_commit(lambda: case_published.send(Case, case=case, revision=revision))
     return revision
 
@@ -365,6 +604,13 @@ def do_publish_case(actor: User, case: Case) -> Revision:
         )
     if case.status == CaseStatus.RETRACTED:
         raise WorkflowError(_("A retracted case cannot be published again."))
+    # A second editor may publish during a one-person hold: the review the hold stood in for.
+    _end_hold(case, actor, HoldState.PUBLISHED, reason="second editor")
+    return _publish(case, actor, Policy.TWO_PEOPLE, None)
+
+
+def _publish(case: Case, publisher: User, policy: str, hold_hours: int | None) -> Revision:
+    """The revision of the submitted working copy (the case row is locked by the caller)."""
     first = case.current_revision_id is None
     case.status = CaseStatus.PUBLISHED
     snapshot = take_snapshot(case)
@@ -376,7 +622,9 @@ def do_publish_case(actor: User, case: Case) -> Revision:
         case.submission_note,
         snapshot,
         author=case.submitted_by,
-        publisher=actor,
+        publisher=publisher,
+        policy=policy,
+        hold_hours=hold_hours,
     )
     # The record moves to the revision; the next round of edits starts with nobody barred.
     revision.editors.set(editors)

@@ -16,6 +16,18 @@ class CasesConfig(AppConfig):
         # A static export reads the published snapshots once, not once per page (issue #11).
         mirror.register_export_context(published.reading_once)
 
+    def on_serve(self) -> str:
+        """Before serving: queue the publication of every waiting one-person hold again."""
+        from jiandu.cases.tasks import schedule_waiting_holds
+
+        return f"{schedule_waiting_holds()} held publication(s) queued"
+
+    def waiting(self, member: object) -> list:
+        """Reviews this member may publish, for the navigation's counts (core/waiting.py)."""
+        from jiandu.cases.waiting import waiting
+
+        return waiting(member)  # type: ignore[arg-type]
+
     def load_demo(self) -> str:
         """The case of docs/case.md, published, so `make run` shows the tracker working."""
         from jiandu.cases.demo import load_demo_case

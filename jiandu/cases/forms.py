@@ -7,11 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jiandu.cases.metrics import local_zone
 from jiandu.cases.models import (
+    HOLD_HOURS_MAX,
+    HOLD_HOURS_MIN,
     Case,
     Citation,
     EventType,
     Person,
     PersonRole,
+    Policy,
     Position,
     Precision,
     VerificationStatus,
@@ -271,4 +274,33 @@ class NoteForm(forms.Form):
 class RetractForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the retraction (public)"), max_length=2000, widget=TEXTAREA
+    )
+
+
+class PolicyForm(forms.Form):
+    """The admin's choice of publishing policy (jiandu.cases.actions.do_propose_policy)."""
+
+    mode = forms.ChoiceField(
+        label=_("Publishing policy"), choices=Policy.choices, widget=forms.RadioSelect
+    )
+    hold_hours = forms.IntegerField(
+        label=_("Cooling-off period, in hours (one-person policy)"),
+        min_value=HOLD_HOURS_MIN,
+        max_value=HOLD_HOURS_MAX,
+        initial=6,
+        help_text=_(
+            "From 1 to 24 hours. During the hold every member is notified and any member can "
+            "stop the publication; any edit cancels it."
+        ),
+    )
+
+
+class StopHoldForm(forms.Form):
+    """Stopping a held publication is confirmed: a stray click must not stop a story."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, stop this publication. It is not published until someone asks again."),
+    )
+    reason = forms.CharField(
+        label=_("Why (optional, seen by the newsroom only)"), max_length=300, required=False
     )

@@ -8,6 +8,7 @@ newsroom's working copy; what the public sees is the snapshot in the latest `Rev
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class Precision(models.TextChoices):
@@ -249,6 +250,93 @@ class PublishedEvidence(models.Model):
         return self.sha256
 
 
+class Policy(models.TextChoices):
+    """How a revision reached the public (the newsroom's publishing policy at the time)."""
+
+    TWO_PEOPLE = "two_people", _("Two people: a second editor reviews and publishes")
+    ONE_PERSON = "one_person", _("One person, after a cooling-off period")
+
+
+HOLD_HOURS_MIN, HOLD_HOURS_MAX = 1, 24
+
+
+def policy_for_log(policy: str, hold_hours: int | None) -> str:
+    """The policy field of a page entry in the transparency log: "two-people", or
+    "one-person-<hours>h" (the hold a reader of the log can hold the newsroom to)."""
+    if policy == Policy.ONE_PERSON:
+        return f"one-person-{hold_hours or 0}h"
+    return "two-people"
+
+
+class PublishingPolicy(models.Model):
+    """The newsroom's publishing policy: one row (pk 1), changed only by an admin
+    (jiandu.cases.actions.do_propose_policy), each change in the account audit.
+
+    "two people" (the default) keeps every rule of the two-person review. "one person" lets an
+    editor who edited request publication; the worker publishes it once `hold_hours` have
+    passed, unless any member stops it or anyone edits the case. With more than one admin, a
+    weaker policy (or another hold) waits in `proposed_*` for a second admin to confirm it.
+    """
+
+    mode = models.CharField(max_length=12, choices=Policy.choices, default=Policy.TWO_PEOPLE)
+    hold_hours = models.PositiveSmallIntegerField(default=6)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    changed_at = models.DateTimeField(null=True)
+    proposed_mode = models.CharField(max_length=12, choices=Policy.choices, blank=True)
+    proposed_hold_hours = models.PositiveSmallIntegerField(null=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    proposed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.mode} ({self.hold_hours} h)"
+
+
+class HoldState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the hold to pass")
+    PUBLISHED = "published", _("Published")
+    STOPPED = "stopped", _("Stopped")
+    CANCELLED = "cancelled", _("Cancelled by an edit")
+
+
+class PublicationHold(models.Model):
+    """A one-person request to publish: published by the worker at `publish_after` unless a
+    member stopped it or an edit cancelled it first. Kept after it ends, as the record of who
+    asked, who stopped, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="holds")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    hold_hours = models.PositiveSmallIntegerField()
+    publish_after = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=HoldState.choices, default=HoldState.WAITING)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    ended_at = models.DateTimeField(null=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(state="waiting"),
+                name="one_waiting_hold_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"hold of case {self.case_id} until {self.publish_after:%Y-%m-%d %H:%M} ({self.state})"
+        )
+
+
 class RevisionKind(models.TextChoices):
     PUBLICATION = "publication", _("First publication")
     UPDATE = "update", _("Update")
@@ -275,6 +363,10 @@ class Revision(models.Model):
     # Who changed the case between the previous publication and this one (the record of
     # Case.editors_since_publication at publication; the publisher is never among them).
     editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    # The policy it was published under (shown beside it in public and written into its
+    # transparency-log entry); `hold_hours` only for the one-person policy.
+    policy = models.CharField(max_length=12, choices=Policy.choices, default=Policy.TWO_PEOPLE)
+    hold_hours = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "number"]
@@ -284,6 +376,27 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} r{self.number}"
+
+    @property
+    def policy_label(self) -> str:
+        """How this revision was reviewed, in the reader's language (the public history)."""
+        if self.kind == RevisionKind.RETRACTION:
+            return str(_("retracted by an editor"))
+        if self.policy == Policy.ONE_PERSON:
+            return str(
+                ngettext(
+                    "published by one editor after a %(hours)d-hour hold",
+                    "published by one editor after a %(hours)d-hour hold",
+                    self.hold_hours or 0,
+                )
+                % {"hours": self.hold_hours or 0}
+            )
+        return str(_("reviewed by a second editor"))
+
+    @property
+    def log_policy(self) -> str | None:
+        """The policy as the transparency log writes it ("two-people", "one-person-6h")."""
+        return policy_for_log(self.policy, self.hold_hours)
 
 
 class PublicPersonCase(models.Model):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from jiandu.accounts.models import User
 from jiandu.cases import actions
-from jiandu.cases.access import access_case_by_id, access_person_by_id
+from jiandu.cases.access import access_case_by_id, access_held_case_by_id, access_person_by_id
 from jiandu.cases.diff import get_case_diff
 from jiandu.cases.forms import (
     CaseForm,
@@ -35,8 +35,10 @@ from jiandu.cases.forms import (
     NewCaseForm,
     NoteForm,
     PersonForm,
+    PolicyForm,
     PositionForm,
     RetractForm,
+    StopHoldForm,
 )
 from jiandu.cases.models import Case, Citation, Claim, ClaimVersion, Event, Person, Position
 from jiandu.cases.viewcounts import get_view_totals
@@ -54,7 +56,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         rows = [
             {"case": c, "views": views.get(reverse("public:case", args=[c.slug]), 0)} for c in cases
         ]
-    return render(request, "cases/list.html", {"rows": rows})
+    context = {"rows": rows, "policy": actions.get_policy(), "holds": actions.get_waiting_holds()}
+    return render(request, "cases/list.html", context)
 
 
 @login_required
@@ -117,12 +120,15 @@ def _workspace(
         "evidence": case.evidence.all(),
         "revisions": case.revisions.order_by("-number").prefetch_related("editors"),
         "can_publish": actions.can_publish(request.user, case),
+        "policy": actions.get_policy(),
+        "hold": actions.get_waiting_hold(case),
+        "can_request": actions.can_request_held_publication(request.user, case),
         **_review(request.user, case),
         "can_retract": request.user.has_perm("accounts.publish_cases")
         and case.status == "published",
         **{
             f"{name}_url": reverse("cases:step", args=[case.pk, name])
-            for name in ("link", "citation", "event", "claim", "submit", "retract")
+            for name in ("link", "citation", "event", "claim", "submit", "request", "retract")
         },
         **_forms(case, bound),
     }
@@ -209,6 +215,16 @@ STEPS = {
         lambda r, c: NoteForm(r.POST),
         lambda u, c, d: actions.do_submit_for_review(u, c, d["note"]),
         gettext_lazy("Submitted for review. Another editor can now publish it."),
+    ),
+    "request": Step(
+        "note_form",
+        lambda r, c: NoteForm(r.POST),
+        lambda u, c, d: actions.do_request_held_publication(u, c, d["note"]),
+        gettext_lazy(
+            "Publication requested. Every member is notified; it goes public when the hold has "
+            "passed, unless someone stops it or edits the case."
+        ),
+        permission="publish_cases",
     ),
     "publish": Step(
         "note_form",
@@ -386,3 +402,64 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         "cases/person.html",
         {"person": person, "form": form, "position_form": position_form},
     )
+
+
+# --- The publishing policy and one-person holds ---------------------------------------------
+
+
+@login_required
+def hold_stop(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Any member stops a held one-person publication, after confirming (GET shows what would
+    be stopped; POST with the box ticked stops it, recorded on the hold)."""
+    case = access_held_case_by_id(request.user, case_id)
+    form = StopHoldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.do_stop_held_publication(request.user, case, form.cleaned_data["reason"])
+        messages.success(request, _("The publication is stopped. Nothing was published."))
+        if request.user.has_perm("accounts.edit_cases"):
+            return redirect("cases:workspace", case.pk)
+        return redirect("cases:hold_stopped")
+    hold = actions.get_waiting_hold(case)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "cases/hold_stop.html", {"case": case, "hold": hold, "form": form}, status=status
+    )
+
+
+@login_required
+def hold_stopped(request: HttpRequest) -> HttpResponse:
+    """Where a member without the case desk lands after stopping a publication."""
+    return render(request, "cases/hold_stopped.html")
+
+
+@login_required
+@permission_required("accounts.manage_newsroom", raise_exception=True)
+def policy(request: HttpRequest) -> HttpResponse:
+    """The admin's publishing policy page: choose, confirm another admin's proposal, withdraw."""
+    current = actions.get_policy()
+    form = PolicyForm(
+        request.POST if request.POST.get("step") == "propose" else None,
+        initial={"mode": current.mode, "hold_hours": current.hold_hours},
+    )
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "propose" and form.is_valid():
+                data = form.cleaned_data
+                if actions.do_propose_policy(request.user, data["mode"], data["hold_hours"]):
+                    messages.success(request, _("The publishing policy is changed."))
+                else:
+                    messages.success(
+                        request, _("Proposed. Another admin must confirm it before it applies.")
+                    )
+                return redirect("cases:policy")
+            if step == "confirm":
+                actions.do_confirm_policy(request.user)
+                messages.success(request, _("The publishing policy is changed."))
+                return redirect("cases:policy")
+            if step == "withdraw":
+                actions.do_withdraw_policy_proposal(request.user)
+                return redirect("cases:policy")
+        except actions.WorkflowError as error:
+            messages.error(request, str(error))
+    return render(request, "cases/policy.html", {"policy": current, "form": form})

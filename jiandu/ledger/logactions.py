@@ -7,7 +7,9 @@ acyclic: cases imports ledger, never the reverse).
 
 Entries (canonical JSON: sorted keys, no whitespace, UTF-8), one per event:
 - kind "page": the case page's revision; sha256 of the revision's canonical snapshot; action
-  "publish" (first publication), "revise" (an update) or "retract" (a retraction);
+  "publish" (first publication), "revise" (an update) or "retract" (a retraction); and, from
+  issue 18 on, "policy": how it was reviewed ("two-people", or "one-person-6h": one editor
+  after a six-hour hold), so the newsroom's claim about its review is in the signed log too;
 - kind "evidence": a published file; sha256 of its bytes; "publish" when it first appears in
   a revision, "retract" when a revision drops it or the case is retracted.
 """
@@ -49,11 +51,15 @@ def revision_entries(
     snapshot: dict[str, Any],
     previous: dict[str, Any] | None,
     at: datetime,
+    policy: str | None = None,
 ) -> list[dict[str, Any]]:
     """The log entries one published revision makes (pure: tested without a database)."""
     action = PAGE_ACTIONS[revision_kind]
     common = {"case": case, "revision": number, "time": log_time(at)}
-    entries = [{**common, "action": action, "kind": "page", "sha256": snapshot_sha256(snapshot)}]
+    page = {**common, "action": action, "kind": "page", "sha256": snapshot_sha256(snapshot)}
+    if policy:
+        page["policy"] = policy
+    entries = [page]
     now = {ev["sha256"]: ev for ev in snapshot.get("evidence", [])}
     before = {ev["sha256"] for ev in (previous or {}).get("evidence", [])}
     if action == "retract":
@@ -127,11 +133,14 @@ def do_log_revision(
     snapshot: dict[str, Any],
     previous: dict[str, Any] | None,
     at: datetime,
+    policy: str | None = None,
 ) -> list[LogEntry]:
     """Log a published revision of `case` (and its evidence). Call it inside the publishing
     transaction: a rolled-back publication leaves no entry and starts no background work
-    (witnesses, mirror)."""
-    made = do_append_entries(revision_entries(case, number, revision_kind, snapshot, previous, at))
+    (witnesses, mirror). `policy` is how the revision was reviewed (see the module's list)."""
+    made = do_append_entries(
+        revision_entries(case, number, revision_kind, snapshot, previous, at, policy)
+    )
     if tasks.has_work():
         transaction.on_commit(tasks.after_publication.enqueue)
     return made

@@ -190,6 +190,11 @@ EXPECTED: dict[str, list[Entry]] = {
     "cases:list": [Entry(EDITORS)],
     "cases:new": [Entry(EDITORS)],
     "cases:people": [Entry(EDITORS)],
+    # The publishing policy is the admins'; any member may stop a held publication (the world
+    # has none waiting, so a member's allowed answer is a 404: tests/cases cover the stop).
+    "cases:policy": [Entry(ADMINS)],
+    "cases:hold_stopped": [Entry(MEMBER)],
+    "cases:hold_stop": [Entry(MEMBER, kwargs=case_kwargs, ok=(404,))],
     "cases:person": [Entry(EDITORS, kwargs=lambda ids: {"person_id": ids["person"]})],
     "cases:workspace": [Entry(EDITORS, kwargs=case_kwargs)],
     "cases:edit": [Entry(EDITORS, kwargs=case_kwargs)],
