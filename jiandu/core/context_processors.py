@@ -33,3 +33,18 @@ def languages(request: HttpRequest) -> dict[str, object]:
             }
         )
     return {"language_links": links}
+
+
+def waiting(request: HttpRequest) -> dict[str, object]:
+    """The counts of waiting work for the navigation of newsroom pages (core/waiting.py).
+
+    Lazy: the queries run only when a template reads `waiting_work` (the newsroom's navigation and
+    home page), so public pages and the tip line never pay for them."""
+    from django.utils.functional import SimpleLazyObject
+
+    from jiandu.core.waiting import waiting_for
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"waiting_work": []}
+    return {"waiting_work": SimpleLazyObject(lambda: waiting_for(user))}

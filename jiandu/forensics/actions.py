@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jiandu.accounts.models import User
@@ -39,7 +40,9 @@ def hour_now():
     return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
-def do_request_preview(user: User, source_private_key: bytes, item: Item) -> Preview:
+def do_request_preview(
+    user: User, source_private_key: bytes, item: Item, *, reason: str = ""
+) -> Preview:
     """Ask the worker for the preview of one file (again, if it failed or expired).
 
     Opens the item key with the source key from the member's session and seals it to the
@@ -78,7 +81,7 @@ def do_request_preview(user: User, source_private_key: bytes, item: Item) -> Pre
                 blob=None,
             )
             preview.refresh_from_db()
-        do_record_custody(user, Action.PREVIEW, subject_of("item", item.pk))
+        do_record_custody(user, Action.PREVIEW, subject_of("item", item.pk), reason=reason)
         transaction.on_commit(lambda: storage.remove_blobs([old_blob]))
         transaction.on_commit(lambda: _enqueue(preview.pk, worker, sealed))
     return preview
@@ -331,6 +334,69 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
             )
         handed += 1
     return handed
+
+
+def do_request_previews(user: User, member_private_key: bytes) -> int:
+    """Hand the worker every file this member can read that has no preview yet (or whose
+    worker stopped first), so previews are made without anyone clicking, as analyses are.
+
+    The same path as `do_request_analyses`: called at sign-in and on the inbox while signed
+    in; each item key is opened with the member's source key and sealed to the worker's
+    in-memory key (handoff.py), never stored or queued in the clear. A preview that failed is
+    not asked again (the source page's button does that). Returns how many were handed over
+    (0 when no worker runs: they wait for the next call). Each hand-over is in the custody log
+    as a preview, like one asked for by hand."""
+    from jiandu.vault.models import SourceGrant
+
+    if not user.has_perm("accounts.read_submissions"):
+        return 0
+    mine = Item.objects.filter(kind=Item.Kind.FILE, source__grants__member_key__user=user)
+    live = handoff.live_worker_keys()
+    waiting = list(
+        mine.filter(preview__isnull=True).select_related("source").order_by("pk")[:ANALYSIS_BATCH]
+    )
+    waiting += list(
+        mine.filter(
+            Q(preview__state=Preview.State.EXPIRED)
+            | (Q(preview__state=Preview.State.PENDING) & ~Q(preview__worker_key__in=live))
+        )
+        .select_related("source")
+        .order_by("pk")[:ANALYSIS_BATCH]
+    )
+    if not waiting:
+        return 0
+    worker = handoff.target_worker_key()
+    if worker is None:
+        return 0
+    source_keys: dict[int, bytes] = {}
+    handed = 0
+    for item in waiting:
+        if item.source_id not in source_keys:
+            grant = SourceGrant.objects.filter(
+                source_id=item.source_id, member_key__user=user
+            ).first()
+            if grant is None:
+                continue
+            try:
+                source_keys[item.source_id] = crypto.unseal(
+                    member_private_key, bytes(grant.sealed_private_key)
+                )
+            except crypto.VaultCryptoError:
+                continue
+        try:
+            do_request_preview(user, source_keys[item.source_id], item, reason="automatic preview")
+        except crypto.VaultCryptoError:
+            continue
+        handed += 1
+    return handed
+
+
+def do_hand_new_files(user: User, member_private_key: bytes) -> int:
+    """Everything the worker does for new files without a click: analysis and preview. Called
+    at sign-in (receivers.py) and by the inbox as files arrive. Returns the hand-overs."""
+    return do_request_analyses(user, member_private_key) + do_request_previews(
+        user, member_private_key
+    )
 
 
 def _enqueue_analysis(analysis_id: int, worker: WorkerKey, sealed: str) -> None:

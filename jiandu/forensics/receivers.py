@@ -29,14 +29,15 @@ def remove_preview_blob(sender: type, instance: Preview, **kwargs: object) -> No
 def analyse_after_sign_in(sender: type, request: HttpRequest, user: User, **kwargs: object) -> None:
     """Once both factors have passed and the vault has put the member key in the session (its
     receiver runs first: the vault app comes before this one), hand the worker every file this
-    member can read that is not analysed yet. A failure here never stops the sign-in."""
-    from jiandu.forensics.actions import do_request_analyses
+    member can read that is not analysed or previewed yet. A failure here never stops the
+    sign-in."""
+    from jiandu.forensics.actions import do_hand_new_files
 
     private = session_keys.member_private_key(request) if request is not None else None
     if private is None:
         return
     try:
-        do_request_analyses(user, private)
+        do_hand_new_files(user, private)
     except Exception as exc:
         logger.error("automatic analysis at sign-in failed: %s", type(exc).__name__)
 

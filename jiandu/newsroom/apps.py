@@ -12,6 +12,12 @@ class NewsroomConfig(AppConfig):
     def ready(self) -> None:
         from jiandu.newsroom import receivers  # noqa: F401  (triage rows, notifications)
 
+    def waiting(self, member: object) -> list:
+        """New tips and unread replies for the navigation's counts (core/waiting.py)."""
+        from jiandu.newsroom.waiting import waiting
+
+        return waiting(member)  # type: ignore[arg-type]
+
     def on_serve(self) -> str:
         """Before serving: make sure the hourly notification run is queued."""
         from jiandu.newsroom import notify

@@ -95,8 +95,8 @@ def _filters(request: HttpRequest, form: inbox.InboxFilterForm) -> dict[str, obj
 @vault_view
 def sources(request: HttpRequest) -> HttpResponse:
     """The inbox: newest activity first, filtered, paginated; counts without decryption."""
-    # Files that arrived since sign-in go to the worker for analysis (forensics workbench).
-    forensics.do_request_analyses(request.user, session_keys.member_private_key(request) or b"")
+    # Files that arrived since sign-in go to the worker for analysis and a preview (forensics).
+    forensics.do_hand_new_files(request.user, session_keys.member_private_key(request) or b"")
     form = _filter_form(request)
     data = _filters(request, form)
     result = inbox.inbox_page(request.user, data, request.GET.get("page"))
@@ -306,7 +306,7 @@ def source(
     opened_tags: list[tags.OpenTag] = []
     notes = tags.SourceNotes(on_source=[], on_items={})
     if key is not None:
-        items = list(row.items.select_related("author", "preview"))
+        items = list(row.items.select_related("author", "preview", "analysis"))
         notes = tags.get_notes(key, row)
         for item in items:
             opened = open_item(key, item)
@@ -375,11 +375,15 @@ def _note_targets(entries: list[dict[str, object]]) -> list[tuple[str, str]]:
 
 
 def _analysis(key: bytes, item: Item) -> dict[str, object]:
-    """The file's preview state for its card: none, pending, ready (kind) or failed (why)."""
+    """The file's card: its workbench analysis (`report`: none, pending, done, expired; made
+    without a click) and its preview (`state`: none, pending, ready (kind) or failed (why)).
+    The two are separate: a report can exist before anyone asks for a preview."""
+    analysis = getattr(item, "analysis", None)
+    report = analysis.state if analysis is not None else "none"
     preview = getattr(item, "preview", None)
     if preview is None:
-        return {"state": "none"}
-    result: dict[str, object] = {"state": preview.state}
+        return {"state": "none", "report": report}
+    result: dict[str, object] = {"state": preview.state, "report": report}
     opened = forensics.open_preview(key, preview)
     if opened is not None:
         result["kind"] = str(opened.kind or "")

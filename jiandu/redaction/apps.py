@@ -27,6 +27,12 @@ class RedactionConfig(AppConfig):
 
         return do_render_newsroom_image(user, data, parse({"kind": "image", "format": "png"}))
 
+    def waiting(self, member: object) -> list:
+        """Renders finished since this member last looked (core/waiting.py)."""
+        from jiandu.redaction.waiting import waiting
+
+        return waiting(member)  # type: ignore[arg-type]
+
     def on_serve(self) -> str:
         """Before serving: the newsroom's Content Credentials certificate exists (made here the
         first time, unless a certificate from the trust list is configured), and renders left

@@ -51,6 +51,9 @@ class Render(models.Model):
     # The derivative's fingerprints (PDQ per second), sealed under the render key: the
     # workbench's matching index links a derivative to its original (redaction/matching.py).
     fingerprint = models.BinaryField(null=True, blank=True)
+    # Whether the member who asked for it has looked since it finished (a POST: the home
+    # page's count of renders finished, issue 18 item 9); a GET never sets it.
+    seen = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-pk"]

@@ -59,7 +59,7 @@ def test_sign_in_analyses_new_files_and_the_results_are_encrypted_at_rest(
     for item in source.items.filter(kind=Item.Kind.FILE):
         item_key = crypto.unseal(source_key, bytes(item.sealed_key))
         assert not any(form in queued for form in encodings(item_key))
-    assert run_tasks() == 2
+    assert run_tasks() == 4  # an analysis and a preview of each file (issue 18, item 9)
 
     by_name = {}
     for item in source.items.filter(kind=Item.Kind.FILE):
