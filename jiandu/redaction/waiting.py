@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 
 from jiandu.accounts.models import User
 from jiandu.core.waiting import Waiting
-from jiandu.redaction.actions import FINISHED_FOR_THE_ASKER
 from jiandu.redaction.models import Render
+
+# What counts as finished for the member who asked: made, or failed with a reason (not what
+# they cancelled themselves, nor one a stopped worker left: the studio says so on its page).
+FINISHED_FOR_THE_ASKER = (Render.State.DONE, Render.State.FAILED)
 
 
 def get_renders_waiting(member: User) -> int:
