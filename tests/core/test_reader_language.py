@@ -5,9 +5,9 @@ One newsroom with demo-like content (the demo case, a source with a photo and a 
 analysed, a render of the photo published to the case, a checklist entry, a reply), then every
 page a member reaches, in Simplified and Traditional Chinese, read as a person reads it: tags,
 scripts, styles and attribute values stripped; <code>, <kbd>, elements marked as file names or
-hashes (class `mono`, `filename`) and <details class="raw-keys"> (where the raw keys stay
-available) left out. A snake_case token or a run of three English words with a small word
-("the", "of", ...) among them is a finding.
+hashes (class `mono`, `filename`), <details class="raw-keys"> (where the raw keys stay
+available) and content declared English (`lang="en"`) left out. A snake_case token or a run
+of three English words with a small word ("the", "of", ...) among them is a finding.
 """
 
 from __future__ import annotations
@@ -61,8 +61,12 @@ class VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in VOID:
             return
-        classes = set((dict(attrs).get("class") or "").split())
-        self.stack.append(tag in SKIPPED or bool(classes & SKIPPED_CLASSES))
+        attributes = dict(attrs)
+        classes = set((attributes.get("class") or "").split())
+        # Text the page declares English (lang="en": the English side of a bilingual field an
+        # editor writes) is content, not an untranslated label.
+        english = (attributes.get("lang") or "").lower().startswith("en")
+        self.stack.append(tag in SKIPPED or bool(classes & SKIPPED_CLASSES) or english)
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in VOID and self.stack:
@@ -96,6 +100,7 @@ def test_the_checker_finds_raw_keys_and_sentences_and_spares_the_exempt():
     assert not offences("<p>来源 amber falcon · Jiandu · photo.jpg · 2024-05-01 10:15</p>")
     assert not offences('<input value="container_creation_time" title="of the and">')
     assert not offences("<dd>mov,mp4,m4a,3gp,3g2,mj2</dd>")
+    assert not offences('<dd>重庆<br><span lang="en">Chongqing: the Beibei case</span></dd>')
 
 
 def modified_photo() -> bytes:
