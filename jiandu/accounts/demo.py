@@ -1,8 +1,15 @@
-"""The demo newsroom's admin, for `jiandu demo` (and so `make run`)."""
+"""The demo newsroom's admin and a second editor, for `jiandu demo` (and so `make run`).
+
+Two logins, so that one newcomer can try the two-person publication alone: the admin writes
+and submits a case in one browser, the second editor publishes it in a private window.
+"""
 
 from django.db import transaction
 
 from jiandu.accounts import actions, signals, totp
+from jiandu.accounts.models import User
+
+SECOND_EDITOR = "second-editor"
 
 
 def prepare_demo_admin_text() -> str:
@@ -25,7 +32,7 @@ def prepare_demo_admin_text() -> str:
         return (
             "the demo admin has already signed in; its login is theirs now.\n"
             "Add members with: .venv/bin/jiandu createuser NAME --role ROLE"
-        )
+        ) + _second_editor_text()
     uri = totp.provisioning_uri(member.user.totp_secret, member.user.username)
     return (
         "\n=== One-time admin login (shown once) ===\n"
@@ -33,5 +40,40 @@ def prepare_demo_admin_text() -> str:
         f"  password: {member.one_time_password}\n"
         "  Two-factor: scan this QR code with an authenticator app, or open the link on your\n"
         "  phone; the newsroom shows the same code again at first sign-in.\n"
-        f"  {uri}\n" + totp.qr_terminal(uri) + "".join(f"\n{line}" for line in extra)
+        f"  {uri}\n"
+        + totp.qr_terminal(uri)
+        + "".join(f"\n{line}" for line in extra)
+        + _second_editor_text()
+    )
+
+
+def prepare_second_editor() -> actions.NewMember | None:
+    """The demo's second editor, enrolled as any member is: a one-time password to replace at
+    first sign-in and a TOTP enrolment (`do_create_member`, `do_reset_credentials`). A fresh
+    login on each run until they have signed in; after that, nothing changes."""
+    with transaction.atomic():
+        user = User.objects.filter(username=SECOND_EDITOR).first()
+        if user is None:
+            user = actions.do_create_member(SECOND_EDITOR, "editor").user
+        elif user.last_login is not None:
+            return None
+        return actions.do_reset_credentials(user)
+
+
+def _second_editor_text() -> str:
+    member = prepare_second_editor()
+    if member is None:
+        return (
+            f"\nThe second editor ({SECOND_EDITOR}) has already signed in; its login is theirs.\n"
+        )
+    uri = totp.provisioning_uri(member.user.totp_secret, member.user.username)
+    return (
+        "\n=== One-time login of a second editor (shown once) ===\n"
+        "  To try the two-person publication alone, sign in as the admin in one browser and as\n"
+        "  this editor in another (or a private window): one submits a case for review, the\n"
+        "  other publishes it. Nobody may publish a version they changed or submitted.\n"
+        f"  username: {member.user.username}\n"
+        f"  password: {member.one_time_password}\n"
+        "  Two-factor: the newsroom shows a QR code at first sign-in, or open this link:\n"
+        f"  {uri}\n"
     )

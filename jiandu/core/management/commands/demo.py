@@ -1,8 +1,9 @@
 """`jiandu demo`: the demo newsroom that `make run` serves.
 
 Asks every room with demo content (an AppConfig with `load_demo()`) to load it: the accounts
-room issues the admin's one-time login, the cases room publishes the case of docs/case.md. The
-admin's login is printed last, where a terminal leaves it in view. Safe to run again.
+room issues the admin's one-time login and a second editor's (so one newcomer can try the
+two-person publication in two browsers), the cases room publishes the case of docs/case.md.
+The logins are printed last, where a terminal leaves them in view. Safe to run again.
 """
 
 from django.apps import apps
@@ -14,7 +15,10 @@ LAST = "accounts"
 
 
 class Command(BaseCommand):
-    help = "Create the demo newsroom: an admin with a one-time login, and the demo case."
+    help = (
+        "Create the demo newsroom: an admin and a second editor with one-time logins, and the "
+        "demo case."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         call_command("migrate", interactive=False, verbosity=0)
