@@ -11,13 +11,15 @@ editor publishes it, a derivative is as closed as its original. The original is 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.core.cache import cache
@@ -34,7 +36,7 @@ from jiandu.forensics.actions import NoWorker
 from jiandu.forensics.models import WorkerKey
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.redaction import storage, studio
+from jiandu.redaction import identity, storage, studio
 from jiandu.redaction.describe import describe_both
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import Recipe, clock, parse
@@ -67,6 +69,18 @@ def do_request_render(user: User, source_private_key: bytes, item: Item, recipe:
     worker = handoff.target_worker_key()
     if worker is None:
         raise NoWorker
+    # The numbers the journalist typed mean the faces of the earlier renders: the worker gets
+    # where those faces were (never a track index of its own), sealed with the recipe.
+    known = get_known_faces(source_private_key, item)
+    kept = kept_numbers(recipe)
+    meta = {
+        "recipe": recipe.as_dict(),
+        "known": known.as_dict(),
+        "kept": sorted(kept),
+        "references": {
+            str(n): v for n, v in identity.references(known.samples, kept, recipe.ranges).items()
+        },
+    }
     item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
     render_key = crypto.random_key()
     sealed = handoff.seal_for_worker(worker, item_key + render_key)
@@ -78,7 +92,7 @@ def do_request_render(user: User, source_private_key: bytes, item: Item, recipe:
             created_hour=hour_now(),
             worker_key=worker,
             sealed_key=crypto.seal(bytes(item.source.public_key), render_key),
-            meta=crypto.seal_meta(render_key, {"recipe": recipe.as_dict()}),
+            meta=crypto.seal_meta(render_key, meta),
         )
         do_record_custody(user, Action.VIEW, subject_of("item", item.pk), reason="redaction")
         render_id = render.pk
@@ -153,7 +167,8 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
     try:
         with vault_storage.open_blob(render.item.blob) as handle:
             plaintext = crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle), digest)
-            output = _render(recipe, plaintext, render_id)
+            references = {int(n): v for n, v in (meta.get("references") or {}).items()}
+            output = _render(recipe, plaintext, render_id, references)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("render %s could not read its original: %s", render_id, type(exc).__name__)
         output = studio.Output(problem=studio.Problem.FAILED)
@@ -161,11 +176,15 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
     return _finish(render_id, worker_key_id, render_key, recipe, meta, output)
 
 
-def _render(recipe: Recipe, plaintext: BinaryIO, render_id: int) -> studio.Output:
+def _render(
+    recipe: Recipe, plaintext: BinaryIO, render_id: int, references: dict[int, list]
+) -> studio.Output:
     if recipe.kind == "image":
-        return studio.render_image(recipe, plaintext)
+        return studio.render_image(recipe, plaintext, references)
     if recipe.kind == "video":
-        return studio.render_video(recipe, plaintext, _progress_writer(render_id))
+        return studio.render_video(
+            recipe, plaintext, _progress_writer(render_id), references=references
+        )
     if recipe.kind == "pdf":
         return studio.render_pdf(recipe, plaintext)
     return studio.Output(problem=studio.Problem.UNSUPPORTED)
@@ -224,6 +243,7 @@ def _finish(
             treatment_en=en,
             **output.extra,
         )
+        meta.update(_numbered(render_id, render_key, meta, output))
         state = Render.State.DONE
         fingerprint = _fingerprint(render_key, output)
     else:
@@ -242,7 +262,7 @@ def _finish(
         worker_key=None,
     )
     if not updated:  # deleted meanwhile: this derivative is nobody's
-        storage.remove_blobs([blob])
+        storage.remove_blobs([blob, meta.get("thumbs_blob")])
         return "gone"
     return state
 
@@ -264,6 +284,74 @@ def _fingerprint(render_key: bytes, output: studio.Output) -> bytes | None:
     return crypto.seal_meta(
         render_key, {"b": base64.b64encode(packed).decode(), "sha256": report.sha256}
     )
+
+
+def kept_numbers(recipe: Recipe) -> set[int]:
+    """The face numbers left visible, as the journalist typed them (the recipe counts from 0)."""
+    return {n + 1 for n in recipe.keep}
+
+
+def _numbered(render_id: int, render_key: bytes, meta: dict, output: studio.Output) -> dict:
+    """The render's tracks numbered as the original's earlier renders numbered them
+    (identity.number_tracks), their thumbnails stored encrypted under the render key, and the
+    kept numbers no face was left visible as (told to the journalist)."""
+    known = KnownFaces.from_dict(meta.get("known") or {})
+    tracks = [list(map(list, track)) for track in output.samples]
+    numbers, merged, next_number = identity.number_tracks(
+        tracks, list(output.shown), known.samples, known.next_number
+    )
+    thumbs: dict[str, str] = {}
+    for index, data in enumerate(output.thumbs):
+        if data and index < len(numbers) and str(numbers[index]) not in thumbs:
+            thumbs[str(numbers[index])] = base64.b64encode(data).decode()
+    thumb_of = dict(known.thumb_of)
+    blob = None
+    if thumbs:
+        blob = storage.write_blob(render_key, json.dumps(thumbs).encode())
+        thumb_of.update({int(n): render_id for n in thumbs})
+    found = {n for n in output.shown if n}
+    return {
+        "numbers": numbers,
+        "known": KnownFaces(merged, next_number, thumb_of).as_dict(),
+        "thumbs_blob": blob,
+        "kept_missing": sorted(set(meta.get("kept") or ()) - found),
+        "shown": list(output.shown),
+    }
+
+
+@dataclass(frozen=True)
+class KnownFaces:
+    """The face numbers an original's renders have given: where each face was (samples), the
+    next free number, and which render holds each number's thumbnail."""
+
+    samples: dict[int, list[list[float]]] = field(default_factory=dict)
+    next_number: int = 1
+    thumb_of: dict[int, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "samples": {str(n): v for n, v in self.samples.items()},
+            "next": self.next_number,
+            "thumb_of": {str(n): r for n, r in self.thumb_of.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> KnownFaces:
+        return cls(
+            {int(n): v for n, v in (data.get("samples") or {}).items()},
+            int(data.get("next") or 1),
+            {int(n): int(r) for n, r in (data.get("thumb_of") or {}).items()},
+        )
+
+
+def get_known_faces(source_private_key: bytes, item: Item) -> KnownFaces:
+    """The face numbers of the item's latest finished render (each render carries all the
+    numbers given before it); none before the first render."""
+    for render in Render.objects.filter(item=item, state=Render.State.DONE).order_by("-pk")[:20]:
+        opened = open_render(source_private_key, render)
+        if opened is not None and "numbers" in opened.meta:
+            return KnownFaces.from_dict(opened.meta.get("known") or {})
+    return KnownFaces()
 
 
 @dataclass
@@ -303,6 +391,23 @@ class OpenRender:
             return b""
         return b"".join(storage.read_blob(self.key, self.render.blob))
 
+    @property
+    def numbers(self) -> list[int]:
+        """Each track's (or an image's each face's) number: what the journalist types."""
+        return [int(n) for n in self.meta.get("numbers") or []]
+
+    @property
+    def kept_missing(self) -> list[int]:
+        return [int(n) for n in self.meta.get("kept_missing") or []]
+
+    def thumbnail(self, number: int) -> bytes:
+        """The WebP thumbnail of one face number made by this render (b"" if none)."""
+        name = self.meta.get("thumbs_blob")
+        if not name:
+            return b""
+        thumbs = json.loads(b"".join(storage.read_blob(self.key, str(name))))
+        return base64.b64decode(thumbs.get(str(number), ""))
+
 
 def open_render(source_private_key: bytes, render: Render) -> OpenRender | None:
     """Open a render's record and derivative; None when it has no key (newsroom-made)."""
@@ -323,6 +428,23 @@ def do_view_derivative(user: User, source_private_key: bytes, render: Render) ->
         user, Action.VIEW, subject_of("item", render.item_id), reason="redaction derivative"
     )
     return opened
+
+
+def do_view_face_thumbnail(
+    user: User, source_private_key: bytes, render: Render, number: int
+) -> bytes:
+    """One face's thumbnail from a finished render, for a member choosing which face to leave
+    visible: a crop of the source's evidence, so each look is written to the custody log like
+    a look at the derivative. Empty when the render has none for that number."""
+    opened = open_render(source_private_key, render)
+    if opened is None or render.state != Render.State.DONE or render.item_id is None:
+        return b""
+    data = opened.thumbnail(number)
+    if data:
+        do_record_custody(
+            user, Action.VIEW, subject_of("item", render.item_id), reason="redaction face"
+        )
+    return data
 
 
 def derivative_of(opened: OpenRender) -> Derivative:
@@ -443,13 +565,25 @@ def one_preview_per_member(user: User) -> Iterator[None]:
         cache.delete(key)
 
 
+@dataclass(frozen=True)
+class PreviewFace:
+    """A face in a live preview: its number (0 when no render has numbered it yet), where it
+    is (fractions x, y, w, h), and whether it is left visible."""
+
+    number: int
+    box: tuple[float, float, float, float]
+    visible: bool
+
+
 def do_preview_frame(
     user: User, source_private_key: bytes, item: Item, recipe: Recipe, at: float
-) -> bytes:
+) -> tuple[bytes, list[PreviewFace]]:
     """One frame with the recipe's regions hidden, as WebP, for the studio's live preview: a
     video's frame at `at` seconds, or the image. Made at once in the sandbox like a still
     (faces found at full resolution, the boxes that apply at that moment), stored nowhere, and
-    recorded in the custody log as a preview of the item. Empty when it could not be made, or
+    recorded in the custody log as a preview of the item, with each face's number (the one
+    the renders gave it: the face at the same place at that moment). Empty when it could not
+    be made, or
     when the original is over PREVIEW_MAX_BYTES (render a still instead). PreviewBusy when
     the member already has one being made (one_preview_per_member).
 
@@ -459,6 +593,9 @@ def do_preview_frame(
         raise ValueError("Only images and videos have a frame preview.")
     still = {**recipe.as_dict(), "kind": "image", "format": "webp", "edge": PREVIEW_EDGE}
     still.update(crop=None, ranges=[], audio="keep", stills=[at] if recipe.kind == "video" else [])
+    known = get_known_faces(source_private_key, item)
+    moment = at if recipe.kind == "video" else 0.0
+    references = identity.references(known.samples, kept_numbers(recipe), [(moment, moment)])
     item_key = crypto.unseal(source_private_key, bytes(item.sealed_key))
     with one_preview_per_member(user):
         do_record_custody(
@@ -466,5 +603,13 @@ def do_preview_frame(
         )
         with vault_storage.open_blob(item.blob) as handle:
             plaintext = crypto.decrypt_stream(item_key, handle)
-            output = studio.render_preview(parse(still), plaintext, PREVIEW_MAX_BYTES)
-    return output.data if output.ok and output.content_type == "image/webp" else b""
+            output = studio.render_preview(parse(still), plaintext, PREVIEW_MAX_BYTES, references)
+    if not output.ok or output.content_type != "image/webp":
+        return b"", []
+    corners = [(x, y, x + w, y + h) for x, y, w, h in output.faces]
+    numbers = identity.match_moment(corners, known.samples, moment)
+    faces = [
+        PreviewFace(shown or number or 0, box, bool(shown))
+        for box, shown, number in zip(output.faces, output.shown, numbers, strict=True)
+    ]
+    return output.data, faces

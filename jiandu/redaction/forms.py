@@ -113,6 +113,9 @@ class RecipeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The kept numbers the journalist has seen listed (with their thumbnails) and confirmed:
+    # a render that leaves faces visible starts only once this matches "keep".
+    confirmed_keep = forms.CharField(required=False, widget=forms.HiddenInput)
     format = forms.ChoiceField(
         label=_("File format"),
         required=False,
@@ -122,7 +125,8 @@ class RecipeForm(forms.Form):
     def __init__(self, *args: object, kind: str = "image", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-        for name in set(self.fields) - FIELDS.get(kind, FIELDS["image"]):
+        wanted = FIELDS.get(kind, FIELDS["image"])
+        for name in set(self.fields) - wanted - ({"confirmed_keep"} if "keep" in wanted else set()):
             del self.fields[name]
         self.fields["boxes"].help_text = BOX_HELP.get(kind, BOX_HELP["image"])
         if "format" in self.fields:
@@ -143,6 +147,21 @@ class RecipeForm(forms.Form):
             message = exc.messages[0] if isinstance(exc, forms.ValidationError) else None
             raise forms.ValidationError(message or _("These settings cannot be rendered.")) from exc
         return cleaned
+
+    def kept_numbers(self) -> list[int]:
+        """The face numbers in "faces left visible", as typed (bound or initial); [] when
+        they do not parse (the form's own error says so)."""
+        text = self.data.get("keep", "") if self.is_bound else self.initial.get("keep", "")
+        words = str(text or "").replace(",", " ").split()
+        if not all(w.isdigit() and 0 < int(w) < 10_000 for w in words):
+            return []
+        return sorted({int(w) for w in words})
+
+    def needs_confirmation(self) -> bool:
+        """True when faces would stay visible and the journalist has not yet confirmed which
+        (the page then lists them; rendering again with the same numbers confirms)."""
+        kept = " ".join(map(str, self.kept_numbers()))
+        return bool(kept) and self.cleaned_data.get("confirmed_keep", "").strip() != kept
 
     def to_recipe(self, d: dict) -> Recipe:
         boxes = []

@@ -10,8 +10,15 @@ switched off blurred or pixelated over a margin, cropped, scaled, and written as
 the pixels alone: no EXIF, XMP, IPTC, ICC, comment or trailing byte survives, because nothing
 but the pixel array reaches the encoder.
 
+Faces left visible: REFERENCES (an optional sixth argument, JSON) holds the samples of the
+kept face numbers (identity.py); a face is left visible only where its box matches a kept
+number's box at that same moment, and everything else found is hidden (fail safe: no
+reference, no visible face).
+
 Output: one JSON line (extension, content type, size, the faces found as fractions of the frame,
-how many regions were hidden), then the bytes.
+how many regions were hidden, the kept number each face was left visible as, the lengths of the
+face thumbnails), then the thumbnails (small WebP crops, made from decoded pixels), then the
+bytes.
 
 Exit codes (read by studio.py): 0 done, 2 broken, 3 out of memory, 4 too many pixels, 5 input
 too large, 6 empty, 7 unsupported type, 8 bad recipe, 9 detector missing.
@@ -133,6 +140,35 @@ def regions_for_frame(recipe: dict, faces: list, width: int, height: int, at: fl
 
 
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+THUMB_EDGE = 96  # a face thumbnail's longest side: enough to tell people apart, no more
+MAX_THUMBS = 64
+THUMB_MAX_BYTES = 32 * 1024
+
+
+def thumbnail(pixels, box, width: int, height: int) -> bytes:
+    """A small new WebP of one face (grown by the detector's margin) from an RGB array: decoded
+    pixels only, so nothing of the original file comes with it; the newsroom's list of faces
+    shows it, never the public."""
+    from faces import MARGIN
+    from PIL import Image
+
+    grown = box.grow(MARGIN, width, height)
+    x0, y0 = int(grown.x0), int(grown.y0)
+    x1, y1 = max(x0 + 1, int(grown.x1)), max(y0 + 1, int(grown.y1))
+    crop = Image.fromarray(pixels[y0:y1, x0:x1].copy(), "RGB")
+    crop.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    crop.save(out, "WEBP", quality=70, exif=b"", xmp=b"", icc_profile=None)
+    data = out.getvalue()
+    return data if len(data) <= THUMB_MAX_BYTES else b""
+
+
+def visible_numbers(found, width: int, height: int, references: dict, at: float) -> list[int]:
+    """The kept number each face in a frame is left visible as, 0 for hidden (identity.py)."""
+    from identity import match_moment
+
+    boxes = [(b.x0 / width, b.y0 / height, b.x1 / width, b.y1 / height) for b in found]
+    return [n or 0 for n in match_moment(boxes, references, at)]
 
 
 def still_of_video(at: float) -> bytes:
@@ -151,7 +187,9 @@ def still_of_video(at: float) -> bytes:
     return png
 
 
-def render_image(data: bytes, recipe: dict, model: str, max_pixels: int) -> tuple[bytes, dict]:
+def render_image(
+    data: bytes, recipe: dict, model: str, max_pixels: int, references: dict | None = None
+) -> tuple[bytes, dict, list[bytes]]:
     import numpy as np
     from faces import IMAGE_WIDTH, Detector
     from PIL import Image, ImageOps
@@ -175,7 +213,10 @@ def render_image(data: bytes, recipe: dict, model: str, max_pixels: int) -> tupl
     # Numbered left to right, top to bottom: the same image gives the same numbers.
     found.sort(key=lambda b: (round(b.x0 / max(width, 1), 2), b.y0))
     at = float(recipe["stills"][0]) if recipe.get("stills") else 0.0
-    hidden = regions_for_frame(recipe, found, width, height, at)
+    shown = visible_numbers(found, width, height, references or {}, at)
+    thumbs = [thumbnail(pixels, box, width, height) for box in found[:MAX_THUMBS]]
+    visible = [n for n, number in enumerate(shown) if number]
+    hidden = regions_for_frame({**recipe, "keep": visible}, found, width, height, at)
     for box, effect in hidden:
         hide(pixels, box, effect)
     result = Image.fromarray(pixels, "RGB")
@@ -212,10 +253,13 @@ def render_image(data: bytes, recipe: dict, model: str, max_pixels: int) -> tupl
             ]
             for b in found
         ],
+        "faces_at": [at] * len(found),
+        "shown": shown,
+        "thumbs": [len(t) for t in thumbs],
         "hidden": len(hidden),
-        "hidden_faces": sum(1 for n in range(len(found)) if n not in set(recipe.get("keep", ()))),
+        "hidden_faces": sum(1 for number in shown if not number),
     }
-    return out.getvalue(), header
+    return out.getvalue(), header, thumbs
 
 
 # ---- video ---------------------------------------------------------------------------------
@@ -291,6 +335,7 @@ class Tracks:
         self.last: dict[int, tuple[object, int]] = {}  # number -> (box, frame last seen)
         self.first: dict[int, tuple[object, int]] = {}  # number -> (box, frame first seen)
         self.hits: dict[int, int] = {}
+        self.samples: dict[int, list[tuple[object, int]]] = {}  # number -> every detection
         self.count = 0
 
     def update(self, boxes: list, frame: int) -> None:
@@ -315,6 +360,7 @@ class Tracks:
                 free.pop(best)
             self.last[best] = (box, frame)
             self.first.setdefault(best, (box, frame))
+            self.samples.setdefault(best, []).append((box, frame))
             self.hits[best] = self.hits.get(best, 0) + 1
 
     def live(self, frame: int) -> dict[int, object]:
@@ -334,15 +380,24 @@ class Tracks:
         """Every track by number: where it was first seen (fractions of the frame), when (in
         the original's seconds), and whether it is steady; the render page lists the steady
         ones, so the journalist knows which number to leave visible."""
-        boxes, seen, steady = [], [], []
+        from identity import thin
+
+        boxes, seen, steady, samples = [], [], [], []
         for number in range(self.count):
+            track = []
+            for box, frame in self.samples.get(number, ()):
+                at = times[frame] if frame < len(times) else 0.0
+                corners = (box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height)
+                track.append([round(at, 3), *(round(min(1.0, max(0.0, float(v))), 4)
+                                              for v in corners)])  # fmt: skip
+            samples.append(thin(track))
             box, frame = self.first[number]
             corners = (box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height)
             x0, y0, x1, y1 = (min(1.0, max(0.0, float(v))) for v in corners)
             boxes.append([round(x0, 4), round(y0, 4), round(x1 - x0, 4), round(y1 - y0, 4)])
             seen.append(round(times[frame], 2) if frame < len(times) else 0.0)
             steady.append(self.steady(number))
-        return {"faces": boxes, "faces_at": seen, "steady": steady}
+        return {"faces": boxes, "faces_at": seen, "steady": steady, "samples": samples}
 
 
 def _audio_filter(recipe: dict, ranges: list) -> str:
@@ -490,7 +545,9 @@ class _Relay:
         self.thread.join()
 
 
-def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
+def render_video(
+    recipe: dict, model: str, report, references: dict | None = None
+) -> tuple[bytes, dict, list[bytes]]:
     """Decode the clip in this process (PyAV, the original's memfd on fd 0), find and follow
     the faces, hide every region on the yuv420p planes, encode in a second thread and hand the
     compressed picture to an ffmpeg that adds the clip's sound and writes the container.
@@ -561,17 +618,35 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
     seen = detect.input_size(width, height) if detect is not None else (0, 0)
     tracks = Tracks()
 
-    def look(frame, number: int) -> dict[int, object]:
-        """Faces in one frame, joined to their tracks: the tracks live at that frame."""
+    thumbs: dict[int, bytes] = {}
+    shown_as: dict[int, dict[int, int]] = {}  # track -> {kept number: detections shown as it}
+
+    def look(frame, number: int, at: float) -> tuple[dict[int, object], set[int]]:
+        """Faces in one frame, joined to their tracks: the tracks live at that frame, and
+        those left visible there (detected in this frame where a kept number was then)."""
         if detect is None:
-            return {}
+            return {}, set()
         # The detector's own input size, scaled by libswscale from the planes.
         small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
         found = [box.scaled(width / seen[0], height / seen[1]) for box in detect(small)]
         tracks.update(found, number)
-        return tracks.live(number)
+        live = tracks.live(number)
+        here = [n for n, (_box, frame_seen) in tracks.last.items() if frame_seen == number]
+        new = [n for n in here if tracks.first[n][1] == number and len(thumbs) < MAX_THUMBS]
+        if new:
+            rgb = frame.to_ndarray(format="rgb24")
+            for n in new:
+                thumbs[n] = thumbnail(rgb, tracks.last[n][0], width, height)
+        visible: set[int] = set()
+        if references:
+            numbers = visible_numbers([live[n] for n in here], width, height, references, at)
+            for n, kept in zip(here, numbers, strict=True):
+                if kept:
+                    visible.add(n)
+                    counts = shown_as.setdefault(n, {})
+                    counts[kept] = counts.get(kept, 0) + 1
+        return live, visible
 
-    keep = set(recipe.get("keep", ()))
     done = 0
     started = time.monotonic()
     hidden_tracks: set[int] = set()
@@ -588,15 +663,15 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
 
             relay = _Relay(produce)
             window: list = []  # frames since the last detection, waiting for the next one
-            previous: dict[int, object] = {}
+            previous: tuple[dict[int, object], set[int]] = ({}, set())
             index = 0
             try:
                 while (frame := relay.items.get()) is not None:
                     window.append((frame, start + index / fps))
                     moments.append(start + index / fps)
                     if index % DETECT_EVERY == 0:  # (without detection, no faces: {})
-                        current = look(frame, done + index)
-                        _flush(window, previous, current, keep, recipe, width, height,
+                        current = look(frame, done + index, start + index / fps)
+                        _flush(window, previous, current, recipe, width, height,
                                outbox.put, hidden_tracks)  # fmt: skip
                         window, previous = [], current
                     index += 1
@@ -605,8 +680,8 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
                 if window:
                     # The range's last frames: the detector looks at the very last one too, so
                     # a face moving away from its last detection is followed to the end.
-                    current = look(window[-1][0], done + index - 1)
-                    _flush(window, previous, current, keep, recipe, width, height, outbox.put,
+                    current = look(window[-1][0], done + index - 1, window[-1][1])
+                    _flush(window, previous, current, recipe, width, height, outbox.put,
                            hidden_tracks)  # fmt: skip
             finally:
                 relay.drain()
@@ -640,16 +715,25 @@ def render_video(recipe: dict, model: str, report) -> tuple[bytes, dict]:
         "frames": done,
         **tracks.listing(width, height, moments),
         "hidden": len(hidden_tracks),
-        "hidden_faces": tracks.people(hidden_tracks),
+        # A kept face is blurred wherever it was not matched (fail safe), yet not counted as a
+        # blurred face: it is the one left visible.
+        "hidden_faces": tracks.people(hidden_tracks - set(shown_as)),
         "tracks": tracks.count,
+        "shown": [
+            max(shown_as[n], key=lambda k: (shown_as[n][k], -k)) if n in shown_as else 0
+            for n in range(tracks.count)
+        ],
+        "thumbs": [len(thumbs.get(n, b"")) for n in range(min(tracks.count, MAX_THUMBS))],
         "audio": bool(audio),
     }
-    return data, header
+    return data, header, [thumbs.get(n, b"") for n in range(min(tracks.count, MAX_THUMBS))]
 
 
-def _flush(window, before, after, keep, recipe, width, height, put, hidden_tracks) -> None:
+def _flush(window, before, after, recipe, width, height, put, hidden_tracks) -> None:
     """Hide, in each waiting frame, the faces of the detections on both sides of it: a face
     moving between two detections stays inside the box holding both of its grown boxes.
+    `before` and `after` are (live tracks, tracks left visible) at the two detections: a
+    track is left visible between them only when it was visible at each one it is live in.
 
     The hidden patches are made once, on the first frame of the window that has those regions,
     and the same pixels are copied into the frames after it. A blur redone on every frame
@@ -658,11 +742,12 @@ def _flush(window, before, after, keep, recipe, width, height, put, hidden_track
     everywhere; a patch held for the window gives one sample per detection and costs nothing
     to encode."""
     faces = []
-    for number in sorted(before.keys() | after.keys()):
-        if number in keep:
+    for number in sorted(before[0].keys() | after[0].keys()):
+        sides = [side for side in (before, after) if number in side[0]]
+        if all(number in visible for _live, visible in sides):
             continue
         hidden_tracks.add(number)
-        boxes = [found[number] for found in (before, after) if number in found]
+        boxes = [live[number] for live, _visible in sides]
         faces.append(boxes[0].union(boxes[-1]))
     made: tuple = ((), None)  # (regions, the planes they were hidden on)
     for frame, at in window:
@@ -857,14 +942,17 @@ def main(argv: list[str]) -> int:
     try:
         kind, recipe = argv[1], json.loads(argv[2])
         model, max_pixels, max_input = argv[3], int(argv[4]), int(argv[5])
-    except (IndexError, ValueError):
+        given = json.loads(argv[6]) if len(argv) > 6 else {}
+        references = {int(n): [[float(v) for v in s[:5]] for s in samples]
+                      for n, samples in given.items()}  # fmt: skip
+    except (IndexError, ValueError, TypeError, AttributeError):
         return BAD_RECIPE
     if not isinstance(recipe, dict) or kind not in ("image", "video", "pdf"):
         return BAD_RECIPE
     if kind != "pdf" and recipe.get("faces", True) and not os.path.exists(model):
         return NO_DETECTOR
     if kind == "video":
-        return main_video(recipe, model)
+        return main_video(recipe, model, references)
     if kind == "pdf":
         return main_pdf(recipe, max_pixels)
     data = sys.stdin.buffer.read(max_input + 1)
@@ -877,7 +965,7 @@ def main(argv: list[str]) -> int:
 
         if recipe.get("stills") and not data.startswith(IMAGE_MAGIC):
             data = still_of_video(float(recipe["stills"][0]))
-        result, header = render_image(data, recipe, model, max_pixels)
+        result, header, thumbs = render_image(data, recipe, model, max_pixels, references)
     except Unsupported:
         return UNSUPPORTED
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -886,11 +974,11 @@ def main(argv: list[str]) -> int:
         return MEMORY
     except Exception:  # any parser error on hostile input means "broken"
         return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
+    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + b"".join(thumbs) + result)
     return 0
 
 
-def main_video(recipe: dict, model: str) -> int:
+def main_video(recipe: dict, model: str, references: dict) -> int:
     """Video: stdin is a memfd every tool reopens; progress goes to stderr as numbers only
     ("P done total seconds"), which the parent reads to show a percentage and time left."""
     import subprocess
@@ -900,7 +988,7 @@ def main_video(recipe: dict, model: str) -> int:
         sys.stderr.flush()
 
     return _answer(
-        lambda: render_video(recipe, model, report),
+        lambda: render_video(recipe, model, report, references),
         (subprocess.CalledProcessError, StopIteration, KeyError, ValueError),
     )
 
@@ -909,7 +997,7 @@ def main_pdf(recipe: dict, max_pixels: int) -> int:
     import subprocess
 
     return _answer(
-        lambda: render_pdf(recipe, max_pixels), (subprocess.CalledProcessError, ValueError)
+        lambda: (*render_pdf(recipe, max_pixels), []), (subprocess.CalledProcessError, ValueError)
     )
 
 
@@ -919,14 +1007,14 @@ def _answer(render, unsupported: tuple) -> int:
     if os.fstat(0).st_size == 0:
         return EMPTY
     try:
-        result, header = render()
+        result, header, thumbs = render()
     except unsupported:
         return UNSUPPORTED
     except MemoryError:
         return MEMORY
     except Exception:  # any parser error on hostile input means "broken"
         return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
+    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + b"".join(thumbs) + result)
     sys.stdout.flush()
     return 0
 

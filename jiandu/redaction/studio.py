@@ -30,9 +30,12 @@ MIB = 1024 * 1024
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "render_worker.py")
 FACES = os.path.join(HERE, "faces.py")
+IDENTITY = os.path.join(HERE, "identity.py")
 MAX_PIXELS = 40_000_000
 IMAGE_MAX_BYTES = 64 * MIB
-HEADER_MAX = 64 * 1024
+HEADER_MAX = 4 * MIB  # the tracks' samples (identity.MAX_SAMPLES each) make it long
+THUMB_MAX = 32 * 1024  # one face thumbnail (render_worker.THUMB_MAX_BYTES)
+MAX_THUMBS = 64
 IMAGE_LIMITS = Limits(
     cpu_seconds=60,
     wall_seconds=120,
@@ -112,6 +115,11 @@ class Output:
     hidden_faces: int = 0
     hidden: int = 0
     extra: dict = field(default_factory=dict)
+    # Per face (image) or track (video): the kept number it was left visible as (0: hidden),
+    # its samples (identity.py), and its thumbnail (small WebP, newsroom only; b"" if none).
+    shown: tuple[int, ...] = ()
+    samples: tuple[tuple[tuple[float, ...], ...], ...] = ()
+    thumbs: tuple[bytes, ...] = field(default=(), repr=False)
     problem: Problem | None = None
 
     @property
@@ -143,15 +151,63 @@ def _box(value: object) -> tuple[float, float, float, float]:
 
 
 def _answer(stdout: bytes) -> tuple[dict, bytes]:
-    """The worker's header (small JSON, one line) and the file after it; ValueError if the
-    answer is not of that shape."""
+    """The worker's header (small JSON, one line) and the file after it (the face thumbnails
+    the header announces are cut off into header["thumb_data"]); ValueError if the answer is
+    not of that shape."""
     header_line, newline, body = stdout.partition(b"\n")
     if not newline or len(header_line) > HEADER_MAX:
         raise ValueError("no header")
     header = json.loads(header_line)
     if not isinstance(header, dict):
         raise ValueError("header is not an object")
+    lengths = header.get("thumbs", [])
+    if not isinstance(lengths, list) or len(lengths) > MAX_THUMBS:
+        raise ValueError("not a list of thumbnails")
+    thumbs = []
+    for length in lengths:
+        if type(length) is not int or not 0 <= length <= THUMB_MAX or length > len(body):
+            raise ValueError("not a thumbnail")
+        thumb, body = body[:length], body[length:]
+        if thumb and (
+            thumb[:4] != b"RIFF"
+            or thumb[8:12] != b"WEBP"
+            or int.from_bytes(thumb[4:8], "little") + 8 != length
+        ):
+            raise ValueError("not a WebP thumbnail")
+        thumbs.append(thumb)
+    header["thumb_data"] = tuple(thumbs)
     return header, body
+
+
+def _shown(header: dict, count: int) -> tuple[int, ...]:
+    shown = header.get("shown", [])
+    if not isinstance(shown, list) or len(shown) != count:
+        raise ValueError("not one number per face")
+    if not all(type(n) is int and 0 <= n < 10**6 for n in shown):
+        raise ValueError("not a face number")
+    return tuple(shown)
+
+
+def _samples(value: object, count: int) -> tuple[tuple[tuple[float, ...], ...], ...]:
+    """Each track's samples: (seconds, x0, y0, x1, y1), corners inside the frame."""
+    if not isinstance(value, list) or len(value) != count:
+        raise ValueError("not one list of samples per track")
+    tracks = []
+    for track in value:
+        if not isinstance(track, list) or not 0 < len(track) <= 1000:
+            raise ValueError("not a track")
+        samples = []
+        for sample in track:
+            if not isinstance(sample, list) or len(sample) != 5:
+                raise ValueError("not a sample")
+            numbers = tuple(float(v) for v in sample if type(v) in (int, float))
+            if len(numbers) != 5 or not 0 <= numbers[0] < 48 * 3600:
+                raise ValueError("not a sample")
+            if not all(-0.01 <= n <= 1.01 for n in numbers[1:]):
+                raise ValueError("not a sample")
+            samples.append(numbers)
+        tracks.append(tuple(samples))
+    return tuple(tracks)
 
 
 def checked_image(stdout: bytes) -> Output:
@@ -163,7 +219,11 @@ def checked_image(stdout: bytes) -> Output:
         width, height = header["width"], header["height"]
         found = tuple(_box(box) for box in header["faces"][:10_000])
         hidden, hidden_faces = header["hidden"], header["hidden_faces"]
-    except (ValueError, TypeError, KeyError, AttributeError):
+        shown = _shown(header, len(found))
+        at = float(header.get("faces_at", [0.0])[0]) if found else 0.0
+        # One sample per face, at the moment of the image (a still: its time in the video).
+        samples = tuple(((at, x, y, x + w, y + h),) for x, y, w, h in found)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         return refused
     if not isinstance(extension, str) or extension not in IMAGE_TYPES:
         return refused
@@ -191,15 +251,20 @@ def checked_image(stdout: bytes) -> Output:
         faces=found,
         hidden=hidden,
         hidden_faces=hidden_faces,
+        shown=shown,
+        samples=samples,
+        thumbs=header["thumb_data"],
     )
 
 
 def detector_paths() -> list[str]:
     """What the worker reads besides the interpreter: itself, the detector, its weights."""
-    return [WORKER, FACES, faces.model_path(), PIL.__file__]
+    return [WORKER, FACES, IDENTITY, faces.model_path(), PIL.__file__]
 
 
-def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
+def render_image(
+    recipe: Recipe, original: BinaryIO | bytes, references: dict | None = None
+) -> Output:
     """Render an image recipe on the original's bytes; never raises for anything in the file."""
     # A still of a video reads the video (up to its own limit), an image at most 64 MiB.
     most, limits = (
@@ -209,10 +274,14 @@ def render_image(recipe: Recipe, original: BinaryIO | bytes) -> Output:
         model = faces.model_path()
     except FileNotFoundError:
         return Output(problem=Problem.NO_DETECTOR)
-    return _run_worker("image", recipe, original, most, limits, checked_image, model=model)
+    return _run_worker(
+        "image", recipe, original, most, limits, checked_image, model=model, references=references
+    )
 
 
-def render_preview(recipe: Recipe, plaintext: Iterable[bytes], max_bytes: int) -> Output:
+def render_preview(
+    recipe: Recipe, plaintext: Iterable[bytes], max_bytes: int, references: dict | None = None
+) -> Output:
     """The studio's live preview: an image recipe (a still when it names one) rendered from
     plaintext that arrives in chunks (a decrypting generator). The chunks go straight into the
     sandbox's memfd, so the web process never holds the whole original (a 256 MiB video was
@@ -232,7 +301,9 @@ def render_preview(recipe: Recipe, plaintext: Iterable[bytes], max_bytes: int) -
     except FileNotFoundError:
         return Output(problem=Problem.NO_DETECTOR)
     most = min(most, max_bytes)
-    return _run_worker("image", recipe, plaintext, most, limits, checked_image, model=model)
+    return _run_worker(
+        "image", recipe, plaintext, most, limits, checked_image, model=model, references=references
+    )
 
 
 def _memory_file(original: BinaryIO | bytes | Iterable[bytes], most: int) -> MemoryFile:
@@ -253,13 +324,15 @@ def _run_worker(
     *,
     model: str = "-",
     progress: Callable[[int, int | None], bool] | None = None,
+    references: dict | None = None,
 ) -> Output:
-    """One run of `render_worker.py KIND RECIPE MODEL MAX_PIXELS MAX_INPUT` in the sandbox,
+    """One run of `render_worker.py KIND RECIPE MODEL MAX_PIXELS MAX_INPUT REFERENCES` in the
+    sandbox (REFERENCES: the kept face numbers' samples, identity.references),
     the original (at most `most` bytes) as its stdin memfd, which the worker and its tools
     reopen by path; the answer accepted only as `checked` allows. The worker reads itself,
     Pillow, and, when faces are looked for, the detector and its weights."""
     argv = [sys.executable, "-I", WORKER, kind, json.dumps(recipe.as_dict()), model]
-    argv += [str(MAX_PIXELS), str(most)]
+    argv += [str(MAX_PIXELS), str(most), json.dumps(references or {})]
     read_paths = [WORKER, PIL.__file__] if model == "-" else detector_paths()
     try:
         memory = _memory_file(original, most)
@@ -296,6 +369,8 @@ def checked_video(stdout: bytes) -> Output:
         found = tuple(_box(box) for box in header["faces"][:10_000])
         found_at = [float(t) for t in header["faces_at"][:10_000] if type(t) in (int, float)]
         steady = [s for s in header["steady"][:10_000] if isinstance(s, bool)]
+        shown = _shown(header, len(found))
+        samples = _samples(header["samples"], len(found))
     except (ValueError, TypeError, KeyError, AttributeError):
         return refused
     if not len(found) == len(found_at) == len(steady) or len(found) > 10_000:
@@ -326,6 +401,9 @@ def checked_video(stdout: bytes) -> Output:
         faces=found,
         hidden=hidden,
         hidden_faces=hidden,
+        shown=shown,
+        samples=samples,
+        thumbs=header["thumb_data"],
         extra={
             "tracks": tracks,
             "frames": frames,
@@ -364,6 +442,7 @@ def render_video(
     recipe: Recipe,
     original: BinaryIO | bytes,
     progress: Callable[[int, int | None], bool] | None = None,
+    references: dict | None = None,
 ) -> Output:
     """Render a video recipe: the clip, its regions and faces, its audio, as a new H.264/AAC
     MP4 (or VP9/Opus WebM) with no tags. `progress(percent, seconds_left)` is called as the
@@ -381,6 +460,7 @@ def render_video(
         checked_video,
         model=model,
         progress=progress,
+        references=references,
     )
 
 

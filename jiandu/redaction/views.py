@@ -5,10 +5,13 @@ reloads itself (an HTTP Refresh header, which the reader can stop) while the wor
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -68,7 +71,16 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
     item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
     kind = _kind_of(source_key, item)
     form = RecipeForm(request.POST or None, kind=kind or "image")
-    if request.method == "POST" and kind and form.is_valid():
+    known = actions.get_known_faces(source_key, item)
+    confirming = False
+    if request.method == "POST" and kind and form.is_valid() and form.needs_confirmation():
+        # Faces would stay visible: list them (with thumbnails) before anything is rendered.
+        confirming = True
+        form = RecipeForm(
+            {**request.POST.dict(), "confirmed_keep": " ".join(map(str, form.kept_numbers()))},
+            kind=kind,
+        )
+    elif request.method == "POST" and kind and form.is_valid():
         try:
             recipe = form.cleaned_data["recipe"]
             made = None
@@ -98,9 +110,22 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
             "form": form,
             "renders": renders,
             "preview_ready": Preview.objects.filter(item=item, state=Preview.State.READY).exists(),
+            "visible_faces": _visible_faces(form, known),
+            "confirming": confirming,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and not confirming else 200,
     )
+
+
+def _visible_faces(form: RecipeForm, known: actions.KnownFaces) -> list[dict]:
+    """The faces the form leaves visible, by number, each with its thumbnail when a render
+    made one, or marked unknown (it will be blurred: no render has given that number)."""
+    listed = []
+    for number in form.kept_numbers():
+        holder = known.thumb_of.get(number)
+        thumb = reverse("redaction:face", args=[holder, number]) if holder else ""
+        listed.append({"n": number, "thumb": thumb, "known": number in known.samples})
+    return listed
 
 
 @member_view
@@ -114,6 +139,11 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     opened = actions.open_render(source_key, record)
     recipe = opened.recipe if opened else None
     form = RecipeForm(initial=initial_from(recipe), kind=record.kind)
+    known = (
+        actions.KnownFaces.from_dict(opened.meta.get("known") or {})
+        if opened
+        else actions.KnownFaces()
+    )
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
         publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
@@ -128,7 +158,9 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             "recipe": recipe,
             "form": form,
             "publish_form": publish_form,
-            "faces": _faces_found(opened, recipe),
+            "faces": _faces_found(opened, known),
+            "kept_missing": opened.kept_missing if opened else [],
+            "visible_faces": _visible_faces(form, known),
             "treatment": localize(opened.treatment if opened else None, get_language())[0],
         },
     )
@@ -138,27 +170,35 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     return response
 
 
-def _faces_found(opened: actions.OpenRender | None, recipe) -> list[dict]:
-    """The faces to list, by the number the form's "left visible" field takes: in an image
-    every face found; in a video each steady track, with the moment it was first seen (the
-    passing false detections are hidden too, and not listed)."""
+def _faces_found(opened: actions.OpenRender | None, known: actions.KnownFaces) -> list[dict]:
+    """The faces to list, by their own number (the one "faces left visible" takes, kept
+    across renders of the original, identity.py), with a thumbnail: in an image every face
+    found; in a video each steady track, with the moment it was first seen (the passing false
+    detections are hidden too, and not listed). A number is listed once."""
     if opened is None:
         return []
     moments = opened.meta.get("faces_at") or []
     steady = opened.meta.get("steady") or []
-    listed = []
+    shown = opened.meta.get("shown") or []
+    numbers = opened.numbers or [n + 1 for n in range(len(opened.faces))]
+    listed: dict[int, dict] = {}
     for n, box in enumerate(opened.faces):
-        if n < len(steady) and not steady[n]:
+        if (n < len(steady) and not steady[n]) or n >= len(numbers):
             continue
-        listed.append(
-            {
-                "n": n + 1,
-                "box": [round(v * 100, 1) for v in box],
-                "kept": n in recipe.keep,
-                "at": clock(moments[n]) if n < len(moments) else "",
-            }
-        )
-    return listed
+        number = numbers[n]
+        visible = bool(n < len(shown) and shown[n])
+        if number in listed:
+            listed[number]["kept"] = listed[number]["kept"] or visible
+            continue
+        holder = known.thumb_of.get(number)
+        listed[number] = {
+            "n": number,
+            "box": [round(v * 100, 1) for v in box],
+            "kept": visible,
+            "at": clock(moments[n]) if n < len(moments) and opened.render.kind == "video" else "",
+            "thumb": reverse("redaction:face", args=[holder, number]) if holder else "",
+        }
+    return sorted(listed.values(), key=lambda f: f["n"])
 
 
 @member_view
@@ -170,6 +210,21 @@ def output(request: HttpRequest, render_id: int) -> HttpResponse:
     if opened is None:
         raise PermissionDenied
     response = HttpResponse(opened.data(), content_type=opened.content_type)
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@member_view
+def face(request: HttpRequest, render_id: int, number: int) -> HttpResponse:
+    """One face's thumbnail (a small WebP the sandboxed worker made from decoded pixels,
+    stored encrypted with the render): for members who may open the render, recorded in the
+    custody log, never cached."""
+    record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
+    data = actions.do_view_face_thumbnail(request.user, source_key, record, number)
+    if not data:
+        raise Http404
+    response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
     return response
 
@@ -228,7 +283,7 @@ def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
     if kind not in ("image", "video") or not form.is_valid() or not 0 <= at <= 24 * 3600:
         return HttpResponse(status=400)
     try:
-        data = actions.do_preview_frame(
+        data, faces = actions.do_preview_frame(
             request.user, source_key, item, form.cleaned_data["recipe"], at
         )
     except actions.PreviewBusy:
@@ -244,4 +299,8 @@ def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
     response = HttpResponse(data, content_type="image/webp")
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
+    # Each face's number and place, for studio.js to draw on the preview (numbers only).
+    response["X-Jiandu-Faces"] = json.dumps(
+        [[f.number, *(round(v, 4) for v in f.box), int(f.visible)] for f in faces]
+    )
     return response

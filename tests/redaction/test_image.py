@@ -82,9 +82,16 @@ def test_a_second_detector_finds_the_face_before_and_none_after():
 
 
 def test_the_subject_can_stay_visible():
-    output = render({"keep": [0]}, astronaut_jpeg())
-    assert output.hidden_faces == 0
+    """A face stays visible where a kept number's face was (its samples from a render), and
+    nowhere else: a number alone, with no face behind it, leaves every face hidden."""
+    first = render({}, astronaut_jpeg())
+    assert first.shown == (0,) and first.thumbs[0][:4] == b"RIFF"
+    kept = {1: [list(first.samples[0][0])]}
+    output = studio.render_image(parse({"kind": "image"}), astronaut_jpeg(), kept)
+    assert output.ok and output.hidden_faces == 0 and output.shown == (1,)
     assert any(overlaps(box, FACE) for box in lbp_faces(output.data))
+    blind = render({"keep": [0]}, astronaut_jpeg())  # no reference: fail safe
+    assert blind.hidden_faces == 1 and not any(overlaps(b, FACE) for b in lbp_faces(blind.data))
 
 
 EXIFTOOL = shutil.which("exiftool")
@@ -194,6 +201,7 @@ def test_an_input_over_the_limit_is_refused_before_the_sandbox(monkeypatch):
 def _header(**fields) -> bytes:
     base = {"extension": "png", "content_type": "image/png", "width": 4, "height": 4}
     base.update({"faces": [], "hidden": 0, "hidden_faces": 0}, **fields)
+    base.setdefault("shown", [0] * len(base["faces"]) if isinstance(base["faces"], list) else [])
     return json.dumps(base).encode() + b"\n"
 
 
@@ -228,3 +236,18 @@ def test_what_the_worker_answers_is_checked(stdout):
 def test_an_honest_answer_passes():
     output = studio.checked_image(_header(faces=[[0.1, 0.1, 0.2, 0.2]]) + _png())
     assert output.ok and output.faces == ((0.1, 0.1, 0.2, 0.2),)
+
+
+def test_face_thumbnails_in_the_answer_are_cut_off_and_checked():
+    """The worker's face thumbnails come between its header and the file: each must be a whole
+    small WebP, and what follows them is the file."""
+    thumb = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(thumb, "WEBP")
+    webp = thumb.getvalue()
+    honest = studio.checked_image(
+        _header(faces=[[0.1, 0.1, 0.2, 0.2]], thumbs=[len(webp)]) + webp + _png()
+    )
+    assert honest.ok and honest.thumbs == (webp,) and honest.data == _png()
+    for thumbs, body in (([len(_png())], _png() + _png()), ([10**6], webp + _png())):
+        assert not studio.checked_image(_header(thumbs=thumbs) + body).ok
+    assert not studio.checked_image(_header(faces=[[0.1, 0.1, 0.2, 0.2]], shown=[]) + _png()).ok

@@ -75,7 +75,9 @@ def test_faces_are_followed_and_hidden_in_every_frame(two_faces):
 
 
 def test_a_kept_track_stays_visible(two_faces):
-    output = studio.render_video(parse({"kind": "video", "keep": list(range(50))}), two_faces)
+    first = studio.render_video(parse({"kind": "video", "audio": "mute"}), two_faces)
+    every = {n + 1: [list(s) for s in track] for n, track in enumerate(first.samples)}
+    output = studio.render_video(parse({"kind": "video"}), two_faces, references=every)
     assert output.ok and output.hidden_faces == 0
     assert lbp_faces(_png(frame_at(output.data, 1.5)))
 
@@ -172,7 +174,7 @@ def test_what_the_worker_answers_for_a_video_is_checked():
     def header(**fields):
         base = {"extension": "mp4", "content_type": "video/mp4", "width": 4, "height": 4}
         base.update(duration=1.0, hidden_faces=0, tracks=0, frames=1, audio=False)
-        base.update(faces=[], faces_at=[], steady=[])
+        base.update(faces=[], faces_at=[], steady=[], shown=[], samples=[])
         base.update(fields)
         return json.dumps(base).encode() + b"\n"
 
@@ -186,6 +188,24 @@ def test_what_the_worker_answers_for_a_video_is_checked():
         header(duration="1") + mp4,
         header(audio=1) + mp4,
         header(frames=-1) + mp4,
+        # The tracks' numbers and samples (identity.py): one each per track, inside the frame.
+        header(faces=[[0.1, 0.1, 0.2, 0.2]], faces_at=[0], steady=[True], shown=[0]) + mp4,
+        header(
+            faces=[[0.1, 0.1, 0.2, 0.2]],
+            faces_at=[0],
+            steady=[True],
+            shown=[0],
+            samples=[[[0, 0.1, 0.1, 9, 0.2]]],
+        )
+        + mp4,
+        header(
+            faces=[[0.1, 0.1, 0.2, 0.2]],
+            faces_at=[0],
+            steady=[True],
+            shown=[-1],
+            samples=[[[0, 0.1, 0.1, 0.3, 0.3]]],
+        )
+        + mp4,
         b"{}\n" + mp4,
         mp4,
     ):
@@ -336,8 +356,12 @@ def test_the_tracks_are_listed_so_one_face_can_be_left_visible(two_faces):
     assert output.faces[top][1] < 0.5 < output.faces[bottom][1]
     assert all(0 <= output.extra["faces_at"][n] < 4 for n in steady)
 
-    kept = studio.render_video(parse({"kind": "video", "audio": "mute", "keep": [top]}), two_faces)
-    assert kept.ok and kept.hidden_faces == 1
+    # A kept number is the face at its samples' places and moments (identity.py).
+    references = {7: [list(sample) for sample in output.samples[top]]}
+    recipe = parse({"kind": "video", "audio": "mute"})
+    kept = studio.render_video(recipe, two_faces, references=references)
+    assert kept.ok and kept.hidden_faces == 1 and sorted(kept.shown)[-1] == 7
+    assert [n for n in kept.shown if n] == [7]
     found = lbp_faces(_png(frame_at(kept.data, 1.5)))
     assert found and all(y < 0.5 for _x, y, _w, _h in found)  # the top face only
 

@@ -121,23 +121,60 @@
     fetch(live.dataset.frameUrl, { method: "POST", body: data, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
-        return response.blob();
+        var faces = [];
+        try { faces = JSON.parse(response.headers.get("X-Jiandu-Faces") || "[]"); } catch (e) { faces = []; }
+        return response.blob().then(function (blob) { return [blob, faces]; });
       })
-      .then(function (blob) {
+      .then(function (answer) {
         // The page's policy allows images from the site and data: URLs (not blob:).
         var reader = new FileReader();
         reader.onload = function () {
           image.src = reader.result;
           image.hidden = false;
+          number(answer[1]);
           status.textContent = isVideo ? live.dataset.atLabel + " " + clock(at) : "";
         };
-        reader.readAsDataURL(blob);
+        reader.readAsDataURL(answer[0]);
       })
       .catch(function () { status.textContent = live.dataset.failedLabel; })
       .then(function () {
         busy = false;
         if (again) { again = false; ask(); }
       });
+  }
+  // Each face's number drawn on the preview (the number "faces left visible" takes, the same
+  // in every render of this file), and listed under it in words.
+  var frame = null, listing = null;
+  function number(faces) {
+    var image = live.querySelector("img");
+    if (!frame) {
+      frame = document.createElement("div");
+      frame.className = "live-frame";
+      image.before(frame);
+      frame.appendChild(image);
+      listing = document.createElement("ul");
+      listing.className = "live-faces";
+      frame.after(listing);
+    }
+    frame.querySelectorAll(".face-number").forEach(function (old) { old.remove(); });
+    listing.textContent = "";
+    faces.forEach(function (face) {
+      var n = face[0], visible = face[5] === 1;
+      var mark = document.createElement("span");
+      mark.className = "face-number" + (visible ? " visible" : "");
+      mark.dataset.face = String(n);
+      mark.textContent = n ? String(n) : "?";
+      mark.setAttribute("aria-hidden", "true");
+      mark.style.left = percent(face[1]) + "%";
+      mark.style.top = percent(face[2]) + "%";
+      frame.appendChild(mark);
+      var item = document.createElement("li");
+      item.dataset.face = String(n);
+      item.textContent = n
+        ? live.dataset.faceLabel + " " + n + " · " + (visible ? live.dataset.visibleLabel : live.dataset.hiddenLabel)
+        : live.dataset.faceLabel + " ? · " + live.dataset.unnumberedLabel;
+      listing.appendChild(item);
+    });
   }
   if (live) {
     form.addEventListener("change", schedule);
