@@ -89,6 +89,24 @@ class NewMemberForm(forms.Form):
         required=False,
     )
 
+    # The sources the member will work on, sealed to their key as they are created (choices
+    # from the vault through signals.grant_choices: the sources the admin's key opens).
+    sources = forms.MultipleChoiceField(
+        label=_("Sources they will work on"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Journalists, editors and admins read these from their first sign-in. Moderators "
+            "read no sources."
+        ),
+    )
+
+    def __init__(self, *args: object, source_choices: list[tuple[str, str]] = (), **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["sources"].choices = list(source_choices)
+        if not source_choices:
+            del self.fields["sources"]
+
     def clean(self) -> dict:
         """Refuse an administrator nobody confirmed: one slip on the role list must not hand
         over the whole newsroom."""

@@ -195,6 +195,26 @@ def _seal_grant(actor: User, source: Source, source_private: bytes, target: Memb
     return True
 
 
+@transaction.atomic
+def do_grant_sources_to_new_member(
+    actor: User, actor_private_key: bytes, member: User, password: str, source_ids: list[int]
+) -> Unlocked:
+    """At the add-member page (issue 18, item 7): make the new reader's key, wrapped by their
+    one-time password (rewrapped at the forced change, like any key), and seal to it each
+    chosen source the actor's key opens, each grant a custody record. No hidden second step:
+    the member reads those sources at first sign-in."""
+    outcome = do_create_member_key(member, password)
+    target = MemberKey.objects.get(user=member)
+    actor_key = MemberKey.objects.filter(user=actor).first()
+    if actor_key is None or not actor_private_key:
+        return outcome
+    grants = SourceGrant.objects.filter(member_key=actor_key, source_id__in=source_ids)
+    for grant in grants.select_related("source"):
+        source_private = crypto.unseal(actor_private_key, grant.sealed_private_key)
+        _seal_grant(actor, grant.source, source_private, target)
+    return outcome
+
+
 @dataclass(frozen=True)
 class Moved:
     """What do_move_grants did: grants sealed to the successor, grants taken from the leaving
