@@ -41,6 +41,12 @@ def vmsplice_into_a_pipe() -> None:
     syscall(278, write_end, ctypes.addressof(iovec), 1, 0)
 
 
+def sched_getattr() -> None:
+    """A harmless read of the scheduler's settings: on no list, so refused as unknown."""
+    attr = ctypes.create_string_buffer(56)
+    syscall(315, 0, ctypes.addressof(attr), 56, 0)
+
+
 def listing(path: str) -> list[str] | str:
     try:
         return sorted(os.listdir(path))
@@ -113,6 +119,7 @@ def main(argv: list[str]) -> None:
         "set_mempolicy": attempt(lambda: syscall(238, 0, 0, 0)),  # MPOL_DEFAULT
         "vmsplice": attempt(vmsplice_into_a_pipe),
         "process_madvise": attempt(lambda: syscall(440, -1, 0, 0, 0, 0)),  # EBADF if it ran
+        "unlisted_call": attempt(sched_getattr),
         "kill_host_init": attempt(lambda: os.kill(int(argv[4]), 0)),
         "forks": fork_bomb(200),
     }
