@@ -29,7 +29,6 @@ from jiandu.redaction.access import access_render_by_id
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import clock, parse
-from jiandu.redaction.waiting import FINISHED_FOR_THE_ASKER, get_renders_waiting
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
@@ -51,15 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
     renders = Render.objects.filter(
         item__source__grants__member_key__user=request.user
     ).select_related("item")[:50]
-    return render(
-        request,
-        "redaction/index.html",
-        {
-            "renders": renders,
-            "finished_states": FINISHED_FOR_THE_ASKER,
-            "unseen": get_renders_waiting(request.user),
-        },
-    )
+    return render(request, "redaction/index.html", {"renders": renders})
 
 
 def _kind_of(source_key: bytes, item: Item) -> str:
@@ -120,6 +111,7 @@ def studio(request: HttpRequest, item_id: int) -> HttpResponse:
             "renders": renders,
             "preview_ready": Preview.objects.filter(item=item, state=Preview.State.READY).exists(),
             "visible_faces": _visible_faces(form, known),
+            "known_thumbs": _known_thumbs(known),
             "confirming": confirming,
         },
         status=400 if request.method == "POST" and not confirming else 200,
@@ -135,24 +127,6 @@ def _visible_faces(form: RecipeForm, known: actions.KnownFaces) -> list[dict]:
         thumb = reverse("redaction:face", args=[holder, number]) if holder else ""
         listed.append({"n": number, "thumb": thumb, "known": number in known.samples})
     return listed
-
-
-@member_view
-@require_POST
-def seen(request: HttpRequest, render_id: int) -> HttpResponse:
-    """Open a finished render from the list of new ones: marked seen (a POST, so a GET never
-    writes), then its page."""
-    record, _key = access_render_by_id(request.user, _member_key(request), render_id)
-    actions.do_mark_renders_seen(request.user, [record.pk])
-    return redirect("redaction:render", render_id=record.pk)
-
-
-@member_view
-@require_POST
-def seen_all(request: HttpRequest) -> HttpResponse:
-    """Every finished render of this member marked seen: the home's count goes to zero."""
-    actions.do_mark_renders_seen(request.user)
-    return redirect("redaction:index")
 
 
 @member_view
@@ -188,6 +162,7 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
             "faces": _faces_found(opened, known),
             "kept_missing": opened.kept_missing if opened else [],
             "visible_faces": _visible_faces(form, known),
+            "known_thumbs": _known_thumbs(known),
             "treatment": localize(opened.treatment if opened else None, get_language())[0],
         },
     )
@@ -195,6 +170,19 @@ def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
         # Reloads without JavaScript (an HTTP header, which the reader can stop with ?still=1).
         response["Refresh"] = "2"
     return response
+
+
+def _known_thumbs(known: actions.KnownFaces) -> str:
+    """Every known number and its thumbnail's address ("" without one), for studio.js to
+    list the faces left visible as the journalist types (JSON in a data attribute)."""
+    return json.dumps(
+        {
+            str(n): reverse("redaction:face", args=[known.thumb_of[n], n])
+            if n in known.thumb_of
+            else ""
+            for n in known.samples
+        }
+    )
 
 
 def _faces_found(opened: actions.OpenRender | None, known: actions.KnownFaces) -> list[dict]:

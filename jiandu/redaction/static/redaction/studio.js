@@ -176,6 +176,45 @@
       listing.appendChild(item);
     });
   }
+  // "Faces that will stay visible", kept up to date as the numbers are typed (the server
+  // lists them again, and asks to confirm, before it renders).
+  var keep = form.querySelector("input[name=keep]");
+  var kept = document.getElementById("visible-faces");
+  if (keep && kept) {
+    var known = {};
+    try { known = JSON.parse(kept.dataset.thumbs || "{}"); } catch (e) { known = {}; }
+    keep.addEventListener("input", function () {
+      var numbers = keep.value.split(/[\s,]+/).filter(function (w) { return /^[1-9][0-9]{0,3}$/.test(w); });
+      numbers = numbers.filter(function (w, i) { return numbers.indexOf(w) === i; });
+      kept.querySelectorAll("ul, p").forEach(function (old) { old.remove(); });
+      if (!numbers.length) {
+        var none = document.createElement("p");
+        none.textContent = kept.dataset.noneLabel;
+        kept.appendChild(none);
+        return;
+      }
+      var list = document.createElement("ul");
+      list.className = "face-list";
+      numbers.forEach(function (n) {
+        var item = document.createElement("li");
+        item.dataset.face = n;
+        if (known[n]) {
+          var thumb = document.createElement("img");
+          thumb.className = "face-thumb";
+          thumb.src = known[n];
+          thumb.alt = kept.dataset.faceLabel + " " + n;
+          thumb.width = 48;
+          thumb.height = 48;
+          item.appendChild(thumb);
+        }
+        var text = document.createElement("span");
+        text.textContent = kept.dataset.faceLabel + " " + n + (n in known ? "" : " · " + kept.dataset.unknownLabel);
+        item.appendChild(text);
+        list.appendChild(item);
+      });
+      kept.appendChild(list);
+    });
+  }
   if (live) {
     form.addEventListener("change", schedule);
     if (isVideo) media.addEventListener("seeked", schedule);
