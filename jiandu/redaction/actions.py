@@ -613,3 +613,17 @@ def do_preview_frame(
         for box, shown, number in zip(output.faces, output.shown, numbers, strict=True)
     ]
     return output.data, faces
+
+
+def do_mark_renders_seen(user: User, render_ids: list[int] | None = None) -> int:
+    """The member has looked at their finished renders (these, or all of them): they leave the
+    count of renders finished on the newsroom home. Only a POST calls this, never a GET, and only
+    the member's own renders change. No custody record: nothing of a source is opened here (the
+    render page's derivative records its own view). Returns how many were marked."""
+    from jiandu.redaction.waiting import FINISHED_FOR_THE_ASKER
+
+    with transaction.atomic():
+        rows = Render.objects.filter(created_by=user, seen=False, state__in=FINISHED_FOR_THE_ASKER)
+        if render_ids is not None:
+            rows = rows.filter(pk__in=render_ids)
+        return rows.update(seen=True)

@@ -29,6 +29,7 @@ from jiandu.redaction.access import access_render_by_id
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import clock, parse
+from jiandu.redaction.waiting import FINISHED_FOR_THE_ASKER, get_renders_waiting
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.models import Item
@@ -50,7 +51,15 @@ def index(request: HttpRequest) -> HttpResponse:
     renders = Render.objects.filter(
         item__source__grants__member_key__user=request.user
     ).select_related("item")[:50]
-    return render(request, "redaction/index.html", {"renders": renders})
+    return render(
+        request,
+        "redaction/index.html",
+        {
+            "renders": renders,
+            "finished_states": FINISHED_FOR_THE_ASKER,
+            "unseen": get_renders_waiting(request.user),
+        },
+    )
 
 
 def _kind_of(source_key: bytes, item: Item) -> str:
@@ -127,6 +136,24 @@ def _visible_faces(form: RecipeForm, known: actions.KnownFaces) -> list[dict]:
         thumb = reverse("redaction:face", args=[holder, number]) if holder else ""
         listed.append({"n": number, "thumb": thumb, "known": number in known.samples})
     return listed
+
+
+@member_view
+@require_POST
+def seen(request: HttpRequest, render_id: int) -> HttpResponse:
+    """Open a finished render from the list of new ones: marked seen (a POST, so a GET never
+    writes), then its page."""
+    record, _key = access_render_by_id(request.user, _member_key(request), render_id)
+    actions.do_mark_renders_seen(request.user, [record.pk])
+    return redirect("redaction:render", render_id=record.pk)
+
+
+@member_view
+@require_POST
+def seen_all(request: HttpRequest) -> HttpResponse:
+    """Every finished render of this member marked seen: the home's count goes to zero."""
+    actions.do_mark_renders_seen(request.user)
+    return redirect("redaction:index")
 
 
 @member_view
