@@ -411,10 +411,18 @@ def _audio_filter(recipe: dict, ranges: list) -> str:
     return ";".join(parts) + ";" + chain + "[aout]"
 
 
-def _muxer_argv(recipe: dict, ranges: list, fmt: str, audio_fd: int | None) -> list[str]:
+def _muxer_argv(
+    recipe: dict, ranges: list, fmt: str, audio_fd: int | None, out_fd: int
+) -> list[str]:
     """ffmpeg joining the encoded picture (NUT on stdin, copied, never re-encoded again) with
-    the clip's sound cut from the original, into a container with no tags at all."""
-    argv = [*BASE, "-f", "nut", "-i", "pipe:0"]
+    the clip's sound cut from the original, into a container with no tags at all.
+
+    The container is written to `out_fd`, a memfd (seekable, unlike a pipe), so it can be
+    finished the way a browser reads it best: an MP4 with its index (moov) at the front, not
+    fragmented (`+faststart`: ffmpeg writes, then moves the index up in a second pass), whose
+    duration a player knows before the first frame (a fragmented MP4 has none: Chromium showed
+    "0:06" for a 15 s clip); a WebM with its duration and its cues (the index) at the front."""
+    argv = [*BASE, "-y", "-f", "nut", "-i", "pipe:0"]
     if audio_fd is not None:
         argv += ["-format_whitelist", VIDEO_FORMATS, "-i", f"/proc/self/fd/{audio_fd}"]
         argv += ["-filter_complex", _audio_filter(recipe, ranges), "-map", "0:v", "-map", "[aout]"]
@@ -422,12 +430,12 @@ def _muxer_argv(recipe: dict, ranges: list, fmt: str, audio_fd: int | None) -> l
         argv += ["-map", "0:v", "-an"]
     argv += ["-c:v", "copy"]
     if fmt == "webm":
-        argv += ["-c:a", "libopus", "-b:a", "96k", "-f", "webm"]
+        argv += ["-c:a", "libopus", "-b:a", "96k", "-cues_to_front", "1", "-f", "webm"]
     else:
         argv += ["-bsf:v", "filter_units=remove_types=6"]  # no SEI: no encoder name, settings
         argv += ["-c:a", "aac", "-b:a", "128k"]
-        argv += ["-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"]
-    return [*argv, *CLEAN, "-sn", "-dn", "pipe:1"]
+        argv += ["-movflags", "+faststart", "-f", "mp4"]
+    return [*argv, *CLEAN, "-sn", "-dn", f"/proc/self/fd/{out_fd}"]
 
 
 def _picture_stream(container, fmt: str, rate: str, width: int, height: int):
@@ -573,18 +581,15 @@ def render_video(
     audio = info["audio"] and recipe.get("audio") != "mute"
     fmt = recipe.get("format") or "mp4"
     audio_fd = os.dup(0) if audio else None  # the muxer's stdin is the picture
+    # The container goes to a memory file (seekable: faststart and cues need to go back).
+    out_fd = os.memfd_create("render-out", os.MFD_CLOEXEC)
     muxer = subprocess.Popen(
-        _muxer_argv(recipe, ranges, fmt, audio_fd),
+        _muxer_argv(recipe, ranges, fmt, audio_fd, out_fd),
         stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        pass_fds=() if audio_fd is None else (audio_fd,),
+        pass_fds=(out_fd,) if audio_fd is None else (audio_fd, out_fd),
     )
-    chunks: list[bytes] = []
-    reader = threading.Thread(
-        target=lambda: chunks.extend(iter(lambda: muxer.stdout.read(1 << 16), b""))
-    )
-    reader.start()
     packed = av.open(muxer.stdin, "w", format="nut")
     picture = _picture_stream(packed, fmt, info["rate"], width, height)
     outbox: queue.Queue = queue.Queue(maxsize=12)
@@ -695,10 +700,10 @@ def render_video(
         if muxer.stdin and not muxer.stdin.closed:
             muxer.stdin.close()
         muxer.wait(timeout=600)
-        reader.join()
     if encoded["error"] is not None or muxer.returncode != 0 or done == 0:
         raise RuntimeError("the encoder failed")
-    data = b"".join(chunks)
+    with os.fdopen(out_fd, "rb") as written:
+        data = written.read()
     if fmt == "webm":
         # Matroska requires MuxingApp and WritingApp; bitexact leaves "Lavf" in both: blank
         # them with zero bytes (EBML strings may be zero-padded), same length, nothing named.

@@ -345,6 +345,9 @@ def _run_worker(
             argv,
             limits,
             stdin=memory,
+            # A video's container is written into a memory file in the sandbox (seekable, so
+            # the MP4 index can go first): files are allowed there only with memory output.
+            output="memory" if kind == "video" else "pipe",
             read_paths=read_paths,
             on_stderr=_Progress(progress),
         )
