@@ -176,6 +176,21 @@ EXPECTED: dict[str, list[Entry]] = {
     "newsroom:source": [Entry(READERS, kwargs=source_kwargs)],
     "newsroom:triage": [Entry(READERS, "POST", kwargs=source_kwargs, ok=(302,))],
     "newsroom:reply": [Entry(READERS, "POST", kwargs=source_kwargs, ok=(200, 400))],
+    # Tags and internal notes (issue 18, item 8): only a member who can open the source's key
+    # reads or writes them; a member without a grant is refused (403). An empty note is the
+    # source page again with the form's error; an unknown tag is nothing to remove.
+    "newsroom:untag": [
+        Entry(
+            GRANTED,
+            "POST",
+            kwargs=lambda ids: {"source_id": ids["source"], "tag_id": 0},
+            ok=(302,),
+            ok_to="/newsroom/sources/{source}/",
+        )
+    ],
+    "newsroom:note": [Entry(GRANTED, "POST", kwargs=source_kwargs)],
+    # An admin moves a leaving member's assignments and access (needs the admin's own key).
+    "newsroom:reassign": [Entry(ADMINS), Entry(ADMINS, "POST")],
     "newsroom:export_source": [Entry(GRANTED, kwargs=source_kwargs)],
     "newsroom:preview_all": [Entry(GRANTED, "POST", kwargs=source_kwargs, ok=(302,))],
     "newsroom:download": [Entry(GRANTED, kwargs=item_kwargs)],
@@ -277,6 +292,22 @@ EXPECTED: dict[str, list[Entry]] = {
     "redaction:output": [
         Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"]}, ok=(403,)),
     ],
+    # A face's thumbnail: only for those who may open the render; this render is unfinished,
+    # so it has no faces and an allowed reader gets the view's 404 (issue 18, item 3).
+    "redaction:face": [
+        Entry(GRANTED, kwargs=lambda ids: {"render_id": ids["render"], "number": 1}, ok=(404,)),
+    ],
+    # Marking renders seen (issue 18, item 9): a POST; one render only through its own gate.
+    "redaction:seen": [
+        Entry(
+            GRANTED,
+            "POST",
+            kwargs=lambda ids: {"render_id": ids["render"]},
+            ok=(302,),
+            ok_to="/redaction/renders/{render}/",
+        )
+    ],
+    "redaction:seen_all": [Entry(READERS, "POST", ok=(302,), ok_to="/newsroom/redaction/")],
     "redaction:cancel": [
         Entry(
             GRANTED,
