@@ -149,4 +149,9 @@ def resumable_error(code: str, name: str = "") -> str:
         return _("A piece of the file arrived damaged and was not kept; it is sent again.")
     if code == "version":
         return _("This upload program speaks another version of the upload protocol (tus 1.0.0).")
+    if code == "not_same":
+        return _(
+            "This is not the file you started sending: its beginning differs. Choose the same "
+            "file to continue, or remove the unfinished upload and send this one anew."
+        )
     return _("The connection dropped during the upload; it resumes where it stopped.")

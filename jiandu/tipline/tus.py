@@ -4,10 +4,12 @@ and the creation, termination, expiration and checksum extensions, over jiandu.v
     OPTIONS upload/              -> 204  Tus-Version, Tus-Extension, Tus-Max-Size, checksums
     POST    upload/              Upload-Length, Upload-Metadata (filename, filetype; base64)
                                  -> 201  Location: upload/<id>/, Upload-Expires
-    HEAD    upload/<id>/         -> 200  Upload-Offset, Upload-Length
+    HEAD    upload/<id>/         -> 200  Upload-Offset, Upload-Length, [Upload-Head-Length]
     PATCH   upload/<id>/         application/offset+octet-stream, Upload-Offset,
-                                 [Upload-Checksum: sha256|sha1 <base64>] -> 204  Upload-Offset
-                                 (409 wrong offset, 460 checksum mismatch, nothing of it kept)
+                                 [Upload-Checksum: sha256|sha1 <base64>],
+                                 [Upload-Head-Checksum: sha256 <base64>] -> 204  Upload-Offset
+                                 (409 wrong offset, 460 checksum mismatch, nothing of it kept;
+                                 422 not the same file)
     DELETE  upload/<id>/         -> 204
 
 Every answer carries `Tus-Resumable: 1.0.0`; a request without it (OPTIONS aside) gets 412.
@@ -17,6 +19,13 @@ useless to anyone else: another session gets 404. CSRF: the session's token trav
 still carries the tus header. Errors have a short text body in the page's language, which the
 page's script shows. Stock clients (tus-js-client, tuspy) work unchanged, given the session
 cookie and the token.
+
+An upload begun once the session holds a source's codename-derived key is tied to the source
+(jiandu.vault.resumable): after a closed browser and a sign-in with the codename, the same URL
+works in the new session. There, before any byte is taken, the client shows it holds the same
+file: `Upload-Head-Checksum: sha256 <base64>` over the file's first `Upload-Head-Length` bytes
+(a HEAD says how many); without it, or with another digest, 422 and nothing is kept. This is
+Jiandu's own header (tus has none for it); stock clients send it as an extra header.
 
 Deliberately not offered: creation-with-upload, creation-defer-length, concatenation (parallel
 pieces would race on the one session that holds the stream's state).
@@ -62,6 +71,7 @@ STATUS = {
     "empty": 400,
     "broken": 400,
     "checksum": CHECKSUM_MISMATCH,
+    "not_same": 422,
 }
 
 _csrf = CsrfViewMiddleware(lambda request: HttpResponse())
@@ -71,8 +81,9 @@ def _text(status: int, message: str = "") -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _expires() -> str:
-    return http_date(time.time() + resumable.expires_seconds())
+def _expires(request: HttpRequest) -> str:
+    linked = resumable.is_linked(request.session)
+    return http_date(time.time() + resumable.expires_seconds(linked))
 
 
 def tus_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -190,7 +201,7 @@ def collection(request: HttpRequest) -> HttpResponse:
     request.session.set_expiry(conf.source_idle_seconds())
     response = _text(201)
     response["Location"] = reverse("tipline:upload_piece", args=[upload_id])
-    response["Upload-Expires"] = _expires()
+    response["Upload-Expires"] = _expires(request)
     return response
 
 
@@ -204,7 +215,9 @@ def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
             response["Upload-Offset"] = str(upload["offset"])
             response["Upload-Length"] = str(upload["length"])
             if not upload["done"]:
-                response["Upload-Expires"] = _expires()
+                response["Upload-Expires"] = _expires(request)
+                if head := resumable.head_length(upload):
+                    response["Upload-Head-Length"] = str(head)
             return response
         if request.method == "DELETE":
             resumable.remove(request.session, upload_id)
@@ -234,15 +247,23 @@ def _patch(request: HttpRequest, upload_id: str, upload: dict[str, Any]) -> Http
             checksum = parse_checksum(request.headers["Upload-Checksum"])
         except ValueError:
             return _text(400, messages_text.refusal("broken"))
+    head = None
+    if "Upload-Head-Checksum" in request.headers:
+        try:
+            algorithm, head = parse_checksum(request.headers["Upload-Head-Checksum"])
+        except ValueError:
+            return _text(400, messages_text.refusal("broken"))
+        if algorithm != "sha256":
+            return _text(400, messages_text.refusal("broken"))
     if upload["done"] and offset == upload["length"] and size == 0:
         new_offset = offset  # a client checking in after the last piece
     else:
         new_offset = resumable.append(
-            request.session, upload_id, offset, request, size, checksum=checksum
+            request.session, upload_id, offset, request, size, checksum=checksum, head_sha256=head
         )
     request.session.set_expiry(conf.source_idle_seconds())
     response = HttpResponse(status=204)
     response["Upload-Offset"] = str(new_offset)
     if new_offset < upload["length"]:
-        response["Upload-Expires"] = _expires()
+        response["Upload-Expires"] = _expires(request)
     return response

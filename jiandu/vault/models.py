@@ -154,6 +154,12 @@ class StagedUpload(models.Model):
     Nothing here names a source: `owner` is a BLAKE2b of a random token kept in the session
     (it only says which uploads belong together), `part` is the file's random name on disk,
     and times are whole hours.
+
+    Once the session holds a source's codename-derived reply key, `owner` is instead a keyed
+    hash under a key derived from it and `sealed_resume` (the upload's id, name, type and item
+    key) is sealed under another: a later session of the same source, signed in with the
+    codename, finds and continues the upload after a closed browser (issue 19, item 2). Without
+    the codename neither leads to the source's row (jiandu.vault.resumable).
     """
 
     part = models.CharField(max_length=64, unique=True)
@@ -163,6 +169,7 @@ class StagedUpload(models.Model):
     written = models.PositiveBigIntegerField(default=0)
     done = models.BooleanField(default=False)
     sealed_state: Bytes = models.BinaryField()
+    sealed_resume: Bytes = models.BinaryField(default=b"")
     created_hour = models.DateTimeField()
     touched_hour = models.DateTimeField(db_index=True)
 

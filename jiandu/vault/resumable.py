@@ -35,10 +35,25 @@ fsynced, and the SHA-256 computed by decrypting the `.part` once (a hash's midst
 saved between requests). The submission form then names the finished uploads; `take` hands
 them over as PreparedItems.
 
-An upload lives as long as the session that holds its key: `expires_seconds()` after its last
-piece (the source's idle limit). Its `.part` without a session opens nothing; the hourly job
-removes it with its row after conf.staging_idle_hours, and any `.part` no row names (a plain
-upload cut off by a crash) after storage.PART_KEEP_SECONDS.
+An anonymous visitor's upload lives as long as the session that holds its key:
+`expires_seconds()` after its last piece (the source's idle limit). Its `.part` without a
+session opens nothing; the hourly job removes it with its row after conf.staging_idle_hours, and
+any `.part` no row names (a plain upload cut off by a crash) after storage.PART_KEEP_SECONDS.
+
+Uploads that survive a closed browser (issue 19, item 2). Once the session holds a source's
+codename-derived reply key (signed in, or its first submission's codename derived), each of its
+unfinished uploads is tied to the source rather than to the session: the row's `owner` becomes a
+hash keyed by the source's resume key (jiandu.vault.staging.source_resume_key) and
+`sealed_resume` holds the upload's id, name, type, version and item key sealed under it. When
+the source signs in again with its codename, `link_source_uploads` finds the rows by that hash,
+opens them and puts them back in the new session under their old ids: the page lists them, and
+the same file chosen again continues from the row's offset (the encryptor's state was always
+the row's). Nothing about the file is kept in the browser. Before a resumed upload takes bytes
+in a new session, the client proves it holds the same file: the SHA-256 of its first
+`head_length` bytes (recorded, under the item key, from the first piece) in
+`Upload-Head-Checksum`; otherwise a different file of the same name and size would be stitched
+onto the old one's beginning. Such an upload waits conf.staging_idle_hours whole hours after
+the hour of its last piece (`expires_seconds(linked=True)`); signing out removes it, as before.
 """
 
 from __future__ import annotations
@@ -58,6 +73,7 @@ from typing import Any, BinaryIO, Protocol
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
+from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
 from jiandu.vault import conf, crypto, staging, storage
@@ -68,6 +84,9 @@ from jiandu.vault.uploads import clean_name
 SESSION_KEY = "vault_resumable"
 READ_PIECE = 1024 * 1024
 STATE_PURPOSE = b"jd:staged-state"
+RECORD_PURPOSE = b"jd:resume-record"
+# How much of a file's beginning proves, on resuming in a new session, that it is the same file.
+HEAD_BYTES = 64 * 1024
 
 
 # Piece checksums a client may send (tus checksum extension): SHA-256, and SHA-1 because the
@@ -85,7 +104,8 @@ class ResumableError(Exception):
     """code: 'too_big', 'too_many', 'disk_full', 'unknown', 'offset', 'broken', 'done',
     'empty', 'checksum' (the piece's digest did not match; nothing of it was kept),
     'session_quota' (this session holds too much already), 'staging_full' (everyone's uploads
-    together hold the staging quota)."""
+    together hold the staging quota), 'not_same' (an upload resumed in a new session, and the
+    file's beginning is not the one it started with, or was not shown)."""
 
     def __init__(self, code: str, offset: int = 0) -> None:
         super().__init__(code)
@@ -105,18 +125,48 @@ def _box(item_key: bytes) -> SecretBox:
     return SecretBox(crypto.subkey(item_key, STATE_PURPOSE))
 
 
-def _seal_state(item_key: bytes, state: bytes, pending: bytes, sha256: str = "") -> bytes:
-    plain = json.dumps({"state": _b64(state), "pending": _b64(pending), "sha256": sha256})
-    return bytes(_box(item_key).encrypt(plain.encode()))
+def _seal_state(
+    item_key: bytes,
+    state: bytes,
+    pending: bytes,
+    sha256: str = "",
+    head: dict[str, Any] | None = None,
+) -> bytes:
+    """The stream's state (and, once known, the SHA-256 of the file's first bytes: `head`,
+    {"length", "sha256"}), sealed under a key derived from the item key."""
+    plain = {"state": _b64(state), "pending": _b64(pending), "sha256": sha256}
+    if head:
+        plain["head"] = head
+    return bytes(_box(item_key).encrypt(json.dumps(plain).encode()))
 
 
 def _open_state(item_key: bytes, sealed: bytes) -> dict[str, Any]:
     return json.loads(_box(item_key).decrypt(bytes(sealed)))
 
 
-def expires_seconds() -> int:
-    """How long an upload waits for its next piece: as long as the session holding its key."""
+def expires_seconds(linked: bool = False) -> int:
+    """How long an upload waits for its next piece: an anonymous session's as long as the
+    session holding its key; one tied to a source (`linked`) until the hourly job's idle limit
+    (at least conf.staging_idle_hours whole hours)."""
+    if linked:
+        return conf.staging_idle_hours() * 3600
     return conf.source_idle_seconds()
+
+
+def _record_box(resume_key: bytes) -> SecretBox:
+    return SecretBox(crypto.subkey(resume_key, RECORD_PURPOSE))
+
+
+def _seal_record(resume_key: bytes, upload_id: str, upload: dict[str, Any]) -> bytes:
+    """What a later session of the same source needs to continue the upload."""
+    fields = ("part", "name", "type", "length", "key", "version")
+    plain = {"id": upload_id} | {k: upload[k] for k in fields if k in upload}
+    return bytes(_record_box(resume_key).encrypt(json.dumps(plain).encode()))
+
+
+def is_linked(session: SessionBase) -> bool:
+    """Whether this session's uploads are tied to a source (survive a closed browser)."""
+    return staging.source_resume_key(session) is not None
 
 
 def clean_type(content_type: str) -> str:
@@ -138,7 +188,9 @@ def create(session: SessionBase, name: str, length: int, content_type: str = "")
     if storage.free_bytes() - length < conf.min_free_bytes():
         raise ResumableError("disk_full")
     owner = staging.owner(session)
+    resume_key = staging.source_resume_key(session)
     item_key = crypto.random_key()
+    upload_id = secrets.token_hex(16)
     with staging.lock():
         refusal = staging.quota_refusal(owner, length)
         if refusal is not None:
@@ -151,6 +203,14 @@ def create(session: SessionBase, name: str, length: int, content_type: str = "")
             os.fsync(handle.fileno())
             written = handle.tell()
         storage.settle_part(part)  # file times say the hour only (jiandu.vault.filetimes)
+        entry = {
+            "part": part.name,
+            "name": clean_name(name),
+            "type": clean_type(content_type),
+            "length": length,
+            "key": _b64(item_key),
+            "version": encryptor.version,
+        }
         hour = hour_now()
         with transaction.atomic():
             StagedUpload.objects.create(
@@ -159,18 +219,11 @@ def create(session: SessionBase, name: str, length: int, content_type: str = "")
                 length=length,
                 written=written,
                 sealed_state=_seal_state(item_key, state, pending),
+                sealed_resume=_seal_record(resume_key, upload_id, entry) if resume_key else b"",
                 created_hour=hour,
                 touched_hour=hour,
             )
-    upload_id = secrets.token_hex(16)
-    uploads[upload_id] = {
-        "part": part.name,
-        "name": clean_name(name),
-        "type": clean_type(content_type),
-        "length": length,
-        "key": _b64(item_key),
-        "version": encryptor.version,
-    }
+    uploads[upload_id] = entry
     session.modified = True
     return upload_id
 
@@ -273,17 +326,22 @@ def append(
     body: Readable,
     size: int,
     checksum: tuple[str, bytes] | None = None,
+    head_sha256: bytes | None = None,
 ) -> int:
     """Encrypt `size` bytes read from `body` at `offset`; return the new offset. On a short
     body, keep what was encrypted in whole chunks and report ResumableError('broken'); with a
     `checksum` (algorithm name, digest), keep nothing of a short or mismatching piece. The
     piece that brings the last byte finishes the stream (see `finish`). The offset is checked
-    before and again under the `.part`'s lock."""
+    before and again under the `.part`'s lock. An upload found again in a new session
+    (`link_source_uploads`) takes bytes only with `head_sha256`, the SHA-256 of the file's
+    first `head_length` bytes, matching the one recorded from its first piece."""
     upload = get(session, upload_id)
     if upload["done"]:
         raise ResumableError("done", upload["offset"])
     if offset != upload["offset"]:
         raise ResumableError("offset", upload["offset"])
+    if upload.get("resumed") and not upload.get("verified"):
+        _check_head(session, upload_id, upload, head_sha256)
     if offset + size > upload["length"]:
         raise ResumableError("too_big", upload["offset"])
     if storage.free_bytes() - size < conf.min_free_bytes():
@@ -299,6 +357,8 @@ def append(
         handle.truncate(row.written)  # cut whatever a broken request left after it
         handle.seek(row.written)
         encryptor = _resume(upload, row, key, handle)
+        head = _open_state(key, row.sealed_state).get("head")
+        head_digest = hashlib.sha256() if offset == 0 else None
         remaining, broken = size, False
         while remaining > 0:
             try:
@@ -310,8 +370,12 @@ def append(
                 break
             if digest is not None:
                 digest.update(piece)
+            if head_digest is not None and size - remaining < HEAD_BYTES:
+                head_digest.update(piece[: HEAD_BYTES - (size - remaining)])
             encryptor.write(piece)
             remaining -= len(piece)
+        if head_digest is not None and size > remaining:  # what of the head came
+            head = {"length": min(size - remaining, HEAD_BYTES), "sha256": head_digest.hexdigest()}
         if checksum is not None and (
             broken or digest is None or not hmac.compare_digest(digest.digest(), checksum[1])
         ):
@@ -326,7 +390,7 @@ def append(
             row,
             offset=new_offset,
             written=written,
-            sealed_state=_seal_state(key, state, pending),
+            sealed_state=_seal_state(key, state, pending, head=head),
         )
         storage.settle_part(path)
         if broken:
@@ -335,6 +399,74 @@ def append(
             row.refresh_from_db()
             _finish_locked(upload, row, key, handle)
     return new_offset
+
+
+def head_length(upload: dict[str, Any]) -> int:
+    """How many of the file's first bytes a client hashes to resume this upload in a new
+    session (0 while no piece has come: there is nothing to stitch onto)."""
+    if upload["offset"] == 0:
+        return 0
+    head = _open_state(base64.b64decode(upload["key"]), _row_or_unknown(upload).sealed_state)
+    return int((head.get("head") or {}).get("length", 0))
+
+
+def _row_or_unknown(upload: dict[str, Any]) -> StagedUpload:
+    row = _row(upload)
+    if row is None:
+        raise ResumableError("unknown")
+    return row
+
+
+def _check_head(
+    session: SessionBase, upload_id: str, upload: dict[str, Any], head_sha256: bytes | None
+) -> None:
+    """A resumed upload goes on only with the same file: its first bytes' SHA-256 as recorded.
+    Once shown, the session's entry says so (later pieces need not repeat it)."""
+    row = _row_or_unknown(upload)
+    head = _open_state(base64.b64decode(upload["key"]), row.sealed_state).get("head")
+    if head and (
+        head_sha256 is None or not hmac.compare_digest(bytes.fromhex(head["sha256"]), head_sha256)
+    ):
+        raise ResumableError("not_same", row.offset)
+    _uploads(session)[upload_id]["verified"] = True
+    session.modified = True
+
+
+def link_source_uploads(session: SessionBase) -> int:
+    """Tie this session's unfinished uploads to its source, and take back the source's
+    uploads a closed browser left behind. Called when the session gets the source's reply
+    key (a first submission, a pending codename derived, a sign-in with the codename); does
+    nothing without it. Returns how many uploads were taken back.
+
+    Each of the source's rows (found by the keyed `owner` hash) whose sealed record opens is
+    put in this session under its old id, marked `resumed` (see `_check_head`); each of this
+    session's own rows gets the source's `owner` and a sealed record."""
+    resume_key = staging.source_resume_key(session)
+    if resume_key is None:
+        return 0
+    owner = staging.owner(session)
+    uploads = _uploads(session)
+    for upload_id, upload in list(uploads.items()):
+        if storage.PART_NAME.match(upload.get("part", "")):
+            StagedUpload.objects.filter(part=upload["part"]).update(
+                owner=owner, sealed_resume=_seal_record(resume_key, upload_id, upload)
+            )
+    taken_back = 0
+    known = {upload.get("part") for upload in uploads.values()}
+    for row in StagedUpload.objects.filter(owner=owner).exclude(sealed_resume=b""):
+        if row.part in known:
+            continue
+        try:
+            record = json.loads(_record_box(resume_key).decrypt(bytes(row.sealed_resume)))
+        except (CryptoError, ValueError):
+            continue  # not sealed under this key: someone else's row with a colliding hash
+        if record.get("part") != row.part:
+            continue
+        upload_id = record.pop("id")
+        uploads[upload_id] = record | {"resumed": True}
+        taken_back += 1
+    session.modified = True
+    return taken_back
 
 
 def _resume(
@@ -365,7 +497,7 @@ def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle
         raise ResumableError("broken", row.offset)
     _save_progress(
         row, done=True, written=handle.tell(), sealed_state=_seal_state(key, b"", b"", sha256)
-    )
+    )  # the head is not needed any more: a finished upload takes no bytes
 
 
 def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
@@ -439,7 +571,12 @@ def held(session: SessionBase) -> list[dict[str, Any]]:
         )
     }
     return [
-        {k: view[k] for k in ("name", "length", "offset", "done")} | {"id": upload_id}
+        {k: view[k] for k in ("name", "length", "offset", "done")}
+        | {
+            "id": upload_id,
+            "resumed": bool(upload.get("resumed")),
+            "head_length": 0 if view["done"] else head_length(view),
+        }
         for upload_id, upload in _uploads(session).items()
         if (row := rows.get(upload.get("part", ""))) is not None
         for view in [_view(upload, row)]

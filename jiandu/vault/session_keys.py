@@ -8,6 +8,7 @@ import base64
 
 from django.http import HttpRequest
 
+from jiandu.vault import resumable
 from jiandu.vault.actions import Unlocked
 
 MEMBER_KEY = "vault_member_key"
@@ -35,9 +36,13 @@ def member_private_key(request: HttpRequest) -> bytes | None:
 
 
 def sign_in_source(request: HttpRequest, source_id: int, reply_private_key: bytes) -> None:
+    """The source's id and reply key in a fresh session key. With the reply key, unfinished
+    uploads are tied to the source, and those a closed browser left are taken back
+    (jiandu.vault.resumable.link_source_uploads; issue 19, item 2)."""
     request.session.cycle_key()
     request.session[SOURCE_ID] = source_id
     request.session[REPLY_KEY] = base64.b64encode(reply_private_key).decode()
+    resumable.link_source_uploads(request.session)
 
 
 def source_reply_key(request: HttpRequest) -> bytes | None:

@@ -13,12 +13,18 @@ The check and the reservation happen under one lock (a file lock in the vault fo
 across worker processes), so two creations at once cannot both take the last room.
 
 Rows are tied together per session by `owner`: a hash of a random token kept in the (cookie
-encrypted) session, which leads to no session row and no source. The admins' page sees only
+encrypted) session, which leads to no session row and no source. Once the session holds a
+source's codename-derived reply key, `owner` is a keyed hash under a key derived from that
+(`source_resume_key`): the same for every session of that source, so that a session signed in
+again after a closed browser finds its unfinished uploads (jiandu.vault.resumable), and the
+quota counts what the source holds across its sessions. Without the codename (an Argon2id
+derivation with the server's pepper) the hash leads to no source. The admins' page sees only
 totals (`get_staging_use`).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import os
@@ -32,16 +38,38 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Count, Min, Sum
 
 from jiandu.core.filetimes import settle
-from jiandu.vault import conf, storage
+from jiandu.vault import conf, crypto, storage
 from jiandu.vault.models import StagedUpload
 
 OWNER_KEY = "vault_staging_owner"
 LOCK_NAME = "staging.lock"
+# Where the session keeps a signed-in source's codename-derived reply key
+# (jiandu.vault.session_keys.REPLY_KEY; named here, as that module imports the vault's actions).
+REPLY_KEY = "tipline_reply_key"
+RESUME_PURPOSE = b"jd:resume-upload"
+OWNER_PURPOSE = b"jd:resume-owner"
+
+
+def source_resume_key(session: SessionBase) -> bytes | None:
+    """The key that finds and opens this source's unfinished uploads from any of its sessions:
+    derived from the reply key the codename gives (so only someone holding the codename, or a
+    session signed in with it, has it). None for a session without a source, or a pending
+    source whose codename is not derived yet."""
+    value = session.get(REPLY_KEY)
+    if not isinstance(value, str) or not value:
+        return None
+    return crypto.subkey(base64.b64decode(value), RESUME_PURPOSE)
 
 
 def owner(session: SessionBase) -> str:
-    """What ties this session's rows together: a hash of a random token kept in the session
-    (not of the session's key, so the rows lead to no session row)."""
+    """What ties this session's rows together: for a source with its reply key, a hash keyed
+    by its resume key (the same in its next session); otherwise a hash of a random token kept
+    in the session (not of the session's key, so the rows lead to no session row)."""
+    resume_key = source_resume_key(session)
+    if resume_key is not None:
+        return nacl.hash.blake2b(
+            b"", key=crypto.subkey(resume_key, OWNER_PURPOSE), digest_size=32
+        ).decode()
     token = session.get(OWNER_KEY)
     if not isinstance(token, str):
         token = session[OWNER_KEY] = secrets.token_hex(16)
@@ -73,7 +101,9 @@ def staged_bytes(owner_hash: str | None = None) -> int:
 
 def session_staged_bytes(session: SessionBase) -> int:
     """Bytes this session's resumable uploads hold (0 for a session that never opened one)."""
-    return staged_bytes(owner(session)) if isinstance(session.get(OWNER_KEY), str) else 0
+    if source_resume_key(session) is None and not isinstance(session.get(OWNER_KEY), str):
+        return 0
+    return staged_bytes(owner(session))
 
 
 def quota_refusal(owner_hash: str | None, length: int) -> str | None:
