@@ -53,6 +53,7 @@ from jiandu.cases.models import (
 )
 from jiandu.cases.signals import case_published
 from jiandu.cases.snapshot import take_snapshot
+from jiandu.cases.text import pair_by_script
 from jiandu.ledger.logactions import do_log_revision
 from jiandu.newsroom.notify import note_activity
 
@@ -417,7 +418,9 @@ def can_request_held_publication(actor: User, case: Case) -> bool:
 
 
 @transaction.atomic
-def do_request_held_publication(actor: User, case: Case, note: str) -> PublicationHold:
+def do_request_held_publication(
+    actor: User, case: Case, note: str | dict[str, str]
+) -> PublicationHold:
     """Under the one-person policy: ask for publication after the hold. Every member is told
     there is news (the newsroom's e-mail flag; the desk lists the hold), and the worker
     publishes at `publish_after` unless the hold ends first."""
@@ -499,21 +502,28 @@ def get_due_holds(now: datetime | None = None) -> list[int]:
 
 
 @transaction.atomic
-def do_submit_for_review(actor: User, case: Case, note: str) -> None:
-    """Ask a second editor to publish; `note` becomes the public revision note."""
+def do_submit_for_review(actor: User, case: Case, note: str | dict[str, str]) -> None:
+    """Ask a second editor to publish; `note` becomes the public revision note: a pair
+    {"zh", "en"} (one side may be empty: the reader of the other language then sees it
+    marked with its language), or one text, put on the side of the script it is written in
+    (jiandu.cases.text.pair_by_script)."""
     _require(actor, "edit_cases")
+    pair = pair_by_script(note) if isinstance(note, str) else note
+    zh, en = (pair.get("zh") or "").strip(), (pair.get("en") or "").strip()
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status == CaseStatus.RETRACTED:
         raise WorkflowError(_("A retracted case cannot be published again."))
     if not case.has_unpublished_changes:
         raise WorkflowError(_("Nothing has changed since the last published revision."))
-    if not note.strip():
+    if not (zh or en):
         raise WorkflowError(_("Write a note for the public history of this case."))
     if not (case.title_zh or case.title_en):
         raise WorkflowError(_("The case needs a title before it can be reviewed."))
     case.submitted_by = actor
-    case.submission_note = note.strip()
-    case.save(update_fields=["submitted_by", "submission_note", "updated_at"])
+    case.submission_note_zh, case.submission_note_en = zh, en
+    case.save(
+        update_fields=["submitted_by", "submission_note_zh", "submission_note_en", "updated_at"]
+    )
 
 
 def barred_from_publishing(case: Case) -> set[int]:
@@ -540,7 +550,7 @@ def _next_number(case: Case) -> int:
 def _append_revision(
     case: Case,
     kind: str,
-    note: str,
+    note: dict[str, str],
     snapshot: dict[str, Any],
     author: User,
     publisher: User,
@@ -552,7 +562,8 @@ def _append_revision(
         case=case,
         number=_next_number(case),
         kind=kind,
-        note=note,
+        note_zh=note.get("zh", ""),
+        note_en=note.get("en", ""),
         snapshot=snapshot,
         author=author,
         publisher=publisher,
@@ -619,7 +630,7 @@ def _publish(case: Case, publisher: User, policy: str, hold_hours: int | None) -
     revision = _append_revision(
         case,
         RevisionKind.PUBLICATION if first else RevisionKind.UPDATE,
-        case.submission_note,
+        {"zh": case.submission_note_zh, "en": case.submission_note_en},
         snapshot,
         author=case.submitted_by,
         publisher=publisher,
@@ -646,5 +657,10 @@ def do_retract_case(actor: User, case: Case, reason: str) -> Revision:
     snapshot["retraction"] = reason.strip()
     case.status = CaseStatus.RETRACTED
     return _append_revision(
-        case, RevisionKind.RETRACTION, reason.strip(), snapshot, author=actor, publisher=actor
+        case,
+        RevisionKind.RETRACTION,
+        pair_by_script(reason),
+        snapshot,
+        author=actor,
+        publisher=actor,
     )

@@ -412,7 +412,10 @@ def load_demo_case() -> str:
     actions.do_submit_for_review(
         writer,
         case,
-        "首次发布：时间线、消息来源与相互矛盾的说法。 First publication: timeline, sources and conflicting claims.",
+        {
+            "zh": "首次发布：时间线、消息来源与相互矛盾的说法。",
+            "en": "First publication: timeline, sources and conflicting claims.",
+        },
     )
     actions.do_publish_case(editor, case)
 
@@ -436,7 +439,9 @@ def load_demo_case() -> str:
         [lei],
     )
     actions.do_submit_for_review(
-        writer, case, "补充判决与2024年获释。 Added the sentence and the 2024 release."
+        writer,
+        case,
+        {"zh": "补充判决与2024年获释。", "en": "Added the sentence and the 2024 release."},
     )
     actions.do_publish_case(editor, case)
     User.objects.filter(pk__in=[writer.pk, desk.pk, editor.pk]).update(is_active=False)

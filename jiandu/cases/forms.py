@@ -33,7 +33,22 @@ def _need_one(cleaned: dict, name: str, label: str) -> None:
         )
 
 
-class CaseForm(forms.ModelForm):
+class Bilingual:
+    """Each `*_zh` / `*_en` field's widget declares its language (`lang`): a screen reader
+    reads an English text in an English voice on a Chinese page, the browser checks its
+    spelling in the right language, and a page's checker knows it is content in English, not
+    an untranslated label (issue 18, item 10)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, field in self.fields.items():
+            if name.endswith(("_zh", "_en")):
+                field.widget.attrs["lang"] = name[-2:]
+
+
+class CaseForm(Bilingual, forms.ModelForm):
     class Meta:
         model = Case
         fields = [
@@ -76,7 +91,7 @@ class NewCaseForm(CaseForm):
         return slug
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(Bilingual, forms.ModelForm):
     slug = forms.SlugField(
         label=_("Address"),
         required=False,
@@ -107,7 +122,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class PositionForm(forms.ModelForm):
+class PositionForm(Bilingual, forms.ModelForm):
     class Meta:
         model = Position
         fields = [
@@ -125,7 +140,7 @@ class PositionForm(forms.ModelForm):
         widgets = {"start": DateInput(), "end": DateInput()}
 
 
-class LinkPersonForm(forms.Form):
+class LinkPersonForm(Bilingual, forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.all())
     role = forms.ChoiceField(label=_("Role in the case"), choices=PersonRole.choices)
     note_zh = forms.CharField(label=_("note (Chinese)"), required=False, max_length=300)
@@ -139,7 +154,7 @@ class CitationForm(forms.ModelForm):
         widgets = {"published_on": DateInput(), "quote": TEXTAREA}
 
 
-class _CaseBound(forms.Form):
+class _CaseBound(Bilingual, forms.Form):
     """A form whose choices are the case's own citations."""
 
     def __init__(self, *args: object, case: Case, **kwargs: object) -> None:
@@ -199,7 +214,7 @@ class EventForm(_CaseBound):
         return cleaned
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(Bilingual, forms.Form):
     question_zh = forms.CharField(label=_("question (Chinese)"), required=False, max_length=300)
     question_en = forms.CharField(label=_("question (English)"), required=False, max_length=300)
 
@@ -233,7 +248,7 @@ class ClaimVersionForm(_CaseBound):
         return cleaned
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Bilingual, forms.Form):
     file = forms.FileField(
         label=_("Redacted image (JPEG, PNG or WebP)"),
         help_text=_("Only a copy already redacted. It is re-encoded here, without its metadata."),
@@ -263,12 +278,33 @@ class EvidenceForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note for the public history"),
+    """The note for the public history, in Chinese, English or both, like the case's other
+    texts: a reader of the language left empty sees the other, marked with its language."""
+
+    note_zh = forms.CharField(
+        label=_("Note for the public history (Chinese)"),
         max_length=1000,
+        required=False,
+        widget=TEXTAREA,
+        help_text=_("Simplified or Traditional; readers see it in their own script."),
+    )
+    note_en = forms.CharField(
+        label=_("Note for the public history (English)"),
+        max_length=1000,
+        required=False,
         widget=TEXTAREA,
         help_text=_('Shown on the case page, e.g. "2012-11-23: confirmed by the city government".'),
     )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        _need_one(cleaned, "note", _("note"))
+        return cleaned
+
+    @property
+    def pair(self) -> dict[str, str]:
+        """The cleaned note as the pair `do_submit_for_review` takes."""
+        return {"zh": self.cleaned_data["note_zh"], "en": self.cleaned_data["note_en"]}
 
 
 class RetractForm(forms.Form):

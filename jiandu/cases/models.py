@@ -7,8 +7,10 @@ newsroom's working copy; what the public sees is the snapshot in the latest `Rev
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+
+from jiandu.cases.text import localize
 
 
 class Precision(models.TextChoices):
@@ -84,7 +86,9 @@ class Case(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    submission_note = models.TextField(blank=True)
+    # The note for the public history asked with the review, a pair like the case's texts.
+    submission_note_zh = models.TextField(blank=True)
+    submission_note_en = models.TextField(blank=True)
     # Everyone who changed the working copy since the last publication (its text, timeline,
     # claims, sources, people or evidence): none of them may publish it, so no words reach the
     # public that only their author has read. Emptied by publication, copied to the revision.
@@ -240,6 +244,13 @@ class PublishedEvidence(models.Model):
     render = models.CharField(max_length=40, blank=True)
     treatment_zh = models.CharField(max_length=300, blank=True)
     treatment_en = models.CharField(max_length=300, blank=True)
+    # A video's poster: one frame of the derivative, re-encoded from its pixels (no metadata),
+    # published with it under its own hash, so the page shows a picture before anything plays.
+    poster = models.FileField(upload_to="evidence/", blank=True)
+    poster_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The Content Credentials as read back at publication: signer, actions, validation
+    # (redaction.credentials.summary); empty when the file carries none.
+    credentials = models.JSONField(default=dict, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -353,7 +364,10 @@ class Revision(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=RevisionKind.choices)
-    note = models.TextField()
+    # Why this version: a pair like the case's other texts (one side may be empty), shown in
+    # the reader's language and script (jiandu.cases.text.localize).
+    note_zh = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
     snapshot = models.JSONField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     publisher = models.ForeignKey(
@@ -376,6 +390,17 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} r{self.number}"
+
+    @property
+    def note_pair(self) -> dict[str, str]:
+        """The note as the pair the public pages localise ({"zh": ..., "en": ...})."""
+        return {"zh": self.note_zh, "en": self.note_en}
+
+    @property
+    def note(self) -> str:
+        """The note as one text in the active language (the feed and the JSON API, which give
+        one string); pages use `note_pair` to mark a fallback with its language."""
+        return localize(self.note_pair, get_language() or "zh-hans")[0]
 
     @property
     def policy_label(self) -> str:

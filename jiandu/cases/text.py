@@ -5,6 +5,8 @@ Chinese is written in either script and shown in the reader's script (jiandu/cor
 Where the reader's language is missing, the other one is shown, marked with its own `lang`.
 """
 
+import re
+
 from jiandu.core.chinese import to_simplified, to_traditional
 
 
@@ -26,3 +28,22 @@ def localize(pair: dict[str, str] | None, language: str) -> tuple[str, str]:
 def fold(text: str) -> str:
     """Search folding: one script (simplified), lower case, single spaces."""
     return " ".join(to_simplified(text).casefold().split())
+
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def pair_by_script(text: str) -> dict[str, str]:
+    """One text as a {"zh", "en"} pair, by the script it is written in: with Chinese
+    characters, the Chinese side; without, the English side; Chinese with three or more
+    Latin words (a note written in both languages), both sides. A Chinese note that names
+    an acronym or two stays Chinese. Used where a text arrives as one string (a retraction's
+    reason, a note given to `do_submit_for_review` as one text) and by migration 0007, which
+    moved the single revision notes into pairs with the same rule."""
+    text = text.strip()
+    if not CJK.search(text):
+        return {"zh": "", "en": text}
+    if len(LATIN_WORD.findall(text)) >= 3:
+        return {"zh": text, "en": text}
+    return {"zh": text, "en": ""}

@@ -213,13 +213,17 @@ STEPS = {
     "submit": Step(
         "note_form",
         lambda r, c: NoteForm(r.POST),
-        lambda u, c, d: actions.do_submit_for_review(u, c, d["note"]),
+        lambda u, c, d: actions.do_submit_for_review(
+            u, c, {"zh": d["note_zh"], "en": d["note_en"]}
+        ),
         gettext_lazy("Submitted for review. Another editor can now publish it."),
     ),
     "request": Step(
         "note_form",
         lambda r, c: NoteForm(r.POST),
-        lambda u, c, d: actions.do_request_held_publication(u, c, d["note"]),
+        lambda u, c, d: actions.do_request_held_publication(
+            u, c, {"zh": d["note_zh"], "en": d["note_en"]}
+        ),
         gettext_lazy(
             "Publication requested. Every member is notified; it goes public when the hold has "
             "passed, unless someone stops it or edits the case."
@@ -228,7 +232,7 @@ STEPS = {
     ),
     "publish": Step(
         "note_form",
-        lambda r, c: NoteForm({"note": "-"}),  # nothing to fill in: the note was given at submit
+        lambda r, c: NoteForm({"note_en": "-"}),  # nothing to fill in: the note was given at submit
         lambda u, c, d: actions.do_publish_case(u, c),
         gettext_lazy("Published."),
         permission="publish_cases",

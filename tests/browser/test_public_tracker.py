@@ -35,7 +35,7 @@ def test_draft_publish_read_comment_moderate(live_server, new_page, axe_check):
     page.get_by_label("title (English)").fill("Zhaotong land seizure")
     page.get_by_label("summary (English)").fill("Farmers say the county took their land.")
     page.get_by_role("button", name="Save draft").click()
-    page.get_by_label("Note for the public history").fill("First publication")
+    page.get_by_label("Note for the public history (English)").fill("First publication")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Another editor with the right to publish")).to_be_visible()
     workspace = page.url

@@ -69,7 +69,7 @@ def test_the_demo_prints_two_logins_and_the_second_editor_publishes_the_admins_c
     assert response.status_code == 302, response.content[:300]
     case = Case.objects.get(title_en="A newcomer's case")
     base = f"/en/newsroom/cases/{case.pk}/"
-    assert admin.post(base + "submit/", {"note": "First try"}).status_code == 302
+    assert admin.post(base + "submit/", {"note_en": "First try"}).status_code == 302
     assert admin.post(base + "publish/").status_code == 400  # the author cannot publish
 
     editor = first_sign_in(found[1])

@@ -76,7 +76,7 @@ def test_an_editor_cannot_publish_a_version_he_edited_before_someone_else_submit
     case.refresh_from_db()
     fixed = edit_form(case, title_en="A case (typo fixed)")
     assert writer.post(base + "edit/", fixed).status_code == 302
-    assert writer.post(base + "submit/", {"note": "Typo fixed"}).status_code == 302
+    assert writer.post(base + "submit/", {"note_en": "Typo fixed"}).status_code == 302
 
     page = editor.get(base).content.decode()
     assert "Publish this version" not in page

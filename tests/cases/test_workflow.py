@@ -167,7 +167,7 @@ def test_the_newsroom_pages_draft_submit_and_publish(client, team):
         base + f"claims/{claim.pk}/versions/", {"value_en": "5", "citations": [citation.pk]}
     )
     assert response.status_code == 302
-    assert client.post(base + "submit/", {"note": "First"}).status_code == 302
+    assert client.post(base + "submit/", {"note_en": "First"}).status_code == 302
     html = client.get(base).content.decode()
     assert "Another editor with the right to publish" in html
     # The writer (a journalist) cannot publish; an editor can.
