@@ -45,8 +45,8 @@ class SubmissionForm(StepForm):
 
 
 CODENAME_STYLES = [
-    ("zh", _("Chinese characters (Simplified)")),
-    ("zh-hant", _("Chinese characters (Traditional)")),
+    ("zh", _("Chinese words (Simplified)")),
+    ("zh-hant", _("Chinese words (Traditional)")),
     ("en", _("English words")),
 ]
 
@@ -66,7 +66,8 @@ class CodenameForm(forms.Form):
         max_length=400,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_(
-            "The eight words or characters you wrote down. Spaces and capitals do not matter."
+            "The words or characters you wrote down. Spaces, capitals and Simplified or "
+            "Traditional characters do not matter."
         ),
     )
 

@@ -3,8 +3,9 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from jiandu.core.sizes import format_size
 from jiandu.tipline import throttle
-from jiandu.tipline.codename import WORDS, CodenameError
+from jiandu.tipline.codename import WORDS, ZH_WORD_LENGTH, ZH_WORDS, CodenameError
 from jiandu.tipline.forms import MESSAGE_MAX_CHARACTERS
 from jiandu.vault import conf
 from jiandu.vault.uploads import Problem
@@ -14,13 +15,13 @@ FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 
 def refusal(code: str) -> str:
-    gib = conf.max_file_bytes() / 1024**3
+    largest = format_size(conf.max_file_bytes())
     texts = {
         "too_large": _(
-            "This upload is larger than we accept at once (%(gib).0f GiB per file, "
+            "This upload is larger than we accept at once (%(largest)s per file, "
             "%(count)d files per submission). Nothing was stored. Send fewer or smaller files."
         )
-        % {"gib": gib, "count": conf.max_files_per_submission()},
+        % {"largest": largest, "count": conf.max_files_per_submission()},
         "disk_full": _(
             "We cannot take new files right now: the server is nearly out of space. Nothing was "
             "stored, and nothing you sent before is affected. Please try again later."
@@ -80,10 +81,9 @@ def signin_wait(seconds: int) -> str:
 
 
 def problem(item: Problem) -> str:
-    gib = conf.max_file_bytes() / 1024**3
     texts = {
         "empty": _("“%(name)s” was empty, so it was not kept."),
-        "too_big": _("“%(name)s” is larger than %(gib).0f GiB, so it was not kept."),
+        "too_big": _("“%(name)s” is larger than %(largest)s, so it was not kept."),
         "too_many": _(
             "“%(name)s” was not kept: a submission holds at most %(count)d files. Send it in a "
             "new submission."
@@ -92,7 +92,7 @@ def problem(item: Problem) -> str:
             "“%(name)s” was not kept: the server is nearly out of space. Try again later."
         ),
         "session_quota": _(
-            "“%(name)s” was not started: %(quota).1f GiB is the most we hold for one "
+            "“%(name)s” was not started: %(quota)s is the most we hold for one "
             "conversation at a time while files are sent. Nothing of it was stored. Send the "
             "files already started (or remove one), then add this one."
         ),
@@ -104,9 +104,9 @@ def problem(item: Problem) -> str:
     }
     return texts[item.code] % {
         "name": FIRST_STRONG_ISOLATE + item.name + POP_ISOLATE,
-        "gib": gib,
+        "largest": format_size(conf.max_file_bytes()),
         "count": conf.max_files_per_submission(),
-        "quota": conf.staging_session_bytes() / 1024**3,
+        "quota": format_size(conf.staging_session_bytes()),
     }
 
 
@@ -120,6 +120,22 @@ def codename_error(error: CodenameError) -> str:
             "“%(word)s” is not a word codenames are made of. Check its spelling against what "
             "you wrote down."
         ) % {"word": error.detail}
+    if error.code == "wrong_count" and error.script == "zh":
+        count = int(error.detail)
+        return ngettext(
+            "A Chinese codename has %(words)d words of two characters (%(length)d characters; "
+            "one given out before these words has %(old)d single characters). You typed "
+            "%(count)d character.",
+            "A Chinese codename has %(words)d words of two characters (%(length)d characters; "
+            "one given out before these words has %(old)d single characters). You typed "
+            "%(count)d characters.",
+            count,
+        ) % {
+            "words": ZH_WORDS,
+            "length": ZH_WORDS * ZH_WORD_LENGTH,
+            "old": WORDS,
+            "count": count,
+        }
     if error.code == "wrong_count":
         count = int(error.detail)
         return ngettext(

@@ -202,7 +202,9 @@ def test_a_zip_appended_to_any_image_is_a_polyglot(image_rest, zip_rest):
 
 # --- Codenames -----------------------------------------------------------------------------
 
-CANONICAL = re.compile(rf"(en|zh):\d+(\.\d+){{{codename.WORDS - 1}}}")
+CANONICAL = re.compile(
+    rf"(en|zh):\d+(\.\d+){{{codename.WORDS - 1}}}|zhw:\d+(\.\d+){{{codename.ZH_WORDS - 1}}}"
+)
 
 
 @FAST

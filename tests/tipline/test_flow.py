@@ -89,13 +89,12 @@ def test_chinese_codename_works_in_either_script():
     codename = codename_of(source)
     assert all("\u4e00" <= ch <= "\u9fff" for ch in codename.replace(" ", ""))
     from jiandu.core.wordlists import load as _list
-    from jiandu.tipline.codename import _index
 
-    simplified = _index("chinese_simplified")
-    traditional = "".join(
-        _list("chinese_traditional")[simplified[ch]] for ch in codename.replace(" ", "")
-    )
-    for typed in (codename.replace(" ", ""), traditional, " ".join(traditional)):
+    simplified = _list("chinese_words_simplified")
+    traditional = [
+        _list("chinese_words_traditional")[simplified.index(w)] for w in codename.split()
+    ]
+    for typed in (codename.replace(" ", ""), "".join(traditional), " ".join(traditional)):
         assert Client().post("/zh-hant/return/", {"codename": typed}).status_code == 302
 
 
