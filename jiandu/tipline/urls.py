@@ -11,6 +11,7 @@ urlpatterns = [
     path("codename/noted/", views.codename_noted, name="codename_noted"),
     path("return/", views.return_with_codename, name="return"),
     path("conversation/", views.conversation, name="conversation"),
+    path("conversation/reply/", views.reply, name="reply"),
     path("conversation/delete/<int:submission_id>/", views.delete_submission, name="delete"),
     path("conversation/sign-out/", views.sign_out, name="sign_out"),
     # The tus 1.0.0 server (jiandu.tipline.tus).

@@ -7,13 +7,17 @@ documentation describes for changing upload handlers on the fly.
 
 from __future__ import annotations
 
+import base64
 import re
+from collections.abc import Callable
+from itertools import groupby
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -32,7 +36,7 @@ from jiandu.tipline.middleware import on_onion
 from jiandu.tipline.models import QuestionnaireVersion
 from jiandu.vault import actions as vault
 from jiandu.vault import conf, crypto, resumable, session_keys, uploads
-from jiandu.vault.access import open_reply_for_source
+from jiandu.vault.access import open_own_item_for_source, open_reply_for_source
 from jiandu.vault.models import Item, Source
 
 NEW_CODENAME = "tipline_new_codename"
@@ -40,6 +44,9 @@ NEW_CODENAME = "tipline_new_codename"
 # this (encrypted) session until _finish_codename binds it.
 CODENAME_TO_FINISH = "tipline_codename_to_finish"
 RECEIPT = "tipline_receipt"
+# The source-side keys of what a pending source sent (item id -> base64), held in its own
+# (encrypted) session until its codename key exists to seal them to (docs/crypto.md).
+COPIES_TO_SEAL = "tipline_copies_to_seal"
 
 
 def current_source(request: HttpRequest) -> Source | None:
@@ -92,6 +99,26 @@ def _refused(request: HttpRequest, code: str, status: int) -> HttpResponse:
 def submit(request: HttpRequest) -> HttpResponseBase:
     if request.method != "POST":
         return _submit(request, None)
+    return _receive(request, _submit)
+
+
+@csrf_exempt
+@never_cache
+def reply(request: HttpRequest) -> HttpResponseBase:
+    """The conversation's reply box: a message and files, the no-JavaScript multipart path of
+    the tip line's form (the same encrypting handler and limits), never the questionnaire."""
+    if request.method != "POST" or current_source(request) is None:
+        uploads.drain(request)
+        return redirect("tipline:conversation")
+    return _receive(request, _reply)
+
+
+def _receive(
+    request: HttpRequest,
+    then: Callable[[HttpRequest, uploads.EncryptingUploadHandler], HttpResponse],
+) -> HttpResponseBase:
+    """Check a posted form's body before anything reads it, then parse it through the
+    encrypting upload handler and hand it to `then(request, handler)`."""
     if not vault.readers_are_ready():
         uploads.drain(request)
         return _refused(request, "closed", 403)
@@ -115,7 +142,7 @@ def submit(request: HttpRequest) -> HttpResponseBase:
         except (MultiPartParserError, TooManyFilesSent, UnreadablePostError):
             uploads.drain(request)
             return _refused(request, "broken", 400)
-        return _submit(request, handler)
+        return then(request, handler)
     finally:
         handler.discard_unpublished()
         uploads.release_memory()
@@ -147,7 +174,8 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
         # Every file went through the encrypting handler (jiandu.vault.uploads.SealedUpload).
         sealed = [cast(uploads.SealedUpload, f) for f in request.FILES.getlist("files")]
         finished = _finished_uploads(request)
-        missing = _missing_page(answers, version)
+        # A returning source is never sent back through the questionnaire.
+        missing = _missing_page(answers, version) if source is None else None
         if missing:
             form.add_error(
                 None,
@@ -169,7 +197,7 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
             "style_form": style_form,
             "source": source,
             "problems": problems,
-            "max_file_gib": conf.max_file_bytes() / 1024**3,
+            "max_file_bytes": conf.max_file_bytes(),
             "max_files": conf.max_files_per_submission(),
             "ready": vault.readers_are_ready(),
             "held_uploads": [
@@ -222,6 +250,7 @@ def _store(
         source = new.source
     else:
         vault.do_store_submission(source, prepared)
+    _hold_source_copies(request, source, prepared)
     throttle.count_stored(source)
     request.session[RECEIPT] = {
         "message": len(message),
@@ -240,14 +269,39 @@ def _finish_codename(request: HttpRequest, source: Source) -> bool:
     codename = request.session.get(CODENAME_TO_FINISH)
     if not codename or not vault.codename_pending(source):
         request.session.pop(CODENAME_TO_FINISH, None)
+        _seal_held_copies(request, source)
         return True
     try:
         reply_key = actions.do_finish_codename(source, codename)
     except crypto.KdfBusy:
         return False
-    session_keys.sign_in_source(request, source.pk, reply_key)
+    session_keys.sign_in_source(request, source.pk, reply_key)  # keeps the session's data
     request.session.pop(CODENAME_TO_FINISH, None)
+    _seal_held_copies(request, source)
     return True
+
+
+def _hold_source_copies(
+    request: HttpRequest, source: Source, prepared: list[vault.PreparedItem]
+) -> None:
+    """A pending source has no codename key yet: keep the source-side keys of what it just
+    sent in its own session, so its conversation can show them once the codename works."""
+    if not vault.codename_pending(source):
+        return
+    held = dict(request.session.get(COPIES_TO_SEAL) or {})
+    for item_id, key in vault.source_copies_to_hold(prepared).items():
+        held[str(item_id)] = base64.b64encode(key).decode()
+    request.session[COPIES_TO_SEAL] = held
+
+
+def _seal_held_copies(request: HttpRequest, source: Source) -> None:
+    held = request.session.get(COPIES_TO_SEAL)
+    if not held or vault.codename_pending(source):
+        return
+    vault.do_seal_source_copies(
+        source, {int(item_id): base64.b64decode(key) for item_id, key in held.items()}
+    )
+    request.session.pop(COPIES_TO_SEAL, None)
 
 
 # The answers of the step-by-step pages, kept in the (encrypted) session until sending:
@@ -436,30 +490,81 @@ def conversation(request: HttpRequest) -> HttpResponse:
         return redirect("tipline:return")
     if request.session.get(NEW_CODENAME):
         return redirect("tipline:receipt")
-    reply_key = session_keys.source_reply_key(request)
-    replies = []
-    for item in source.items.filter(kind=Item.Kind.REPLY):
-        try:
-            replies.append({"hour": item.created_hour, "text": _reply_text(reply_key, item)})
-        except (crypto.VaultCryptoError, TypeError):
-            replies.append({"hour": item.created_hour, "text": None})
-    submissions = []
-    for submission in source.submissions.order_by("-created_hour", "-pk"):
-        kinds = list(submission.items.values_list("kind", flat=True))
-        submissions.append(
-            {
-                "id": submission.pk,
-                "hour": submission.created_hour,
-                "messages": kinds.count(Item.Kind.MESSAGE),
-                "files": kinds.count(Item.Kind.FILE),
-                "questionnaire": Item.Kind.QUESTIONNAIRE in kinds,
-            }
-        )
+    return _conversation_page(request, source, SubmissionForm(questions=[]), [])
+
+
+def _conversation_page(
+    request: HttpRequest,
+    source: Source,
+    form: SubmissionForm,
+    problems: list[str],
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "tipline/conversation.html",
-        {"source": source, "replies": replies, "submissions": submissions},
+        {
+            "source": source,
+            "entries": _conversation(source, session_keys.source_reply_key(request)),
+            "form": form,
+            "problems": problems,
+            "max_file_bytes": conf.max_file_bytes(),
+            "max_files": conf.max_files_per_submission(),
+            "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
+        },
+        status=status,
     )
+
+
+def _conversation(source: Source, reply_key: bytes | None) -> list[dict[str, Any]]:
+    """What the source sent and the newsroom's replies, oldest first (by the hour the server
+    keeps, then by arrival), each opened with the codename key in this session: a message's
+    text, a file's name and size (never its content); a reply's text."""
+    items = source.items.filter(Q(kind=Item.Kind.REPLY) | Q(submission__isnull=False)).order_by(
+        "created_hour", "pk"
+    )
+    entries: list[dict[str, Any]] = []
+    for key, group in groupby(items, key=lambda item: item.submission_id or -item.pk):
+        rows = list(group)
+        first = rows[0]
+        if first.kind == Item.Kind.REPLY:
+            entries.append(
+                {"reply": True, "hour": first.created_hour, "text": _text(reply_key, first)}
+            )
+            continue
+        entry: dict[str, Any] = {
+            "reply": False,
+            "id": key,
+            "hour": first.created_hour,
+            "messages": [],
+            "files": [],
+            "questionnaire": False,
+            "closed": 0,  # sent before own copies existed: counted, not shown
+        }
+        for item in rows:
+            if item.kind == Item.Kind.QUESTIONNAIRE:
+                entry["questionnaire"] = True
+                continue
+            try:
+                own = open_own_item_for_source(reply_key or b"", item)
+            except (crypto.VaultCryptoError, TypeError, ValueError):
+                entry["closed"] += 1
+                continue
+            if item.kind == Item.Kind.MESSAGE:
+                entry["messages"].append(own.text)
+            else:
+                entry["files"].append(
+                    {"name": own.meta.get("name", ""), "size": own.meta.get("size", 0)}
+                )
+        entries.append(entry)
+    return entries
+
+
+def _text(reply_key: bytes | None, item: Item) -> str | None:
+    try:
+        return _reply_text(reply_key, item)
+    except (crypto.VaultCryptoError, TypeError):
+        return None
 
 
 def _reply_text(reply_key: bytes | None, item: Item) -> str:
@@ -468,15 +573,58 @@ def _reply_text(reply_key: bytes | None, item: Item) -> str:
     return open_reply_for_source(reply_key, item).text()
 
 
-@never_cache
-@require_POST
-def delete_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
+@csrf_protect
+def _reply(request: HttpRequest, handler: uploads.EncryptingUploadHandler) -> HttpResponse:
     source = current_source(request)
     if source is None:
         return redirect("tipline:return")
-    if vault.do_delete_submission(source, submission_id):
-        messages.success(request, _("That submission is deleted, with its files."))
-    return redirect("tipline:conversation")
+    form = SubmissionForm(request.POST, questions=[])
+    problems = [messages_text.problem(p) for p in handler.problems]
+    problems += [text[:300] for text in request.POST.getlist("upload_problems")[:20]]
+    uploads.release_memory()
+    if form.is_valid():
+        if form.cleaned_data["website"]:
+            return _refused(request, "honeypot", 400)
+        message = form.cleaned_data["message"].strip()
+        sealed = [cast(uploads.SealedUpload, f) for f in request.FILES.getlist("files")]
+        finished = _finished_uploads(request)
+        if message or sealed or finished:
+            prepared = [vault.prepare_text(Item.Kind.MESSAGE, message)] if message else []
+            prepared += [upload.prepared() for upload in sealed]
+            prepared += resumable.take(request.session, finished)
+            vault.do_store_submission(source, prepared)
+            _hold_source_copies(request, source, prepared)
+            throttle.count_stored(source)
+            messages.success(request, _("Sent. It is below, with what you sent before."))
+            for problem in problems:
+                messages.warning(request, problem)
+            return redirect(reverse("tipline:conversation") + "#latest")
+        form.add_error(None, _("Nothing was received: write a message or choose a file."))
+    return _conversation_page(request, source, form, problems, status=400)
+
+
+@never_cache
+def delete_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """GET: what would be deleted, and a button to confirm (no script needed); POST: delete."""
+    source = current_source(request)
+    if source is None:
+        return redirect("tipline:return")
+    if request.method == "POST":
+        if vault.do_delete_submission(source, submission_id):
+            messages.success(request, _("That submission is deleted, with its files."))
+        return redirect("tipline:conversation")
+    reply_key = session_keys.source_reply_key(request)
+    entry = next(
+        (
+            e
+            for e in _conversation(source, reply_key)
+            if not e["reply"] and e["id"] == submission_id
+        ),
+        None,
+    )
+    if entry is None:
+        return redirect("tipline:conversation")
+    return render(request, "tipline/delete.html", {"source": source, "entry": entry})
 
 
 @never_cache

@@ -85,3 +85,28 @@ def open_reply_for_source(reply_private_key: bytes, item: Item) -> OpenItem:
         raise crypto.VaultCryptoError("Not readable by the source.")
     key = crypto.unseal(reply_private_key, item.source_sealed_key)
     return OpenItem(item=item, key=key, meta=crypto.open_meta(key, item.meta))
+
+
+@dataclass
+class OwnItem:
+    """What a source's session opens of an item it sent: a message's text, a file's record."""
+
+    item: Item
+    meta: dict[str, object]
+    text: str | None
+
+
+def open_own_item_for_source(reply_private_key: bytes, item: Item) -> OwnItem:
+    """Open a message or file the source sent, with the key it derives from its codename.
+    A file's copy is its metadata subkey only (jiandu.vault.actions.source_copy_key), so the
+    content stays closed; VaultCryptoError for an item with no copy (sent before copies
+    existed, a questionnaire) or a wrong key."""
+    if item.source_sealed_key is None or item.submission_id is None:
+        raise crypto.VaultCryptoError("Not readable by the source.")
+    key = crypto.unseal(reply_private_key, item.source_sealed_key)
+    if item.kind == Item.Kind.FILE:
+        return OwnItem(item=item, meta=crypto.open_meta_with(key, item.meta), text=None)
+    if item.kind == Item.Kind.MESSAGE:
+        opened = OpenItem(item=item, key=key, meta=crypto.open_meta(key, item.meta))
+        return OwnItem(item=item, meta=opened.meta, text=opened.text())
+    raise crypto.VaultCryptoError("Not readable by the source.")

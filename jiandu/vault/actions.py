@@ -400,6 +400,71 @@ class PreparedItem:
     meta: dict[str, object]
     part: Path
     receipt: dict[str, object] = field(default_factory=dict)
+    item_id: int | None = None  # the row's id, once stored
+
+
+# What a source's own session may open of what it sent (docs/crypto.md, "A source's own
+# copies"): a message's item key (its text), a file's metadata subkey (name, size, SHA-256,
+# never the content); nothing of a questionnaire.
+SOURCE_COPY_KINDS = (Item.Kind.MESSAGE, Item.Kind.FILE)
+
+
+def source_copy_key(kind: str, item_key: bytes) -> bytes | None:
+    """The key sealed to the source's codename key for an item it sent, or None."""
+    if kind == Item.Kind.MESSAGE:
+        return item_key
+    if kind == Item.Kind.FILE:
+        return crypto.meta_key(item_key)
+    return None
+
+
+def source_copies_to_hold(prepared: list[PreparedItem]) -> dict[int, bytes]:
+    """The source-side keys of stored items, by item id, for a source whose codename is not
+    derived yet: its session holds them until do_seal_source_copies can seal them."""
+    copies = {}
+    for item in prepared:
+        key = source_copy_key(item.kind, item.item_key)
+        if key is not None and item.item_id is not None:
+            copies[item.item_id] = key
+    return copies
+
+
+def do_seal_source_copies(source: Source, copies: dict[int, bytes]) -> int:
+    """Seal held source-side keys (source_copies_to_hold) to the source's codename key, now
+    that it exists. Only this source's own messages and files without a copy change, and only
+    with a key that opens the item's metadata record (a wrong key is dropped, not sealed)."""
+    source = Source.objects.filter(pk=source.pk).first() or source  # as bound, MAC and all
+    if codename_pending(source) or not copies:
+        return 0
+    binding.check_source_keys(source)
+    sealed = 0
+    with transaction.atomic():
+        items = Item.objects.select_for_update().filter(
+            source=source,
+            pk__in=list(copies),
+            kind__in=SOURCE_COPY_KINDS,
+            submission__isnull=False,
+            source_sealed_key__isnull=True,
+        )
+        for item in items:
+            key = copies[item.pk]
+            meta = key if item.kind == Item.Kind.FILE else crypto.meta_key(key)
+            try:
+                crypto.open_meta_with(meta, item.meta)
+            except crypto.VaultCryptoError:
+                continue
+            item.source_sealed_key = crypto.seal(source.reply_public_key, key)
+            item.save(update_fields=["source_sealed_key"])
+            sealed += 1
+        if sealed:
+            do_record_custody(
+                None,
+                Action.GRANT,
+                subject_of("source", source.pk),
+                reason=f"own copies of {sealed} items sealed to the source's codename key",
+                at=hour_now(),
+            )
+    return sealed
 
 
 def prepare_text(kind: str, text: str, meta: dict[str, object] | None = None) -> PreparedItem:
@@ -442,9 +507,7 @@ def _store_items(
                     submission=submission,
                     kind=item.kind,
                     sealed_key=crypto.seal(source.public_key, item.item_key),
-                    source_sealed_key=(
-                        crypto.seal(source.reply_public_key, item.item_key) if to_source else None
-                    ),
+                    source_sealed_key=_sealed_for_source(source, item, to_source, submission),
                     meta=crypto.seal_meta(item.item_key, item.meta),
                     blob=name,
                     author=author,
@@ -453,6 +516,8 @@ def _store_items(
                 for item, name in zip(prepared, published, strict=True)
             ]
             Item.objects.bulk_create(rows)
+            for item, row in zip(prepared, rows, strict=True):
+                item.item_id = row.pk
             Source.objects.filter(pk=source.pk).update(last_active_hour=hour_now())
             if submission is not None:
                 _record_source_action(Action.RECEIVE, source, submission, rows)
@@ -462,6 +527,19 @@ def _store_items(
             storage.discard(item.part)
         raise
     return rows
+
+
+def _sealed_for_source(
+    source: Source, item: PreparedItem, to_source: bool, submission: Submission | None
+) -> bytes | None:
+    """A reply's item key, or a submitted item's source-side key (source_copy_key), sealed to
+    the source's codename key; None while that key does not exist (a pending source)."""
+    if to_source:
+        return crypto.seal(source.reply_public_key, item.item_key)
+    key = source_copy_key(item.kind, item.item_key)
+    if submission is None or key is None or not source.reply_public_key:
+        return None
+    return crypto.seal(source.reply_public_key, key)
 
 
 def do_store_submission(source: Source, prepared: list[PreparedItem]) -> Submission:

@@ -440,9 +440,20 @@ def seal_meta(item_key: bytes, meta: dict[str, object]) -> bytes:
     return bytes(SecretBox(subkey(item_key, b"jd:meta")).encrypt(data))
 
 
+def meta_key(item_key: bytes) -> bytes:
+    """The item's metadata subkey alone: it opens the record (name, size, SHA-256) and not the
+    content, so it can be handed where only the record is needed (a source's own file list)."""
+    return subkey(item_key, b"jd:meta")
+
+
 def open_meta(item_key: bytes, sealed: bytes) -> dict[str, object]:
+    return open_meta_with(meta_key(item_key), sealed)
+
+
+def open_meta_with(meta_subkey: bytes, sealed: bytes) -> dict[str, object]:
+    """Open a metadata record with its subkey (see meta_key)."""
     try:
-        data = SecretBox(subkey(item_key, b"jd:meta")).decrypt(bytes(sealed))
+        data = SecretBox(meta_subkey).decrypt(bytes(sealed))
     except nacl.exceptions.CryptoError as exc:
         raise VaultCryptoError("Metadata record is damaged or the key is wrong.") from exc
     return json.loads(data)

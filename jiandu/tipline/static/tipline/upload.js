@@ -67,7 +67,8 @@
       .replace(/%%/g, "%");
   }
 
-  function megabytes(bytes) { return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0) + " MB"; }
+  // Written as the server writes sizes (sizes.js, jiandu/core/sizes.py).
+  function megabytes(bytes) { return window.JianduSizes.format(bytes, window.JianduSizes.formatsOf(form)); }
 
   function clock(seconds) {
     if (!isFinite(seconds)) { return "–"; }
