@@ -79,7 +79,7 @@ def do_first_submission(style: str, prepared: list[vault.PreparedItem]) -> NewSo
     FIRST_SUBMISSION_KDF_WAIT_SECONDS, the submission is stored under a pending source (its
     newsroom-side key pair is random and needs no codename) and the codename is derived
     later from the source's own session (do_finish_codename). The derivation runs before the
-    transaction, so no write lock is held during it. A codename already in use (odds 2^-88)
+    transaction, so no write lock is held during it. A codename already in use (odds 2^-84 at most)
     is simply drawn again."""
     try:
         for _attempt in range(5):

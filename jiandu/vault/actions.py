@@ -367,7 +367,7 @@ def do_bind_codename(source: Source, lookup: str, reply_public_key: bytes) -> No
     """Give a pending source its codename's lookup and reply key (and a new binding MAC).
 
     Only a pending row changes: a second call for the same source (two requests of one
-    session) finds it bound and does nothing; a lookup already taken (odds 2^-88) refuses
+    session) finds it bound and does nothing; a lookup already taken (odds 2^-84 at most) refuses
     with VaultError('codename_taken')."""
     with transaction.atomic():
         row = Source.objects.select_for_update().filter(pk=source.pk).first()
