@@ -9,7 +9,11 @@
    - a dropped connection: tus-js-client asks the server for the offset and goes on; past its
      retries, this script waits for the network and starts the same upload again;
    - a reload: the page lists this session's unfinished uploads (from the server); choosing
-     the same file again (same size, same name) resumes it where the server has it. */
+     the same file again (same size, same name) resumes it where the server has it;
+   - a closed browser (issue 19, item 2): a source signed in again with its codename finds its
+     unfinished uploads listed the same way (the server keeps them, sealed to the codename);
+     the server asks for the SHA-256 of the file's first bytes (data-head-length of them) before
+     it takes more, so that another file of the same name and size is not stitched on. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-tus-endpoint]");
@@ -34,7 +38,8 @@
         url: el.getAttribute("data-url"),
         name: el.getAttribute("data-name"),
         size: Number(el.getAttribute("data-size")),
-        done: el.getAttribute("data-done") === "true"
+        done: el.getAttribute("data-done") === "true",
+        headLength: Number(el.getAttribute("data-head-length") || 0)
       };
     }
   );
@@ -145,10 +150,30 @@
 
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
+  // The proof that a resumed upload goes on with the same file: the SHA-256 of its first bytes,
+  // as many as the server recorded from the first piece (Upload-Head-Checksum).
+  function headProof(file, previous) {
+    if (!previous || !previous.headLength || !window.crypto || !window.crypto.subtle) {
+      return Promise.resolve({});
+    }
+    return file.slice(0, previous.headLength).arrayBuffer().then(function (bytes) {
+      return window.crypto.subtle.digest("SHA-256", bytes);
+    }).then(function (digest) {
+      var binary = String.fromCharCode.apply(null, new Uint8Array(digest));
+      return { "Upload-Head-Checksum": "sha256 " + window.btoa(binary) };
+    });
+  }
+
   function send(file) {
+    var previous = heldFor(file);
+    return headProof(file, previous).then(function (proof) {
+      return sendWith(file, previous, proof);
+    });
+  }
+
+  function sendWith(file, previous, proof) {
     return new Promise(function (resolve, reject) {
       var restarts = 0;
-      var previous = heldFor(file);
       var upload = new window.tus.Upload(file, {
         endpoint: endpoint,
         uploadUrl: previous ? previous.url : null,
@@ -158,7 +183,7 @@
           filename: shortName(file.name),
           filetype: file.type || "application/octet-stream"
         },
-        headers: { "X-CSRFToken": token },
+        headers: Object.assign({ "X-CSRFToken": token }, proof),
         storeFingerprintForResuming: false,
         removeFingerprintOnSuccess: false,
         urlStorage: memoryStorage,
