@@ -3,6 +3,7 @@
 from datetime import datetime, time
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiandu.cases.metrics import local_zone
@@ -19,6 +20,7 @@ from jiandu.cases.models import (
     Precision,
     VerificationStatus,
 )
+from jiandu.cases.text import has_chinese
 
 # Words the public URL map uses under /cases/: no case may take them as its address.
 RESERVED_SLUGS = {"search", "feed", "api", "export", "evidence", "people", "sitemap-xml"}
@@ -154,6 +156,18 @@ class CitationForm(forms.ModelForm):
         widgets = {"published_on": DateInput(), "quote": TEXTAREA}
 
 
+class CitationChoices(forms.ModelMultipleChoiceField):
+    """A case's sources to tick, each by its outlet and date; an outlet without Chinese is
+    declared English (a name quoted as the source gives it, not a label to translate)."""
+
+    def label_from_instance(self, obj: Citation) -> str:
+        if has_chinese(obj.outlet):
+            return str(obj)
+        if obj.published_on is None:
+            return format_html('<span lang="en">{}</span>', obj.outlet)
+        return format_html('<span lang="en">{}</span> {}', obj.outlet, obj.published_on)
+
+
 class _CaseBound(Bilingual, forms.Form):
     """A form whose choices are the case's own citations."""
 
@@ -194,7 +208,7 @@ class EventForm(_CaseBound):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    citations = forms.ModelMultipleChoiceField(
+    citations = CitationChoices(
         label=_("Sources"),
         queryset=Citation.objects.none(),
         required=False,
@@ -235,7 +249,7 @@ class ClaimVersionForm(_CaseBound):
     claimed_by_en = forms.CharField(
         label=_("who says so (English)"), required=False, max_length=200
     )
-    citations = forms.ModelMultipleChoiceField(
+    citations = CitationChoices(
         label=_("Sources"),
         queryset=Citation.objects.none(),
         required=False,

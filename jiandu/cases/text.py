@@ -47,3 +47,10 @@ def pair_by_script(text: str) -> dict[str, str]:
     if len(LATIN_WORD.findall(text)) >= 3:
         return {"zh": text, "en": text}
     return {"zh": text, "en": ""}
+
+
+def has_chinese(text: str) -> bool:
+    """Whether a text has Chinese characters: a quoted source's name, headline or quote is
+    one text in its own language, never translated, and without Chinese it is declared
+    English on the desk's pages (jiandu/cases/templatetags/case_text.py)."""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
