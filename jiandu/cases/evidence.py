@@ -42,7 +42,7 @@ from jiandu.cases.actions import WorkflowError, record_edit
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
 from jiandu.forensics.actions import do_request_published_fingerprint
 from jiandu.forensics.checklist import status_for_reference
-from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
+from jiandu.forensics.sandbox import Failure, Limits, MemoryFile, run_sandboxed
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -92,16 +92,17 @@ class Derivative:
 
 
 _render_checks: list[Callable[[Derivative], bool]] = []
-_finishers: list[Callable[[Derivative, bytes, str], bytes]] = []
+_finishers: list[Callable[[Derivative, bytes, str], tuple[bytes, dict]]] = []
 
 
 def register_render_records(
     check: Callable[[Derivative], bool],
-    finish: Callable[[Derivative, bytes, str], bytes] | None = None,
+    finish: Callable[[Derivative, bytes, str], tuple[bytes, dict]] | None = None,
 ) -> None:
     """Called by the redaction room at start: `check` says whether a Derivative is one of its
     finished renders (the record exists, is done, and produced exactly these bytes); `finish`
-    gets the cleaned bytes last, before they are hashed and stored (the Content Credentials)."""
+    gets the cleaned bytes last, before they are hashed and stored (the Content Credentials),
+    and answers the finished bytes with what their credentials say (kept for the public page)."""
     if check not in _render_checks:
         _render_checks.append(check)
     if finish is not None and finish not in _finishers:
@@ -238,6 +239,40 @@ VIDEO_TYPES = {"video/mp4": ("mp4", 4, b"ftyp"), "video/webm": ("webm", 0, b"\x1
 MAX_VIDEO_BYTES = 1024 * 1024 * 1024
 
 
+POSTER_LIMITS = Limits(
+    cpu_seconds=30,
+    wall_seconds=60,
+    memory_bytes=1024 * 1024 * 1024,
+    input_bytes=MAX_VIDEO_BYTES,
+    output_bytes=MAX_BYTES,
+    max_tasks=8,
+)
+FFMPEG = "/usr/bin/ffmpeg"
+
+
+def video_poster(data: bytes) -> bytes:
+    """A poster for a video derivative: a representative frame among its first seconds
+    (ffmpeg's thumbnail filter, in the sandbox, from the already redacted render), then
+    re-encoded from its pixels like any published image (`clean_image`): a JPEG with no
+    metadata. Empty when no frame comes out (the video is published without a poster)."""
+    with MemoryFile.from_chunks([data], MAX_VIDEO_BYTES) as memory:
+        outcome = run_sandboxed(
+            [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
+             "-format_whitelist", "mov,matroska", "-i", "/proc/self/fd/0", "-map", "0:v:0",
+             "-vf", "thumbnail=30", "-frames:v", "1", "-an", "-map_metadata", "-1",
+             "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "3", "pipe:1"],
+            POSTER_LIMITS,
+            stdin=memory,
+        )  # fmt: skip
+    if not outcome.ok or not outcome.stdout.startswith(b"\xff\xd8\xff"):
+        return b""
+    try:
+        still, extension, _type, _width, _height = clean_image(outcome.stdout)
+    except EvidenceError:
+        return b""
+    return still if extension == "jpg" else b""
+
+
 def _checked_video(derivative: Derivative) -> tuple[bytes, str, str, int, int]:
     extension, offset, magic = VIDEO_TYPES[derivative.content_type]
     data = derivative.data
@@ -306,8 +341,10 @@ def do_publish_evidence(
         data, extension, content_type, width, height = _checked_pdf(derivative)
     else:
         data, extension, content_type, width, height = clean_image(derivative.data)
+    credentials: dict = {}
     for finish in _finishers:
-        data = finish(derivative, data, content_type)
+        data, credentials = finish(derivative, data, content_type)
+    poster = video_poster(data) if content_type in VIDEO_TYPES else b""
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         return _save_evidence(
@@ -326,6 +363,8 @@ def do_publish_evidence(
             render=derivative.reference,
             treatment_zh=derivative.treatment_zh[:300],
             treatment_en=derivative.treatment_en[:300],
+            credentials=credentials,
+            poster=poster,
         )
 
 
@@ -337,7 +376,9 @@ def _save_evidence(
     extension: str,
     content_type: str,
     size: tuple[int, int],
-    **fields: str,
+    *,
+    poster: bytes = b"",
+    **fields: object,
 ) -> PublishedEvidence:
     """The short transaction of `do_publish_evidence`: check, store, record the edit."""
     width, height = size
@@ -359,6 +400,9 @@ def _save_evidence(
     )
     # Named by its hash: the public URL says which bytes it serves, and never changes.
     evidence.file.save(f"{digest}.{extension}", ContentFile(data), save=False)
+    if poster:
+        evidence.poster_sha256 = hashlib.sha256(poster).hexdigest()
+        evidence.poster.save(f"{evidence.poster_sha256}.jpg", ContentFile(poster), save=False)
     evidence.save()
     # "Have we published this before?": its fingerprints join the matching index.
     do_request_published_fingerprint(f"evidence:{evidence.pk}", evidence.file.name)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 
 from jiandu.cases import metrics
 from jiandu.cases.models import (
@@ -259,19 +260,25 @@ def get_public_people() -> list[dict[str, Any]]:
     return [people[k] for k in sorted(people)]
 
 
-def get_public_evidence(name: str) -> PublishedEvidence | None:
-    """The evidence file `name` ("<sha256>.<ext>") if a public revision of its case lists it."""
+def get_public_file(name: str) -> tuple[PublishedEvidence, FieldFile, str] | None:
+    """The published file `name` (an evidence file or a video's poster, "<sha256>.<ext>"),
+    with its evidence record and content type, if a public revision of its case lists it."""
     # "<sha256>.<ext>", or "<sha256>_<suffix>.<ext>" where storage had to rename a second copy
     # (the same file published in two cases).
     sha256 = name[:64]
     if len(sha256) != 64:
         return None
     for evidence in PublishedEvidence.objects.filter(
-        sha256=sha256, case__status__in=PUBLIC_STATUSES
+        Q(sha256=sha256) | Q(poster_sha256=sha256), case__status__in=PUBLIC_STATUSES
     ).select_related("case"):
         listed = Revision.objects.filter(case_id=evidence.case_id).values_list(
             "snapshot", flat=True
         )
-        if any(e["name"] == name for snapshot in listed for e in snapshot["evidence"]):
-            return evidence
+        for snapshot in listed:
+            for entry in snapshot["evidence"]:
+                if entry["name"] == name and evidence.sha256 == sha256:
+                    return evidence, evidence.file, evidence.content_type
+                poster = entry.get("poster") or {}
+                if poster.get("name") == name and evidence.poster_sha256 == sha256:
+                    return evidence, evidence.poster, "image/jpeg"
     return None

@@ -111,6 +111,12 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 "verification_note": ev.verification_note,
                 # What the redaction studio did to the original (clip, faces blurred, ...).
                 "treatment": pair(ev, "treatment"),
+                # A video's still, published with it under its own hash (None otherwise).
+                "poster": {"name": ev.poster.name.rsplit("/", 1)[-1], "sha256": ev.poster_sha256}
+                if ev.poster
+                else None,
+                # What its Content Credentials say, read back at publication ({} if none).
+                "credentials": ev.credentials,
             }
             for ev in case.evidence.all()
         ],

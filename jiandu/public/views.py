@@ -181,13 +181,14 @@ def qr_code(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def evidence_file(request: HttpRequest, name: str) -> FileResponse:
     """A published evidence file, by its hash-based name; never one that is not yet public."""
-    evidence = published.get_public_evidence(name)
-    if evidence is None:
+    found = published.get_public_file(name)  # the evidence file or a video's poster
+    if found is None:
         raise Http404
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    _evidence, stored, content_type = found
+    response = FileResponse(stored.open("rb"), content_type=content_type)
     # A PDF is downloaded, not opened in the site's origin by the browser's viewer (the studio
     # writes PDFs of page images only; this keeps any viewer's scripting out of the site).
-    disposition = "attachment" if evidence.content_type == "application/pdf" else "inline"
+    disposition = "attachment" if content_type == "application/pdf" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     # The name is the content's hash: the bytes behind this URL never change.
     response["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -199,3 +199,56 @@ def read(data: bytes, content_type: str, anchors: bytes = b"") -> dict:
         )
     with c2pa.Reader(content_type, io.BytesIO(data), context=context) as reader:
         return json.loads(reader.json())
+
+
+# What each C2PA action of `actions_for` means to a reader, as a key the public page words in
+# its language (cases stores the keys, the page translates them; no English text is stored).
+def _plain(action: dict) -> dict:
+    code, description = action.get("action", ""), str(action.get("description", ""))
+    if code == "c2pa.filtered":
+        if "voice" in description:
+            return {"key": "voice"}
+        count = description.split(" ", 1)[0]
+        return {"key": "hidden", "count": int(count) if count.isdigit() else 0}
+    if code == "c2pa.edited" and description.startswith("clip "):
+        return {"key": "clip", "detail": description[5:][:200]}
+    if code == "c2pa.edited" and description == "audio removed":
+        return {"key": "muted"}
+    plain = {
+        "c2pa.opened": "opened",
+        "c2pa.cropped": "cropped",
+        "c2pa.edited": "edited",
+        "c2pa.transcoded": "transcoded",
+        "c2pa.published": "published",
+    }
+    return {"key": plain.get(code, "other")}
+
+
+def summary(data: bytes, content_type: str) -> dict:
+    """What a reader is told of a file's Content Credentials, read back from the signed bytes
+    at publication (so the page states what the file itself says, not what we meant to write):
+    the signer, each action in plain keys, whether the signature validates against this
+    newsroom's own certificate (`state`), and whether an outside validator with only the C2PA
+    trust list trusts the signer (`trust_list`). Empty when the file carries no manifest."""
+    try:
+        store = read(data, content_type, ensure_credentials().anchor)
+        outside = read(data, content_type)
+    except Exception:  # the library's own errors: no manifest we can read
+        return {}
+    manifest = store.get("manifests", {}).get(store.get("active_manifest") or "")
+    if not manifest:
+        return {}
+    actions = [
+        _plain(action)
+        for assertion in manifest.get("assertions", [])
+        if str(assertion.get("label", "")).startswith("c2pa.actions")
+        for action in assertion.get("data", {}).get("actions", [])
+    ]
+    signature = manifest.get("signature_info") or {}
+    return {
+        "signer": str(signature.get("issuer") or signature.get("common_name") or "")[:200],
+        "actions": actions,
+        "state": str(store.get("validation_state", "")).lower()[:20],
+        "trust_list": outside.get("validation_state") == "Trusted",
+        "standard": "C2PA",
+    }

@@ -26,15 +26,17 @@ def is_render_record(derivative: Derivative) -> bool:
     return hashlib.sha256(derivative.data).hexdigest() == render.output_sha256
 
 
-def add_credentials(derivative: Derivative, data: bytes, content_type: str) -> bytes:
-    """The published bytes with Content Credentials (C2PA) signed by the newsroom. A format
-    the C2PA library cannot sign is published without them, and the log says so (no content)."""
+def add_credentials(derivative: Derivative, data: bytes, content_type: str) -> tuple[bytes, dict]:
+    """The published bytes with Content Credentials (C2PA) signed by the newsroom, and what
+    they say read back from those bytes (credentials.summary: the public page shows it). A
+    format the C2PA library cannot sign is published without them, and the log says so (no
+    content)."""
     import logging
 
     from jiandu.redaction import credentials
 
     try:
-        return credentials.sign(
+        signed = credentials.sign(
             data,
             content_type,
             str(derivative.provenance.get("original_sha256", "")),
@@ -44,4 +46,5 @@ def add_credentials(derivative: Derivative, data: bytes, content_type: str) -> b
         logging.getLogger(__name__).warning(
             "no content credentials on %s: %s", derivative.reference, type(exc).__name__
         )
-        return data
+        return data, {}
+    return signed, credentials.summary(signed, content_type)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from jiandu.cases.models import EventType, PersonRole, RevisionKind, VerificationStatus
 from jiandu.cases.text import localize
@@ -108,3 +108,31 @@ def human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / 1024 / 1024:.1f} MB"
     return f"{max(1, round(size / 1024))} KB"
+
+
+@register.filter
+def credential_action(action: dict) -> str:
+    """One action of a file's Content Credentials (redaction.credentials.summary) in plain
+    words, in the page's language."""
+    key = action.get("key") if isinstance(action, dict) else None
+    if key == "hidden":
+        count = int(action.get("count") or 0)
+        if count:
+            return ngettext(
+                "%(n)d region (faces, details) blurred or pixelated",
+                "%(n)d regions (faces, details) blurred or pixelated",
+                count,
+            ) % {"n": count}
+        return gettext("Regions (faces, details) blurred or pixelated")
+    if key == "clip":
+        return gettext("Cut to the part shown: %(clip)s") % {"clip": action.get("detail", "")}
+    words = {
+        "opened": gettext("Made from an original that stays with the newsroom"),
+        "voice": gettext("Voices disguised (pitch changed)"),
+        "muted": gettext("Sound removed"),
+        "cropped": gettext("Cropped"),
+        "edited": gettext("Edited"),
+        "transcoded": gettext("Re-encoded from its pixels, which drops the original's metadata"),
+        "published": gettext("Published by the newsroom"),
+    }
+    return words.get(key, gettext("Another change the credentials name"))
