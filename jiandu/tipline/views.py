@@ -554,7 +554,11 @@ def _conversation(source: Source, reply_key: bytes | None) -> list[dict[str, Any
                 entry["messages"].append(own.text)
             else:
                 entry["files"].append(
-                    {"name": own.meta.get("name", ""), "size": own.meta.get("size", 0)}
+                    {
+                        "name": own.meta.get("name", ""),
+                        "size": own.meta.get("size", 0),
+                        "sha256": own.meta.get("sha256", ""),
+                    }
                 )
         entries.append(entry)
     return entries

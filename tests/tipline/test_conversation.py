@@ -5,6 +5,7 @@ does; deleting asks first; sizes are written one way."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -61,6 +62,7 @@ def test_returning_source_reads_what_it_sent_and_replies_without_the_questionnai
     page = _conversation_text(returning)
     assert "Lei is on the tape." in page
     assert "notes-of-the-interrogation.txt" in page and "200 kB" in page
+    assert hashlib.sha256(b"x" * 200_000).hexdigest() in page
     assert "Thank you. Where was it filmed?" in page
     assert page.index("Lei is on the tape.") < page.index("Thank you. Where was it filmed?")
     assert 'action="/en/conversation/reply/"' in page and 'enctype="multipart/form-data"' in page
