@@ -150,7 +150,7 @@ def load_demo_case() -> str:
         VerificationStatus.UNVERIFIED,
         caption_zh="合成的演示图片，代表朱瑞峰发布的截图（程序生成，并非案件素材）。",
         caption_en="Synthetic demo image standing in for the screenshots Zhu published (generated, not from the case).",
-        verification_note="Generated for the demo.",
+        verification_note="程序生成，仅供演示。 Generated for the demo.",
     )
     actions.do_link_person(
         writer, case, lei, PersonRole.SUBJECT, "视频中的官员", "The official on the tape"
