@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from jiandu.cases.models import Case
+from jiandu.cases.text import localize
 from jiandu.redaction.recipe import AUDIO, EDGES, Recipe, RecipeError, parse
 
 # What each kind of original can be asked for; the others are not shown.
@@ -249,8 +252,17 @@ def initial_from(recipe: Recipe | None) -> dict:
     }
 
 
+class CaseChoiceField(forms.ModelChoiceField):
+    """A case by its title in the reader's language (script converted, like the public site),
+    not by the English of its `__str__` (issue 18, item 10)."""
+
+    def label_from_instance(self, obj: Case) -> str:
+        title = localize({"zh": obj.title_zh, "en": obj.title_en}, get_language() or "")[0]
+        return title or str(obj)
+
+
 class PublishForm(forms.Form):
-    case = forms.ModelChoiceField(label=_("Case"), queryset=None)
+    case = CaseChoiceField(label=_("Case"), queryset=None)
     caption_zh = forms.CharField(label=_("caption (Chinese)"), required=False, max_length=300)
     caption_en = forms.CharField(label=_("caption (English)"), required=False, max_length=300)
     verification_note = forms.CharField(
