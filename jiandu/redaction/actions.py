@@ -73,7 +73,7 @@ def do_request_render(user: User, source_private_key: bytes, item: Item, recipe:
     # where those faces were (never a track index of its own), sealed with the recipe.
     known = get_known_faces(source_private_key, item)
     kept = kept_numbers(recipe)
-    meta = {
+    meta: dict[str, object] = {
         "recipe": recipe.as_dict(),
         "known": known.as_dict(),
         "kept": sorted(kept),
@@ -167,7 +167,8 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
     try:
         with vault_storage.open_blob(render.item.blob) as handle:
             plaintext = crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle), digest)
-            references = {int(n): v for n, v in (meta.get("references") or {}).items()}
+            given = meta.get("references")
+            references = {int(n): v for n, v in given.items()} if isinstance(given, dict) else {}
             output = _render(recipe, plaintext, render_id, references)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("render %s could not read its original: %s", render_id, type(exc).__name__)
