@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from jiandu.forensics import fingerprints, handoff, index
+from jiandu.forensics import fingerprints, handoff, index, report_text
 from jiandu.forensics.metadata import analyse_file
 from jiandu.redaction import actions
 from jiandu.redaction.models import Render
@@ -37,9 +37,16 @@ def test_a_derivative_found_later_is_linked_to_its_original(
     private = vault.do_unlock_member_key(editor.user, editor.password).private_key
     probe = fingerprints.from_report(analyse_file(io.BytesIO(derivative), "found-online.jpg"))
     found = index.find_matches(editor.user, private, probe)
-    labels = [label for _match, label in found if label.name.startswith("render ")]
+    labels = [label for _match, label in found if label.render_id is not None]
     assert labels and labels[0].item_id == item.pk
-    assert labels[0].name == f"render {render.pk} (image) of IMG_1.jpg"
+    assert (labels[0].render_id, labels[0].render_kind, labels[0].name) == (
+        render.pk,
+        "image",
+        "IMG_1.jpg",
+    )
+    assert report_text.match_name(
+        labels[0].kind, labels[0].name, labels[0].render_id, labels[0].render_kind
+    ) == (f"render {render.pk} (image) of IMG_1.jpg")
 
     # A member without a grant for the source gets nothing of it.
     other = make_member("late", "journalist")
