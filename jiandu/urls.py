@@ -5,13 +5,14 @@ Chinese has none), so switching language is a plain link."""
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
-from jiandu.ledger.logurls import verify_urlpatterns
+from jiandu.ledger.logurls import about_urlpatterns, verify_urlpatterns
 
 urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     # The transparency log's resources have one URL in every language (C2SP tlog-tiles).
     path("log/", include("jiandu.ledger.logurls")),
 ] + i18n_patterns(
     path("log/verify/", include((verify_urlpatterns, "verify"))),
+    path("log/checkpoint/about/", include((about_urlpatterns, "log_about"))),
     path("newsroom/custody/", include("jiandu.ledger.urls")),
     path("newsroom/sources/", include("jiandu.newsroom.urls")),
     path("newsroom/cases/", include("jiandu.cases.urls")),

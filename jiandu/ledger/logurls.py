@@ -1,5 +1,5 @@
 """/log/: the transparency log as C2SP tlog-tiles resources, the witness API, and (under the
-language prefixes) the verify page."""
+language prefixes) the verify page and the checkpoint explained for people."""
 
 from django.urls import path, re_path
 
@@ -22,3 +22,5 @@ urlpatterns = [
 ]
 
 verify_urlpatterns = [path("", logviews.verify_page, name="page")]
+# The human page beside /log/checkpoint, under the language prefixes: /log/checkpoint/about/.
+about_urlpatterns = [path("", logviews.checkpoint_about, name="checkpoint")]

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiandu.conf import env_int
-from jiandu.ledger import client, keys, logread, tlog, witness
+from jiandu.ledger import client, explain, keys, logread, note, tlog, witness
 from jiandu.ledger.logmodels import WitnessedLog
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -202,8 +202,41 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             context["invalid"] = True
         else:
             try:
-                context["answer"] = logread.get_answer(sha256)
+                context["answer"] = answer = logread.get_answer(sha256)
+                context["plain"] = explain.explain(answer)
             except client.VerifyError as exc:
                 context["error"] = str(exc)
     status = REFUSAL_STATUS[refusal] if refusal else 200
     return render(request, "ledger/verify.html", context, status=status)
+
+
+@require_GET
+def checkpoint_about(request: HttpRequest) -> HttpResponse:
+    """The signed checkpoint explained line by line, for people, in their language; the
+    values are read from the same signed note /log/checkpoint serves (which stays a plain
+    text note, byte for byte, for tools)."""
+    signed = logread.get_signed_checkpoint()
+    parsed = note.parse(signed)
+    log = keys.log_verifier()
+    signatures = [
+        {
+            "line": sig.line.rstrip("\n"),
+            "name": sig.name,
+            "key_id": sig.key_id.hex(),
+            "by_log": sig.name == log.name and sig.key_id == log.key_id,
+        }
+        for sig in parsed.signatures
+    ]
+    origin, size, root = parsed.text.split("\n")[:3]
+    context = {
+        "signed": signed,
+        "origin": origin,
+        "size": size,
+        "root": root,
+        "root_hex": base64.b64decode(root).hex(),
+        "extensions": parsed.text.split("\n")[3:-1],
+        "signatures": signatures,
+        "log_key": log.vkey,
+        "log_key_id": log.key_id.hex(),
+    }
+    return render(request, "ledger/checkpoint_about.html", context)

@@ -178,16 +178,17 @@ def test_the_verify_page_answers_for_a_hash_and_for_an_uploaded_file(team, clien
     evidence = do_publish_evidence(case, editor, rendered(editor, png()), "verified")
     publish(team, case, "First")
     html = client.get(f"/en/log/verify/?sha256={evidence.sha256}").content.decode()
-    assert "In the log" in html and "Still current" in html and case.slug in html
+    assert "This file is exactly one the newsroom published" in html and case.slug in html
+    assert "It is still current" in html
     assert keys.log_origin() in html  # the signed checkpoint is shown
     upload = io.BytesIO(evidence.file.read())
     upload.name = "x.png"
     html = client.post("/en/log/verify/", {"file": upload}).content.decode()
-    assert "In the log" in html and evidence.sha256 in html
+    assert "This file is exactly one the newsroom published" in html and evidence.sha256 in html
     other = io.BytesIO(b"not published")
     other.name = "y.txt"
     html = client.post("/en/log/verify/", {"file": other}).content.decode()
-    assert "Not in the log" in html
+    assert "Not in the newsroom&#x27;s public log" in html
     assert "64 hexadecimal" in client.get("/en/log/verify/?sha256=xyz").content.decode()
     assert client.get("/log/verify/").status_code == 200  # Simplified Chinese, no prefix
     # The case page links each evidence item to its proof.
@@ -202,7 +203,7 @@ def test_a_retracted_file_is_reported_retracted(team, client):
     publish(team, case, "First")
     actions.do_retract_case(editor, case, "Wrong")
     html = client.get(f"/en/log/verify/?sha256={evidence.sha256}").content.decode()
-    assert "Retracted" in html
+    assert "The newsroom withdrew it on" in html
 
 
 @pytest.mark.django_db
@@ -290,7 +291,7 @@ def test_the_verify_page_answers_as_the_outside_verifier_does(team, client):
     assert statuses == {"current", "superseded", "retracted", "absent"}
     first_page = LogEntry.objects.filter(kind="page").order_by("index").first()
     html = client.get(f"/en/log/verify/?sha256={first_page.sha256}").content.decode()
-    assert "Superseded by a later revision" in html
+    assert "A later revision of the page has been published since" in html
 
 
 def test_the_verify_page_shows_each_entry_as_the_log_hashed_it(team, client):

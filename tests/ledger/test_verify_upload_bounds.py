@@ -21,7 +21,7 @@ def test_two_files_in_one_request_are_refused_in_the_readers_language(client):
     response = client.post("/en/log/verify/", {"file": [upload("a", b"a"), upload("b", b"b")]})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "One file at a time" in html and "In the log" not in html
+    assert "One file at a time" in html and 'id="answer"' not in html
     response = client.post("/log/verify/", {"file": upload("a", b"a"), "other": upload("b", b"b")})
     assert response.status_code == 400
     assert "一次只能核验一个文件" in response.content.decode()
@@ -29,7 +29,7 @@ def test_two_files_in_one_request_are_refused_in_the_readers_language(client):
     assert response.status_code == 400 and "一次只能核驗一個檔案" in response.content.decode()
     # One file is answered as before.
     response = client.post("/en/log/verify/", {"file": upload("a", b"a")})
-    assert response.status_code == 200 and "Not in the log" in response.content.decode()
+    assert response.status_code == 200 and "Not in the newsroom&#x27;s public log" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -43,4 +43,4 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, settings):
     assert response.status_code == 413 and "文件太大" in response.content.decode()
     # A file within the bound is hashed.
     response = client.post("/en/log/verify/", {"file": upload("small", b"x" * 1024)})
-    assert response.status_code == 200 and "Not in the log" in response.content.decode()
+    assert response.status_code == 200 and "Not in the newsroom&#x27;s public log" in response.content.decode()

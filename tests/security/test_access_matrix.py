@@ -156,6 +156,7 @@ EXPECTED: dict[str, list[Entry]] = {
         Entry(PUBLIC, kwargs=lambda ids: {"origin_hash": "0" * 64}, ok=(404,)),
     ],
     "verify:page": [Entry(PUBLIC)],
+    "log_about:checkpoint": [Entry(PUBLIC)],  # the signed checkpoint explained for people
     # The custody log: admins only.
     "ledger:custody_log": [Entry(ADMINS)],
     # The newsroom's side of the tip line: readers of submissions.
