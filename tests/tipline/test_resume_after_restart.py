@@ -146,7 +146,7 @@ def test_an_upload_resumes_after_the_browser_and_the_server_restart(tmp_path: Pa
         # The browser is closed (its cookie is gone) and the server starts again.
         server.stop()
         server.start()
-        stranger, stranger_token = browser_session(base)
+        stranger, _stranger_token = browser_session(base)
         status, _headers = _tus(base, "HEAD", urllib.parse.urlsplit(url).path, {"Cookie": stranger})
         assert status == 404  # a session without the codename finds nothing
 
