@@ -28,7 +28,16 @@ WORDS = {"en": ("Content Credentials", "Sound removed"), "": ("内容凭证", "�
     [("/en", 390, "mp4"), ("/en", 1280, "webm"), ("", 390, "webm"), ("", 1280, "mp4")],
 )
 def test_the_clip_fits_tells_its_length_and_its_credentials(
-    live_server, new_page, axe_check, settings, isolated_data_dir, renders, clip, prefix, width, fmt
+    live_server,
+    new_page,
+    axe_check,
+    settings,
+    isolated_data_dir,
+    renders,  # noqa: F811
+    clip,  # noqa: F811
+    prefix,
+    width,
+    fmt,
 ):
     case, evidence, _writer = publish_video(
         settings, isolated_data_dir, renders[fmt], RECIPES[fmt], clip
