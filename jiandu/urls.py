@@ -6,6 +6,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from jiandu.ledger.logurls import about_urlpatterns, verify_urlpatterns
+from jiandu.newsroom.urls import members_urlpatterns
 
 urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     # The transparency log's resources have one URL in every language (C2SP tlog-tiles).
@@ -20,6 +21,7 @@ urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     path("newsroom/redaction/", include("jiandu.redaction.urls")),
     path("newsroom/comments/", include("jiandu.public.moderation")),
     path("newsroom/questionnaire/", include("jiandu.tipline.designer_urls")),
+    path("newsroom/members/", include((members_urlpatterns, "members"))),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),
     path("", include("jiandu.tipline.urls")),

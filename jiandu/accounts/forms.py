@@ -90,7 +90,8 @@ class NewMemberForm(forms.Form):
     )
 
     # The sources the member will work on, sealed to their key as they are created (choices
-    # from the vault through signals.grant_choices: the sources the admin's key opens).
+    # from vault.access.get_grantable_sources, by the newsroom room that owns the page: the
+    # sources the admin's key opens; sealed by newsroom.actions.do_add_member).
     sources = forms.MultipleChoiceField(
         label=_("Sources they will work on"),
         required=False,

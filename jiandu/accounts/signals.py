@@ -31,13 +31,3 @@ read_access_ending = Signal()
 # the admin's key wrapped by it, so the demo's tip line is open from the first second; a
 # receiver returns a line to print (the vault recovery key).
 demo_admin_issued = Signal()
-# Asked by the add-member page (never inside a transaction): actor. Receivers return the
-# sources the new member may be given now, as (value, label) pairs: the vault lists the sources
-# the actor's own key opens, by their newsroom designation.
-grant_choices = Signal()
-# Sent inside the add-member transaction: request, user, password (the one-time password, in
-# the clear for this moment only), sources (values chosen from grant_choices). The vault makes
-# the member's key wrapped by the one-time password (rewrapped at the forced change, as the
-# demo admin's is) and seals the chosen sources to it with the admin's unlocked key; a receiver
-# returns a line to show the admin (the new key's recovery key).
-member_added = Signal()

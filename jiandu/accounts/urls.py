@@ -20,6 +20,5 @@ urlpatterns = [
     path("sign-out/", views.logout_view, name="logout"),
     path("home/", views.home, name="home"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("members/", views.members, name="members"),
     path("members/<int:member_id>/", views.member_detail, name="member"),
 ]

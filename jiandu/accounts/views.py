@@ -28,9 +28,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -47,7 +46,6 @@ from jiandu.accounts.forms import (
     CodeStepForm,
     EnrolForm,
     MemberActionForm,
-    NewMemberForm,
     PasswordStepForm,
     ReauthForm,
 )
@@ -571,50 +569,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password has been changed."))
         return redirect(self.get_success_url())
-
-
-@permission_required("accounts.manage_newsroom", raise_exception=True)
-def members(request: MemberRequest) -> HttpResponse:
-    """The members list and the add-member form, which also gives the new member the sources
-    they will work on (sealed in the same transaction by the vault, through the signals)."""
-    choices = [
-        choice
-        for _receiver, answer in signals.grant_choices.send(sender=User, actor=request.user)
-        for choice in (answer or [])
-    ]
-    form = NewMemberForm(request.POST or None, source_choices=choices)
-    created = None
-    recovery_key = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                created = actions.do_create_member(
-                    form.cleaned_data["username"],
-                    form.cleaned_data["role"],
-                    email=form.cleaned_data["email"],
-                    actor=request.user,
-                )
-                replies = signals.member_added.send(
-                    sender=User,
-                    request=request,
-                    user=created.user,
-                    password=created.one_time_password,
-                    sources=form.cleaned_data.get("sources") or [],
-                )
-                recovery_key = "".join(str(text) for _receiver, text in replies if text)
-        except actions.AccountError as exc:
-            form.add_error("username", str(exc))
-        else:
-            form = NewMemberForm(source_choices=choices)
-    people = User.objects.order_by("username").prefetch_related("groups")
-    rows = [
-        {"user": person, "role": ROLE_LABELS.get(person.role, person.role)} for person in people
-    ]
-    return render(
-        request,
-        "accounts/members.html",
-        {"form": form, "rows": rows, "created": created, "recovery_key": recovery_key},
-    )
 
 
 @login_required

@@ -31,3 +31,7 @@ urlpatterns = [
         name="preview_part",
     ),
 ]
+
+# The members list and the add-member form, at /newsroom/members/ (jiandu/urls.py mounts it
+# before the accounts room's pages, which keep /newsroom/members/<id>/).
+members_urlpatterns = [path("", views_settings.members, name="index")]

@@ -1,5 +1,6 @@
 """Settings pages: a member's notifications; for admins, key status (with what uploads on
-their way in hold on the disk) and retention."""
+their way in hold on the disk), retention, and the members list with the add-member form
+(the account and the sources the new member will work on, one action: actions.do_add_member)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiandu.accounts.actions import AccountError
+from jiandu.accounts.forms import NewMemberForm
 from jiandu.accounts.models import User
+from jiandu.accounts.roles import ROLE_LABELS
 from jiandu.forensics.handoff import live_worker_keys
 from jiandu.newsroom import actions
 from jiandu.newsroom.forms import NotificationForm, RetentionForm
 from jiandu.newsroom.models import Notification
 from jiandu.vault import retention as vault_retention
-from jiandu.vault import staging
+from jiandu.vault import session_keys, staging
+from jiandu.vault.access import get_grantable_sources
 from jiandu.vault.models import MemberKey, Source
 
 
@@ -116,3 +121,43 @@ _REFUSALS = {
         "Retention cannot be longer than %(ceiling)d days."
     ),
 }
+
+
+@login_required
+@permission_required("accounts.manage_newsroom", raise_exception=True)
+def members(request: HttpRequest) -> HttpResponse:
+    """The members list and the add-member form, which also gives the new member the sources
+    they will work on: the ones the admin's own key opens (issue 18, item 7). This room owns
+    the page because it may import both accounts and the vault; the write is one action."""
+    choices = get_grantable_sources(request.user)
+    form = NewMemberForm(request.POST or None, source_choices=choices)
+    added = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = actions.do_add_member(
+                request.user,
+                session_keys.member_private_key(request) or b"",
+                data["username"],
+                data["role"],
+                data["email"],
+                [int(pk) for pk in data.get("sources") or []],
+            )
+        except AccountError as exc:
+            form.add_error("username", str(exc))
+        else:
+            form = NewMemberForm(source_choices=choices)
+    people = User.objects.order_by("username").prefetch_related("groups")
+    rows = [
+        {"user": person, "role": ROLE_LABELS.get(person.role, person.role)} for person in people
+    ]
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "form": form,
+            "rows": rows,
+            "created": added.created if added else None,
+            "recovery_key": added.recovery_key if added else "",
+        },
+    )

@@ -51,6 +51,13 @@ def get_grant(user: User, source: Source) -> SourceGrant | None:
     return SourceGrant.objects.filter(source=source, member_key__user=user).first()
 
 
+def get_grantable_sources(actor: User) -> list[tuple[str, str]]:
+    """The sources the actor's own key opens, as (id, designation) choices: what an admin can
+    seal to a new member on the add-member page (issue 18, item 7), nothing they cannot."""
+    grants = SourceGrant.objects.filter(member_key__user=actor).select_related("source")
+    return sorted((str(g.source_id), g.source.designation) for g in grants)
+
+
 def get_member_key(user: User) -> MemberKey | None:
     return MemberKey.objects.filter(user=user).first()
 

@@ -83,30 +83,3 @@ def key_for_demo_admin(sender: Any, user: Any, password: str, **kwargs: Any) -> 
         "  Vault recovery key (write it down; it restores the vault key after a lost password):\n"
         f"  {outcome.new_recovery_key}"
     )
-
-
-@receiver(signals.grant_choices)
-def sources_to_grant(sender: Any, actor: Any, **kwargs: Any) -> list[tuple[str, str]]:
-    """The sources the admin's own key opens, by designation, for the add-member page."""
-    from jiandu.vault.models import SourceGrant
-
-    grants = SourceGrant.objects.filter(member_key__user=actor).select_related("source")
-    return sorted((str(g.source_id), g.source.designation) for g in grants)
-
-
-@receiver(signals.member_added)
-def key_and_grants_for_new_member(
-    sender: Any, request: Any, user: Any, password: str, sources: list[str], **kwargs: Any
-) -> str:
-    """A new reader given sources on the add-member page gets a key now (wrapped by the
-    one-time password) with those sources sealed to it by the admin's unlocked key."""
-    if not sources or not user.has_perm("accounts.read_submissions"):
-        return ""
-    outcome = actions.do_grant_sources_to_new_member(
-        request.user,
-        session_keys.member_private_key(request) or b"",
-        user,
-        password,
-        [int(pk) for pk in sources],
-    )
-    return str(outcome.new_recovery_key or "")

@@ -360,7 +360,8 @@ EXPECTED: dict[str, list[Entry]] = {
     "accounts:logout": [Entry(PUBLIC, "POST", ok=(302,), ok_to="/en/newsroom/", order=2)],
     "accounts:home": [Entry(MEMBER)],
     "accounts:password_change": [Entry(MEMBER)],
-    "accounts:members": [Entry(ADMINS)],
+    # The members list and the add-member form (the newsroom room: accounts and vault).
+    "members:index": [Entry(ADMINS)],
     "accounts:member": [Entry(ADMINS, kwargs=lambda ids: {"member_id": ids["member"]})],
     # The public site and its API: anyone.
     "public:home": [Entry(PUBLIC)],
