@@ -369,6 +369,7 @@ def test_the_page_loads_the_vendored_tus_client_unchanged_and_nothing_from_elsew
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
     assert scripts == [
         "/static/tipline/vendor/tus-js-client/tus.min.js",
+        "/static/tipline/sizes.js",
         "/static/tipline/upload.js",
     ]
     assert "<script>" not in page  # the CSP forbids inline script
