@@ -1,5 +1,8 @@
 """Forms of the newsroom login and account pages."""
 
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -102,9 +105,12 @@ class NewMemberForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, source_choices: list[tuple[str, str]] = (), **kwargs: object):
+    def __init__(
+        self, *args: object, source_choices: Sequence[tuple[str, str]] = (), **kwargs: object
+    ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["sources"].choices = list(source_choices)
+        sources = cast(forms.MultipleChoiceField, self.fields["sources"])
+        sources.choices = list(source_choices)
         if not source_choices:
             del self.fields["sources"]
 

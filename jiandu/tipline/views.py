@@ -115,7 +115,7 @@ def reply(request: HttpRequest) -> HttpResponseBase:
 
 def _receive(
     request: HttpRequest,
-    then: Callable[[HttpRequest, uploads.EncryptingUploadHandler], HttpResponse],
+    then: Callable[..., HttpResponseBase],
 ) -> HttpResponseBase:
     """Check a posted form's body before anything reads it, then parse it through the
     encrypting upload handler and hand it to `then(request, handler)`."""

@@ -134,7 +134,7 @@ def _seal_state(
 ) -> bytes:
     """The stream's state (and, once known, the SHA-256 of the file's first bytes: `head`,
     {"length", "sha256"}), sealed under a key derived from the item key."""
-    plain = {"state": _b64(state), "pending": _b64(pending), "sha256": sha256}
+    plain: dict[str, Any] = {"state": _b64(state), "pending": _b64(pending), "sha256": sha256}
     if head:
         plain["head"] = head
     return bytes(_box(item_key).encrypt(json.dumps(plain).encode()))
