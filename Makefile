@@ -17,7 +17,7 @@ APT_SCALED := $(shell awk 'NF && index($$1, "\043") != 1 && ($$2 == "run" || $$2
 APT_ALL := $(shell awk 'NF && index($$1, "\043") != 1 {print $$1}' apt-packages.txt)
 export JIANDU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help run run-scaled test test-postgres lint system-deps system-deps-test apt-install venv messages clean
+.PHONY: help run run-scaled test test-postgres lint guides system-deps system-deps-test apt-install venv messages clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ test: system-deps-test messages lint ## Set up, lint and run the whole suite on 
 
 test-postgres: system-deps-test messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiandu} $(BIN)/pytest -q || [ $$? = 5 ]
+
+guides: system-deps-test messages ## Remake the user guides' screenshots (docs/guides/img) with the browser walk.
+	JIANDU_GUIDE_SHOTS=$(CURDIR)/docs/guides/img $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_guides.py
 
 clean: ## Remove the virtual environment and the local data dir.
 	rm -rf $(VENV) var staticfiles

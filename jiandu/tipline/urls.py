@@ -1,5 +1,6 @@
 from django.urls import path
 
+from jiandu.core import views as core_views
 from jiandu.tipline import tus, views
 
 app_name = "tipline"
@@ -14,6 +15,9 @@ urlpatterns = [
     path("conversation/reply/", views.reply, name="reply"),
     path("conversation/delete/<int:submission_id>/", views.delete_submission, name="delete"),
     path("conversation/sign-out/", views.sign_out, name="sign_out"),
+    # The user guides (jiandu.core.guides): the source's is linked from the landing page.
+    path("guide/<slug:role>/", core_views.guide, name="guide"),
+    path("guide/img/<slug:language>/<str:name>", core_views.guide_image, name="guide_image"),
     # The tus 1.0.0 server (jiandu.tipline.tus).
     path("upload/", tus.collection, name="upload_create"),
     path("upload/<str:upload_id>/", tus.resource, name="upload_piece"),

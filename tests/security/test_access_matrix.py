@@ -386,6 +386,10 @@ EXPECTED: dict[str, list[Entry]] = {
     ],
     # The tip line.
     "tipline:landing": [Entry(PUBLIC)],
+    "tipline:guide": [Entry(PUBLIC, kwargs=lambda ids: {"role": "source"})],
+    "tipline:guide_image": [
+        Entry(PUBLIC, kwargs=lambda ids: {"language": "en", "name": "source-landing.png"})
+    ],
     "tipline:submit": [Entry(PUBLIC)],
     "tipline:return": [Entry(PUBLIC)],
     "tipline:questions": [
