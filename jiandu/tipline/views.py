@@ -107,8 +107,10 @@ def submit(request: HttpRequest) -> HttpResponseBase:
 def reply(request: HttpRequest) -> HttpResponseBase:
     """The conversation's reply box: a message and files, the no-JavaScript multipart path of
     the tip line's form (the same encrypting handler and limits), never the questionnaire."""
-    if request.method != "POST" or current_source(request) is None:
+    if current_source(request) is None:
         uploads.drain(request)
+        return redirect("tipline:return")
+    if request.method != "POST":
         return redirect("tipline:conversation")
     return _receive(request, _reply)
 
