@@ -21,6 +21,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
 
+from jiandu.core import chinese
+
 ROLES = ("source", "journalist", "editor", "admin")
 # A moderator's work (comments) is in the editor's guide.
 GUIDE_FOR_ROLE = {"admin": "admin", "editor": "editor", "journalist": "journalist"}
@@ -46,7 +48,8 @@ def guide_for_role(role: str) -> str:
 
 
 def guide_language(language: str | None) -> str:
-    """Traditional Chinese readers get the Simplified guide (it has no Traditional copy yet)."""
+    """Which copy a reader's language reads: Traditional Chinese readers get the Simplified one,
+    converted by `read_guide` (the same converter as the case's texts), so the two cannot drift."""
     return LANGUAGES.get((language or "zh-hans").lower(), "en")
 
 
@@ -55,7 +58,10 @@ def read_guide(role: str, language: str) -> str | None:
     if role not in ROLES:
         return None
     path = guides_dir() / guide_language(language) / f"{role}.md"
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    return chinese.to_traditional(text) if (language or "").lower() == "zh-hant" else text
 
 
 def image_path(language: str, name: str) -> Path | None:

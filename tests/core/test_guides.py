@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    ("prefix", "heading"), [("/en", "Guide for sources"), ("", "给爆料人的指南")]
+    ("prefix", "heading"),
+    [("/en", "Guide for sources"), ("", "给爆料人的指南"), ("/zh-hant", "給爆料人的指南")],
 )
 def test_the_landing_page_links_the_source_guide_in_its_language(prefix, heading):
     make_member("zhu", "journalist")
