@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -84,6 +85,8 @@ def offences(html: str) -> list[str]:
     found = []
     for text in parser.texts:
         found += [f"raw key {token!r} in {text!r}" for token in SNAKE.findall(text)]
+        if "你" in text:
+            found.append(f"informal address 你 in {text!r} (the newsroom writes 您)")
         for run in ENGLISH_RUN.finditer(text):
             words = {word.lower() for word in re.findall(r"[A-Za-z']+", run.group())}
             if words & SMALL_WORDS:
@@ -91,8 +94,24 @@ def offences(html: str) -> list[str]:
     return found
 
 
+def test_every_chinese_catalogue_addresses_the_reader_as_nin():
+    """One form of address throughout: 您, never 你, in every room's translations and in the
+    project's overrides of Django's own strings."""
+    import polib
+
+    root = Path(__file__).resolve().parents[2] / "jiandu"
+    informal = [
+        f"{path.relative_to(root)}: {entry.msgid[:60]!r}"
+        for path in sorted(root.glob("**/locale/zh_Han*/LC_MESSAGES/django.po"))
+        for entry in polib.pofile(str(path))
+        if "你" in entry.msgstr + "".join(entry.msgstr_plural.values())
+    ]
+    assert not informal, "\n".join(informal)
+
+
 def test_the_checker_finds_raw_keys_and_sentences_and_spares_the_exempt():
     assert offences("<p>exif_modified: 2024</p>")
+    assert offences("<p>用你的密钥加密</p>")
     assert offences("<p>与 render 2 (video) of 图片 相似</p>")
     assert offences("<p>Generated for the demo.</p>")
     assert not offences('<p>拍摄 <span class="mono">a_b_c</span></p><code>item_key</code>')
