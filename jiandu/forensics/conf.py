@@ -6,7 +6,7 @@ Read through these functions (not at import time), so tests can override them wi
 
 from django.conf import settings
 
-from jiandu.conf import env_bool, env_int
+from jiandu.conf import env_int
 
 MIB = 1024 * 1024
 
@@ -43,14 +43,3 @@ def preview_audio_seconds() -> int:
 def preview_pdf_pages() -> int:
     """How many pages of a PDF are rendered as images (default 5)."""
     return _setting("JIANDU_PREVIEW_PDF_PAGES", 5)
-
-
-def sandbox_allow_weak() -> bool:
-    """Whether untrusted files may be parsed with the jail's limits alone when bubblewrap
-    cannot run (JIANDU_SANDBOX_ALLOW_WEAK, default false: they are then not analysed).
-
-    Without bubblewrap a decoder exploit could read everything the service's user can read
-    (docs/threat-model.md, "Forensics sandbox"); a warning says so at start and in the newsroom.
-    """
-    value = getattr(settings, "JIANDU_SANDBOX_ALLOW_WEAK", None)
-    return bool(value) if value is not None else env_bool("JIANDU_SANDBOX_ALLOW_WEAK", False)
