@@ -82,7 +82,7 @@ def main() -> None:
         from jiandu.accounts.models import User
         from jiandu.cases import actions
         from jiandu.cases.models import Case
-        from jiandu.ledger.mirror import default_workers, export_mirror
+        from jiandu.public.mirror import default_workers, export_mirror
 
         cases = list(Case.objects.order_by("pk"))
         if len(cases) == args.cases:  # --data: published by an earlier run

@@ -9,6 +9,7 @@ import contextlib
 import os
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 
@@ -35,6 +36,23 @@ def env_bool(name: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+def setting_int(name: str, default: int) -> int:
+    """A number from Django's settings if set there (tests override it that way), otherwise
+    from the environment, otherwise `default`. Read at call time, never at import."""
+    from django.conf import settings
+
+    value = getattr(settings, name, None)
+    return int(value) if value is not None else env_int(name, default)
+
+
+def setting_str(name: str, default: str) -> str:
+    """A string from Django's settings if set there, otherwise from the environment."""
+    from django.conf import settings
+
+    value = getattr(settings, name, None)
+    return str(value) if value is not None else env_str(name, default)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -112,3 +130,11 @@ def hour_floor(timestamp: float | None = None) -> int:
     server keeps for anything a source's action could touch."""
     value = time.time() if timestamp is None else timestamp
     return int(value // 3600 * 3600)
+
+
+def hour_now() -> datetime:
+    """The current hour as an aware datetime (minutes and seconds dropped): the only time kept
+    for anything a source's action could touch (docs/threat-model.md, "Times")."""
+    from django.utils import timezone
+
+    return timezone.now().replace(minute=0, second=0, microsecond=0)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jiandu.public",
     "jiandu.ledger",
     "jiandu.forensics",
+    "jiandu.sandbox",
     "jiandu.redaction",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -7,14 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from jiandu.cases import (
-            published,
-            receivers,  # noqa: F401  (published evidence follows checklists)
-        )
-        from jiandu.ledger import mirror
-
-        # A static export reads the published snapshots once, not once per page (issue #11).
-        mirror.register_export_context(published.reading_once)
+        from jiandu.cases import receivers  # noqa: F401  (published evidence follows checklists)
 
     def on_serve(self) -> str:
         """Before serving: queue the publication of every waiting one-person hold again."""

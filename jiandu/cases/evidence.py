@@ -15,14 +15,14 @@ sandbox (bubblewrap, seccomp, CPU, memory, time limits; no network), with a pixe
 decompression bombs; only JPEG, PNG and WebP are accepted, and nothing of the upload's name is
 kept. The sandbox's answer is untrusted too (a decoder exploit writes what it likes): the
 extension and content type must be one of `OUTPUT_TYPES` and the bytes must be whole files of
-that type (signature and end marker checked here, nothing decoded). The upload itself stays in
-memory (`MemoryOnlyUploadHandler`, at most `MAX_BYTES`), never in a temporary file, and the
-sandbox runs before the publishing transaction, so the database is not locked while it works.
+that type (signature and end marker checked here, nothing decoded). The bytes come from the
+studio's render record in memory (at most `MAX_BYTES`), never from an upload form or a temporary
+file, and the sandbox runs before the publishing transaction, so the database is not locked while
+it works.
 """
 
 import hashlib
 import io
-import json
 import os
 import sys
 import sysconfig
@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 import PIL
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,7 +40,8 @@ from jiandu.cases.actions import WorkflowError, record_edit
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
 from jiandu.forensics.actions import do_request_published_fingerprint
 from jiandu.forensics.checklist import status_for_reference
-from jiandu.forensics.sandbox import Failure, Limits, MemoryFile, run_sandboxed
+from jiandu.sandbox.inside.answer import ExitCode, read_answer
+from jiandu.sandbox.runner import Failure, Limits, MemoryFile, run_sandboxed
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -113,71 +112,11 @@ def _is_render_record(derivative: object) -> bool:
     return isinstance(derivative, Derivative) and any(check(derivative) for check in _render_checks)
 
 
-class MemoryOnlyUploadHandler(FileUploadHandler):
-    """Keeps an evidence upload in memory, at most MAX_BYTES for all its files together.
-
-    Django's default handlers spool uploads over 2.5 MB to a temporary file in plaintext; this
-    one never touches disk. Past the limit the file is skipped and `too_large` is set, which
-    the form reports; a request that declares a larger body is refused before any file byte.
-    """
-
-    def __init__(self, request: object = None, max_bytes: int = MAX_BYTES) -> None:
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.total = 0
-        self.too_large = False
-        self.buffer: io.BytesIO | None = None
-
-    def handle_raw_input(
-        self,
-        input_data: object,
-        META: dict,
-        content_length: int,
-        boundary: bytes,
-        encoding: str | None = None,
-    ) -> None:
-        # The form's other fields are small: allow them 1 MiB besides the file.
-        if content_length > self.max_bytes + 1024 * 1024:
-            self.too_large = True
-
-    def new_file(self, *args: object, **kwargs: object) -> None:
-        super().new_file(*args, **kwargs)
-        if self.too_large:
-            raise SkipFile
-        self.buffer = io.BytesIO()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self.total += len(raw_data)
-        if self.total > self.max_bytes:
-            self.too_large = True
-            self.buffer = None
-            raise SkipFile
-        self.buffer.write(raw_data)
-        return None
-
-    def file_complete(self, file_size: int) -> InMemoryUploadedFile | None:
-        if self.buffer is None:
-            return None
-        self.buffer.seek(0)
-        return InMemoryUploadedFile(
-            file=self.buffer,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
-
-
 def _checked_output(stdout: bytes) -> tuple[bytes, str, str, int, int]:
     """The sandbox's answer, accepted only if it is what evidence_worker.py may write."""
-    header_line, newline, body = stdout.partition(b"\n")
     refused = EvidenceError(_("The file is not an image we can read."))
-    if not newline or len(header_line) > HEADER_MAX:
-        raise refused
     try:
-        header = json.loads(header_line)
+        header, body = read_answer(stdout, HEADER_MAX)
         extension, content_type = header["extension"], header["content_type"]
         width, height = header["width"], header["height"]
     except (ValueError, TypeError, KeyError) as exc:
@@ -224,11 +163,11 @@ def clean_image(data: bytes) -> tuple[bytes, str, str, int, int]:
                 "bubblewrap."
             )
         )
-    if outcome.failure is Failure.FAILED and outcome.returncode in (7,):
+    if outcome.failure is Failure.FAILED and outcome.returncode == ExitCode.UNSUPPORTED:
         raise EvidenceError(_("Only JPEG, PNG and WebP images can be published."))
-    if outcome.failure is Failure.FAILED and outcome.returncode == 4:
+    if outcome.failure is Failure.FAILED and outcome.returncode == ExitCode.TOO_MANY_PIXELS:
         raise EvidenceError(_("The image has too many pixels."))
-    if outcome.failure is Failure.FAILED and outcome.returncode == 3:
+    if outcome.failure is Failure.FAILED and outcome.returncode == ExitCode.MEMORY:
         raise EvidenceError(_("The image needs too much memory to decode."))
     raise EvidenceError(_("The file is not an image we can read."))
 

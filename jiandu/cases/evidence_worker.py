@@ -4,23 +4,24 @@ Started by `evidence.py` as `python -I evidence_worker.py MAX_PIXELS MAX_INPUT` 
 jail, never imported by the server: a decoder exploit here lands in a process with no secrets,
 no network and tight limits. Only Pillow and the standard library.
 
-The image is decoded and its pixels copied into a fresh image (orientation applied first), so
-no EXIF, XMP, IPTC, ICC profile, comment or trailing byte reaches the output. JPEG stays JPEG
-(quality 90); PNG and WebP become PNG. Output: one JSON line (extension, content type, width,
-height), then the bytes.
-
-Exit codes (read by evidence.py): 0 done, 2 broken, 3 out of memory, 4 too many pixels,
-5 input larger than MAX_INPUT, 6 empty input, 7 not JPEG, PNG or WebP.
+The image is decoded and its pixels copied into a fresh image (orientation applied first) by the
+sandbox's one re-encoder (jiandu/sandbox/inside/reencode.py), so no EXIF, XMP, IPTC, ICC
+profile, comment or trailing byte reaches the output. JPEG stays JPEG (quality 90); PNG and
+WebP become PNG. The answer (jiandu/sandbox/inside/answer.py): one JSON line (extension, content
+type, width, height), then the bytes; or an `ExitCode` (UNSUPPORTED: not JPEG, PNG or WebP).
 """
 
-import io
-import json
+import os
 import sys
-import warnings
 
-from PIL import Image, ImageOps
+# The sandbox's worker modules (bound read-only into the run by runner.run_sandboxed).
+ROOMS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSIDE = os.path.join(ROOMS, "sandbox", "inside")
+sys.path.insert(0, INSIDE)
 
-BROKEN, MEMORY, TOO_MANY_PIXELS, TOO_LARGE, EMPTY, UNSUPPORTED = 2, 3, 4, 5, 6, 7
+from answer import ExitCode, exit_code_for, read_input, write_answer  # noqa: E402
+from reencode import encode, fresh, has_alpha, open_upright  # noqa: E402
+
 OUTPUT = {  # accepted format: (output format, extension, content type)
     "JPEG": ("JPEG", "jpg", "image/jpeg"),
     "PNG": ("PNG", "png", "image/png"),
@@ -28,62 +29,30 @@ OUTPUT = {  # accepted format: (output format, extension, content type)
 }
 
 
-class Unsupported(Exception):
-    pass
-
-
 def clean(data: bytes, max_pixels: int) -> tuple[bytes, dict[str, object]]:
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    warnings.simplefilter("error", Image.DecompressionBombWarning)
-    try:
-        image = Image.open(io.BytesIO(data), formats=tuple(OUTPUT))
-    except Image.UnidentifiedImageError as exc:
-        raise Unsupported from exc
-    with image:
-        width, height = image.size
-        if width <= 0 or height <= 0 or width * height > max_pixels:
-            raise Image.DecompressionBombError("declared size")
-        out_format, extension, content_type = OUTPUT[image.format]
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-        has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-        mode = "RGBA" if has_alpha and out_format == "PNG" else "RGB"
-        pixels = upright.convert(mode)
-    fresh = Image.new(mode, pixels.size)
-    fresh.paste(pixels)
-    out = io.BytesIO()
-    if out_format == "JPEG":
-        fresh.save(out, "JPEG", quality=90, optimize=True)
-    else:
-        fresh.save(out, "PNG", optimize=True)
+    upright, image_format = open_upright(data, tuple(OUTPUT), max_pixels)
+    out_format, extension, content_type = OUTPUT[image_format]
+    mode = "RGBA" if has_alpha(upright) and out_format == "PNG" else "RGB"
+    image = fresh(upright, mode)
     header = {
         "extension": extension,
         "content_type": content_type,
-        "width": fresh.width,
-        "height": fresh.height,
+        "width": image.width,
+        "height": image.height,
     }
-    return out.getvalue(), header
+    return encode(image, out_format), header
 
 
 def main(argv: list[str]) -> int:
     max_pixels, max_input = (int(arg) for arg in argv[1:3])
-    data = sys.stdin.buffer.read(max_input + 1)
-    if len(data) > max_input:
-        return TOO_LARGE
-    if not data:
-        return EMPTY
+    data = read_input(max_input)
+    if isinstance(data, ExitCode):
+        return data
     try:
         result, header = clean(data, max_pixels)
-    except Unsupported:
-        return UNSUPPORTED
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return TOO_MANY_PIXELS
-    except MemoryError:
-        return MEMORY
-    except Exception:  # any parser error on hostile input means "broken"
-        return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + result)
-    return 0
+    except Exception as exc:  # any parser error on hostile input means "broken"
+        return exit_code_for(exc)
+    return write_answer(header, result)
 
 
 if __name__ == "__main__":

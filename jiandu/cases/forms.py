@@ -18,7 +18,6 @@ from jiandu.cases.models import (
     Policy,
     Position,
     Precision,
-    VerificationStatus,
 )
 from jiandu.cases.text import has_chinese
 
@@ -259,35 +258,6 @@ class ClaimVersionForm(_CaseBound):
     def clean(self) -> dict:
         cleaned = super().clean()
         _need_one(cleaned, "value", _("short answer"))
-        return cleaned
-
-
-class EvidenceForm(Bilingual, forms.Form):
-    file = forms.FileField(
-        label=_("Redacted image (JPEG, PNG or WebP)"),
-        help_text=_("Only a copy already redacted. It is re-encoded here, without its metadata."),
-    )
-    verification_status = forms.ChoiceField(
-        label=_("Verification status"), choices=VerificationStatus.choices
-    )
-    verification_note = forms.CharField(
-        label=_("What was checked"), required=False, widget=TEXTAREA
-    )
-    caption_zh = forms.CharField(label=_("caption (Chinese)"), required=False, max_length=300)
-    caption_en = forms.CharField(label=_("caption (English)"), required=False, max_length=300)
-
-    def __init__(self, *args: object, too_large: bool = False, **kwargs: object) -> None:
-        """`too_large`: the upload handler dropped the file for its size (kept in memory only,
-        jiandu.cases.evidence.MemoryOnlyUploadHandler)."""
-        super().__init__(*args, **kwargs)
-        self.too_large = too_large
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if self.too_large:  # instead of "required": the file was dropped, not forgotten
-            self.errors.pop("file", None)
-            self.add_error("file", _("The file is larger than 20 MB."))
-        _need_one(cleaned, "caption", _("caption"))
         return cleaned
 
 

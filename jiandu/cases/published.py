@@ -45,10 +45,11 @@ def reading_once() -> Iterator[None]:
     """Inside this block the `get_*` functions read the published cases, revisions and the
     people index once and answer from memory.
 
-    For a static export (jiandu.ledger.mirror), which renders tens of thousands of pages from
-    the same snapshots and would otherwise read them again for every page. A request never
-    runs inside it, so the live site always reads the current state. What is kept is what the
-    database held when each part was first read: use it for one export, then leave it.
+    For a static export (jiandu.public.mirror enters it), which renders tens of thousands of
+    pages from the same snapshots and would otherwise read them again for every page. A
+    request never runs inside it, so the live site always reads the current state. What is
+    kept is what the database held when each part was first read: use it for one export, then
+    leave it.
     """
     token = _reads.set(_Reads())
     try:

@@ -29,11 +29,10 @@ import threading
 import time
 from typing import Protocol
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from jiandu.conf import env_int, env_str
+from jiandu.conf import setting_int, setting_str
 
 KEY_BYTES = 32
 MIN_KEY_PERIOD_SECONDS = 3600
@@ -44,23 +43,13 @@ def now() -> float:
     return time.time()
 
 
-def _setting_int(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
-
-
-def _setting_str(name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    return str(value) if value is not None else env_str(name, default)
-
-
 def key_period_seconds() -> int:
     """How long one hashing key is used for new counts (it is read for one more period).
 
     Never under an hour, the longest window the project counts in: a count stays readable for
     one to two periods, so a window up to one period is counted whole. (A longer window, such
     as a JIANDU_LOGIN_LOCKOUT_SECONDS of a day, counts only the last one to two periods.)"""
-    return max(MIN_KEY_PERIOD_SECONDS, _setting_int("JIANDU_THROTTLE_KEY_SECONDS", 3600))
+    return max(MIN_KEY_PERIOD_SECONDS, setting_int("JIANDU_THROTTLE_KEY_SECONDS", 3600))
 
 
 class CounterStore(Protocol):
@@ -137,7 +126,7 @@ class RedisCounters:
     def __init__(self) -> None:
         import redis  # optional dependency: only a scaled deployment needs it
 
-        url = _setting_str("JIANDU_THROTTLE_REDIS_URL", "redis://localhost:6379/0")
+        url = setting_str("JIANDU_THROTTLE_REDIS_URL", "redis://localhost:6379/0")
         self._redis = redis.Redis.from_url(url)
 
     def hashing_keys(self, epoch: int) -> list[bytes]:
@@ -168,7 +157,7 @@ _stores_lock = threading.Lock()
 
 def store() -> CounterStore:
     """The store JIANDU_THROTTLE_STORE names (a dotted path), one instance per process."""
-    path = _setting_str("JIANDU_THROTTLE_STORE", "jiandu.core.throttle.MemoryCounters")
+    path = setting_str("JIANDU_THROTTLE_STORE", "jiandu.core.throttle.MemoryCounters")
     with _stores_lock:
         if path not in _stores:
             _stores[path] = import_string(path)()

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiandu.accounts.models import User
+from jiandu.conf import hour_now
 from jiandu.core import taskqueue
 from jiandu.forensics import handoff, storage
 from jiandu.forensics.models import Preview, WorkerKey
@@ -34,10 +35,6 @@ logger = logging.getLogger(__name__)
 
 class NoWorker(Exception):
     """No worker process is running to make previews."""
-
-
-def hour_now():
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
 def do_request_preview(

@@ -8,10 +8,7 @@ class ForensicsConfig(AppConfig):
     label = "forensics"
 
     def ready(self) -> None:
-        from jiandu.forensics import (
-            checks,  # noqa: F401  (says at start when the sandbox is unavailable or weak)
-            receivers,  # noqa: F401  (removes blobs with their rows)
-        )
+        from jiandu.forensics import receivers  # noqa: F401  (removes blobs with their rows)
 
     def on_serve(self) -> str:
         """Before serving: drop unfinished preview files and previews no row refers to."""

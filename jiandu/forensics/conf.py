@@ -4,16 +4,9 @@ Read through these functions (not at import time), so tests can override them wi
 `settings.JIANDU_...`.
 """
 
-from django.conf import settings
-
-from jiandu.conf import env_bool, env_int
+from jiandu.conf import setting_int
 
 MIB = 1024 * 1024
-
-
-def _setting(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
 
 
 def preview_max_bytes() -> int:
@@ -22,35 +15,24 @@ def preview_max_bytes() -> int:
     The plaintext is held in memory (never on disk) while the tool reads it, so this bounds the
     worker's memory; larger files are downloaded and examined offline.
     """
-    return _setting("JIANDU_PREVIEW_MAX_MIB", 512) * MIB
+    return setting_int("JIANDU_PREVIEW_MAX_MIB", 512) * MIB
 
 
 def preview_max_pixels() -> int:
     """Largest image, in pixels as the file declares them, that is decoded (default 50 MP)."""
-    return _setting("JIANDU_PREVIEW_MAX_PIXELS", 50_000_000)
+    return setting_int("JIANDU_PREVIEW_MAX_PIXELS", 50_000_000)
 
 
 def preview_video_seconds() -> int:
     """How much of a video the preview shows, from the start (default 120 s)."""
-    return _setting("JIANDU_PREVIEW_VIDEO_SECONDS", 120)
+    return setting_int("JIANDU_PREVIEW_VIDEO_SECONDS", 120)
 
 
 def preview_audio_seconds() -> int:
     """How much of a recording the preview plays, from the start (default 600 s)."""
-    return _setting("JIANDU_PREVIEW_AUDIO_SECONDS", 600)
+    return setting_int("JIANDU_PREVIEW_AUDIO_SECONDS", 600)
 
 
 def preview_pdf_pages() -> int:
     """How many pages of a PDF are rendered as images (default 5)."""
-    return _setting("JIANDU_PREVIEW_PDF_PAGES", 5)
-
-
-def sandbox_allow_weak() -> bool:
-    """Whether untrusted files may be parsed with the jail's limits alone when bubblewrap
-    cannot run (JIANDU_SANDBOX_ALLOW_WEAK, default false: they are then not analysed).
-
-    Without bubblewrap a decoder exploit could read everything the service's user can read
-    (docs/threat-model.md, "Forensics sandbox"); a warning says so at start and in the newsroom.
-    """
-    value = getattr(settings, "JIANDU_SANDBOX_ALLOW_WEAK", None)
-    return bool(value) if value is not None else env_bool("JIANDU_SANDBOX_ALLOW_WEAK", False)
+    return setting_int("JIANDU_PREVIEW_PDF_PAGES", 5)

@@ -10,7 +10,6 @@ analysed: why"), its type and hash still known.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -20,7 +19,8 @@ from typing import BinaryIO
 
 from jiandu.forensics import conf, detect
 from jiandu.forensics.previews import Problem, _problem
-from jiandu.forensics.sandbox import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
+from jiandu.sandbox.inside.answer import ExitCode, read_answer
+from jiandu.sandbox.runner import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,11 @@ LIMITS: dict[detect.Family, Limits] = {
     detect.Family.PDF: Limits(cpu_seconds=30, wall_seconds=60, memory_bytes=1024 * MIB),
     detect.Family.ARCHIVE: Limits(cpu_seconds=20, wall_seconds=40, memory_bytes=1024 * MIB),
 }
-WORKER_CODES = {
-    2: Problem.UNSUPPORTED,
-    3: Problem.TOO_MUCH_MEMORY,
-    4: Problem.TOO_MANY_PIXELS,
-    6: Problem.EMPTY,
+WORKER_CODES = {  # metadata_worker.py's exit codes (jiandu/sandbox/inside/answer.py)
+    ExitCode.BROKEN: Problem.UNSUPPORTED,
+    ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
+    ExitCode.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
+    ExitCode.EMPTY: Problem.EMPTY,
 }
 
 
@@ -185,7 +185,7 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
             report.problem = _problem(outcome)
         return
     try:
-        data = json.loads(outcome.stdout)
+        data, _rest = read_answer(outcome.stdout, len(outcome.stdout))
         report.facts = dict(data.get("facts") or {})
         report.dates = {str(k): str(v) for k, v in (data.get("dates") or {}).items()}
         report.fields = [[str(part) for part in row][:3] for row in data.get("fields") or []]

@@ -12,21 +12,28 @@ It writes one JSON object on stdout: `fields` (every tag it read, for the full t
 PDQ hash per second of video, as in vPDQ), and base64 images: `sheet` (a keyframe contact
 sheet) and `waveform` (the audio's envelope). Values are truncated; nothing is written to disk.
 
-Exit codes (read by metadata.py): 0 done, 2 not a readable file of this family (damaged),
-3 out of memory, 4 too many pixels (a decompression bomb), 6 empty input.
+The report is the header line of the sandbox's answer (jiandu/sandbox/inside/answer.py, with
+nothing after it); the exit codes are its `ExitCode`: BROKEN (not a readable file of this
+family), MEMORY, TOO_MANY_PIXELS (a decompression bomb), EMPTY.
 """
 
 import base64
 import io
-import json
 import math
+import os
 import re
 import sys
 import warnings
 import zipfile
 from datetime import datetime
 
-BROKEN, MEMORY, TOO_MANY_PIXELS, EMPTY = 2, 3, 4, 6
+# The sandbox's worker modules (bound read-only into the run by runner.run_sandboxed).
+ROOMS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSIDE = os.path.join(ROOMS, "sandbox", "inside")
+sys.path.insert(0, INSIDE)
+
+from answer import ExitCode, exit_code_for, write_answer  # noqa: E402
+
 INPUT = "/proc/self/fd/0"
 MAX_VALUE = 300  # characters kept of any one tag
 MAX_FIELDS = 400
@@ -686,7 +693,7 @@ def main(argv: list[str]) -> int:
     with open(INPUT, "rb") as handle:
         data = handle.read()
     if not data:
-        return EMPTY
+        return ExitCode.EMPTY
     report = Report()
     try:
         if family == "image":
@@ -699,17 +706,10 @@ def main(argv: list[str]) -> int:
         elif family == "archive":
             read_archive(report, data)
         else:
-            return BROKEN
-    except MemoryError:
-        return MEMORY
-    except Exception as exc:
-        from PIL import Image
-
-        if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
-            return TOO_MANY_PIXELS
-        return BROKEN
-    sys.stdout.write(json.dumps(report.result(), ensure_ascii=True))
-    return 0
+            return ExitCode.BROKEN
+    except Exception as exc:  # any reader error on hostile input means "broken"
+        return exit_code_for(exc)
+    return write_answer(report.result())
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from jiandu.forensics import conf
-from jiandu.forensics.sandbox import (
+from jiandu.sandbox.inside.answer import ExitCode, read_answer
+from jiandu.sandbox.runner import (
     Failure,
     InputTooLarge,
     Limits,
@@ -46,6 +47,7 @@ MIB = 1024 * 1024
 IMAGE_WORKER = os.path.join(os.path.dirname(__file__), "image_worker.py")
 IMAGE_EDGE = 1600
 IMAGE_MAX_BYTES = 128 * MIB
+IMAGE_HEADER_MAX = 1024  # image_worker.py's header line: the content type only
 PDF_EDGE = 1200
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Demuxers ffmpeg may use: common containers only. Without a list, a crafted playlist (HLS,
@@ -199,6 +201,17 @@ def make_preview(kind: Kind | str, plaintext: BinaryIO) -> Preview:
         return Preview(kind, problem=Problem.FAILED)
 
 
+# The image worker's exit codes (jiandu/sandbox/inside/answer.py) as a preview's problems.
+IMAGE_WORKER_PROBLEMS = {
+    ExitCode.BROKEN: Problem.UNSUPPORTED,
+    ExitCode.UNSUPPORTED: Problem.UNSUPPORTED,
+    ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
+    ExitCode.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
+    ExitCode.TOO_LARGE: Problem.TOO_LARGE,
+    ExitCode.EMPTY: Problem.EMPTY,
+}
+
+
 def _image(plaintext: BinaryIO, limits: Limits) -> Preview:
     # The worker holds the encoded image in its own memory next to the decoded pixels.
     max_bytes = min(conf.preview_max_bytes(), IMAGE_MAX_BYTES)
@@ -220,16 +233,13 @@ def _image(plaintext: BinaryIO, limits: Limits) -> Preview:
         read_paths=[IMAGE_WORKER, os.path.join(stdlib, "os.py"), PIL.__file__],
     )
     if outcome.ok:
-        return Preview(Kind.IMAGE, "image/webp", (outcome.stdout,))
-    worker_codes = {
-        2: Problem.UNSUPPORTED,
-        3: Problem.TOO_MUCH_MEMORY,
-        4: Problem.TOO_MANY_PIXELS,
-        5: Problem.TOO_LARGE,
-        6: Problem.EMPTY,
-    }
-    if outcome.failure is Failure.FAILED and outcome.returncode in worker_codes:
-        return Preview(Kind.IMAGE, problem=worker_codes[outcome.returncode])
+        try:
+            _header, webp = read_answer(outcome.stdout, IMAGE_HEADER_MAX)
+        except ValueError:
+            return Preview(Kind.IMAGE, problem=Problem.FAILED)
+        return Preview(Kind.IMAGE, "image/webp", (webp,))
+    if outcome.failure is Failure.FAILED and outcome.returncode in IMAGE_WORKER_PROBLEMS:
+        return Preview(Kind.IMAGE, problem=IMAGE_WORKER_PROBLEMS[outcome.returncode])
     return Preview(Kind.IMAGE, problem=_problem(outcome))
 
 

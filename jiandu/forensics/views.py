@@ -4,10 +4,8 @@ writes through actions."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,24 +22,11 @@ from jiandu.forensics.previews import PROBLEM_TEXT
 from jiandu.forensics.report_text import date_rows, fact_rows, match_name
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
+from jiandu.vault.gate import vault_view
 from jiandu.vault.models import Item
 
 View = Callable[..., HttpResponse]
 LOOKUP_MAX_BYTES = 128 * 1024 * 1024  # held in memory (twice: upload, then the sandbox's copy)
-
-
-def member_view(view: View) -> View:
-    """Signed in, allowed to read submissions, member key unlocked (else the key page)."""
-
-    @login_required
-    @permission_required("accounts.read_submissions", raise_exception=True)
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if session_keys.member_private_key(request) is None:
-            return redirect("newsroom:key")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _when(source_key: bytes, item: Item) -> str:
@@ -72,7 +57,7 @@ def _match_lines(matches) -> list[dict[str, object]]:
     return lines
 
 
-@member_view
+@vault_view
 def report(request: HttpRequest, item_id: int) -> HttpResponse:
     """One file's report: type, findings, metadata, matches, contact sheet or waveform, and
     its checklist (a POST adds one entry)."""
@@ -160,7 +145,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
-@member_view
+@vault_view
 def _lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"form": form}

@@ -1,20 +1,18 @@
 """Background work of the transparency log after each publication, in order: ask the
-configured witnesses to cosign the new checkpoint (JIANDU_LOG_WITNESSES), then bring the static
-mirror up to date (JIANDU_MIRROR_DIR), so the mirror's checkpoint carries the cosignatures."""
+configured witnesses to cosign the new checkpoint (JIANDU_LOG_WITNESSES), then send
+`signals.log_updated`, on which the public room brings its static mirror up to date
+(JIANDU_MIRROR_DIR, jiandu/public/tasks.py), so the mirror's checkpoint carries the
+cosignatures."""
 
 import logging
-from pathlib import Path
 
 from django.conf import settings
 from django.tasks import task
 
 from jiandu.conf import env_list, env_str
+from jiandu.ledger.signals import log_updated
 
 logger = logging.getLogger("jiandu.ledger.witness")
-
-
-def mirror_dir() -> str:
-    return getattr(settings, "JIANDU_MIRROR_DIR", "") or env_str("JIANDU_MIRROR_DIR", "")
 
 
 def witnesses() -> list[tuple[str, str]]:
@@ -30,14 +28,21 @@ def witnesses() -> list[tuple[str, str]]:
     return pairs
 
 
+def mirror_dir() -> str:
+    """JIANDU_MIRROR_DIR: where the public room keeps its static mirror ('' for none). Read
+    here only to know whether a publication needs the task; the mirror is the public room's."""
+    return getattr(settings, "JIANDU_MIRROR_DIR", "") or env_str("JIANDU_MIRROR_DIR", "")
+
+
 def has_work() -> bool:
     return bool(mirror_dir() or witnesses())
 
 
 @task
 def after_publication() -> dict[str, int]:
-    """Cosignatures, then the mirror; returns counts only (nothing secret in a task result)."""
-    from jiandu.ledger import mirror, note, witness
+    """Cosignatures, then `log_updated` (the mirror); returns counts only (nothing secret in a
+    task result)."""
+    from jiandu.ledger import note, witness
 
     cosigned = 0
     for url, vkey in witnesses():
@@ -49,7 +54,6 @@ def after_publication() -> dict[str, int]:
             logger.log(level, "witness %s refused: %s", url, exc)
         except (OSError, note.NoteError) as exc:
             logger.warning("witness %s unreachable or misconfigured: %s", url, exc)
-    written = 0
-    if mirror_dir():
-        written = len(mirror.export_mirror(Path(mirror_dir())).written)
+    answers = log_updated.send(sender=after_publication.__class__)
+    written = sum(answer for _receiver, answer in answers if isinstance(answer, int))
     return {"cosigned": cosigned, "mirror_files_written": written}

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
-from jiandu.conf import env_int, env_list
+from jiandu.conf import env_list, setting_int
 from jiandu.core import throttle
 from jiandu.ledger import keys, logactions, logread, note, tlog
 from jiandu.ledger.logmodels import LogCosignature, WitnessedLog
@@ -70,14 +70,9 @@ def trusted_logs() -> dict[str, note.Verifier]:
     return logs
 
 
-def _limit(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
-
-
 def max_split_views_setting() -> int:
     """JIANDU_WITNESS_MAX_SPLIT_VIEWS: the most split views kept (default 100)."""
-    return _limit("JIANDU_WITNESS_MAX_SPLIT_VIEWS", 100)
+    return setting_int("JIANDU_WITNESS_MAX_SPLIT_VIEWS", 100)
 
 
 def retry_after(request: HttpRequest) -> int | None:
@@ -90,10 +85,10 @@ def retry_after(request: HttpRequest) -> int | None:
     (JIANDU_WITNESS_PER_MINUTE, default 120), which bounds the signature checks and row locks
     a flood can cost. A refused log asks again at its next publication."""
     if not throttle.address_is_shared(request):
-        per_address = _limit("JIANDU_WITNESS_PER_ADDRESS_MINUTE", 20)
+        per_address = setting_int("JIANDU_WITNESS_PER_ADDRESS_MINUTE", 20)
         if throttle.count_attempt(RATE_SCOPE, request, RATE_WINDOW_SECONDS) > per_address:
             return RATE_WINDOW_SECONDS
-    in_all = _limit("JIANDU_WITNESS_PER_MINUTE", 120)
+    in_all = setting_int("JIANDU_WITNESS_PER_MINUTE", 120)
     if throttle.count(f"{RATE_SCOPE}.all", "", RATE_WINDOW_SECONDS) > in_all:
         return RATE_WINDOW_SECONDS
     return None

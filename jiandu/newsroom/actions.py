@@ -14,6 +14,7 @@ from django.utils import timezone
 from jiandu.accounts import actions as accounts
 from jiandu.accounts.actions import do_record_reassignment
 from jiandu.accounts.models import User
+from jiandu.conf import hour_now
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
 from jiandu.newsroom.models import Note, Notification, ReadMark, SourceState, SourceTag, Status
@@ -142,7 +143,7 @@ def do_set_retention(actor: User, days: int, *, confirmed_days: int | None = Non
     second confirmation did not name (RetentionRefused); the rule sits here, not only in the
     form, so no other caller can skip it."""
     retention.check_change(retention.effective_days(), days, confirmed_days)
-    RetentionSetting.objects.create(days=days, changed_by=actor, changed_hour=vault.hour_now())
+    RetentionSetting.objects.create(days=days, changed_by=actor, changed_hour=hour_now())
 
 
 # --- Tags and internal notes (issue 18, item 8) ----------------------------------------------

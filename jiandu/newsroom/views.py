@@ -1,6 +1,7 @@
 """Newsroom pages for the tip line. Every view needs a signed-in member with
 `accounts.read_submissions`; opening anything needs the member's key from their encrypted
-session, so `vault_view` sends members whose key is locked or new to the key page first.
+session, so the one gate (jiandu.vault.gate.vault_view_recovery_key_first) sends members whose
+key is locked, new or waiting to be restored to the key page first.
 
 The inbox list decrypts nothing; a source's page decrypts its conversation. Every view,
 preview, download, export, status change, reply and deletion is written to the custody log by
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlencode
 
@@ -53,25 +53,10 @@ from jiandu.vault.access import (
     get_source_key_for_member,
     open_item,
 )
+from jiandu.vault.gate import vault_view_recovery_key_first
 from jiandu.vault.models import Item, MemberKey, Source
 
 View = Callable[..., HttpResponse]
-
-
-def vault_view(view: View) -> View:
-    @login_required
-    @permission_required("accounts.read_submissions", raise_exception=True)
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if request.session.get(session_keys.NEW_RECOVERY) or request.session.get(
-            session_keys.NEEDS_RECOVERY
-        ):
-            return redirect("newsroom:key")
-        if session_keys.member_private_key(request) is None:
-            return redirect("newsroom:key")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- The inbox ---------------------------------------------------------------------------
@@ -92,7 +77,7 @@ def _filters(request: HttpRequest, form: inbox.InboxFilterForm) -> dict[str, obj
     return data
 
 
-@vault_view
+@vault_view_recovery_key_first
 def sources(request: HttpRequest) -> HttpResponse:
     """The inbox: newest activity first, filtered, paginated; counts without decryption."""
     # Files that arrived since sign-in go to the worker for analysis and a preview (forensics).
@@ -127,7 +112,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     )
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Bulk actions on ticked sources: mark read at once; delete after a confirmation page
@@ -164,7 +149,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-@vault_view
+@vault_view_recovery_key_first
 def clear_flood(request: HttpRequest) -> HttpResponse:
     """Clearing a flood of junk first submissions: the hours with first-contact sources that
     sent no file and never came back (GET), then one hour's worth (at most
@@ -211,7 +196,7 @@ def _int(value: object) -> int:
         return 0
 
 
-@vault_view
+@vault_view_recovery_key_first
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The inbox's workflow fields as CSV for reporting: no content, no file names."""
     form = _filter_form(request)
@@ -270,7 +255,7 @@ def _csv_lines(user, rows) -> Iterator[str]:
             )
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def grant(request: HttpRequest) -> HttpResponse:
     made = vault.do_grant_missing(request.user, session_keys.member_private_key(request) or b"")
@@ -290,7 +275,7 @@ def _source_key(request: HttpRequest, source: Source) -> bytes | None:
         return None
 
 
-@vault_view
+@vault_view_recovery_key_first
 def source(
     request: HttpRequest,
     source_id: int,
@@ -399,7 +384,7 @@ def _labelled(answers: dict[str, object]) -> list[tuple[str, str]]:
     return labelled(answers)
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def triage(request: HttpRequest, source_id: int) -> HttpResponse:
     """Status, assignee, star and a new tag in one submission. A tag is sealed to the source's
@@ -419,7 +404,7 @@ def triage(request: HttpRequest, source_id: int) -> HttpResponse:
     return redirect("newsroom:source", source_id=row.pk)
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def untag(request: HttpRequest, source_id: int, tag_id: int) -> HttpResponse:
     row = access_source_by_id(request.user, source_id)
@@ -432,7 +417,7 @@ def untag(request: HttpRequest, source_id: int, tag_id: int) -> HttpResponse:
     return redirect("newsroom:source", source_id=row.pk)
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def note(request: HttpRequest, source_id: int) -> HttpResponse:
     """An internal note on the source or one of its items; the page again on an error."""
@@ -450,7 +435,7 @@ def note(request: HttpRequest, source_id: int) -> HttpResponse:
     return redirect(f"{reverse('newsroom:source', args=[row.pk])}#notes")
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def reply(request: HttpRequest, source_id: int) -> HttpResponse:
     row = access_source_by_id(request.user, source_id)
@@ -478,7 +463,7 @@ def _attachment(name: str) -> str:
     return f"attachment; filename=\"{ascii_name or 'file'}\"; filename*=UTF-8''{quote(name)}"
 
 
-@vault_view
+@vault_view_recovery_key_first
 def download(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
     """The file decrypted as it streams: one 64 KiB chunk in memory at a time."""
     row = access_source_by_id(request.user, source_id)
@@ -494,7 +479,7 @@ def download(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse
     return response
 
 
-@vault_view
+@vault_view_recovery_key_first
 def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
     """The item still encrypted, with this member's grant, for `jiandu decrypt` offline."""
     row = access_source_by_id(request.user, source_id)
@@ -511,7 +496,7 @@ def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpRespo
     return response
 
 
-@vault_view
+@vault_view_recovery_key_first
 def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
     """The whole conversation, still encrypted to this member's key, as one archive."""
     row = access_source_by_id(request.user, source_id)
@@ -530,7 +515,7 @@ def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
 # --- Previews ----------------------------------------------------------------------------
 
 
-@vault_view
+@vault_view_recovery_key_first
 def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
     """A file's preview page (POST asks the worker for it, again if it failed)."""
     row = access_source_by_id(request.user, source_id)
@@ -566,7 +551,7 @@ def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
     )
 
 
-@vault_view
+@vault_view_recovery_key_first
 @require_POST
 def preview_all(request: HttpRequest, source_id: int) -> HttpResponse:
     """Ask the worker for the preview of every file of the source that has none yet."""
@@ -588,7 +573,7 @@ def preview_all(request: HttpRequest, source_id: int) -> HttpResponse:
     return redirect("newsroom:source", source_id=row.pk)
 
 
-@vault_view
+@vault_view_recovery_key_first
 def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) -> HttpResponse:
     """The bytes of a ready preview (never the original), decrypted on the way out; honours a
     byte range, so a browser can seek in a video."""
@@ -711,11 +696,11 @@ def export_key(request: HttpRequest) -> HttpResponse:
 # --- Reassignment --------------------------------------------------------------------------
 
 
-@vault_view
+@vault_view_recovery_key_first
 def reassign(request: HttpRequest) -> HttpResponse:
     """An admin moves a leaving member's assignments and access to another member in one
     action (actions.do_reassign_member). Re-wrapping source keys needs the admin's own unlocked
-    key, which vault_view guarantees is in the session."""
+    key, which the gate guarantees is in the session."""
     if not request.user.has_perm("accounts.manage_newsroom"):
         raise PermissionDenied
     members = vault.readers()

@@ -14,6 +14,12 @@ class PublicConfig(AppConfig):
 
         case_published.connect(drop_cached_pages, weak=False, dispatch_uid="public-pages")
 
+        from jiandu.ledger.signals import log_updated
+        from jiandu.public.tasks import update_mirror
+
+        # After each publication's cosignatures, in the log's task: the static mirror.
+        log_updated.connect(update_mirror, weak=False, dispatch_uid="public-mirror")
+
     def on_serve(self) -> str:
         """Start each server with an empty page cache."""
         from jiandu.public.pagecache import bump_generation

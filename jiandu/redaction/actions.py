@@ -31,6 +31,7 @@ from django.utils import timezone
 from jiandu.accounts.models import User
 from jiandu.cases.evidence import Derivative, do_publish_evidence
 from jiandu.cases.models import Case, PublishedEvidence
+from jiandu.conf import hour_now
 from jiandu.forensics import handoff
 from jiandu.forensics.actions import NoWorker
 from jiandu.forensics.models import WorkerKey
@@ -46,10 +47,6 @@ from jiandu.vault.models import Item
 
 logger = logging.getLogger(__name__)
 KEY = 32
-
-
-def hour_now():
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
 def _check_member(user: User) -> None:

@@ -20,8 +20,9 @@ how many regions were hidden, the kept number each face was left visible as, the
 face thumbnails), then the thumbnails (small WebP crops, made from decoded pixels), then the
 bytes.
 
-Exit codes (read by studio.py): 0 done, 2 broken, 3 out of memory, 4 too many pixels, 5 input
-too large, 6 empty, 7 unsupported type, 8 bad recipe, 9 detector missing.
+Images are decoded and encoded by the sandbox's one re-encoder (jiandu/sandbox/inside/
+reencode.py). The answer's format and the exit codes (BROKEN, MEMORY, TOO_MANY_PIXELS,
+TOO_LARGE, EMPTY, UNSUPPORTED, BAD_RECIPE, NO_DETECTOR) are jiandu/sandbox/inside/answer.py's.
 """
 
 import contextlib
@@ -31,22 +32,20 @@ import os
 import queue
 import re
 import sys
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The sandbox's worker modules (bound read-only into the run by runner.run_sandboxed).
+ROOMS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSIDE = os.path.join(ROOMS, "sandbox", "inside")
+sys.path.insert(0, INSIDE)
 
-BROKEN, MEMORY, TOO_MANY_PIXELS, TOO_LARGE, EMPTY, UNSUPPORTED, BAD_RECIPE, NO_DETECTOR = range(
-    2, 10
-)
+from answer import ExitCode, Unsupported, exit_code_for, read_input, write_answer  # noqa: E402
+
 IMAGE_OUT = {
     "jpeg": ("JPEG", "jpg", "image/jpeg"),
     "png": ("PNG", "png", "image/png"),
     "webp": ("WEBP", "webp", "image/webp"),
 }
-
-
-class Unsupported(Exception):
-    pass
 
 
 def hide(pixels, box: tuple[int, int, int, int], effect: str) -> None:
@@ -192,20 +191,11 @@ def render_image(
 ) -> tuple[bytes, dict, list[bytes]]:
     import numpy as np
     from faces import IMAGE_WIDTH, Detector
-    from PIL import Image, ImageOps
+    from PIL import Image
+    from reencode import encode, fresh, open_upright
 
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    warnings.simplefilter("error", Image.DecompressionBombWarning)
-    try:
-        image = Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP"))
-    except Image.UnidentifiedImageError as exc:
-        raise Unsupported from exc
-    with image:
-        width, height = image.size
-        if width <= 0 or height <= 0 or width * height > max_pixels:
-            raise Image.DecompressionBombError("declared size")
-        image.load()
-        pixels = np.array(ImageOps.exif_transpose(image).convert("RGB"))
+    upright, _format = open_upright(data, ("JPEG", "PNG", "WEBP"), max_pixels)
+    pixels = np.array(upright.convert("RGB"))
     height, width = pixels.shape[:2]
     found = []
     if recipe.get("faces", True):
@@ -229,21 +219,13 @@ def render_image(
     edge = recipe.get("edge") or 0
     if edge and max(result.size) > edge:
         result.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-    fresh = Image.new("RGB", result.size)
-    fresh.paste(result)
+    clean = fresh(result, "RGB")
     out_format, extension, content_type = IMAGE_OUT[recipe.get("format") or "jpeg"]
-    out = io.BytesIO()
-    if out_format == "JPEG":
-        fresh.save(out, "JPEG", quality=90, optimize=True)
-    elif out_format == "PNG":
-        fresh.save(out, "PNG", optimize=True)
-    else:
-        fresh.save(out, "WEBP", quality=90, exif=b"", xmp=b"", icc_profile=None)
     header = {
         "extension": extension,
         "content_type": content_type,
-        "width": fresh.width,
-        "height": fresh.height,
+        "width": clean.width,
+        "height": clean.height,
         "faces": [
             [
                 round(float(b.x0) / width, 4),
@@ -259,7 +241,7 @@ def render_image(
         "hidden": len(hidden),
         "hidden_faces": sum(1 for number in shown if not number),
     }
-    return out.getvalue(), header, thumbs
+    return encode(clean, out_format), header, thumbs
 
 
 # ---- video ---------------------------------------------------------------------------------
@@ -951,36 +933,25 @@ def main(argv: list[str]) -> int:
         references = {int(n): [[float(v) for v in s[:5]] for s in samples]
                       for n, samples in given.items()}  # fmt: skip
     except (IndexError, ValueError, TypeError, AttributeError):
-        return BAD_RECIPE
+        return ExitCode.BAD_RECIPE
     if not isinstance(recipe, dict) or kind not in ("image", "video", "pdf"):
-        return BAD_RECIPE
+        return ExitCode.BAD_RECIPE
     if kind != "pdf" and recipe.get("faces", True) and not os.path.exists(model):
-        return NO_DETECTOR
+        return ExitCode.NO_DETECTOR
     if kind == "video":
         return main_video(recipe, model, references)
     if kind == "pdf":
         return main_pdf(recipe, max_pixels)
-    data = sys.stdin.buffer.read(max_input + 1)
-    if len(data) > max_input:
-        return TOO_LARGE
-    if not data:
-        return EMPTY
+    data = read_input(max_input)
+    if isinstance(data, ExitCode):
+        return data
     try:
-        from PIL import Image
-
         if recipe.get("stills") and not data.startswith(IMAGE_MAGIC):
             data = still_of_video(float(recipe["stills"][0]))
         result, header, thumbs = render_image(data, recipe, model, max_pixels, references)
-    except Unsupported:
-        return UNSUPPORTED
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return TOO_MANY_PIXELS
-    except MemoryError:
-        return MEMORY
-    except Exception:  # any parser error on hostile input means "broken"
-        return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + b"".join(thumbs) + result)
-    return 0
+    except Exception as exc:  # any parser error on hostile input means "broken"
+        return exit_code_for(exc)
+    return write_answer(header, *thumbs, result)
 
 
 def main_video(recipe: dict, model: str, references: dict) -> int:
@@ -1010,18 +981,16 @@ def _answer(render, unsupported: tuple) -> int:
     """A video's or a PDF's render (stdin is a memfd the tools reopen), written to stdout as
     the header line and the file, or the exit code that says why not."""
     if os.fstat(0).st_size == 0:
-        return EMPTY
+        return ExitCode.EMPTY
     try:
         result, header, thumbs = render()
     except unsupported:
-        return UNSUPPORTED
+        return ExitCode.UNSUPPORTED
     except MemoryError:
-        return MEMORY
+        return ExitCode.MEMORY
     except Exception:  # any parser error on hostile input means "broken"
-        return BROKEN
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + b"".join(thumbs) + result)
-    sys.stdout.flush()
-    return 0
+        return ExitCode.BROKEN
+    return write_answer(header, *thumbs, result)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The redaction studio's one door to the sandbox: a checked recipe and the original's bytes in,
 a derivative out, or a stable problem code.
 
-Every derivative is made by `render_worker.py` inside `jiandu.forensics.sandbox.run_sandboxed`
+Every derivative is made by `render_worker.py` inside `jiandu.sandbox.runner.run_sandboxed`
 (DEVELOPERS.md: no untrusted file is parsed here), from decoded pixels, with no metadata. The
 worker's answer is untrusted too (a decoder exploit writes what it likes): its header must be
 small JSON of the expected shape and the body a whole file of the announced type (signature and
@@ -22,9 +22,10 @@ from typing import BinaryIO
 
 import PIL
 
-from jiandu.forensics.sandbox import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 from jiandu.redaction import faces
 from jiandu.redaction.recipe import Recipe
+from jiandu.sandbox.inside.answer import ExitCode, read_answer
+from jiandu.sandbox.runner import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 
 MIB = 1024 * 1024
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -92,12 +93,12 @@ class Problem(enum.StrEnum):
 
 
 EXIT_PROBLEMS = {
-    3: Problem.TOO_MUCH_MEMORY,
-    4: Problem.TOO_MANY_PIXELS,
-    5: Problem.TOO_LARGE,
-    6: Problem.EMPTY,
-    7: Problem.UNSUPPORTED,
-    9: Problem.NO_DETECTOR,
+    ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
+    ExitCode.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
+    ExitCode.TOO_LARGE: Problem.TOO_LARGE,
+    ExitCode.EMPTY: Problem.EMPTY,
+    ExitCode.UNSUPPORTED: Problem.UNSUPPORTED,
+    ExitCode.NO_DETECTOR: Problem.NO_DETECTOR,
 }
 
 
@@ -154,12 +155,7 @@ def _answer(stdout: bytes) -> tuple[dict, bytes]:
     """The worker's header (small JSON, one line) and the file after it (the face thumbnails
     the header announces are cut off into header["thumb_data"]); ValueError if the answer is
     not of that shape."""
-    header_line, newline, body = stdout.partition(b"\n")
-    if not newline or len(header_line) > HEADER_MAX:
-        raise ValueError("no header")
-    header = json.loads(header_line)
-    if not isinstance(header, dict):
-        raise ValueError("header is not an object")
+    header, body = read_answer(stdout, HEADER_MAX)
     lengths = header.get("thumbs", [])
     if not isinstance(lengths, list) or len(lengths) > MAX_THUMBS:
         raise ValueError("not a list of thumbnails")

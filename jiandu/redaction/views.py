@@ -23,7 +23,6 @@ from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.actions import NoWorker, do_request_preview
 from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import sniff_kind
-from jiandu.forensics.views import member_view
 from jiandu.redaction import actions
 from jiandu.redaction.access import access_render_by_id
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
@@ -32,6 +31,7 @@ from jiandu.redaction.recipe import clock, parse
 from jiandu.redaction.waiting import FINISHED_FOR_THE_ASKER, get_renders_waiting
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
+from jiandu.vault.gate import vault_view
 from jiandu.vault.models import Item
 
 KINDS = {"image": "image", "video": "video", "pdf": "pdf"}
@@ -44,7 +44,7 @@ def _member_key(request: HttpRequest) -> bytes:
     return key
 
 
-@member_view
+@vault_view
 def index(request: HttpRequest) -> HttpResponse:
     """The member's recent renders."""
     actions.do_expire_orphaned_renders()
@@ -74,7 +74,7 @@ def _kind_of(source_key: bytes, item: Item) -> str:
     return KINDS.get(str(kind), "") if kind else ""
 
 
-@member_view
+@vault_view
 def studio(request: HttpRequest, item_id: int) -> HttpResponse:
     """The form for one file (GET), or a new render of it (POST)."""
     item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
@@ -138,7 +138,7 @@ def _visible_faces(form: RecipeForm, known: actions.KnownFaces) -> list[dict]:
     return listed
 
 
-@member_view
+@vault_view
 @require_POST
 def seen(request: HttpRequest, render_id: int) -> HttpResponse:
     """Open a finished render from the list of new ones: marked seen (a POST, so a GET never
@@ -148,7 +148,7 @@ def seen(request: HttpRequest, render_id: int) -> HttpResponse:
     return redirect("redaction:render", render_id=record.pk)
 
 
-@member_view
+@vault_view
 @require_POST
 def seen_all(request: HttpRequest) -> HttpResponse:
     """Every finished render of this member marked seen: the home's count goes to zero."""
@@ -156,7 +156,7 @@ def seen_all(request: HttpRequest) -> HttpResponse:
     return redirect("redaction:index")
 
 
-@member_view
+@vault_view
 def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
     """Progress (refreshing itself), then the original and the derivative side by side, the
     faces found (numbered, to leave one visible), and the publish form for editors."""
@@ -243,7 +243,7 @@ def _faces_found(opened: actions.OpenRender | None, known: actions.KnownFaces) -
     return sorted(listed.values(), key=lambda f: f["n"])
 
 
-@member_view
+@vault_view
 def output(request: HttpRequest, render_id: int) -> HttpResponse:
     """The derivative itself, decrypted for this member (never cached, never the original),
     each fetch in the custody log."""
@@ -256,7 +256,7 @@ def output(request: HttpRequest, render_id: int) -> HttpResponse:
     return response
 
 
-@member_view
+@vault_view
 def face(request: HttpRequest, render_id: int, number: int) -> HttpResponse:
     """One face's thumbnail (a small WebP the sandboxed worker made from decoded pixels,
     stored encrypted with the render): for members who may open the render, recorded in the
@@ -271,7 +271,7 @@ def face(request: HttpRequest, render_id: int, number: int) -> HttpResponse:
     return response
 
 
-@member_view
+@vault_view
 @require_POST
 def cancel(request: HttpRequest, render_id: int) -> HttpResponse:
     record, _key = access_render_by_id(request.user, _member_key(request), render_id)
@@ -279,7 +279,7 @@ def cancel(request: HttpRequest, render_id: int) -> HttpResponse:
     return redirect("redaction:render", render_id=record.pk)
 
 
-@member_view
+@vault_view
 @require_POST
 def publish(request: HttpRequest, render_id: int) -> HttpResponse:
     """An editor attaches the derivative to a case (public with its next reviewed revision)."""
@@ -308,7 +308,7 @@ def publish(request: HttpRequest, render_id: int) -> HttpResponse:
     return redirect("cases:workspace", d["case"].pk)
 
 
-@member_view
+@vault_view
 @require_POST
 def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
     """The live preview (studio.js, after a change in the form): the frame at `at` seconds (a

@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from jiandu.accounts import actions as accounts
 from jiandu.accounts.models import User
+from jiandu.conf import hour_now
 from jiandu.core.chinese import to_traditional
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
@@ -167,7 +168,7 @@ def do_draft_questionnaire(questions: list[dict[str, Any]], author: User) -> Que
         with transaction.atomic():
             version = QuestionnaireVersion.objects.create(
                 state=QuestionnaireVersion.State.DRAFT,
-                created_hour=vault.hour_now(),
+                created_hour=hour_now(),
                 author=author,
                 author_name=author.get_username(),
             )
@@ -228,7 +229,7 @@ def do_approve_questionnaire(draft_id: int, reviewer: User) -> QuestionnaireVers
     )
     draft.number = (latest.number + 1) if latest and latest.number else 1
     draft.state = QuestionnaireVersion.State.LIVE
-    draft.live_hour = vault.hour_now()
+    draft.live_hour = hour_now()
     draft.reviewer = reviewer
     draft.reviewer_name = reviewer.get_username()
     draft.save(update_fields=["number", "state", "live_hour", "reviewer", "reviewer_name"])

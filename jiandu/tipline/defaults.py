@@ -5,7 +5,7 @@ Answers stored before versions existed carry no version and read as answers to t
 
 from typing import Any
 
-from django.utils import timezone
+from jiandu.conf import hour_now
 
 DEFAULT = [
     (
@@ -31,7 +31,7 @@ def create_default(
     rows live. Version 1 has no author: it is the product's, not a member's."""
     if version_model.objects.exists():
         return
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    hour = hour_now()
     live = {"state": "live", "live_hour": hour} if reviewed_model else {}
     version = version_model.objects.create(number=1, created_hour=hour, **live)
     for order, (key, hans, hant, en) in enumerate(DEFAULT):

@@ -29,10 +29,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.http import HttpRequest
 
-from jiandu.conf import env_int
+from jiandu.conf import setting_int
 from jiandu.core import throttle
 from jiandu.vault import crypto
 from jiandu.vault.models import Source
@@ -46,13 +45,8 @@ MAX_WAIT_SECONDS = 60
 SIGNIN_SLOT_WAIT_SECONDS = 1.0  # about ten derivations; a flood must not hold threads long
 
 
-def _setting(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
-
-
 def per_source_hour() -> int:
-    return _setting("JIANDU_INTAKE_PER_SOURCE_HOUR", 10)
+    return setting_int("JIANDU_INTAKE_PER_SOURCE_HOUR", 10)
 
 
 # --- Intake --------------------------------------------------------------------------------
@@ -111,7 +105,7 @@ _slots: dict[int, threading.BoundedSemaphore] = {}
 def signin_slot() -> Iterator[None]:
     """Hold one of the few sign-in derivation slots, or raise crypto.KdfBusy after a short
     wait (a person sees "busy, try again in a minute"; a flood does not pile up threads)."""
-    size = max(1, _setting("JIANDU_CODENAME_SIGNIN_CONCURRENCY", 1))
+    size = max(1, setting_int("JIANDU_CODENAME_SIGNIN_CONCURRENCY", 1))
     with _slots_lock:
         slots = _slots.setdefault(size, threading.BoundedSemaphore(size))
     if not slots.acquire(timeout=SIGNIN_SLOT_WAIT_SECONDS):

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiandu.accounts.models import User
+from jiandu.conf import hour_now
 from jiandu.core import wordlists
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
@@ -32,11 +33,6 @@ class VaultError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def hour_now() -> datetime:
-    """The only time the vault keeps: the current hour (minutes and seconds dropped)."""
-    return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
 # --- Member keys -------------------------------------------------------------------------

@@ -7,15 +7,10 @@ Read through these functions (not at import time), so tests can override them wi
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from jiandu.conf import env_int, read_or_create_secret, read_secret
+from jiandu.conf import env_int, read_or_create_secret, read_secret, setting_int
 from jiandu.vault.crypto import KdfParams
 
 MIB = 1024 * 1024
-
-
-def _setting(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    return int(value) if value is not None else env_int(name, default)
 
 
 def kdf_params() -> KdfParams:
@@ -30,28 +25,28 @@ def kdf_params() -> KdfParams:
 
 
 def max_file_bytes() -> int:
-    return _setting("JIANDU_MAX_FILE_BYTES", 8 * 1024 * MIB)
+    return setting_int("JIANDU_MAX_FILE_BYTES", 8 * 1024 * MIB)
 
 
 def max_files_per_submission() -> int:
-    return _setting("JIANDU_MAX_FILES_PER_SUBMISSION", 20)
+    return setting_int("JIANDU_MAX_FILES_PER_SUBMISSION", 20)
 
 
 def min_free_bytes() -> int:
     """New uploads are refused when they would leave less free disk than this."""
-    return _setting("JIANDU_MIN_FREE_BYTES", 1024 * MIB)
+    return setting_int("JIANDU_MIN_FREE_BYTES", 1024 * MIB)
 
 
 def staging_session_bytes() -> int:
     """What one session may hold in unfinished and untaken resumable uploads at once
     (JIANDU_STAGING_SESSION_BYTES, default 16 GiB: two files of the largest size)."""
-    return _setting("JIANDU_STAGING_SESSION_BYTES", 16 * 1024 * MIB)
+    return setting_int("JIANDU_STAGING_SESSION_BYTES", 16 * 1024 * MIB)
 
 
 def staging_total_bytes() -> int:
     """What all sessions together may hold in resumable uploads (JIANDU_STAGING_TOTAL_BYTES,
     default 64 GiB); past it a new upload gets 507 until others finish or are removed."""
-    return _setting("JIANDU_STAGING_TOTAL_BYTES", 64 * 1024 * MIB)
+    return setting_int("JIANDU_STAGING_TOTAL_BYTES", 64 * 1024 * MIB)
 
 
 def staging_idle_hours() -> int:
@@ -59,7 +54,7 @@ def staging_idle_hours() -> int:
     (JIANDU_STAGING_IDLE_HOURS); by default the source's idle limit rounded up, after which
     the session that holds the upload's key has ended anyway."""
     default = max(1, -(-source_idle_seconds() // 3600))
-    return max(1, _setting("JIANDU_STAGING_IDLE_HOURS", default))
+    return max(1, setting_int("JIANDU_STAGING_IDLE_HOURS", default))
 
 
 def retention_days() -> int:
@@ -75,7 +70,7 @@ def retention_days() -> int:
 
 
 def source_idle_seconds() -> int:
-    return _setting("JIANDU_SOURCE_IDLE_SECONDS", 120 * 60)
+    return setting_int("JIANDU_SOURCE_IDLE_SECONDS", 120 * 60)
 
 
 def codename_pepper() -> str:

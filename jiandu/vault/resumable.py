@@ -76,8 +76,9 @@ from django.db import transaction
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
+from jiandu.conf import hour_now
 from jiandu.vault import conf, crypto, staging, storage
-from jiandu.vault.actions import PreparedItem, hour_now
+from jiandu.vault.actions import PreparedItem
 from jiandu.vault.models import Item, StagedUpload
 from jiandu.vault.uploads import clean_name
 
@@ -202,7 +203,7 @@ def create(session: SessionBase, name: str, length: int, content_type: str = "")
             handle.flush()
             os.fsync(handle.fileno())
             written = handle.tell()
-        storage.settle_part(part)  # file times say the hour only (jiandu.vault.filetimes)
+        storage.settle_part(part)  # file times say the hour only (jiandu.core.filetimes)
         entry = {
             "part": part.name,
             "name": clean_name(name),

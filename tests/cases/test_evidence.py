@@ -186,7 +186,7 @@ def test_images_are_decoded_in_the_sandbox_not_in_this_process(monkeypatch):
 
 def lying_sandbox(monkeypatch, stdout: bytes) -> None:
     from jiandu.cases import evidence
-    from jiandu.forensics.sandbox import Outcome
+    from jiandu.sandbox.runner import Outcome
 
     def run(*args, **kwargs):
         return Outcome(0, stdout, None, 0.1, 0.1, 0)
@@ -260,7 +260,7 @@ def test_the_sandbox_runs_before_the_transaction_not_inside_it(monkeypatch):
 
 
 def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
-    from jiandu.forensics import isolation, sandbox
+    from jiandu.sandbox import isolation, runner
 
     writer = make_member("w", "journalist").user
     editor = make_member("e", "editor").user
@@ -268,10 +268,10 @@ def test_without_the_sandbox_evidence_is_not_published(settings, monkeypatch):
     derivative = rendered(editor, jpeg_with_metadata())
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.forget_probe()
+    runner.forget_probe()
     try:
         with pytest.raises(EvidenceError, match="sandbox unavailable"):
             do_publish_evidence(case, editor, derivative, "verified")
     finally:
-        sandbox.forget_probe()
+        runner.forget_probe()
     assert not case.evidence.exists()

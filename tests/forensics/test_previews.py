@@ -12,7 +12,7 @@ from PIL import Image
 
 from jiandu.forensics import previews
 from jiandu.forensics.previews import Kind, Problem, make_preview, sniff_kind, split_pngs
-from jiandu.forensics.sandbox import Limits
+from jiandu.sandbox.runner import Limits
 from tests.forensics.conftest import MARKER
 
 WEBM = b"\x1a\x45\xdf\xa3"
@@ -289,11 +289,11 @@ def test_sniff_kind_of_unknown_bytes():
 
 
 def test_without_the_sandbox_nothing_is_parsed_and_the_reason_says_so(settings, media, monkeypatch):
-    from jiandu.forensics import isolation, sandbox
+    from jiandu.sandbox import isolation, runner
 
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.forget_probe()
+    runner.forget_probe()
     try:
         results = [
             preview("image", media["photo.jpg"]),
@@ -302,7 +302,7 @@ def test_without_the_sandbox_nothing_is_parsed_and_the_reason_says_so(settings, 
             preview("pdf", media["notes.pdf"]),
         ]
     finally:
-        sandbox.forget_probe()
+        runner.forget_probe()
     assert {result.problem for result in results} == {Problem.SANDBOX_UNAVAILABLE}
     assert all(result.parts == () for result in results)
     with translation.override("en"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jiandu.forensics.sandbox import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
+from jiandu.sandbox.runner import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 
 FAST = Limits(cpu_seconds=2, wall_seconds=5, memory_bytes=512 * 1024 * 1024)
 AS_ROOT = os.geteuid() == 0
@@ -147,7 +147,7 @@ def test_no_new_privileges_and_no_core_dumps():
 
 @pytest.mark.skipif(not AS_ROOT, reason="identity and network are dropped when run as root")
 def test_as_root_the_tool_runs_as_a_user_of_its_own_without_network():
-    from jiandu.forensics.isolation import TRANSIENT_IDS
+    from jiandu.sandbox.isolation import TRANSIENT_IDS
 
     ids = set()
     for _run in range(3):
@@ -163,7 +163,7 @@ def test_as_root_the_tool_runs_as_a_user_of_its_own_without_network():
 def test_the_jail_counts_the_tasks_a_user_already_has():
     """RLIMIT_NPROC counts every process and thread of the user: the jail adds its allowance to
     what the (non-root) service already runs, so the web server's own threads never starve."""
-    from jiandu.forensics.jail import _tasks_of_uid
+    from jiandu.sandbox.jail import _tasks_of_uid
 
     assert _tasks_of_uid(os.getuid()) >= 1  # at least this test process
     assert _tasks_of_uid(2**31 - 7) == 0

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from jiandu.forensics import isolation, sandbox
-from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
+from jiandu.sandbox import isolation, runner
+from jiandu.sandbox.runner import Failure, Limits, run_sandboxed
 
 HOSTILE = str(Path(__file__).with_name("hostile_tool.py"))
 LIMITS = Limits(cpu_seconds=5, wall_seconds=20, memory_bytes=512 * 1024 * 1024, max_tasks=8)
@@ -33,9 +33,9 @@ X86_64 = pytest.mark.skipif(
 @pytest.fixture
 def fresh_probe():
     """Forget what this process learnt about bubblewrap, before and after the test."""
-    sandbox.forget_probe()
+    runner.forget_probe()
     yield
-    sandbox.forget_probe()
+    runner.forget_probe()
 
 
 def run_hostile(python: str, data_dir: Path) -> dict:
@@ -147,8 +147,8 @@ def test_without_bubblewrap_nothing_runs(settings, monkeypatch, tmp_path, fresh_
     assert outcome.failure is Failure.SANDBOX_UNAVAILABLE
     assert outcome.stdout == b""
     assert not witness.exists()
-    assert "not installed" in sandbox.isolation_problem()
-    assert not sandbox.weak_isolation()
+    assert "not installed" in runner.isolation_problem()
+    assert not runner.weak_isolation()
 
 
 def test_a_broken_bubblewrap_is_caught_by_the_probe(settings, monkeypatch, fresh_probe):
@@ -156,26 +156,26 @@ def test_a_broken_bubblewrap_is_caught_by_the_probe(settings, monkeypatch, fresh
     monkeypatch.setattr(isolation, "NAMESPACES", ("--no-such-option",))  # bwrap refuses it
     outcome = run_sandboxed(["/bin/echo", "hello"], LIMITS)
     assert outcome.failure is Failure.SANDBOX_UNAVAILABLE
-    assert "bubblewrap failed" in sandbox.isolation_problem()
+    assert "bubblewrap failed" in runner.isolation_problem()
 
 
 def test_weak_isolation_only_when_allowed_and_loudly(settings, monkeypatch, caplog, fresh_probe):
     settings.JIANDU_SANDBOX_ALLOW_WEAK = True
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    with caplog.at_level(logging.WARNING, logger="jiandu.forensics.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="jiandu.sandbox.runner"):
         outcome = run_sandboxed(["/bin/cat"], LIMITS, stdin=io.BytesIO(b"weak"))
         run_sandboxed(["/bin/true"], LIMITS)
     assert outcome.ok
     assert outcome.stdout == b"weak"
-    assert sandbox.weak_isolation()
+    assert runner.weak_isolation()
     warnings = [r for r in caplog.records if "WEAK SANDBOX" in r.getMessage()]
     assert len(warnings) == 1  # once per process, not once per file
 
 
 def test_the_setting_does_not_weaken_a_working_sandbox(settings, fresh_probe):
     settings.JIANDU_SANDBOX_ALLOW_WEAK = True
-    assert sandbox.isolation_problem() is None
-    assert not sandbox.weak_isolation()
+    assert runner.isolation_problem() is None
+    assert not runner.weak_isolation()
     outcome = run_sandboxed(["/bin/sh", "-c", "grep ^Seccomp: /proc/self/status"], LIMITS)
     assert outcome.stdout.split() == [b"Seccomp:", b"2"]
 
@@ -185,22 +185,22 @@ def test_a_failed_probe_is_retried_after_a_while(settings, monkeypatch, fresh_pr
     for the rest of the process's life; a working one is not probed again."""
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    assert sandbox.isolation_problem() is not None
+    assert runner.isolation_problem() is not None
     monkeypatch.undo()
-    assert sandbox.isolation_problem() is not None  # remembered for a while
-    problem, _when = sandbox._probed["result"]
-    sandbox._probed["result"] = (problem, time.monotonic() - sandbox.PROBE_RETRY_SECONDS - 1)
-    assert sandbox.isolation_problem() is None
+    assert runner.isolation_problem() is not None  # remembered for a while
+    problem, _when = runner._probed["result"]
+    runner._probed["result"] = (problem, time.monotonic() - runner.PROBE_RETRY_SECONDS - 1)
+    assert runner.isolation_problem() is None
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    assert sandbox.isolation_problem() is None  # success is kept
+    assert runner.isolation_problem() is None  # success is kept
 
 
 def test_the_system_check_warns_at_start(settings, monkeypatch, fresh_probe):
-    from jiandu.forensics.checks import check_sandbox
+    from jiandu.sandbox.checks import check_sandbox
 
     assert check_sandbox() == []
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.forget_probe()
+    runner.forget_probe()
     settings.JIANDU_SANDBOX_ALLOW_WEAK = False
     assert [message.id for message in check_sandbox()] == ["forensics.W002"]
     settings.JIANDU_SANDBOX_ALLOW_WEAK = True

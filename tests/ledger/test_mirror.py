@@ -13,7 +13,8 @@ from PIL import Image
 
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import client, keys, mirror, note
+from jiandu.ledger import client, keys, note
+from jiandu.public import mirror
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
 from tests.redaction.helpers import rendered
@@ -313,7 +314,7 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from jiandu.accounts.actions import do_create_member
 from jiandu.cases import actions
-from jiandu.ledger import mirror
+from jiandu.public import mirror
 writer = do_create_member("w", "journalist", password="x" * 20).user
 editor = do_create_member("e", "editor", password="x" * 20).user
 for i in range(12):

@@ -13,7 +13,7 @@ from PIL import Image
 
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import mirror
+from jiandu.public import mirror
 from tests.factories import make_member
 from tests.redaction.helpers import rendered
 

@@ -17,7 +17,8 @@ from nacl.signing import SigningKey
 
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import client, keys, logread, mirror, note
+from jiandu.ledger import client, keys, logread, note
+from jiandu.public import mirror
 from tests.factories import make_member
 from tests.ledger.test_mirror import png
 from tests.redaction.helpers import rendered

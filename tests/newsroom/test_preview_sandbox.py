@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from jiandu.forensics import handoff, isolation, sandbox
+from jiandu.forensics import handoff
 from jiandu.forensics.models import Preview
+from jiandu.sandbox import isolation, runner
 from jiandu.vault.models import Item, Source
 from tests.forensics.conftest import run_tasks
 from tests.tipline.helpers import make_reader, submit
@@ -17,9 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def no_bubblewrap(monkeypatch):
     monkeypatch.setattr(isolation, "BWRAP", "/nonexistent/bwrap")
-    sandbox.forget_probe()
+    runner.forget_probe()
     yield
-    sandbox.forget_probe()
+    runner.forget_probe()
 
 
 @pytest.fixture
@@ -68,6 +69,6 @@ def test_the_weak_sandbox_is_announced_in_the_newsroom(
 
 def test_no_warning_when_the_sandbox_works(photo_of_a_source):
     client, source, _item = photo_of_a_source
-    sandbox.forget_probe()
+    runner.forget_probe()
     page = client.get(f"/en/newsroom/sources/{source.pk}/").content.decode()
     assert "sandbox-warning" not in page

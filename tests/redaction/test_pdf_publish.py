@@ -156,7 +156,7 @@ def test_the_static_mirror_exports_a_published_pdf_and_links_it(
 ):
     import hashlib
 
-    from jiandu.ledger import mirror
+    from jiandu.public import mirror
     from jiandu.redaction import studio
 
     settings.MEDIA_ROOT = str(isolated_data_dir / "media")

@@ -3,7 +3,7 @@ comes, and returning False stops the tool at once with Failure.CANCELLED."""
 
 import time
 
-from jiandu.forensics.sandbox import Failure, Limits, run_sandboxed
+from jiandu.sandbox.runner import Failure, Limits, run_sandboxed
 
 LIMITS = Limits(cpu_seconds=10, wall_seconds=20, memory_bytes=512 * 1024 * 1024, max_tasks=4)
 SCRIPT = "for i in 1 2 3 4 5 6 7 8 9 10; do echo P $i >&2; sleep 0.3; done; echo done"

@@ -9,16 +9,16 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from jiandu.forensics import sandbox
+from jiandu.sandbox import runner
 
 register = template.Library()
 
 
 @register.simple_tag
 def sandbox_warning() -> SafeString | str:
-    if sandbox.isolation_problem() is None:
+    if runner.isolation_problem() is None:
         return ""
-    if sandbox.weak_isolation():
+    if runner.weak_isolation():
         text = _(
             "Warning: the sandbox is weakened on this server. Submitted files are analysed "
             "without its namespaces and system-call filter, so a crafted file could reach the "

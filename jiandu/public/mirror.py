@@ -4,13 +4,14 @@ host, and a manifest of every file's SHA-256 signed with the newsroom's log key.
 What is in it is discovered the way a reader would: through the public site itself (the JSON
 API lists the cases, each case's JSON its revisions, people and evidence), rendered in-process
 by the site's own URL map and views, in every language. So the mirror holds exactly what the
-public can read, and the ledger room needs no import of the cases or public rooms.
+public can read. It lives beside the public site it renders (the public room), and imports the
+cases room (its published snapshots) and the log (the signed checkpoint and tiles) openly.
 
 Speed (issue #11: 1,000 cases, about 27,000 files): pages are rendered by calling the view the
 URL map names, under the path's language, without the middleware stack or the test client
-(they add headers, sessions and signals a file does not keep); rooms may register a context
-for the export (`register_export_context`: the cases room reads its published snapshots once
-per export instead of once per page); and pages are rendered by a pool of forked processes
+(they add headers, sessions and signals a file does not keep); every export runs inside
+`cases.published.reading_once()` (the published snapshots read once per export instead of
+once per page); and pages are rendered by a pool of forked processes
 (one per CPU, two at most) when the database is one they can open themselves (no open
 transaction, not SQLite in memory), each writing its own files.
 
@@ -51,7 +52,6 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +66,7 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import translation
 
+from jiandu.cases import published
 from jiandu.ledger import client, keys, logread, note
 
 MANIFEST = "mirror-manifest.txt"
@@ -110,18 +111,6 @@ def file_for(path: str) -> str:
 def _safe(relative: str) -> bool:
     parts = relative.split("/")
     return bool(relative) and ".." not in parts and "" not in parts and relative[0] != "."
-
-
-# Context managers entered around every export (see register_export_context).
-_export_contexts: list[Callable[[], AbstractContextManager[object]]] = []
-
-
-def register_export_context(factory: Callable[[], AbstractContextManager[object]]) -> None:
-    """Have every export run inside `factory()`: how a room that serves the public pages
-    (cases: its published snapshots read once per export) speeds up an export without the
-    ledger room importing it. Registered once, from the room's AppConfig.ready."""
-    if factory not in _export_contexts:
-        _export_contexts.append(factory)
 
 
 @dataclass
@@ -407,9 +396,8 @@ def export_mirror(
 ) -> Export:
     """Write (or bring up to date) the mirror in `root`; see the module docstring."""
     started = time.monotonic()
-    with ExitStack() as stack:
-        for factory in _export_contexts:
-            stack.enter_context(factory())
+    # The published snapshots are read once for the whole export (issue #11), not per page.
+    with published.reading_once():
         result = _export(
             Path(root),
             full,

@@ -1,17 +1,17 @@
-"""A system check that says at start (serve, the worker, `jiandu check`) when the forensics
+"""A system check that says at start (serve, the worker, `jiandu check`) when the
 sandbox is unavailable or weakened (docs/threat-model.md, "Forensics sandbox")."""
 
 from django.core import checks
 
-from jiandu.forensics import sandbox
+from jiandu.sandbox import runner
 
 
 @checks.register(checks.Tags.security)
 def check_sandbox(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
-    problem = sandbox.isolation_problem()
+    problem = runner.isolation_problem()
     if problem is None:
         return []
-    if sandbox.weak_isolation():
+    if runner.weak_isolation():
         return [
             checks.Warning(
                 "WEAK SANDBOX: untrusted files are parsed without bubblewrap "

@@ -41,12 +41,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from jiandu.forensics import conf, isolation
-from jiandu.forensics.seccomp import SeccompUnavailable, seccomp_filter
+from jiandu.sandbox import conf, isolation
+from jiandu.sandbox.seccomp import SeccompUnavailable, seccomp_filter
 
 logger = logging.getLogger(__name__)
 
 JAIL = Path(__file__).with_name("jail.py")
+# The modules every Python worker imports inside the walls (its exit codes, its answer, the one
+# Pillow re-encoder): bound read-only into every run, beside the worker's own read paths.
+INSIDE = str(Path(__file__).with_name("inside"))
 CHUNK = 64 * 1024
 STDERR_KEEP = 8 * 1024
 # The jail enforces the wall time itself and cleans up; we kill it only if it has not ended
@@ -239,7 +242,7 @@ def _run(
     on_stderr: Callable[[bytes], bool] | None = None,
 ) -> Outcome:
     """One run through the jail, inside bubblewrap when `isolated`."""
-    read_paths = [*read_paths, *isolation.python_paths(argv[0])]
+    read_paths = [*read_paths, INSIDE, *isolation.python_paths(argv[0])]
     # Without bubblewrap (weak), the jail itself drops to the run's user when the tool allows it.
     drop = not isolated and can_drop_to_nobody(argv[0], read_paths)
     program = list(argv)

@@ -1,11 +1,11 @@
 """`jiandu export-mirror DIR [--full]`: write or update the signed static mirror of the public
-site (see jiandu/ledger/mirror.py and docs/mirrors.md)."""
+site (see jiandu/public/mirror.py and docs/mirrors.md)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiandu.ledger import mirror
+from jiandu.public import mirror
 
 
 class Command(BaseCommand):
