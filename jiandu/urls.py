@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from jiandu.ledger.logurls import about_urlpatterns, verify_urlpatterns
 from jiandu.newsroom.urls import members_urlpatterns
+from jiandu.tipline.urls import designer_urlpatterns
 
 urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     # The transparency log's resources have one URL in every language (C2SP tlog-tiles).
@@ -20,7 +21,7 @@ urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     path("newsroom/forensics/", include("jiandu.forensics.urls")),
     path("newsroom/redaction/", include("jiandu.redaction.urls")),
     path("newsroom/comments/", include("jiandu.public.moderation")),
-    path("newsroom/questionnaire/", include("jiandu.tipline.designer_urls")),
+    path("newsroom/questionnaire/", include((designer_urlpatterns, "questionnaire"))),
     path("newsroom/members/", include((members_urlpatterns, "members"))),
     path("newsroom/", include("jiandu.accounts.urls")),
     path("cases/", include("jiandu.public.urls")),

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from jiandu.core import views as core_views
-from jiandu.tipline import tus, views
+from jiandu.tipline import designer, tus, views
 
 app_name = "tipline"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     # The tus 1.0.0 server (jiandu.tipline.tus).
     path("upload/", tus.collection, name="upload_create"),
     path("upload/<str:upload_id>/", tus.resource, name="upload_piece"),
+]
+
+# The questionnaire's designer and its review, for the newsroom at /newsroom/questionnaire/
+# (jiandu/urls.py mounts them under the "questionnaire" namespace).
+designer_urlpatterns = [
+    path("", designer.designer, name="designer"),
+    path("review/", designer.review, name="review"),
 ]

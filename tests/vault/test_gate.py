@@ -33,7 +33,7 @@ def test_every_room_sends_a_member_whose_key_waits_for_recovery_to_the_key_page(
 
 def test_every_room_imports_the_one_gate():
     from jiandu.forensics import views as forensics_views
-    from jiandu.newsroom import views as newsroom_views
+    from jiandu.newsroom.views import sources as newsroom_views
     from jiandu.redaction import views as redaction_views
     from jiandu.vault import gate
 
