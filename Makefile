@@ -57,11 +57,12 @@ run-scaled: messages ## The demo as a scaled deployment (PostgreSQL, Redis, S3, 
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_SCALED)"
 	$(BIN)/python scripts/run_scaled.py
 
-lint: venv ## ruff; import contracts from docs/architecture.md's rooms table; mypy on the security rooms.
+lint: venv ## ruff; import contracts from docs/architecture.md's rooms table; house rules (ast-grep); mypy.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --diff . >/dev/null || { $(BIN)/ruff format --check .; exit 1; }
 	$(BIN)/python scripts/import_contracts.py
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/house_rules.py
 	$(BIN)/mypy
 
 # Branch coverage of jiandu/ against its floor ([tool.coverage.report] in pyproject.toml);
