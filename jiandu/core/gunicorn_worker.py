@@ -91,7 +91,7 @@ class PacedConn(gthread.TConn):
     def init(self) -> None:
         super().init()
         unreader = getattr(self.parser, "unreader", None)
-        if type(unreader) is SocketUnreader:
+        if unreader is not None and type(unreader) is SocketUnreader:
             unreader.__class__ = PacedUnreader
             unreader.conn = self
 

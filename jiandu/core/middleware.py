@@ -52,7 +52,7 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
             return True
-        return super()._origin_verified(request)
+        return super()._origin_verified(request)  # type: ignore[misc]  # Django's private hook
 
 
 # The project's CSRF check as a view decorator, for views that are `csrf_exempt` outside so that
@@ -131,10 +131,11 @@ class RejectBadBytesMiddleware:
             if request.content_type == "application/x-www-form-urlencoded":
                 refused = unreadable_urlencoded(getattr(request, "_body", b""))
             else:
-                refused = _fields_hold_nul(request._post, request._files)
+                # The parsed fields, Django's private attributes (not in django-stubs).
+                refused = _fields_hold_nul(request._post, request._files)  # type: ignore[attr-defined]
             if refused:
                 request.close()  # the uploaded files, if any
-                request._mark_post_parse_error()
+                request._mark_post_parse_error()  # type: ignore[attr-defined]  # Django's own, private
                 raise BadRequest("Unreadable characters in a form field.")
 
         request._load_post_and_files = load_and_check  # type: ignore[method-assign]

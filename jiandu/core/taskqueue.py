@@ -12,14 +12,16 @@ or dropped.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.tasks.backends.base import BaseTaskBackend
 from django.utils import timezone
 
 WAITING = ("READY", "RUNNING")
 FINISHED = ("SUCCESSFUL", "FAILED")
 
 
-def _table():  # type: ignore[no-untyped-def]
+def _table() -> Any:
     try:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover  (the database backend is not installed)
@@ -27,7 +29,7 @@ def _table():  # type: ignore[no-untyped-def]
     return DBTaskResult
 
 
-def _backend():  # type: ignore[no-untyped-def]
+def _backend() -> BaseTaskBackend:
     from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
     return task_backends[DEFAULT_TASK_BACKEND_ALIAS]

@@ -27,7 +27,7 @@ import ipaddress
 import secrets
 import threading
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
@@ -134,7 +134,10 @@ class RedisCounters:
         name = f"{self.PREFIX}key:{epoch}"
         # Every process proposes a key; the first one stored wins and lives two periods.
         self._redis.set(name, secrets.token_bytes(KEY_BYTES), nx=True, ex=2 * period)
-        current, previous = self._redis.mget(name, f"{self.PREFIX}key:{epoch - 1}")
+        # Bytes (the client does not decode), and the current key was stored just above.
+        current, previous = cast(
+            "tuple[bytes, bytes | None]", self._redis.mget(name, f"{self.PREFIX}key:{epoch - 1}")
+        )
         return [current] if previous is None else [current, previous]
 
     def incr(self, name: str, window_seconds: int) -> int:

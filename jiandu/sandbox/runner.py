@@ -29,6 +29,7 @@ import io
 import json
 import logging
 import os
+import resource
 import selectors
 import signal
 import stat
@@ -39,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, BinaryIO, Literal, cast
 
 from jiandu.sandbox import conf, isolation
 from jiandu.sandbox.seccomp import SeccompUnavailable, seccomp_filter
@@ -334,10 +335,10 @@ def _pump(
     pending = memoryview(b"")
     fed = 0
     selector = selectors.DefaultSelector()
-    for pipe in (process.stdout, process.stderr):
-        if pipe is not None:
-            os.set_blocking(pipe.fileno(), False)
-            selector.register(pipe, selectors.EVENT_READ)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            os.set_blocking(stream.fileno(), False)
+            selector.register(stream, selectors.EVENT_READ)
     if process.stdin is not None:
         if feed is None:
             process.stdin.close()
@@ -351,7 +352,7 @@ def _pump(
                 _stop(process)
                 return bytes(stdout), bytes(stderr), Failure.TIMEOUT
             for key, _ in selector.select(timeout=min(remaining, 1.0)):
-                pipe = key.fileobj
+                pipe = cast(IO[bytes], key.fileobj)  # only the process's pipes are registered
                 if pipe is process.stdin:
                     if not pending:
                         chunk = feed.read(CHUNK) if feed else b""
@@ -393,14 +394,16 @@ def _pump(
                         return b"", bytes(stderr), Failure.CANCELLED
     finally:
         selector.close()
-        for pipe in (process.stdin, process.stdout, process.stderr):
-            if pipe is not None:
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
                 with contextlib.suppress(OSError):
-                    pipe.close()
+                    stream.close()
     return bytes(stdout), bytes(stderr), None
 
 
-def _reap(process: subprocess.Popen, deadline: float) -> tuple[int | None, object | None]:
+def _reap(
+    process: subprocess.Popen, deadline: float
+) -> tuple[int | None, resource.struct_rusage | None]:
     """Wait for the tool with its resource usage (os.wait4), or give up at the deadline."""
     while True:
         try:
@@ -432,7 +435,11 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def _classify(
-    returncode: int, usage: object | None, limits: Limits, stderr: bytes, isolated: bool
+    returncode: int,
+    usage: resource.struct_rusage | None,
+    limits: Limits,
+    stderr: bytes,
+    isolated: bool,
 ) -> Failure | None:
     if returncode == 0:
         return None

@@ -16,12 +16,13 @@ Why each step:
 
 import io
 import warnings
+from typing import Any
 
 from answer import Unsupported
 from PIL import Image, ImageOps
 
 # Encoder settings per output format; a caller may override one (a preview's WebP quality).
-ENCODE = {
+ENCODE: dict[str, dict[str, Any]] = {
     "JPEG": {"quality": 90, "optimize": True},
     "PNG": {"optimize": True},
     "WEBP": {"quality": 90, "exif": b"", "xmp": b"", "icc_profile": None},
