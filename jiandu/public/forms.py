@@ -61,7 +61,7 @@ class ModerationForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}  # Django's Form.clean returns its cleaned_data
         if cleaned.get("decision") == "edit":
             if not plain_text(cleaned.get("body", "")):
                 self.add_error("body", _("Give the edited text."))

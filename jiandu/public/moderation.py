@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.public.actions import do_moderate_comment
 from jiandu.public.forms import ModerationForm
 from jiandu.public.models import Comment, CommentStatus
@@ -30,7 +31,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @moderator_required
 @require_POST
-def decide(request: HttpRequest, comment_id: int) -> HttpResponse:
+def decide(request: MemberRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment, pk=comment_id, status=CommentStatus.PENDING)
     form = ModerationForm(request.POST, prefix=str(comment.pk))
     if not form.is_valid():

@@ -16,7 +16,7 @@ from django.template.defaultfilters import date
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import conditional_escape as escape
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # in Django, not in django-stubs
 
 from jiandu.cases import published
 
@@ -80,7 +80,11 @@ class PersonSitemap(_I18nSitemap):
         return reverse("public:person", args=[item])
 
 
-SITEMAPS = {"home": HomeSitemap, "cases": CaseSitemap, "people": PersonSitemap}
+SITEMAPS: dict[str, type[Sitemap[Any]] | Sitemap[Any]] = {
+    "home": HomeSitemap,
+    "cases": CaseSitemap,
+    "people": PersonSitemap,
+}
 
 
 HEAD = (

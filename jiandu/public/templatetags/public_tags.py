@@ -135,4 +135,4 @@ def credential_action(action: dict) -> str:
         "transcoded": gettext("Re-encoded from its pixels, which drops the original's metadata"),
         "published": gettext("Published by the newsroom"),
     }
-    return words.get(key, gettext("Another change the credentials name"))
+    return words.get(str(key), gettext("Another change the credentials name"))

@@ -2,6 +2,7 @@
 site (see jiandu/public/mirror.py and docs/mirrors.md)."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             help="processes that render pages (default: one per CPU, two at most)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         try:
             result = mirror.export_mirror(
                 Path(str(options["directory"])),
