@@ -2,16 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.ledger import chain
 from jiandu.ledger.access import access_custody_log
 from jiandu.ledger.models import Action
 
 
 @login_required
-def custody_log(request: HttpRequest) -> HttpResponse:
+def custody_log(request: MemberRequest) -> HttpResponse:
     records = access_custody_log(request.user)
     action = request.GET.get("action", "")
     subject = request.GET.get("subject", "").strip()
