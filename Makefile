@@ -66,11 +66,16 @@ lint: venv ## ruff; import contracts from docs/architecture.md's rooms table; ho
 	$(BIN)/mypy
 
 # Branch coverage of jiandu/ against its floor ([tool.coverage.report] in pyproject.toml);
-# `make test COVERAGE=` runs without it, `coverage report` afterwards shows it per file.
+# `make test COVERAGE=` runs without it, `coverage report` afterwards shows it per file, and
+# scripts/coverage_floor.py holds every file under jiandu/ to its own floor.
 COVERAGE ?= --cov --cov-report=
 
-test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite (coverage floor).
+test: system-deps-test messages lint ## Set up, lint and run the whole suite on SQLite (coverage floors).
 	$(BIN)/pytest -q $(COVERAGE) || [ $$? = 5 ]
+	@# The floor per file (scripts/coverage_floor.py), beside the total one pytest-cov checked.
+	@if [ -n "$(COVERAGE)" ]; then \
+	  mkdir -p $(JIANDU_DATA_DIR) && $(BIN)/coverage json -q -o $(JIANDU_DATA_DIR)/coverage.json \
+	  && $(BIN)/python scripts/coverage_floor.py $(JIANDU_DATA_DIR)/coverage.json; fi
 
 test-postgres: system-deps-test messages ## The suite against PostgreSQL ($$DATABASE_URL, default: local server).
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiandu} $(BIN)/pytest -q || [ $$? = 5 ]
