@@ -1,6 +1,7 @@
 """Newsroom forms for the cases room. Bilingual fields: fill one language or both."""
 
 from datetime import datetime, time
+from typing import Any
 
 from django import forms
 from django.utils.html import format_html
@@ -42,7 +43,7 @@ class Bilingual:
 
     fields: dict[str, forms.Field]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for name, field in self.fields.items():
             if name.endswith(("_zh", "_en")):
@@ -170,7 +171,7 @@ class CitationChoices(forms.ModelMultipleChoiceField):
 class _CaseBound(Bilingual, forms.Form):
     """A form whose choices are the case's own citations."""
 
-    def __init__(self, *args: object, case: Case, **kwargs: object) -> None:
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "citations" in self.fields:
             self.fields["citations"].queryset = case.citations.all()

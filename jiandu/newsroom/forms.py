@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -72,7 +74,7 @@ class NoteForm(forms.Form):
 
     prefix = "note"  # beside the reply form on the source page: ids stay unique
 
-    def __init__(self, *args: object, items: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["about"].choices = [("", _("This source")), *items]
 
@@ -92,7 +94,7 @@ class ReassignForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, members: list, **kwargs: object) -> None:
+    def __init__(self, *args: Any, members: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(member.pk, member.username) for member in members]
         self.fields["leaving"].choices = choices
@@ -120,7 +122,7 @@ class ClearFloodForm(forms.Form):
 
     hour = forms.TypedChoiceField(label=_("Hour of first contact"), choices=())
 
-    def __init__(self, *args: object, hours: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, hours: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["hour"].choices = hours
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -43,7 +44,7 @@ class InboxFilterForm(forms.Form):
     )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=200)
 
-    def __init__(self, *args: object, members: list[User], **kwargs: object) -> None:
+    def __init__(self, *args: Any, members: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [
             ("", _("Anyone or no one")),

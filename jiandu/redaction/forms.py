@@ -4,6 +4,7 @@ fills the same fields). It only turns text into the recipe's shape; recipe.parse
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.utils.translation import get_language
@@ -125,7 +126,7 @@ class RecipeForm(forms.Form):
         help_text=_("MP4 plays everywhere; WebM uses open formats. Stills are saved as PNG."),
     )
 
-    def __init__(self, *args: object, kind: str = "image", **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str = "image", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         wanted = FIELDS.get(kind, FIELDS["image"])
@@ -269,6 +270,6 @@ class PublishForm(forms.Form):
         label=_("What was checked"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: object, cases: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, cases: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases
