@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jiandu.cases",
     "jiandu.public",
     "jiandu.ledger",
+    "jiandu.tlog",
     "jiandu.forensics",
     "jiandu.sandbox",
     "jiandu.redaction",
@@ -310,6 +311,6 @@ DEFAULT_FROM_EMAIL = env_str("JIANDU_EMAIL_FROM", "jiandu@localhost")
 
 JIANDU_PORT = env_int("JIANDU_PORT", 8000)
 JIANDU_PUBLIC_BASE_URL = env_str("JIANDU_PUBLIC_BASE_URL", f"http://127.0.0.1:{JIANDU_PORT}")
-# The log's name; unset, derived once from the public URL (jiandu/ledger/keys.py) and warned of
+# The log's name; unset, derived once from the public URL (jiandu/tlog/keys.py) and warned of
 # at start: set it before the first start, never change it after (docs/operations.md).
 JIANDU_LOG_ORIGIN = env_str("JIANDU_LOG_ORIGIN", "")

@@ -5,13 +5,13 @@ Chinese has none), so switching language is a plain link."""
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
-from jiandu.ledger.logurls import about_urlpatterns, verify_urlpatterns
 from jiandu.newsroom.urls import members_urlpatterns
 from jiandu.tipline.urls import designer_urlpatterns
+from jiandu.tlog.urls import about_urlpatterns, verify_urlpatterns
 
 urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     # The transparency log's resources have one URL in every language (C2SP tlog-tiles).
-    path("log/", include("jiandu.ledger.logurls")),
+    path("log/", include("jiandu.tlog.urls")),
 ] + i18n_patterns(
     path("log/verify/", include((verify_urlpatterns, "verify"))),
     path("log/checkpoint/about/", include((about_urlpatterns, "log_about"))),

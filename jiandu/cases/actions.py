@@ -54,8 +54,8 @@ from jiandu.cases.models import (
 from jiandu.cases.signals import case_published
 from jiandu.cases.snapshot import take_snapshot
 from jiandu.cases.text import pair_by_script
-from jiandu.ledger.logactions import do_log_revision
 from jiandu.newsroom.notify import note_activity
+from jiandu.tlog.actions import do_log_revision
 
 
 class WorkflowError(ValueError):

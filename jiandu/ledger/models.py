@@ -53,15 +53,3 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain head after {self.count} records"
-
-
-# The transparency log's tables live in their own module (registered here with the app).
-from jiandu.ledger.logmodels import (  # noqa: E402, F401
-    LogCosignature,
-    LogEntry,
-    LogHash,
-    LogHead,
-    SplitView,
-    SplitViewTally,
-    WitnessedLog,
-)

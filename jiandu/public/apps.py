@@ -14,8 +14,8 @@ class PublicConfig(AppConfig):
 
         case_published.connect(drop_cached_pages, weak=False, dispatch_uid="public-pages")
 
-        from jiandu.ledger.signals import log_updated
         from jiandu.public.tasks import update_mirror
+        from jiandu.tlog.signals import log_updated
 
         # After each publication's cosignatures, in the log's task: the static mirror.
         log_updated.connect(update_mirror, weak=False, dispatch_uid="public-mirror")

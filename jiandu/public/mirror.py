@@ -67,7 +67,8 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 
 from jiandu.cases import published
-from jiandu.ledger import client, keys, logread, note
+from jiandu.tlog import client, keys, note
+from jiandu.tlog import read as logread
 
 MANIFEST = "mirror-manifest.txt"
 STATE = ".jiandu-mirror-state.json"

@@ -19,8 +19,8 @@ from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
 from jiandu.cases.models import HoldState, Policy, PublicationHold
 from jiandu.cases.tasks import publish_held_case
-from jiandu.ledger.logmodels import LogEntry
 from jiandu.newsroom.models import Notification
+from jiandu.tlog.models import LogEntry
 from tests.cases.test_review_diff import png
 from tests.factories import make_member, sign_in
 from tests.redaction.helpers import rendered

@@ -46,6 +46,15 @@ def test_rows_made_before_the_recut_are_read_through_the_new_models():
     old.get_model("ledger", "LogCosignature").objects.create(
         size=1, root="cd" * 32, witness="witness.example", line="— witness.example sig"
     )
+    old.get_model("ledger", "LogHash").objects.create(level=0, index=0, hash=b"\x01" * 32)
+    old.get_model("ledger", "WitnessedLog").objects.create(
+        origin="other.example/log", size=3, root="12" * 32, checkpoint="other checkpoint"
+    )
+    old.get_model("ledger", "SplitView").objects.create(
+        origin="other.example/log", seen_by="witness", old_checkpoint="a", new_checkpoint="b",
+        old_sha256="34" * 32, new_sha256="56" * 32, detail="two roots at size 3",
+    )  # fmt: skip
+    old.get_model("ledger", "SplitViewTally").objects.create(not_kept=2)
     old.get_model("ledger", "CustodyRecord").objects.create(
         at=AT, actor_id=user.pk, actor_name="editor-recut", action="publish",
         subject="recut-case", reason="", mac="ef" * 32,
@@ -66,3 +75,16 @@ def test_rows_made_before_the_recut_are_read_through_the_new_models():
     assert cosignatures[0].objects.get().witness == "witness.example"
     custody = current_apps.get_model("ledger", "CustodyRecord").objects.get(mac="ef" * 32)
     assert custody.subject == "recut-case" and custody.actor.username == "editor-recut"
+
+    # The log's models now belong to the tlog room (state only): the same rows, through them.
+    from jiandu.tlog import models as tlog_models
+
+    assert tlog_models.LogEntry._meta.app_label == "tlog"
+    assert current_apps.get_model("tlog", "LogEntry") is tlog_models.LogEntry
+    assert tlog_models.LogEntry.objects.get(index=0).case == "recut-case"
+    assert bytes(tlog_models.LogHash.objects.get(level=0, index=0).hash) == b"\x01" * 32
+    assert tlog_models.LogHead.objects.get().size == 1
+    assert tlog_models.LogCosignature.objects.get().line == "— witness.example sig"
+    assert tlog_models.WitnessedLog.objects.get().size == 3
+    assert tlog_models.SplitView.objects.get().detail == "two roots at size 3"
+    assert tlog_models.SplitViewTally.objects.get().not_kept == 2

@@ -5,7 +5,7 @@ changes after; kept as the old default for a log whose key was made before; said
 import pytest
 from django.apps import apps
 
-from jiandu.ledger import keys
+from jiandu.tlog import keys
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def test_an_unset_origin_is_derived_from_the_public_url_and_kept(unset):
     unset.JIANDU_PUBLIC_BASE_URL = "https://moved.example.org"
     assert keys.log_origin() == "news.example.org:8443/log"  # never renamed after
     assert keys.log_verifier().vkey.startswith("news.example.org:8443/log+")
-    warning = apps.get_app_config("ledger").on_serve()
+    warning = apps.get_app_config("tlog").on_serve()
     assert "JIANDU_LOG_ORIGIN=news.example.org:8443/log" in warning
 
 

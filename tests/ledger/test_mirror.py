@@ -13,8 +13,8 @@ from PIL import Image
 
 from jiandu.cases import actions
 from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import client, keys, note
 from jiandu.public import mirror
+from jiandu.tlog import client, keys, note
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
 from tests.redaction.helpers import rendered
@@ -242,7 +242,7 @@ def test_a_mirror_on_a_static_host_is_verified_over_http(served_mirror, site, ca
 
 
 def test_full_log_tiles_are_written_once_and_stay_in_the_manifest(site, tmp_path):
-    from jiandu.ledger import logactions
+    from jiandu.tlog import actions as logactions
 
     def entries(first, last):
         return [

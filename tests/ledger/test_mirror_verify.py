@@ -16,9 +16,10 @@ from django.core.management import call_command
 from nacl.signing import SigningKey
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import client, keys, logread, note
 from jiandu.public import mirror
+from jiandu.redaction.actions import do_publish_evidence
+from jiandu.tlog import client, keys, note
+from jiandu.tlog import read as logread
 from tests.factories import make_member
 from tests.ledger.test_mirror import png
 from tests.redaction.helpers import rendered

@@ -10,8 +10,9 @@ import re
 import pytest
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import keys, logread, note
+from jiandu.redaction.actions import do_publish_evidence
+from jiandu.tlog import keys, note
+from jiandu.tlog import read as logread
 from tests.factories import make_member
 from tests.ledger.test_tlog_publication import png, publish
 from tests.redaction.helpers import rendered

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from nacl.signing import SigningKey
 
-from jiandu.ledger import client, keys, logactions, logread, note, tlog
-from jiandu.ledger.logmodels import LogEntry, LogHead
+from jiandu.tlog import actions as logactions
+from jiandu.tlog import client, keys, note, tlog
+from jiandu.tlog import read as logread
+from jiandu.tlog.models import LogEntry, LogHead
 from tests.ledger import rfc9162 as ref
 
 ORIGIN = "jiandu.example/log"
@@ -300,7 +302,7 @@ def test_a_truncated_log_is_detected(log_dir, tmp_path):
         ref.audit(client.dir_reader(log_dir), keys.log_verifier().vkey)
     # A shorter log, properly signed (a rollback of the database): the verifier saw 20.
     LogEntry.objects.filter(index__gte=10).delete()
-    from jiandu.ledger.logmodels import LogHash
+    from jiandu.tlog.models import LogHash
 
     LogHash.objects.filter(level=0, index__gte=10).delete()
     LogHead.objects.filter(pk=1).update(size=10)
@@ -315,7 +317,7 @@ def test_a_rewritten_history_signed_with_the_real_key_is_a_split_view(log_dir, t
     state = tmp_path / "state"
     client_verify(client.dir_reader(log_dir), entry(3)["sha256"], state)
     LogEntry.objects.all().delete()
-    from jiandu.ledger.logmodels import LogHash
+    from jiandu.tlog.models import LogHash
 
     LogHash.objects.all().delete()
     LogHead.objects.filter(pk=1).update(size=0)
@@ -383,7 +385,7 @@ def test_serving_makes_both_keys_before_the_first_request(db):
     from django.apps import apps
 
     assert not keys.log_key_path().exists() and not keys.witness_key_path().exists()
-    message = apps.get_app_config("ledger").on_serve()
+    message = apps.get_app_config("tlog").on_serve()
     assert keys.log_key_path().exists() and keys.witness_key_path().exists()
     assert keys.log_verifier().vkey in message
 

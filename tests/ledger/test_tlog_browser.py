@@ -8,7 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
+from jiandu.redaction.actions import do_publish_evidence
 from tests.factories import make_member
 from tests.redaction.helpers import rendered
 
@@ -72,8 +72,8 @@ def entries(numbers, hour="08"):
 
 
 def test_the_page_checks_in_the_browser_that_the_log_only_grew(live_server, new_page):
-    from jiandu.ledger import logactions
-    from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead
+    from jiandu.tlog import actions as logactions
+    from jiandu.tlog.models import LogEntry, LogHash, LogHead
 
     logactions.do_append_entries(entries(range(1, 6)))
     page = new_page(javascript=True)

@@ -12,9 +12,11 @@ from PIL import Image
 
 from jiandu.accounts.models import User
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
-from jiandu.ledger import keys, logactions, logread
-from jiandu.ledger.logmodels import LogEntry
+from jiandu.redaction.actions import do_publish_evidence
+from jiandu.tlog import actions as logactions
+from jiandu.tlog import keys
+from jiandu.tlog import read as logread
+from jiandu.tlog.models import LogEntry
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref
 from tests.redaction.helpers import rendered
@@ -144,7 +146,7 @@ def test_jiandu_verify_reports_a_split_view_loudly(team, tmp_path, capsys):
     state = tmp_path / "state"
     call_command("verify", f"{1:064x}", "--log", str(log_dir), "--state", str(state))
     # The same log, rewritten from entry 2 on and signed with the real key.
-    from jiandu.ledger.logmodels import LogHash, LogHead
+    from jiandu.tlog.models import LogHash, LogHead
 
     LogEntry.objects.filter(index__gte=2).delete()
     LogHash.objects.filter(level=0, index__gte=2).delete()
@@ -215,7 +217,7 @@ def test_the_demo_case_is_in_the_log():
 
 
 def test_jiandu_verify_refuses_a_log_whose_key_changed(team, tmp_path, capsys, settings):
-    from jiandu.ledger import keys
+    from jiandu.tlog import keys
 
     logactions.do_append_entries(
         [
@@ -276,8 +278,8 @@ def test_the_verify_page_answers_as_the_outside_verifier_does(team, client):
     other = actions.do_create_case(writer, title_en="Other")
     publish(team, other, "First")
     actions.do_retract_case(editor, other, "Wrong")
-    from jiandu.ledger import client as outside
-    from jiandu.ledger import keys
+    from jiandu.tlog import client as outside
+    from jiandu.tlog import keys
 
     statuses = set()
     for sha in set(LogEntry.objects.values_list("sha256", flat=True)) | {"0" * 64}:

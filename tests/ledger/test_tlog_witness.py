@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
-from jiandu.ledger import keys, logactions, note, tlog, witness
-from jiandu.ledger.logmodels import LogCosignature, SplitView, WitnessedLog
+from jiandu.tlog import actions as logactions
+from jiandu.tlog import keys, note, tlog, witness
+from jiandu.tlog.models import LogCosignature, SplitView, WitnessedLog
 from tests.ledger import rfc9162 as ref
 
 
@@ -111,7 +112,7 @@ def test_a_witness_detects_a_split_view_and_says_so_loudly(setup, client, caplog
     # its own correct proof from 5 (not a power of two: the proof then carries the fork's old
     # root, which is the evidence; tests/ledger/test_witness_evidence.py has the other cases).
     fork = [logactions.canonical_json(entry(i + 50)) for i in range(7)]
-    with caplog.at_level(logging.CRITICAL, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.CRITICAL, logger="jiandu.tlog.witness"):
         response = raw_post(client, forked_request(5, fork[:5], fork))
     assert response.status_code == 422
     assert "SPLIT VIEW" in caplog.text
@@ -134,7 +135,7 @@ def test_the_log_side_reports_a_witness_refusal_as_a_split_view(setup, client, c
 
 def test_add_checkpoint_answers_with_the_status_codes_of_the_spec(setup, client):
     logactions.do_append_entries([entry(i) for i in range(3)])
-    from jiandu.ledger import logread
+    from jiandu.tlog import read as logread
 
     signed = note.sign(logread.get_checkpoint().text, keys.log_origin(), keys.log_signing_key())
     assert raw_post(client, b"garbage").status_code == 400
@@ -167,7 +168,7 @@ def test_add_checkpoint_answers_with_the_status_codes_of_the_spec(setup, client)
 
 def test_add_checkpoint_refuses_hostile_bodies(setup, client):
     logactions.do_append_entries([entry(1)])
-    from jiandu.ledger import logread
+    from jiandu.tlog import read as logread
 
     signed = note.sign(logread.get_checkpoint().text, keys.log_origin(), keys.log_signing_key())
     proof = base64.b64encode(b"\x00" * 32).decode()
@@ -200,7 +201,7 @@ def test_configured_witnesses_cosign_after_each_publication(
     # A witness that saw another history: the task logs it at CRITICAL, nothing is stored.
     WitnessedLog.objects.update(root="00" * 32)
     with (
-        caplog.at_level(logging.CRITICAL, logger="jiandu.ledger.witness"),
+        caplog.at_level(logging.CRITICAL, logger="jiandu.tlog.witness"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         logactions.do_log_revision("c", 2, "update", {"evidence": []}, {}, at=datetime.now(UTC))

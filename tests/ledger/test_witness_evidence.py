@@ -15,8 +15,10 @@ import logging
 
 import pytest
 
-from jiandu.ledger import keys, logactions, logread, note, tlog, witness
-from jiandu.ledger.logmodels import SplitView, SplitViewTally, WitnessedLog
+from jiandu.tlog import actions as logactions
+from jiandu.tlog import keys, note, tlog, witness
+from jiandu.tlog import read as logread
+from jiandu.tlog.models import SplitView, SplitViewTally, WitnessedLog
 from tests.ledger import rfc9162 as ref
 
 URL = "/log/witness/add-checkpoint"
@@ -94,7 +96,7 @@ def test_garbage_proofs_are_bad_requests_not_split_views(witnessing, caplog):
     garbage = [b"\x00" * 32, b"\x11" * 32]
     grown = honest + [entry(i) for i in range(4, 6)]
     logactions.do_append_entries([json.loads(e) for e in grown[4:]])
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         for _ in range(41):  # the replay of issue 17: the public checkpoint, a garbage proof
             response = post(client, request_body(4, garbage[:1], public))
             assert response.status_code == 422
@@ -109,7 +111,7 @@ def test_garbage_proofs_are_bad_requests_not_split_views(witnessing, caplog):
     good = proof_within(grown, 4)
     assert post(client, request_body(4, good, signed_checkpoint(grown))).status_code == 200
     more = [*grown, entry(6)]
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         assert post(client, request_body(6, garbage, signed_checkpoint(more))).status_code == 422
     assert criticals(caplog) == [] and not SplitView.objects.exists()
 
@@ -118,7 +120,7 @@ def test_two_signed_checkpoints_of_one_size_are_kept_once(witnessing, caplog):
     client = witnessing
     honest = cosign_honest(client, 4)
     fork = [entry(i + 50) for i in range(4)]
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         for _ in range(40):
             assert post(client, request_body(4, [], signed_checkpoint(fork))).status_code == 422
     alarm = SplitView.objects.get()
@@ -136,7 +138,7 @@ def test_a_proof_that_ties_a_new_checkpoint_to_another_past_is_kept(witnessing, 
     honest = cosign_honest(client, 5)
     fork = [entry(i + 50) for i in range(7)]  # another history, signed with the log's key
     body = request_body(5, proof_within(fork, 5), signed_checkpoint(fork))
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         for _ in range(3):
             assert post(client, body).status_code == 422
     alarm = SplitView.objects.get()
@@ -155,7 +157,7 @@ def test_a_fork_from_a_power_of_two_size_is_refused_without_a_claim(witnessing, 
     client = witnessing
     cosign_honest(client, 4)
     fork = [entry(i + 50) for i in range(6)]
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         response = post(client, request_body(4, proof_within(fork, 4), signed_checkpoint(fork)))
     assert response.status_code == 422
     assert criticals(caplog) == [] and not SplitView.objects.exists()
@@ -165,7 +167,7 @@ def test_split_views_are_capped_and_counted_past_the_cap(witnessing, settings, c
     client = witnessing
     settings.JIANDU_WITNESS_MAX_SPLIT_VIEWS = 2
     cosign_honest(client, 3)
-    with caplog.at_level(logging.DEBUG, logger="jiandu.ledger.witness"):
+    with caplog.at_level(logging.DEBUG, logger="jiandu.tlog.witness"):
         for k in range(5):
             fork = [entry(100 * k + i + 50) for i in range(3)]
             assert post(client, request_body(3, [], signed_checkpoint(fork))).status_code == 422

@@ -10,8 +10,8 @@ import urllib.parse
 
 import pytest
 
-from jiandu.ledger.management.commands.verify import page_digest
 from jiandu.public import mirror
+from jiandu.tlog.management.commands.verify import page_digest
 from tests.ledger.test_mirror_verify import site  # noqa: F401  (the fixture)
 
 BASE = "http://news.example:8443"

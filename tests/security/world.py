@@ -17,9 +17,10 @@ from django.utils import timezone
 from jiandu.accounts.roles import ROLE_PERMISSIONS
 from jiandu.cases.demo import load_demo_case
 from jiandu.cases.models import Case, Citation, Claim, ClaimVersion, Event
-from jiandu.ledger import logread, tlog
 from jiandu.public.actions import do_post_comment
 from jiandu.redaction.models import Render
+from jiandu.tlog import read as logread
+from jiandu.tlog import tlog
 from jiandu.vault.models import Item, Source
 from tests.factories import Member, make_member, sign_in
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiandu.ledger import client, keys, note
-from jiandu.ledger.management.commands.verify import default_state_dir
 from jiandu.public import mirror
+from jiandu.tlog import client, keys, note
+from jiandu.tlog.management.commands.verify import default_state_dir
 
 
 class Command(BaseCommand):

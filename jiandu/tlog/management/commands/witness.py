@@ -4,7 +4,7 @@ if the witness reports a split view."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiandu.ledger import note, witness
+from jiandu.tlog import note, witness
 
 
 class Command(BaseCommand):

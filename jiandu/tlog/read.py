@@ -8,8 +8,8 @@ import base64
 import json
 from dataclasses import dataclass
 
-from jiandu.ledger import client, keys, note, tlog
-from jiandu.ledger.logmodels import LogCosignature, LogEntry, LogHash, LogHead
+from jiandu.tlog import client, keys, note, tlog
+from jiandu.tlog.models import LogCosignature, LogEntry, LogHash, LogHead
 
 
 class DatabaseHashes:

@@ -1,8 +1,10 @@
 """The transparency log's tables: entries, stored tile hashes, the head, cosignatures, and the
 witness's memory of the logs it cosigns (with any split view it saw).
 
-Imported from `models.py` so Django registers them with the ledger app. Only
-`jiandu.ledger.logactions` writes to them; nothing here is secret (the signing keys are files).
+Only `jiandu.tlog.actions` writes to them; nothing here is secret (the signing keys are
+files). The tables keep the names they had when the log lived in the ledger room
+(`ledger_logentry`, ...): the move to this room changed Django's state, not the database
+(migrations/0001_initial.py), so no row was copied and no table renamed.
 """
 
 from django.db import models
@@ -22,6 +24,7 @@ class LogEntry(models.Model):
     time = models.DateTimeField()
 
     class Meta:
+        db_table = "ledger_logentry"
         ordering = ["index"]
 
     def __str__(self) -> str:
@@ -37,6 +40,7 @@ class LogHash(models.Model):
     hash = models.BinaryField(max_length=32)
 
     class Meta:
+        db_table = "ledger_loghash"
         constraints = [models.UniqueConstraint(fields=["level", "index"], name="log_hash_once")]
 
     def __str__(self) -> str:
@@ -48,6 +52,9 @@ class LogHead(models.Model):
     indexes even with concurrent publications on PostgreSQL."""
 
     size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table = "ledger_loghead"
 
     def __str__(self) -> str:
         return f"transparency log of {self.size} entries"
@@ -63,6 +70,7 @@ class LogCosignature(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "ledger_logcosignature"
         constraints = [
             models.UniqueConstraint(fields=["size", "witness"], name="one_cosignature_per_size")
         ]
@@ -80,6 +88,9 @@ class WitnessedLog(models.Model):
     checkpoint = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        db_table = "ledger_witnessedlog"
+
     def __str__(self) -> str:
         return f"{self.origin} at {self.size}"
 
@@ -87,7 +98,7 @@ class WitnessedLog(models.Model):
 class SplitView(models.Model):
     """Two checkpoints of one log that cannot both be true: kept as evidence of misbehaviour.
 
-    Only evidence is kept (jiandu.ledger.witness says what counts), once per pair: the pair of
+    Only evidence is kept (jiandu.tlog.witness says what counts), once per pair: the pair of
     SHA-256 hashes of the two checkpoints' signed texts is unique, so a replayed pair adds no
     row. `proof` holds the consistency proof (base64, one hash a line) where the evidence needs
     it (two sizes). At most JIANDU_WITNESS_MAX_SPLIT_VIEWS rows; past that `SplitViewTally`
@@ -104,6 +115,7 @@ class SplitView(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "ledger_splitview"
         constraints = [
             models.UniqueConstraint(fields=["old_sha256", "new_sha256"], name="split_view_once")
         ]
@@ -117,6 +129,9 @@ class SplitViewTally(models.Model):
     forks without end cannot fill the disk, and the count still tells the operator."""
 
     not_kept = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        db_table = "ledger_splitviewtally"
 
     def __str__(self) -> str:
         return f"{self.not_kept} split views not kept"

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jiandu.ledger import note, tlog
+from jiandu.tlog import note, tlog
 
 MAX_FETCH = 16 * 1024 * 1024
 

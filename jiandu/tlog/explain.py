@@ -4,7 +4,7 @@ A reader who brings a file wants to know what was checked and what it means, not
 log entries: "this file is exactly the one the newsroom published on 1 December 2026; its
 fingerprint is entry 12 of the newsroom's public log, and the log's signed summary includes
 it". The entries and proofs stay on the page below the words, for whoever checks by hand;
-the words say only what this server's checks established (`logread.get_answer` checked every
+the words say only what this server's checks established (`read.get_answer` checked every
 inclusion proof against the signed checkpoint before anything here is said).
 
 The log knows cases by their address only (it knows nothing of the cases room), so the words
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from jiandu.ledger import client
-from jiandu.ledger.labels import log_event_label, log_policy_label
+from jiandu.tlog import client
+from jiandu.tlog.labels import log_event_label, log_policy_label
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiandu.ledger import client, keys, logread, note
+from jiandu.tlog import client, keys, note
+from jiandu.tlog import read as logread
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 

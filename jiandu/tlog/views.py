@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiandu.conf import env_int
-from jiandu.ledger import client, explain, keys, logread, note, tlog, witness
-from jiandu.ledger.logmodels import WitnessedLog
+from jiandu.tlog import client, explain, keys, note, read, tlog, witness
+from jiandu.tlog.models import WitnessedLog
 
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 TEXT = "text/plain; charset=utf-8"
@@ -31,12 +31,12 @@ def _text(body: str, max_age: int = 5, content_type: str = TEXT) -> HttpResponse
 
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    return _text(logread.get_signed_checkpoint())
+    return _text(read.get_signed_checkpoint())
 
 
 @require_GET
 def cosigned_checkpoint(request: HttpRequest) -> HttpResponse:
-    signed = logread.get_latest_cosigned_checkpoint()
+    signed = read.get_latest_cosigned_checkpoint()
     if signed is None:
         raise Http404
     return _text(signed)
@@ -51,9 +51,9 @@ def key(request: HttpRequest) -> HttpResponse:
 def consistency(request: HttpRequest, old: int, new: int) -> HttpResponse:
     """A consistency proof between two sizes (base64 hashes, one a line), for the verify
     page's script; the script checks it, so it needs no trust in this server."""
-    if not 0 < old <= new <= logread.get_size():
+    if not 0 < old <= new <= read.get_size():
         raise Http404
-    proof = logread.get_consistency_proof(old, new)
+    proof = read.get_consistency_proof(old, new)
     return _text("".join(base64.b64encode(h).decode() + "\n" for h in proof), max_age=3600)
 
 
@@ -63,7 +63,7 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
         level, index, width = tlog.parse_tile_path(path)
     except ValueError as exc:
         raise Http404 from exc
-    data = logread.get_tile(level, index, width)
+    data = read.get_tile(level, index, width)
     if data is None:
         raise Http404
     response = _text("", content_type="application/octet-stream")
@@ -188,7 +188,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     refusal = None
     if request.method == "POST":
         sha256, refusal = _hash_upload(request)
-    checkpoint = logread.get_checkpoint()
+    checkpoint = read.get_checkpoint()
     context: dict[str, object] = {
         "sha256": sha256,
         "log_key": keys.log_verifier().vkey,
@@ -202,12 +202,12 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             context["invalid"] = True
         else:
             try:
-                context["answer"] = answer = logread.get_answer(sha256)
+                context["answer"] = answer = read.get_answer(sha256)
                 context["plain"] = explain.explain(answer)
             except client.VerifyError as exc:
                 context["error"] = str(exc)
     status = REFUSAL_STATUS[refusal] if refusal else 200
-    return render(request, "ledger/verify.html", context, status=status)
+    return render(request, "tlog/verify.html", context, status=status)
 
 
 @require_GET
@@ -215,7 +215,7 @@ def checkpoint_about(request: HttpRequest) -> HttpResponse:
     """The signed checkpoint explained line by line, for people, in their language; the
     values are read from the same signed note /log/checkpoint serves (which stays a plain
     text note, byte for byte, for tools)."""
-    signed = logread.get_signed_checkpoint()
+    signed = read.get_signed_checkpoint()
     parsed = note.parse(signed)
     log = keys.log_verifier()
     signatures = [
@@ -239,4 +239,4 @@ def checkpoint_about(request: HttpRequest) -> HttpResponse:
         "log_key": log.vkey,
         "log_key_id": log.key_id.hex(),
     }
-    return render(request, "ledger/checkpoint_about.html", context)
+    return render(request, "tlog/checkpoint_about.html", context)

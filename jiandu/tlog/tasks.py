@@ -10,9 +10,9 @@ from django.conf import settings
 from django.tasks import task
 
 from jiandu.conf import env_list, env_str
-from jiandu.ledger.signals import log_updated
+from jiandu.tlog.signals import log_updated
 
-logger = logging.getLogger("jiandu.ledger.witness")
+logger = logging.getLogger("jiandu.tlog.witness")
 
 
 def witnesses() -> list[tuple[str, str]]:
@@ -42,7 +42,7 @@ def has_work() -> bool:
 def after_publication() -> dict[str, int]:
     """Cosignatures, then `log_updated` (the mirror); returns counts only (nothing secret in a
     task result)."""
-    from jiandu.ledger import note, witness
+    from jiandu.tlog import note, witness
 
     cosigned = 0
     for url, vkey in witnesses():

@@ -31,7 +31,7 @@ from django.conf import settings
 from nacl.signing import SigningKey
 
 from jiandu.conf import env_str
-from jiandu.ledger.note import COSIGNATURE_V1, ED25519, Verifier, verifier_for
+from jiandu.tlog.note import COSIGNATURE_V1, ED25519, Verifier, verifier_for
 
 DEFAULT_ORIGIN = "jiandu.example/log"  # the name of logs made before origins were derived
 MANIFEST_SUFFIX = "/mirror-manifest"

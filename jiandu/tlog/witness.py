@@ -9,7 +9,7 @@ tree extends the one we cosigned.
 A proof that fails is, first, a bad request: anyone can replay a public checkpoint with garbage
 for a proof, so a failure alone proves nothing about the log and is answered 422 with nothing
 kept and nothing logged above DEBUG (and never the body). Only evidence that the log signed two
-histories is kept (`logactions.do_record_split_view`: once per pair, capped) and logged at
+histories is kept (`actions.do_record_split_view`: once per pair, capped) and logged at
 CRITICAL, once per new piece:
 - two checkpoints of the same size with different roots, both signed by the log's key; or
 - for two sizes, a proof whose hashes lead to the new checkpoint's signed root but give a root
@@ -42,10 +42,10 @@ from django.http import HttpRequest
 
 from jiandu.conf import env_list, setting_int
 from jiandu.core import throttle
-from jiandu.ledger import keys, logactions, logread, note, tlog
-from jiandu.ledger.logmodels import LogCosignature, WitnessedLog
+from jiandu.tlog import actions, keys, note, read, tlog
+from jiandu.tlog.models import LogCosignature, WitnessedLog
 
-logger = logging.getLogger("jiandu.ledger.witness")
+logger = logging.getLogger("jiandu.tlog.witness")
 MAX_PROOF_LINES = 63  # a consistency proof in a tree of up to 2**63 entries
 MAX_CHECKPOINT = 8 * 1024  # a checkpoint note with a few dozen signature lines
 MAX_REQUEST = len("old 18446744073709551615\n") + MAX_PROOF_LINES * 45 + 1 + MAX_CHECKPOINT
@@ -149,7 +149,7 @@ def _contradiction(
 
 def _record_split(origin: str, old: str, new: str, detail: str, proof: list[bytes]) -> None:
     """Keep the evidence (once, capped) and log one CRITICAL line when it is new."""
-    result = logactions.do_record_split_view(
+    result = actions.do_record_split_view(
         origin,
         "witness",
         old,
@@ -161,7 +161,7 @@ def _record_split(origin: str, old: str, new: str, detail: str, proof: list[byte
     _alarm(result, f"SPLIT VIEW of {origin}: {detail}")
 
 
-def _alarm(result: logactions.SplitViewRecord, message: str) -> None:
+def _alarm(result: actions.SplitViewRecord, message: str) -> None:
     if result == "kept":
         logger.critical("%s", message)
     elif result == "first_not_kept":
@@ -251,7 +251,7 @@ def http_post(url: str, body: bytes) -> tuple[int, bytes]:
 
 
 def _request_body(old_size: int, size: int, signed: str) -> bytes:
-    proof = logread.get_consistency_proof(old_size, size) if old_size else []
+    proof = read.get_consistency_proof(old_size, size) if old_size else []
     lines = [f"old {old_size}"] + [base64.b64encode(h).decode() for h in proof]
     return ("\n".join(lines) + "\n\n" + signed).encode()
 
@@ -261,7 +261,7 @@ def do_request_cosignature(
 ) -> LogCosignature:
     """Ask the witness at `url` (its submission prefix) to cosign our current checkpoint."""
     post = post or http_post
-    checkpoint = logread.get_checkpoint()
+    checkpoint = read.get_checkpoint()
     signed = note.sign(checkpoint.text, keys.log_origin(), keys.log_signing_key())
     previous = LogCosignature.objects.filter(witness=witness.name).order_by("-size").first()
     old_size = previous.size if previous else 0
@@ -275,7 +275,7 @@ def do_request_cosignature(
             raise WitnessRefused(f"the witness answered 409 without a size: {claimed[:80]!r}")
         old_size = int(claimed)
         if old_size > checkpoint.size:
-            result = logactions.do_record_split_view(
+            result = actions.do_record_split_view(
                 checkpoint.origin,
                 "log",
                 f"size {old_size} cosigned by {witness.name}",

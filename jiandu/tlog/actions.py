@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from django.db import transaction
 
-from jiandu.ledger import tasks, tlog
-from jiandu.ledger.logmodels import LogEntry, LogHash, LogHead, SplitView, SplitViewTally
+from jiandu.tlog import tasks, tlog
+from jiandu.tlog.models import LogEntry, LogHash, LogHead, SplitView, SplitViewTally
 
 PAGE_ACTIONS = {"publication": "publish", "update": "revise", "retraction": "retract"}
 
