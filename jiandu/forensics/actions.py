@@ -249,6 +249,33 @@ def do_clean_preview_leftovers() -> int:
 ANALYSIS_BATCH = 200
 
 
+def _with_source_keys(
+    user: User, member_private_key: bytes, items: list[Item]
+) -> Iterator[tuple[Item, bytes]]:
+    """Each item with its source's private key, opened once per source from this member's
+    grant; an item whose grant is gone or does not open is passed over (the next sign-in,
+    or a colleague's, hands it)."""
+    from jiandu.vault.models import SourceGrant
+
+    source_keys: dict[int, bytes | None] = {}
+    for item in items:
+        if item.source_id not in source_keys:
+            grant = SourceGrant.objects.filter(
+                source_id=item.source_id, member_key__user=user
+            ).first()
+            try:
+                source_keys[item.source_id] = (
+                    crypto.unseal(member_private_key, bytes(grant.sealed_private_key))
+                    if grant is not None
+                    else None
+                )
+            except crypto.VaultCryptoError:
+                source_keys[item.source_id] = None
+        source_key = source_keys[item.source_id]
+        if source_key is not None:
+            yield item, source_key
+
+
 def do_request_analyses(user: User, member_private_key: bytes) -> int:
     """Hand the worker every file this member can read that has no analysis yet (or whose
     worker stopped first), so analysis runs without anyone clicking.
@@ -260,7 +287,6 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
     runs: they wait for the next call). The custody log records each hand-over.
     """
     from jiandu.forensics.models import Analysis
-    from jiandu.vault.models import SourceGrant
 
     if not user.has_perm("accounts.read_submissions"):
         return 0
@@ -290,22 +316,10 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
     worker = handoff.target_worker_key()
     if worker is None:
         return 0
-    source_keys: dict[int, bytes] = {}
     handed = 0
-    for item in waiting:
-        if item.source_id not in source_keys:
-            grant = SourceGrant.objects.filter(source_id=item.source_id, member_key__user=user)
-            grant = grant.first()
-            if grant is None:
-                continue
-            try:
-                source_keys[item.source_id] = crypto.unseal(
-                    member_private_key, bytes(grant.sealed_private_key)
-                )
-            except crypto.VaultCryptoError:
-                continue
+    for item, source_key in _with_source_keys(user, member_private_key, waiting):
         try:
-            item_key = crypto.unseal(source_keys[item.source_id], bytes(item.sealed_key))
+            item_key = crypto.unseal(source_key, bytes(item.sealed_key))
         except crypto.VaultCryptoError:
             continue
         sealed = handoff.seal_for_worker(worker, item_key)
@@ -343,7 +357,6 @@ def do_request_previews(user: User, member_private_key: bytes) -> int:
     not asked again (the source page's button does that). Returns how many were handed over
     (0 when no worker runs: they wait for the next call). Each hand-over is in the custody log
     as a preview, like one asked for by hand."""
-    from jiandu.vault.models import SourceGrant
 
     if not user.has_perm("accounts.read_submissions"):
         return 0
@@ -365,23 +378,10 @@ def do_request_previews(user: User, member_private_key: bytes) -> int:
     worker = handoff.target_worker_key()
     if worker is None:
         return 0
-    source_keys: dict[int, bytes] = {}
     handed = 0
-    for item in waiting:
-        if item.source_id not in source_keys:
-            grant = SourceGrant.objects.filter(
-                source_id=item.source_id, member_key__user=user
-            ).first()
-            if grant is None:
-                continue
-            try:
-                source_keys[item.source_id] = crypto.unseal(
-                    member_private_key, bytes(grant.sealed_private_key)
-                )
-            except crypto.VaultCryptoError:
-                continue
+    for item, source_key in _with_source_keys(user, member_private_key, waiting):
         try:
-            do_request_preview(user, source_keys[item.source_id], item, reason="automatic preview")
+            do_request_preview(user, source_key, item, reason="automatic preview")
         except crypto.VaultCryptoError:
             continue
         handed += 1
