@@ -63,15 +63,6 @@ ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
         "get_source_by_codename touches the source (vault.do_touch_source) on sign-in; "
         "rename to do_sign_in_source (issue 20 follow-up)",
     ),
-    # Private helpers used across modules, made public by issue 20 item 4.
-    ("private-name-across-modules", "jiandu/forensics/metadata.py"): (
-        1,
-        "issue 20 item 4: previews._problem becomes public or disappears",
-    ),
-    ("private-name-across-modules", "jiandu/tipline/codename.py"): (
-        1,
-        "issue 20 item 4: crypto._Raw becomes public",
-    ),
 }
 
 

@@ -18,7 +18,6 @@ from PIL import Image, ImageDraw, ImageFilter
 from jiandu.accounts import actions as accounts_actions
 from jiandu.accounts.models import User
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.cases.metrics import local_zone
 from jiandu.cases.models import Case, EventType, Person, PersonRole, VerificationStatus
 
@@ -143,10 +142,10 @@ def load_demo_case() -> str:
     # Published through a render record of the redaction studio, like any evidence; the
     # studio is reached through its AppConfig (this room does not import it).
     studio = apps.get_app_config("redaction")
-    do_publish_evidence(
-        case,
+    studio.publish_newsroom_still(
         desk,
-        studio.render_newsroom_still(desk, synthetic_frame()),
+        case,
+        synthetic_frame(),
         VerificationStatus.UNVERIFIED,
         caption_zh="合成的演示图片，代表朱瑞峰发布的截图（程序生成，并非案件素材）。",
         caption_en="Synthetic demo image standing in for the screenshots Zhu published (generated, not from the case).",

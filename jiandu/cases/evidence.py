@@ -1,17 +1,16 @@
 """Publishing evidence: only a derivative, never an original, and never its metadata.
 
-`do_publish_evidence` is the one door through which a file reaches the public site, and it takes
-only a render record of the redaction studio (`Derivative`): an original, what was done to it,
-who and when, checked against the studio's records by the function that room registers
-(`register_render_records`; this room does not import it). An uploaded file, a stream or a
-derivative whose bytes no finished render produced is refused. The image is decoded and
-re-encoded from
-its pixels here, which drops EXIF, XMP, IPTC, ICC profiles, comments and any trailing bytes a
-camera, an editing tool or a leaker's copy may have left, and the SHA-256 published beside it
-is that of the re-encoded bytes, the file every reader can download and check.
+The case desk's half of a publication (the whole walk is `redaction.actions.do_publish_evidence`,
+docs/architecture.md, "How a publication flows"). The redaction studio checks that a `Derivative`
+is one of its finished render records, then calls `prepare_evidence` here, outside any
+transaction, then signs the Content Credentials, then calls `do_attach_evidence` inside its one
+`transaction.atomic()`. The image is decoded and re-encoded from its pixels here, which drops
+EXIF, XMP, IPTC, ICC profiles, comments and any trailing bytes a camera, an editing tool or a
+leaker's copy may have left, and the SHA-256 published beside it is that of the published
+bytes, the file every reader can download and check.
 
-Untrusted input: the file is parsed by Pillow in `evidence_worker.py`, inside the forensics
-sandbox (bubblewrap, seccomp, CPU, memory, time limits; no network), with a pixel limit against
+Untrusted input: the file is parsed by Pillow in `evidence_worker.py`, inside the sandbox
+(bubblewrap, seccomp, CPU, memory, time limits; no network), with a pixel limit against
 decompression bombs; only JPEG, PNG and WebP are accepted, and nothing of the upload's name is
 kept. The sandbox's answer is untrusted too (a decoder exploit writes what it likes): the
 extension and content type must be one of `OUTPUT_TYPES` and the bytes must be whole files of
@@ -26,7 +25,6 @@ import io
 import os
 import sys
 import sysconfig
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import PIL
@@ -38,8 +36,8 @@ from django.utils.translation import gettext as _
 from jiandu.accounts.models import User
 from jiandu.cases.actions import WorkflowError, record_edit
 from jiandu.cases.models import Case, PublishedEvidence, VerificationStatus
+from jiandu.cases.verification import verification_status_of
 from jiandu.forensics.actions import do_request_published_fingerprint
-from jiandu.forensics.checklist import status_for_reference
 from jiandu.sandbox.inside.answer import ExitCode, read_answer
 from jiandu.sandbox.runner import Failure, Limits, MemoryFile, run_sandboxed
 
@@ -88,28 +86,6 @@ class Derivative:
     height: int = 0
     # For the Content Credentials: the original's SHA-256 and the facts of the treatment.
     provenance: dict = field(default_factory=dict, repr=False, compare=False)
-
-
-_render_checks: list[Callable[[Derivative], bool]] = []
-_finishers: list[Callable[[Derivative, bytes, str], tuple[bytes, dict]]] = []
-
-
-def register_render_records(
-    check: Callable[[Derivative], bool],
-    finish: Callable[[Derivative, bytes, str], tuple[bytes, dict]] | None = None,
-) -> None:
-    """Called by the redaction room at start: `check` says whether a Derivative is one of its
-    finished renders (the record exists, is done, and produced exactly these bytes); `finish`
-    gets the cleaned bytes last, before they are hashed and stored (the Content Credentials),
-    and answers the finished bytes with what their credentials say (kept for the public page)."""
-    if check not in _render_checks:
-        _render_checks.append(check)
-    if finish is not None and finish not in _finishers:
-        _finishers.append(finish)
-
-
-def _is_render_record(derivative: object) -> bool:
-    return isinstance(derivative, Derivative) and any(check(derivative) for check in _render_checks)
 
 
 def _checked_output(stdout: bytes) -> tuple[bytes, str, str, int, int]:
@@ -243,66 +219,84 @@ def _checked_pdf(derivative: Derivative) -> tuple[bytes, str, str, int, int]:
     return data, "pdf", PDF_TYPE, derivative.width, derivative.height
 
 
-def do_publish_evidence(
+@dataclass(frozen=True)
+class Prepared:
+    """A derivative's bytes as they will be published (cleaned, or checked), with their type."""
+
+    data: bytes = field(repr=False)
+    extension: str
+    content_type: str
+    width: int
+    height: int
+
+
+def checked_status(derived_from: str, chosen: str) -> str:
+    """The status the evidence will show (`verification.verification_status_of`), refused
+    with EvidenceError if it is not one of `VerificationStatus`."""
+    status = verification_status_of(derived_from, chosen)
+    if status not in VerificationStatus.values:
+        raise EvidenceError(_("Unknown verification status."))
+    return status
+
+
+def prepare_evidence(derivative: Derivative) -> Prepared:
+    """The derivative's bytes made ready for the public site: an image re-encoded from its
+    pixels in the sandbox (`clean_image`), a video or PDF of the studio checked by its markers.
+
+    Call it outside any transaction: the sandbox may work for up to a minute, and SQLite holds
+    its one write lock for a whole transaction, so every other writer would wait for the
+    decoder. Raises EvidenceError for what cannot be published.
+    """
+    if derivative.content_type in VIDEO_TYPES:
+        return Prepared(*_checked_video(derivative))
+    if derivative.content_type == PDF_TYPE:
+        return Prepared(*_checked_pdf(derivative))
+    return Prepared(*clean_image(derivative.data))
+
+
+def do_attach_evidence(
     case: Case,
     actor: User,
     derivative: Derivative,
+    prepared: Prepared,
     verification_status: str,
     *,
     caption_zh: str = "",
     caption_en: str = "",
     verification_note: str = "",
+    credentials: dict | None = None,
+    poster: bytes = b"",
 ) -> PublishedEvidence:
-    """Attach a render of the redaction studio to `case` for publication.
+    """Attach prepared bytes to `case` (public with its next reviewed revision), named by
+    their hash, with the edit recorded so the change joins what a second editor reviews.
 
-    Anything that is not a finished render record (an upload, a stream, bytes no render made)
-    is refused. The file is cleaned and hashed here; it goes public with the case's next
-    published revision, after a second editor's review like every other change.
-    `derived_from` becomes the original's reference, so the derivative shows the status its
-    verification checklist derives.
-
-    The sandbox (up to a minute) runs first, outside any transaction: SQLite holds its one
-    write lock for a whole transaction, and every other writer would wait for the decoder.
+    Only the redaction room's `do_publish_evidence` calls it, inside its transaction, after
+    checking the render record and preparing the bytes: this function trusts `prepared` and
+    does nothing slow. `derived_from` becomes the original's reference, so the derivative
+    shows the status its verification checklist derives (`verification_status_of`).
     """
     if not actor.has_perm("accounts.publish_cases"):
         raise PermissionDenied
-    if not _is_render_record(derivative):
-        raise EvidenceError(_("Only a render of the redaction studio can be published."))
-    derived_from = derivative.original
-    # A derivative of a vault item shows what its verification checklist derives, not a
-    # status picked by hand (jiandu/forensics/checklist.py).
-    verification_status = status_for_reference(derived_from) or verification_status
-    if verification_status not in VerificationStatus.values:
-        raise EvidenceError(_("Unknown verification status."))
-    if derivative.content_type in VIDEO_TYPES:
-        data, extension, content_type, width, height = _checked_video(derivative)
-    elif derivative.content_type == PDF_TYPE:
-        data, extension, content_type, width, height = _checked_pdf(derivative)
-    else:
-        data, extension, content_type, width, height = clean_image(derivative.data)
-    credentials: dict = {}
-    for finish in _finishers:
-        data, credentials = finish(derivative, data, content_type)
-    poster = video_poster(data) if content_type in VIDEO_TYPES else b""
-    digest = hashlib.sha256(data).hexdigest()
+    status = checked_status(derivative.original, verification_status)
+    digest = hashlib.sha256(prepared.data).hexdigest()
     with transaction.atomic():
         return _save_evidence(
             case,
             actor,
-            data,
+            prepared.data,
             digest,
-            extension,
-            content_type,
-            (width, height),
-            verification_status=verification_status,
+            prepared.extension,
+            prepared.content_type,
+            (prepared.width, prepared.height),
+            verification_status=status,
             caption_zh=caption_zh,
             caption_en=caption_en,
             verification_note=verification_note,
-            derived_from=derived_from,
+            derived_from=derivative.original,
             render=derivative.reference,
             treatment_zh=derivative.treatment_zh[:300],
             treatment_en=derivative.treatment_en[:300],
-            credentials=credentials,
+            credentials=credentials or {},
             poster=poster,
         )
 
@@ -319,7 +313,7 @@ def _save_evidence(
     poster: bytes = b"",
     **fields: object,
 ) -> PublishedEvidence:
-    """The short transaction of `do_publish_evidence`: check, store, record the edit."""
+    """The short transaction of `do_attach_evidence`: check, store, record the edit."""
     width, height = size
     # Signed copies of one render differ byte for byte: the render itself is the same file.
     render = fields.get("render", "")

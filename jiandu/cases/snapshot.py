@@ -9,7 +9,7 @@ from typing import Any
 
 from jiandu.cases.metrics import When
 from jiandu.cases.models import Case, Event, Person
-from jiandu.forensics.checklist import status_for_reference
+from jiandu.cases.verification import verification_status_of
 
 SCHEMA_VERSION = 1
 
@@ -106,8 +106,9 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 "width": ev.width,
                 "height": ev.height,
                 "caption": pair(ev, "caption"),
-                "verification_status": status_for_reference(ev.derived_from)
-                or ev.verification_status,
+                "verification_status": verification_status_of(
+                    ev.derived_from, ev.verification_status
+                ),
                 "verification_note": ev.verification_note,
                 # What the redaction studio did to the original (clip, faces blurred, ...).
                 "treatment": pair(ev, "treatment"),

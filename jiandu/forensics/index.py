@@ -13,13 +13,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, cast
 
+from django.apps import apps
 from django.db.models import Max
 
 from jiandu.accounts.models import User
 from jiandu.forensics.actions import open_analysis
+from jiandu.forensics.fingerprints import Fingerprint
 from jiandu.forensics.matching import Index, Match
 from jiandu.forensics.models import Analysis, PublishedFingerprint
 from jiandu.vault import crypto
@@ -46,19 +48,28 @@ class Label:
     render_kind: str = ""
 
 
-# Other rooms' fingerprints of newsroom files (the redaction studio's renders), each opened
-# with the source keys this member holds: (signature(user), rows(user, source keys)).
-_providers: list[tuple[Callable[[User], object], Callable[..., list]]] = []
+class FingerprintRows(Protocol):
+    """What a room above this one offers, on its AppConfig, to put its own fingerprints of
+    newsroom files into the index (the redaction studio's renders, linked to their originals:
+    `RedactionConfig.fingerprint_rows`). Found the way core finds `waiting()` and `on_serve()`
+    (this room does not import the rooms above it), in the order of INSTALLED_APPS."""
+
+    def fingerprint_signature(self, user: User) -> object:
+        """Changes whenever `fingerprint_rows(user, ...)` would answer something else."""
+
+    def fingerprint_rows(
+        self, user: User, source_keys: dict[int, bytes]
+    ) -> list[tuple[str, Fingerprint, Label]]:
+        """(reference, fingerprint, label) of what this member may read, opened with the
+        source keys they hold ({source id: source key})."""
 
 
-def register_fingerprints(
-    signature: Callable[[User], object],
-    rows: Callable[[User, dict[int, bytes]], list[tuple[str, object, Label]]],
-) -> None:
-    """Called by a room at start: `rows(user, {source id: source key})` gives (reference,
-    fingerprint, label) for what this member may read; `signature(user)` changes when they do."""
-    if (signature, rows) not in _providers:
-        _providers.append((signature, rows))
+def _rooms_with_fingerprints() -> list[FingerprintRows]:
+    return [
+        cast(FingerprintRows, config)
+        for config in apps.get_app_configs()
+        if hasattr(config, "fingerprint_rows") and hasattr(config, "fingerprint_signature")
+    ]
 
 
 def _signature(user: User) -> tuple[object, ...]:
@@ -71,7 +82,7 @@ def _signature(user: User) -> tuple[object, ...]:
         Analysis.objects.filter(state=Analysis.State.DONE).count(),
         published["latest"],
         PublishedFingerprint.objects.count(),
-        *(signature(user) for signature, _rows in _providers),
+        *(room.fingerprint_signature(user) for room in _rooms_with_fingerprints()),
     )
 
 
@@ -122,8 +133,8 @@ def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Labe
             labels[ref] = Label(
                 "evidence", name, grant.source.designation, analysis.item_id, grant.source_id
             )
-    for _signature_of, rows in _providers:
-        for ref, fingerprint, label in rows(user, source_keys):
+    for room in _rooms_with_fingerprints():
+        for ref, fingerprint, label in room.fingerprint_rows(user, source_keys):
             index.add(ref, fingerprint)
             labels[ref] = label
     for row in PublishedFingerprint.objects.all():

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from jiandu.forensics import conf, detect
-from jiandu.forensics.previews import Problem, _problem
+from jiandu.forensics.previews import Problem, problem_of
 from jiandu.sandbox.inside.answer import ExitCode, read_answer
 from jiandu.sandbox.runner import Failure, InputTooLarge, Limits, MemoryFile, run_sandboxed
 
@@ -182,7 +182,7 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
         if outcome.failure is Failure.FAILED and outcome.returncode in WORKER_CODES:
             report.problem = WORKER_CODES[outcome.returncode]
         else:
-            report.problem = _problem(outcome)
+            report.problem = problem_of(outcome)
         return
     try:
         data, _rest = read_answer(outcome.stdout, len(outcome.stdout))

@@ -240,7 +240,7 @@ def _image(plaintext: BinaryIO, limits: Limits) -> Preview:
         return Preview(Kind.IMAGE, "image/webp", (webp,))
     if outcome.failure is Failure.FAILED and outcome.returncode in IMAGE_WORKER_PROBLEMS:
         return Preview(Kind.IMAGE, problem=IMAGE_WORKER_PROBLEMS[outcome.returncode])
-    return Preview(Kind.IMAGE, problem=_problem(outcome))
+    return Preview(Kind.IMAGE, problem=problem_of(outcome))
 
 
 def _video(plaintext: BinaryIO, limits: Limits) -> Preview:
@@ -352,7 +352,7 @@ def _ffmpeg(
         if b"output file is empty" in outcome.stderr.lower() or not outcome.stdout:
             return Preview(kind, problem=Problem.UNSUPPORTED)
         return Preview(kind, content_type, (outcome.stdout,))
-    return Preview(kind, problem=_problem(outcome))
+    return Preview(kind, problem=problem_of(outcome))
 
 
 def _pdf(plaintext: BinaryIO, limits: Limits) -> Preview:
@@ -378,7 +378,7 @@ def _pdf(plaintext: BinaryIO, limits: Limits) -> Preview:
     if not outcome.ok:
         if outcome.failure is Failure.FAILED and b"password" in outcome.stderr.lower():
             return Preview(Kind.PDF, problem=Problem.PROTECTED)
-        return Preview(Kind.PDF, problem=_problem(outcome))
+        return Preview(Kind.PDF, problem=problem_of(outcome))
     pages = split_pngs(outcome.stdout)
     if not pages:
         return Preview(Kind.PDF, problem=Problem.UNSUPPORTED)
@@ -410,7 +410,8 @@ def split_pngs(stream: bytes) -> list[bytes]:
     return pages
 
 
-def _problem(outcome: Outcome) -> Problem:
+def problem_of(outcome: Outcome) -> Problem:
+    """What a failed sandbox run means for the newsroom (shared with metadata.py)."""
     return {
         Failure.INPUT_TOO_LARGE: Problem.TOO_LARGE,
         Failure.OUTPUT_TOO_LARGE: Problem.OUTPUT_TOO_LARGE,

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from django.core.cache import cache
@@ -27,9 +27,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiandu.accounts.models import User
-from jiandu.cases.evidence import Derivative, do_publish_evidence
+from jiandu.cases import evidence as case_desk
+from jiandu.cases.evidence import Derivative, EvidenceError
 from jiandu.cases.models import Case, PublishedEvidence
 from jiandu.conf import hour_now
 from jiandu.forensics import handoff
@@ -37,7 +39,7 @@ from jiandu.forensics.actions import NoWorker
 from jiandu.forensics.models import WorkerKey
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.redaction import identity, storage, studio
+from jiandu.redaction import identity, records, storage, studio
 from jiandu.redaction.describe import describe_both
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import Recipe, clock, parse
@@ -474,6 +476,66 @@ def provenance(recipe: Recipe, meta: dict) -> dict:
     }
 
 
+def do_publish_evidence(
+    case: Case,
+    actor: User,
+    derivative: Derivative,
+    verification_status: str,
+    *,
+    caption_zh: str = "",
+    caption_en: str = "",
+    verification_note: str = "",
+) -> PublishedEvidence:
+    """Publish a render of this studio as evidence of `case`: the one door through which a
+    file reaches the public site, one action in order (docs/architecture.md, "How a
+    publication flows").
+
+    1. Only a finished render record is accepted (`records.is_render_record`: the record
+       exists, is done, names this original and produced exactly these bytes); an upload, a
+       stream or bytes no render made are refused.
+    2. The case desk prepares the bytes (`cases.evidence.prepare_evidence`: an image is
+       re-encoded in the sandbox), outside any transaction: SQLite holds its one write lock
+       for a whole transaction, and every other writer would wait for the decoder.
+    3. The newsroom signs the Content Credentials (`records.add_credentials`) and, for a
+       video, the poster is made from the signed bytes (sandboxed too).
+    4. One `transaction.atomic()`: the case desk attaches the evidence
+       (`cases.evidence.do_attach_evidence`, which records the edit for review) and the
+       custody log records the export of the original item, together or not at all.
+
+    The file goes public with the case's next published revision, after a second editor's
+    review like every other change.
+    """
+    if not actor.has_perm("accounts.publish_cases"):
+        raise PermissionDenied
+    if not isinstance(derivative, Derivative) or not records.is_render_record(derivative):
+        raise EvidenceError(_("Only a render of the redaction studio can be published."))
+    status = case_desk.checked_status(derivative.original, verification_status)
+    prepared = case_desk.prepare_evidence(derivative)
+    signed, credentials = records.add_credentials(derivative, prepared.data, prepared.content_type)
+    prepared = replace(prepared, data=signed)
+    poster = b""
+    if prepared.content_type in case_desk.VIDEO_TYPES:
+        poster = case_desk.video_poster(prepared.data)
+    with transaction.atomic():
+        evidence = case_desk.do_attach_evidence(
+            case,
+            actor,
+            derivative,
+            prepared,
+            status,
+            caption_zh=caption_zh,
+            caption_en=caption_en,
+            verification_note=verification_note,
+            credentials=credentials,
+            poster=poster,
+        )
+        if derivative.original.startswith("item:"):
+            do_record_custody(
+                actor, Action.EXPORT, derivative.original, reason="published derivative"
+            )
+    return evidence
+
+
 def do_publish_render(
     user: User,
     source_private_key: bytes,
@@ -486,15 +548,16 @@ def do_publish_render(
 ) -> PublishedEvidence:
     """Attach a finished render to a case (public with the case's next reviewed revision).
 
-    The derivative is decrypted here, for the case desk, which re-checks it against this
-    record; the custody log records the export of the item it was made from.
+    The derivative is decrypted here with the source key in the member's session, then goes
+    through `do_publish_evidence` like any render, which re-checks it against this record
+    and records the export of the item it was made from in the same transaction.
     """
     if render.state != Render.State.DONE:
         raise PermissionDenied
     opened = open_render(source_private_key, render)
     if opened is None:
         raise PermissionDenied
-    evidence = do_publish_evidence(
+    return do_publish_evidence(
         case,
         user,
         derivative_of(opened),
@@ -503,11 +566,6 @@ def do_publish_render(
         caption_en=caption_en,
         verification_note=verification_note,
     )
-    if render.item_id:
-        do_record_custody(
-            user, Action.EXPORT, subject_of("item", render.item_id), reason="published derivative"
-        )
-    return evidence
 
 
 def do_render_newsroom_image(user: User, data: bytes, recipe: Recipe) -> Derivative:

@@ -7,25 +7,31 @@ class RedactionConfig(AppConfig):
     name = "jiandu.redaction"
     label = "redaction"
 
-    def ready(self) -> None:
-        from jiandu.cases import evidence
-        from jiandu.redaction import records
-
-        # The case desk publishes only what this room rendered (jiandu/cases/evidence.py).
-        evidence.register_render_records(records.is_render_record, records.add_credentials)
-        # Every render joins the workbench's matching index (linked to its original).
-        from jiandu.forensics import index
-        from jiandu.redaction import matching
-
-        index.register_fingerprints(matching.signature, matching.rows)
-
-    def render_newsroom_still(self, user: object, data: bytes) -> object:
+    def publish_newsroom_still(
+        self, user: object, case: object, data: bytes, status: str, **texts: str
+    ) -> object:
         """For the demo case (jiandu/cases/demo.py): the generated frame rendered by the studio
-        (faces blurred if any, no metadata), as a Derivative the case desk publishes."""
-        from jiandu.redaction.actions import do_render_newsroom_image
+        (faces blurred if any, no metadata) and published like any render
+        (`actions.do_publish_evidence`); `texts` are its captions and verification note."""
+        from jiandu.redaction.actions import do_publish_evidence, do_render_newsroom_image
         from jiandu.redaction.recipe import parse
 
-        return do_render_newsroom_image(user, data, parse({"kind": "image", "format": "png"}))
+        recipe = parse({"kind": "image", "format": "png"})
+        derivative = do_render_newsroom_image(user, data, recipe)  # type: ignore[arg-type]
+        return do_publish_evidence(case, user, derivative, status, **texts)  # type: ignore[arg-type]
+
+    def fingerprint_signature(self, user: object) -> object:
+        """Changes when a render joins this member's matching index (forensics/index.py)."""
+        from jiandu.redaction.matching import signature
+
+        return signature(user)  # type: ignore[arg-type]
+
+    def fingerprint_rows(self, user: object, source_keys: dict[int, bytes]) -> list:
+        """Every render this member may read joins the workbench's matching index, linked to
+        its original (forensics.index.FingerprintRows; redaction/matching.py)."""
+        from jiandu.redaction.matching import rows
+
+        return rows(user, source_keys)  # type: ignore[arg-type]
 
     def waiting(self, member: object) -> list:
         """Renders finished since this member last looked (core/waiting.py)."""

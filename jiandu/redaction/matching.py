@@ -1,9 +1,10 @@
 """Renders in the workbench's matching index: a derivative found later (on the web, in a new
 submission) is linked to the file it was made from.
 
-Registered with `jiandu.forensics.index` at start. Each render's fingerprints are sealed under
-its own key (sealed to the source key), so only a member who can read the original's source
-gets them into their index, like the originals' own analyses.
+Offered to `jiandu.forensics.index` through this room's AppConfig (`fingerprint_rows`). Each
+render's fingerprints are sealed under its own key (sealed to the source key), so only a member
+who can read the original's source gets them into their index, like the originals' own
+analyses.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def signature(user: User) -> object:
     return ("renders", rows["latest"], rows["count"])
 
 
-def rows(user: User, source_keys: dict[int, bytes]) -> list[tuple[str, object, Label]]:
+def rows(
+    user: User, source_keys: dict[int, bytes]
+) -> list[tuple[str, fingerprints.Fingerprint, Label]]:
     """(reference, fingerprint, label) of every indexed render whose source key is given."""
     found = []
     renders = Render.objects.filter(

@@ -1,4 +1,5 @@
-"""The check the case desk calls before publishing: is this Derivative one of our renders?"""
+"""The check the studio makes before publishing (is this Derivative one of our renders?) and the
+Content Credentials it signs, both called in order by `actions.do_publish_evidence`."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+import nacl.encoding
 import nacl.hash
 
 from jiandu.core import wordlists
@@ -156,7 +157,10 @@ def derive(
     """One Argon2id run (through the vault's bounded pool, waiting at most `wait_seconds` for a
     slot: crypto.KdfBusy) gives the lookup and the reply key."""
     salt = nacl.hash.blake2b(
-        pepper.encode(), digest_size=16, person=b"jd:codename-salt", encoder=crypto._Raw
+        pepper.encode(),
+        digest_size=16,
+        person=b"jd:codename-salt",
+        encoder=nacl.encoding.RawEncoder,
     )
     master = crypto.argon2id_kdf(
         canonical_codename.encode(), salt, params, wait_seconds=wait_seconds

@@ -14,7 +14,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
+from jiandu.redaction.actions import do_publish_evidence
 from tests.browser.test_phone_layout import SIDEWAYS
 from tests.factories import make_member
 from tests.ledger.test_tlog_publication import png

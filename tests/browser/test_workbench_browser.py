@@ -9,9 +9,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from jiandu.cases.actions import do_create_case
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.forensics import handoff
 from jiandu.forensics.models import Analysis
+from jiandu.redaction.actions import do_publish_evidence
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member
 from tests.forensics.conftest import make_worker

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from PIL import Image
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import EvidenceError, clean_image, do_publish_evidence
+from jiandu.cases.evidence import EvidenceError, clean_image
+from jiandu.redaction.actions import do_publish_evidence
 from tests.factories import make_member
 from tests.redaction.helpers import rendered
 

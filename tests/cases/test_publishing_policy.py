@@ -16,10 +16,10 @@ from django_tasks_db.models import DBTaskResult
 
 from jiandu.accounts.models import AccountEvent
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.cases.models import HoldState, Policy, PublicationHold
 from jiandu.cases.tasks import publish_held_case
 from jiandu.newsroom.models import Notification
+from jiandu.redaction.actions import do_publish_evidence
 from jiandu.tlog.models import LogEntry
 from tests.cases.test_review_diff import png
 from tests.factories import make_member, sign_in

@@ -12,8 +12,8 @@ from django.test import Client
 from PIL import Image
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.cases.models import Case
+from jiandu.redaction.actions import do_publish_evidence
 from tests.factories import make_member, sign_in
 from tests.redaction.helpers import rendered
 

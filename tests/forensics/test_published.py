@@ -10,11 +10,11 @@ from django.test import Client
 from PIL import Image, ImageDraw
 
 from jiandu.cases.actions import do_create_case
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.cases.snapshot import take_snapshot
 from jiandu.forensics import actions, fingerprints, index
 from jiandu.forensics.metadata import analyse_file
 from jiandu.forensics.models import CheckEntry, PublishedFingerprint
+from jiandu.redaction.actions import do_publish_evidence
 from jiandu.vault import actions as vault
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member

@@ -12,8 +12,8 @@ from nacl.signing import SigningKey, VerifyKey
 from PIL import Image
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.public import mirror
+from jiandu.redaction.actions import do_publish_evidence
 from jiandu.tlog import client, keys, note
 from tests.factories import make_member
 from tests.ledger import rfc9162 as ref

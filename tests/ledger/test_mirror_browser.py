@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from jiandu.cases import actions
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.public import mirror
+from jiandu.redaction.actions import do_publish_evidence
 from tests.factories import make_member
 from tests.redaction.helpers import rendered
 

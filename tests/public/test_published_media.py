@@ -20,9 +20,9 @@ from django.utils import timezone
 from PIL import Image
 
 from jiandu.cases import actions as cases
-from jiandu.cases.evidence import Derivative, do_publish_evidence
+from jiandu.cases.evidence import Derivative
 from jiandu.redaction import credentials, studio
-from jiandu.redaction.actions import provenance
+from jiandu.redaction.actions import do_publish_evidence, provenance
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import parse
 from tests.factories import make_member

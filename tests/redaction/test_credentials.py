@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from jiandu.cases import actions as cases
-from jiandu.cases.evidence import do_publish_evidence
 from jiandu.redaction import credentials
+from jiandu.redaction.actions import do_publish_evidence
 from tests.factories import make_member
 from tests.redaction.helpers import rendered
 from tests.redaction.test_image import astronaut_jpeg

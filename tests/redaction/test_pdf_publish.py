@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from jiandu.cases import actions as cases
-from jiandu.cases.evidence import Derivative, EvidenceError, do_publish_evidence
+from jiandu.cases.evidence import Derivative, EvidenceError
 from jiandu.forensics import handoff
 from jiandu.redaction import actions
+from jiandu.redaction.actions import do_publish_evidence
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import parse
 from jiandu.vault import actions as vault
