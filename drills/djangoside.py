@@ -158,7 +158,7 @@ def check_publications(acked_markers: list[str]) -> dict[str, object]:
     from django.db.models import Max
 
     from jiandu.cases.models import Case, Revision
-    from jiandu.ledger.models import LogEntry, LogHead
+    from jiandu.tlog.models import LogEntry, LogHead
     from jiandu.tlog.actions import snapshot_sha256
 
     problems: list[str] = []

@@ -101,7 +101,7 @@ def test_a_published_revision_is_in_the_log(drill):
 
 
 def test_a_revision_missing_from_the_log_is_reported(drill):
-    from jiandu.ledger.models import LogEntry
+    from jiandu.tlog.models import LogEntry
 
     LogEntry.objects.filter(kind="page").update(sha256="f" * 64)
     problems = djangoside.check_publications([])["problems"]
@@ -118,7 +118,7 @@ def test_an_acknowledged_publication_that_is_public_passes(drill):
 
 
 def test_a_gap_in_the_log_is_reported(drill):
-    from jiandu.ledger.models import LogHead
+    from jiandu.tlog.models import LogHead
 
     LogHead.objects.filter(pk=1).update(size=99)
     problems = djangoside.check_publications([])["problems"]
