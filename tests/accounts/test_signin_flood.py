@@ -11,7 +11,6 @@ serves here, as in production.
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -22,11 +21,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.core.test_serve import free_port
+from tests.gunicorn_server import running_gunicorn
 
 pytestmark = pytest.mark.timeout(180)
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:jiandu.core.gunicorn_conf"]
 ATTACKERS = 15
 SLOTS = 2
 
@@ -50,26 +48,8 @@ def server(tmp_path: Path):
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True, timeout=120
     )
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*GUNICORN, "--bind", f"127.0.0.1:{port}"], env=env, stdout=out, stderr=out
-        )
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline or proc.poll() is not None:
-                        raise AssertionError(log.read_text()) from None
-                    time.sleep(0.3)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait(timeout=40)
+    with running_gunicorn(env, tmp_path / "gunicorn.log") as (port, _proc):
+        yield port
 
 
 def _request(

@@ -4,7 +4,6 @@ its error log names by address at the warning level we keep)."""
 import logging
 import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -12,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from jiandu.core.gunicorn_log import REDACTED, QuietSources, RedactAddresses, redact
-from tests.core.test_serve import free_port
+from tests.gunicorn_server import running_gunicorn
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:jiandu.core.gunicorn_conf"]
 CLIENT = "127.0.0.77"  # the client's own loopback address: it appears nowhere else
 
 MALFORMED = [
@@ -42,7 +40,6 @@ def _send(port: int, raw: bytes) -> bytes:
 
 @pytest.mark.timeout(90)
 def test_a_malformed_request_leaves_no_client_address_in_the_log(tmp_path: Path):
-    port = free_port()
     env = dict(
         os.environ,
         JIANDU_DATA_DIR=str(tmp_path / "data"),
@@ -51,28 +48,9 @@ def test_a_malformed_request_leaves_no_client_address_in_the_log(tmp_path: Path)
     )
     env.pop("DATABASE_URL", None)
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*GUNICORN, "--bind", f"127.0.0.1:{port}"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.time() + 45
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline or proc.poll() is not None:
-                        raise AssertionError(log.read_text()) from None
-                    time.sleep(0.3)
-            answers = [_send(port, raw) for raw in MALFORMED]
-            time.sleep(1)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=40)
+    with running_gunicorn(env, log, start_seconds=45) as (port, _proc):
+        answers = [_send(port, raw) for raw in MALFORMED]
+        time.sleep(1)
     output = log.read_text(errors="replace")
     assert all(a.startswith(b"HTTP/1.1 4") for a in answers), answers
     # The malformed requests were logged (so the test looked at the right place)...

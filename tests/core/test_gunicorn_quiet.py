@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_serve import free_port
+from tests.gunicorn_server import running_gunicorn
 
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "python:jiandu.core.gunicorn_conf"]
 READ_SECONDS = 3  # JIANDU_REQUEST_READ_SECONDS for this server: the slow client's budget
 THREADS = 2
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -70,28 +69,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         capture_output=True,
         timeout=120,
     )
-    port = free_port()
     log = tmp / "gunicorn.log"
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        [*GUNICORN, "--bind", f"127.0.0.1:{port}"], env=env, stdout=out, stderr=subprocess.STDOUT
-    )
-    srv = Server(port, log, proc)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise AssertionError(srv.output()) from None
-                time.sleep(0.3)
-        yield srv
-    finally:
-        proc.terminate()
-        proc.wait(timeout=40)
-        out.close()
+    with running_gunicorn(env, log) as (port, proc):
+        yield Server(port, log, proc)
 
 
 def _ask(
