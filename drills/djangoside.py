@@ -157,9 +157,9 @@ def check_previews(password: str) -> dict[str, object]:
 def check_publications(acked_markers: list[str]) -> dict[str, object]:
     from django.db.models import Max
 
+    from jiandu.cases.logentries import snapshot_sha256
     from jiandu.cases.models import Case, Revision
     from jiandu.tlog.models import LogEntry, LogHead
-    from jiandu.tlog.actions import snapshot_sha256
 
     problems: list[str] = []
     for case in Case.objects.all():

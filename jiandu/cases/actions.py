@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from jiandu.accounts.actions import do_record_policy_change
 from jiandu.accounts.models import User
 from jiandu.cases import published, search
+from jiandu.cases.logentries import do_log_revision
 from jiandu.cases.models import (
     HOLD_HOURS_MAX,
     HOLD_HOURS_MIN,
@@ -55,7 +56,6 @@ from jiandu.cases.signals import case_published
 from jiandu.cases.snapshot import take_snapshot
 from jiandu.cases.text import pair_by_script
 from jiandu.newsroom.notify import note_activity
-from jiandu.tlog.actions import do_log_revision
 
 
 class WorkflowError(ValueError):

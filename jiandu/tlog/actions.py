@@ -1,17 +1,12 @@
 """Appending to the transparency log: the only writes to its tables.
 
-Rooms call `do_log_revision` inside the transaction that publishes, so an entry exists if and
-only if the publication committed. The log knows nothing of the cases room's models: it is
-given the slug, the revision number and kind, and the snapshots (the import table stays
-acyclic: cases imports ledger, never the reverse).
-
-Entries (canonical JSON: sorted keys, no whitespace, UTF-8), one per event:
-- kind "page": the case page's revision; sha256 of the revision's canonical snapshot; action
-  "publish" (first publication), "revise" (an update) or "retract" (a retraction); and, from
-  issue 18 on, "policy": how it was reviewed ("two-people", or "one-person-6h": one editor
-  after a six-hour hold), so the newsroom's claim about its review is in the signed log too;
-- kind "evidence": a published file; sha256 of its bytes; "publish" when it first appears in
-  a revision, "retract" when a revision drops it or the case is retracted.
+The log knows no room's models: an entry is canonical JSON with a "kind", an "action", a
+"sha256", a "time", a "case" and a "revision" (the columns that find it, kept as they were
+before the log left the ledger room), and whatever else its caller adds. The rooms that
+publish build their own entries (the case desk's page and evidence entries:
+jiandu/cases/logentries.py) and call `do_log_entries` inside the transaction that publishes,
+so an entry exists if and only if the publication committed (the import table stays acyclic:
+cases imports tlog, never the reverse).
 """
 
 import hashlib
@@ -24,8 +19,6 @@ from django.db import transaction
 from jiandu.tlog import tasks, tlog
 from jiandu.tlog.models import LogEntry, LogHash, LogHead, SplitView, SplitViewTally
 
-PAGE_ACTIONS = {"publication": "publish", "update": "revise", "retraction": "retract"}
-
 
 class TransparencyLogBroken(RuntimeError):
     """The log's head is missing while entries remain; appending would hide that."""
@@ -35,44 +28,8 @@ def canonical_json(data: Any) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def snapshot_sha256(snapshot: dict[str, Any]) -> str:
-    """What a reader recomputes from the JSON API's `case` object to check a page revision."""
-    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
-
-
 def log_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def revision_entries(
-    case: str,
-    number: int,
-    revision_kind: str,
-    snapshot: dict[str, Any],
-    previous: dict[str, Any] | None,
-    at: datetime,
-    policy: str | None = None,
-) -> list[dict[str, Any]]:
-    """The log entries one published revision makes (pure: tested without a database)."""
-    action = PAGE_ACTIONS[revision_kind]
-    common = {"case": case, "revision": number, "time": log_time(at)}
-    page = {**common, "action": action, "kind": "page", "sha256": snapshot_sha256(snapshot)}
-    if policy:
-        page["policy"] = policy
-    entries = [page]
-    now = {ev["sha256"]: ev for ev in snapshot.get("evidence", [])}
-    before = {ev["sha256"] for ev in (previous or {}).get("evidence", [])}
-    if action == "retract":
-        changes = [(digest, "retract") for digest in now]
-    else:
-        changes = [(d, "publish") for d in now if d not in before]
-        changes += [(d, "retract") for d in sorted(before - now.keys())]
-    for digest, ev_action in changes:
-        entry = {**common, "action": ev_action, "kind": "evidence", "sha256": digest}
-        if digest in now:
-            entry["name"] = now[digest]["name"]
-        entries.append(entry)
-    return entries
 
 
 def _head() -> LogHead:
@@ -126,21 +83,11 @@ def do_append_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
 
 
 @transaction.atomic
-def do_log_revision(
-    case: str,
-    number: int,
-    revision_kind: str,
-    snapshot: dict[str, Any],
-    previous: dict[str, Any] | None,
-    at: datetime,
-    policy: str | None = None,
-) -> list[LogEntry]:
-    """Log a published revision of `case` (and its evidence). Call it inside the publishing
-    transaction: a rolled-back publication leaves no entry and starts no background work
-    (witnesses, mirror). `policy` is how the revision was reviewed (see the module's list)."""
-    made = do_append_entries(
-        revision_entries(case, number, revision_kind, snapshot, previous, at, policy)
-    )
+def do_log_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
+    """Append one publication's `entries` and, once it commits, ask the witnesses to cosign
+    and the mirror to follow. Call it inside the publishing transaction: a rolled-back
+    publication leaves no entry and starts no background work."""
+    made = do_append_entries(entries)
     if tasks.has_work():
         transaction.on_commit(tasks.after_publication.enqueue)
     return made

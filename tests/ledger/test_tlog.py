@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from nacl.signing import SigningKey
 
+from jiandu.cases import logentries
 from jiandu.tlog import actions as logactions
 from jiandu.tlog import client, keys, note, tlog
 from jiandu.tlog import read as logread
@@ -342,7 +343,7 @@ def test_revision_entries_say_publish_revise_and_retract():
     ev = lambda d: {"sha256": d, "name": d + ".jpg"}  # noqa: E731
     first = {"slug": "c", "evidence": [ev("a" * 64)]}
     second = {"slug": "c", "evidence": [ev("b" * 64)], "title": "new"}
-    one = logactions.revision_entries("c", 1, "publication", first, None, at)
+    one = logentries.revision_entries("c", 1, "publication", first, None, at)
     assert [(e["action"], e["kind"]) for e in one] == [("publish", "page"), ("publish", "evidence")]
     assert one[0]["time"] == "2026-11-30T08:00:00Z"
     assert (
@@ -351,12 +352,12 @@ def test_revision_entries_say_publish_revise_and_retract():
             json.dumps(first, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
         ).hexdigest()
     )
-    two = logactions.revision_entries("c", 2, "update", second, first, at)
+    two = logentries.revision_entries("c", 2, "update", second, first, at)
     assert [(e["action"], e["kind"], e["sha256"][0]) for e in two][1:] == [
         ("publish", "evidence", "b"),
         ("retract", "evidence", "a"),
     ]
-    three = logactions.revision_entries("c", 3, "retraction", second, second, at)
+    three = logentries.revision_entries("c", 3, "retraction", second, second, at)
     assert [(e["action"], e["kind"]) for e in three] == [
         ("retract", "page"),
         ("retract", "evidence"),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
+from jiandu.cases import logentries
 from jiandu.tlog import actions as logactions
 from jiandu.tlog import keys, note, tlog, witness
 from jiandu.tlog.models import LogCosignature, SplitView, WitnessedLog
@@ -194,7 +195,7 @@ def test_configured_witnesses_cosign_after_each_publication(
     }
     monkeypatch.setattr(witness, "http_post", setup)
     with django_capture_on_commit_callbacks(execute=True):
-        logactions.do_log_revision(
+        logentries.do_log_revision(
             "c", 1, "publication", {"evidence": []}, None, at=datetime.now(UTC)
         )
     assert LogCosignature.objects.get().size == 1
@@ -204,6 +205,6 @@ def test_configured_witnesses_cosign_after_each_publication(
         caplog.at_level(logging.CRITICAL, logger="jiandu.tlog.witness"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        logactions.do_log_revision("c", 2, "update", {"evidence": []}, {}, at=datetime.now(UTC))
+        logentries.do_log_revision("c", 2, "update", {"evidence": []}, {}, at=datetime.now(UTC))
     assert LogCosignature.objects.count() == 1
     assert "SPLIT VIEW" in caplog.text
