@@ -41,7 +41,7 @@ def test_a_reader_checks_a_downloaded_file(live_server, new_page, published_file
         lambda r: uploads.append(r.url) if r.method == "POST" else None,
     )
     page.goto(f"{live_server.url}/en/cases/{slug}/")
-    page.get_by_role("link", name="Proof in the transparency log").click()
+    page.get_by_role("link", name="Proof in the transparency log", exact=True).click()
     expect(
         page.get_by_role("heading", name="This file is exactly one the newsroom published")
     ).to_be_visible()
@@ -49,7 +49,7 @@ def test_a_reader_checks_a_downloaded_file(live_server, new_page, published_file
     page.get_by_label("A file").set_input_files(str(path))
     page.get_by_role("button", name="Verify").click()
     page.get_by_role("heading", name="This file is exactly one the newsroom published").wait_for()
-    expect(page.get_by_text("It is still current", exact=False)).to_be_visible()
+    expect(page.get_by_text("It is still current:", exact=False)).to_be_visible()
     assert sha256 in page.content()
     if javascript:
         assert f"sha256={sha256}" in page.url and uploads == []  # the file never left
