@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from jiandu.core import guides
 from jiandu.vault import actions as vault
+from jiandu.vault import designations
 from jiandu.vault.models import Source
 from tests.factories import make_member, sign_in
 from tests.tipline.helpers import make_reader
@@ -117,7 +118,8 @@ def _walk_newsroom(walk: Walk, new_page, base: str, members: dict) -> None:
     walk.shot(page, "journalist-home")
     page.get_by_role("link", name=pgettext("people who send tips", "Sources")).first.click()
     walk.shot(page, "journalist-inbox")
-    page.get_by_role("link", name=Source.objects.get().designation).click()
+    designation = Source.objects.get().designation
+    page.get_by_role("link", name=designations.in_language(designation, walk.language)).click()
     walk.shot(page, "journalist-source")
     page.context.close()
 

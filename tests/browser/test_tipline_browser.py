@@ -68,7 +68,7 @@ def test_source_and_journalist_in_a_browser_without_javascript(
     expect(journalist.get_by_text("Lei Zhengfu is on the tape. 雷政富。")).to_be_visible()
     expect(journalist.get_by_text("Beibei, Chongqing")).to_be_visible()
     expect(journalist.get_by_text("How do you know this?")).to_be_visible()
-    expect(journalist.get_by_text("interrogation-notes.txt")).to_be_visible()
+    expect(journalist.get_by_text("interrogation-notes.txt", exact=True)).to_be_visible()
     with journalist.expect_download() as download:
         journalist.get_by_role("link", name="Download decrypted").click()
     saved = tmp_path / "downloaded.txt"

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from jiandu.newsroom.models import Note, SourceState, SourceTag
 from jiandu.vault import actions as vault
-from jiandu.vault import crypto
+from jiandu.vault import crypto, designations
 from jiandu.vault.models import Item, SourceGrant
 from tests.factories import make_member
 
@@ -77,7 +77,8 @@ def test_one_source_page_tag_assign_note_reply_and_reassign(
 
     # The inbox, filtered by the tag (any case), lists it.
     page.goto(f"{base}{text['prefix']}/newsroom/sources/?tag=%E5%9C%9F%E5%9C%B0%20LAND")
-    expect(page.get_by_role("link", name=source.designation)).to_be_visible()
+    name = designations.in_language(source.designation, language)
+    expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
 
     # The admin moves li's work to wang.
     page.goto(f"{base}{text['prefix']}/newsroom/sources/reassign/?member={leaving.user.pk}")
