@@ -20,7 +20,7 @@ and in its transparency-log entry, so readers know which promise the newsroom ke
 """
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -89,7 +89,7 @@ def record_edit(case: Case, actor: User, *, withdraw_review: bool = True) -> Non
     case.editors_since_publication.add(actor)
 
 
-def unique_slug(model: type, text: str, fallback: str) -> str:
+def unique_slug(model: type[Case] | type[Person], text: str, fallback: str) -> str:
     from jiandu.cases.forms import RESERVED_SLUGS
 
     base = slugify(text)[:60] or fallback
@@ -557,7 +557,8 @@ def _append_revision(
     policy: str = Policy.TWO_PEOPLE,
     hold_hours: int | None = None,
 ) -> Revision:
-    previous = case.current_revision.snapshot if case.current_revision_id else None
+    # current_revision is set whenever its id is.
+    previous = cast(Revision, case.current_revision).snapshot if case.current_revision_id else None
     revision = Revision.objects.create(
         case=case,
         number=_next_number(case),
@@ -632,7 +633,7 @@ def _publish(case: Case, publisher: User, policy: str, hold_hours: int | None) -
         RevisionKind.PUBLICATION if first else RevisionKind.UPDATE,
         {"zh": case.submission_note_zh, "en": case.submission_note_en},
         snapshot,
-        author=case.submitted_by,
+        author=cast(User, case.submitted_by),  # a case under review has its submitter
         publisher=publisher,
         policy=policy,
         hold_hours=hold_hours,

@@ -142,7 +142,7 @@ def load_demo_case() -> str:
     # Published through a render record of the redaction studio, like any evidence; the
     # studio is reached through its AppConfig (this room does not import it).
     studio = apps.get_app_config("redaction")
-    studio.publish_newsroom_still(
+    studio.publish_newsroom_still(  # type: ignore[attr-defined]  # redaction's own AppConfig
         desk,
         case,
         synthetic_frame(),
@@ -180,7 +180,13 @@ def load_demo_case() -> str:
     )
 
     def event(
-        type_: str, at: datetime, precision: str, zh: str, en: str, cites: list, people: list = ()
+        type_: str,
+        at: datetime,
+        precision: str,
+        zh: str,
+        en: str,
+        cites: list,
+        people: list | tuple = (),
     ) -> None:
         actions.do_add_event(
             writer,

@@ -16,12 +16,12 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 
 from jiandu.cases.metrics import local_zone
-from jiandu.cases.models import Case, EventType
+from jiandu.cases.models import Case, EventType, Revision
 from jiandu.cases.snapshot import take_snapshot
 
 # A Latin word (letters, digits, apostrophes) or a run of spaces is one token; every other
@@ -219,5 +219,6 @@ def compare_snapshots(before: dict[str, Any] | None, after: dict[str, Any]) -> C
 
 def get_case_diff(case: Case) -> CaseDiff:
     """The working copy of `case` against its current public revision (reads only)."""
-    previous = case.current_revision.snapshot if case.current_revision_id else None
+    # current_revision is set whenever its id is.
+    previous = cast(Revision, case.current_revision).snapshot if case.current_revision_id else None
     return compare_snapshots(previous, take_snapshot(case))

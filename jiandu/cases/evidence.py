@@ -26,6 +26,7 @@ import os
 import sys
 import sysconfig
 from dataclasses import dataclass, field
+from typing import cast
 
 import PIL
 from django.core.exceptions import PermissionDenied
@@ -338,7 +339,7 @@ def _save_evidence(
         evidence.poster.save(f"{evidence.poster_sha256}.jpg", ContentFile(poster), save=False)
     evidence.save()
     # "Have we published this before?": its fingerprints join the matching index.
-    do_request_published_fingerprint(f"evidence:{evidence.pk}", evidence.file.name)
+    do_request_published_fingerprint(f"evidence:{evidence.pk}", cast(str, evidence.file.name))
     # The addition joins what the publisher reviews; a standing request for review stays.
     record_edit(case, actor, withdraw_review=False)
     return evidence

@@ -1,9 +1,10 @@
 """Newsroom forms for the cases room. Bilingual fields: fill one language or both."""
 
 from datetime import datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +29,7 @@ RESERVED_SLUGS = {"search", "feed", "api", "export", "evidence", "people", "site
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
-def _need_one(cleaned: dict, name: str, label: str) -> None:
+def _need_one(cleaned: dict, name: str, label: str | Promise) -> None:
     if not (cleaned.get(f"{name}_zh") or cleaned.get(f"{name}_en")):
         raise forms.ValidationError(
             _("Write the %(field)s in Chinese or in English.") % {"field": label}
@@ -44,7 +45,7 @@ class Bilingual:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if name.endswith(("_zh", "_en")):
                 field.widget.attrs["lang"] = name[-2:]
@@ -69,7 +70,7 @@ class CaseForm(Bilingual, forms.ModelForm):
         }
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         _need_one(cleaned, "title", _("title"))
         return cleaned
 
@@ -115,7 +116,7 @@ class PersonForm(Bilingual, forms.ModelForm):
         return slug or self.instance.slug
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         _need_one(cleaned, "name", _("name"))
         return cleaned
 
@@ -174,9 +175,11 @@ class _CaseBound(Bilingual, forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "citations" in self.fields:
-            self.fields["citations"].queryset = case.citations.all()
+            cast(
+                forms.ModelMultipleChoiceField, self.fields["citations"]
+            ).queryset = case.citations.all()
         if "people" in self.fields:
-            self.fields["people"].queryset = case.people.all()
+            cast(forms.ModelMultipleChoiceField, self.fields["people"]).queryset = case.people.all()
 
 
 class EventForm(_CaseBound):
@@ -216,7 +219,7 @@ class EventForm(_CaseBound):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         if cleaned.get("precision") == Precision.HOUR and cleaned.get("hour") is None:
             self.add_error("hour", _("Give the hour, or choose a coarser precision."))
         _need_one(cleaned, "description", _("description"))
@@ -233,7 +236,7 @@ class ClaimForm(Bilingual, forms.Form):
     question_en = forms.CharField(label=_("question (English)"), required=False, max_length=300)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         _need_one(cleaned, "question", _("question"))
         return cleaned
 
@@ -257,7 +260,7 @@ class ClaimVersionForm(_CaseBound):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         _need_one(cleaned, "value", _("short answer"))
         return cleaned
 
@@ -282,7 +285,7 @@ class NoteForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         _need_one(cleaned, "note", _("note"))
         return cleaned
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -140,11 +140,16 @@ def _read_public_cases(case_ids: list[int] | None) -> list[PublicCase]:
     cases = _public_cases().select_related("current_revision")
     if case_ids is not None:
         cases = cases.filter(pk__in=case_ids)
-    cases = list(cases.order_by("-current_revision__published_at"))
-    first = _first_published([c.pk for c in cases])
-    return [
-        PublicCase(c.slug, c.current_revision, c.current_revision.snapshot, first[c.pk])
-        for c in cases
+    rows = list(cases.order_by("-current_revision__published_at"))
+    first = _first_published([c.pk for c in rows])
+    return [  # a public case always has its current revision
+        PublicCase(
+            c.slug,
+            cast(Revision, c.current_revision),
+            cast(Revision, c.current_revision).snapshot,
+            first[c.pk],
+        )
+        for c in rows
     ]
 
 
@@ -156,9 +161,8 @@ def get_public_case(slug: str) -> PublicCase | None:
     if case is None:
         return None
     first = _first_published([case.pk])
-    return PublicCase(
-        case.slug, case.current_revision, case.current_revision.snapshot, first[case.pk]
-    )
+    revision = cast(Revision, case.current_revision)  # a public case always has one
+    return PublicCase(case.slug, revision, revision.snapshot, first[case.pk])
 
 
 def get_public_cases_by_slug(slugs: list[str]) -> list[PublicCase]:

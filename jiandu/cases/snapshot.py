@@ -5,7 +5,7 @@ is public before a second editor has published it, and every past revision stays
 Bilingual text is a {"zh": ..., "en": ...} pair; dates are ISO strings with their precision.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from jiandu.cases.metrics import When
 from jiandu.cases.models import Case, Event, Person
@@ -99,7 +99,7 @@ def take_snapshot(case: Case) -> dict[str, Any]:
         ],
         "evidence": [
             {
-                "name": ev.file.name.rsplit("/", 1)[-1],
+                "name": cast(str, ev.file.name).rsplit("/", 1)[-1],
                 "sha256": ev.sha256,
                 "content_type": ev.content_type,
                 "size": ev.size,
@@ -113,7 +113,10 @@ def take_snapshot(case: Case) -> dict[str, Any]:
                 # What the redaction studio did to the original (clip, faces blurred, ...).
                 "treatment": pair(ev, "treatment"),
                 # A video's still, published with it under its own hash (None otherwise).
-                "poster": {"name": ev.poster.name.rsplit("/", 1)[-1], "sha256": ev.poster_sha256}
+                "poster": {
+                    "name": cast(str, ev.poster.name).rsplit("/", 1)[-1],
+                    "sha256": ev.poster_sha256,
+                }
                 if ev.poster
                 else None,
                 # What its Content Credentials say, read back at publication ({} if none).

@@ -12,15 +12,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.accounts.models import User
 from jiandu.cases import actions
 from jiandu.cases.access import access_case_by_id, access_held_case_by_id, access_person_by_id
@@ -49,7 +51,7 @@ edit_required = permission_required("accounts.edit_cases", raise_exception=True)
 
 @login_required
 @edit_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: MemberRequest) -> HttpResponse:
     cases = Case.objects.select_related("submitted_by", "current_revision").order_by("-updated_at")
     views = get_view_totals()
     with translation.override(settings.LANGUAGE_CODE):  # counted without a language prefix
@@ -62,7 +64,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @edit_required
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: MemberRequest) -> HttpResponse:
     form = NewCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = actions.do_create_case(request.user, **form.cleaned_data)
@@ -72,7 +74,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @edit_required
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_edit(request: MemberRequest, case_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
     form = CaseForm(request.POST or None, instance=case)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +111,7 @@ def _review(user: User, case: Case) -> dict[str, Any]:
 
 
 def _workspace(
-    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
+    request: MemberRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     context = {
         "case": case,
@@ -137,12 +139,12 @@ def _workspace(
 
 @login_required
 @edit_required
-def workspace(request: HttpRequest, case_id: int) -> HttpResponse:
+def workspace(request: MemberRequest, case_id: int) -> HttpResponse:
     return _workspace(request, access_case_by_id(request.user, case_id))
 
 
 def _step(
-    request: HttpRequest,
+    request: MemberRequest,
     case: Case,
     name: str,
     form: Any,
@@ -179,9 +181,9 @@ class Step:
     """One POST on a case: the form (by its name on the workspace), the action, the message."""
 
     form_name: str
-    form: Callable[[HttpRequest, Case], Any]
+    form: Callable[[MemberRequest, Case], Any]
     run: Callable[[User, Case, dict[str, Any]], object]
-    done: str
+    done: str | Promise
     permission: str = "edit_cases"
 
 
@@ -251,7 +253,7 @@ STEPS = {
 @login_required
 @edit_required
 @require_POST
-def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
+def case_step(request: MemberRequest, case_id: int, step: str) -> HttpResponseBase:
     """One editing or workflow step on a case, named by `step` (see STEPS).
 
     Evidence is read into memory only (never a temporary file, which Django's default
@@ -262,8 +264,8 @@ def case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
 
 
 @csrf_protect
-def _case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
-    user: User = request.user
+def _case_step(request: MemberRequest, case_id: int, step: str) -> HttpResponse:
+    user = request.user
     case = access_case_by_id(user, case_id)
     spec = STEPS.get(step)
     if spec is None or not user.has_perm(f"accounts.{spec.permission}"):
@@ -281,7 +283,7 @@ def _case_step(request: HttpRequest, case_id: int, step: str) -> HttpResponse:
 @login_required
 @edit_required
 @require_POST
-def claim_version(request: HttpRequest, case_id: int, claim_id: int) -> HttpResponse:
+def claim_version(request: MemberRequest, case_id: int, claim_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
     claim = get_object_or_404(Claim, pk=claim_id, case=case)
     form = ClaimVersionForm(request.POST, case=case)
@@ -295,7 +297,7 @@ def claim_version(request: HttpRequest, case_id: int, claim_id: int) -> HttpResp
 
 @login_required
 @edit_required
-def event_edit(request: HttpRequest, case_id: int, event_id: int) -> HttpResponse:
+def event_edit(request: MemberRequest, case_id: int, event_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
     event = get_object_or_404(Event, pk=event_id, case=case)
     local = timezone.localtime(event.occurred_at)
@@ -333,7 +335,7 @@ def event_edit(request: HttpRequest, case_id: int, event_id: int) -> HttpRespons
 @login_required
 @edit_required
 @require_POST
-def event_delete(request: HttpRequest, case_id: int, event_id: int) -> HttpResponse:
+def event_delete(request: MemberRequest, case_id: int, event_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
     actions.do_delete_event(request.user, get_object_or_404(Event, pk=event_id, case=case))
     messages.success(request, _("Event removed from the draft. Published revisions keep it."))
@@ -343,7 +345,7 @@ def event_delete(request: HttpRequest, case_id: int, event_id: int) -> HttpRespo
 @login_required
 @edit_required
 @require_POST
-def item_delete(request: HttpRequest, case_id: int, kind: str, item_id: int) -> HttpResponse:
+def item_delete(request: MemberRequest, case_id: int, kind: str, item_id: int) -> HttpResponse:
     """Remove a source, a claim or a claim's version from the draft."""
     case = access_case_by_id(request.user, case_id)
     if kind == "citation":
@@ -362,7 +364,7 @@ def item_delete(request: HttpRequest, case_id: int, kind: str, item_id: int) -> 
 @login_required
 @edit_required
 @require_POST
-def person_unlink(request: HttpRequest, case_id: int, person_id: int) -> HttpResponse:
+def person_unlink(request: MemberRequest, case_id: int, person_id: int) -> HttpResponse:
     case = access_case_by_id(request.user, case_id)
     actions.do_unlink_person(request.user, case, get_object_or_404(Person, pk=person_id))
     return redirect("cases:workspace", case.pk)
@@ -370,7 +372,7 @@ def person_unlink(request: HttpRequest, case_id: int, person_id: int) -> HttpRes
 
 @login_required
 @edit_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: MemberRequest) -> HttpResponse:
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = actions.do_create_person(request.user, **form.cleaned_data)
@@ -381,7 +383,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @edit_required
-def person(request: HttpRequest, person_id: int) -> HttpResponse:
+def person(request: MemberRequest, person_id: int) -> HttpResponse:
     person = access_person_by_id(request.user, person_id)
     form = PersonForm(instance=person)
     position_form = PositionForm()
@@ -412,7 +414,7 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def hold_stop(request: HttpRequest, case_id: int) -> HttpResponse:
+def hold_stop(request: MemberRequest, case_id: int) -> HttpResponse:
     """Any member stops a held one-person publication, after confirming (GET shows what would
     be stopped; POST with the box ticked stops it, recorded on the hold)."""
     case = access_held_case_by_id(request.user, case_id)
@@ -431,14 +433,14 @@ def hold_stop(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def hold_stopped(request: HttpRequest) -> HttpResponse:
+def hold_stopped(request: MemberRequest) -> HttpResponse:
     """Where a member without the case desk lands after stopping a publication."""
     return render(request, "cases/hold_stopped.html")
 
 
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
-def policy(request: HttpRequest) -> HttpResponse:
+def policy(request: MemberRequest) -> HttpResponse:
     """The admin's publishing policy page: choose, confirm another admin's proposal, withdraw."""
     current = actions.get_policy()
     form = PolicyForm(

@@ -13,6 +13,7 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, BinaryIO, cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -22,7 +23,7 @@ from jiandu.accounts.models import User
 from jiandu.conf import hour_now
 from jiandu.core import taskqueue
 from jiandu.forensics import handoff, storage
-from jiandu.forensics.models import Preview, WorkerKey
+from jiandu.forensics.models import Analysis, Preview, WorkerKey
 from jiandu.forensics.previews import Kind, Problem, make_preview, sniff_kind
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
@@ -62,7 +63,7 @@ def do_request_preview(
             preview.state == Preview.State.READY
             or (
                 preview.state == Preview.State.PENDING
-                and handoff.live_worker_keys().filter(pk=preview.worker_key_id).exists()
+                and handoff.live_worker_keys().filter(pk=preview.worker_key_id).exists()  # type: ignore[misc]  # pk=None matches no row
             )
         ):
             return preview  # already made, or on its way
@@ -160,7 +161,7 @@ class OpenPreview:
 
     preview: Preview
     key: bytes
-    meta: dict[str, object]
+    meta: dict[str, Any]
 
     @property
     def content_type(self) -> str:
@@ -239,7 +240,9 @@ def _drop_queue_rows(queue_names: list[str]) -> None:
 
 
 def do_clean_preview_leftovers() -> int:
-    known = set(Preview.objects.exclude(blob=None).values_list("blob", flat=True))
+    known = cast(  # blob=None excluded
+        "set[str]", set(Preview.objects.exclude(blob=None).values_list("blob", flat=True))
+    )
     return storage.clean_leftovers(known)
 
 
@@ -339,7 +342,7 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
             )
             analysis_id = analysis.pk
             transaction.on_commit(
-                lambda analysis_id=analysis_id, sealed=sealed: _enqueue_analysis(
+                lambda analysis_id=analysis_id, sealed=sealed: _enqueue_analysis(  # type: ignore[misc]  # defaults bind the loop's values
                     analysis_id, worker, sealed
                 )
             )
@@ -459,23 +462,25 @@ def do_analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) 
 class OpenAnalysis:
     """An analysis opened with the source key."""
 
-    analysis: object
+    analysis: Analysis
     key: bytes
 
     def report(self):
         from jiandu.forensics.metadata import FileReport
 
-        return FileReport.from_dict(crypto.open_meta(self.key, bytes(self.analysis.report)))
+        return FileReport.from_dict(
+            crypto.open_meta(self.key, bytes(cast(bytes, self.analysis.report)))
+        )
 
     def fingerprint(self):
         from jiandu.forensics import fingerprints
 
-        data = crypto.open_meta(self.key, bytes(self.analysis.fingerprint))
+        data = crypto.open_meta(self.key, bytes(cast(bytes, self.analysis.fingerprint)))
         sha = self.report().sha256
-        return fingerprints.from_bytes(sha, base64.b64decode(data["b"]))
+        return fingerprints.from_bytes(sha, base64.b64decode(cast(str, data["b"])))
 
     def media(self) -> dict[str, str]:
-        media = crypto.open_meta(self.key, bytes(self.analysis.media))
+        media = crypto.open_meta(self.key, bytes(cast(bytes, self.analysis.media)))
         return {str(k): str(v) for k, v in media.items()}
 
 
@@ -537,7 +542,7 @@ def do_fingerprint_published(reference: str, storage_name: str) -> str:
 
     try:
         with default_storage.open(storage_name, "rb") as handle:
-            report = analyse_file(handle, storage_name)
+            report = analyse_file(cast(BinaryIO, handle), storage_name)
     except OSError:
         return "missing"
     fingerprint = fingerprints.from_report(report)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -202,7 +203,7 @@ def find(report: FileReport, when: str = "", received: datetime | None = None) -
                 ),
             )
         )
-    fps = facts.get("fps")
+    fps: Any = facts.get("fps")  # a number when `odd`
     odd = isinstance(fps, int | float) and fps > 0
     if odd and min(abs(fps - rate) for rate in CAMERA_RATES) > 0.05:
         found.append(

@@ -1,6 +1,7 @@
 """Forms of the authentication workbench."""
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -13,7 +14,7 @@ TOPIC_LABELS = {
     CheckEntry.Topic.IDENTIFIED: _("People and places identified"),
     CheckEntry.Topic.OFFICIAL: _("Official confirmation"),
 }
-OUTCOME_LABELS = {
+OUTCOME_LABELS: dict[str, Promise] = {
     CheckEntry.Outcome.CONFIRMED: pgettext_lazy("checklist outcome", "Confirmed"),
     CheckEntry.Outcome.DISPUTED: _("Disputed"),
     CheckEntry.Outcome.OPEN: _("Open"),

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from jiandu.forensics import conf, detect
 from jiandu.forensics.previews import Problem, problem_of
@@ -37,7 +37,8 @@ LIMITS: dict[detect.Family, Limits] = {
     detect.Family.PDF: Limits(cpu_seconds=30, wall_seconds=60, memory_bytes=1024 * MIB),
     detect.Family.ARCHIVE: Limits(cpu_seconds=20, wall_seconds=40, memory_bytes=1024 * MIB),
 }
-WORKER_CODES = {  # metadata_worker.py's exit codes (jiandu/sandbox/inside/answer.py)
+# metadata_worker.py's exit codes (jiandu/sandbox/inside/answer.py; an IntEnum, found by int).
+WORKER_CODES: dict[int, Problem] = {
     ExitCode.BROKEN: Problem.UNSUPPORTED,
     ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
     ExitCode.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
@@ -52,11 +53,11 @@ class FileReport:
     sha256: str
     size: int
     detected: detect.Detected
-    facts: dict[str, object] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
     dates: dict[str, str] = field(default_factory=dict)
     fields: list[list[str]] = field(default_factory=list)
-    pdq: list[object] | None = None  # [hex, quality] for an image
-    frames: list[list[object]] = field(default_factory=list)  # [second, hex, quality]
+    pdq: list[Any] | None = None  # [hex, quality] for an image
+    frames: list[list[Any]] = field(default_factory=list)  # [second, hex, quality]
     sheet: str = ""  # base64 WebP contact sheet
     sheet_times: list[float] = field(default_factory=list)  # the sheet's frames, in seconds
     waveform: str = ""  # base64 PNG

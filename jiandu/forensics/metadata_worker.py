@@ -26,6 +26,7 @@ import sys
 import warnings
 import zipfile
 from datetime import datetime
+from typing import Any
 
 # The sandbox's worker modules (bound read-only into the run by runner.run_sandboxed).
 ROOMS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,7 +97,7 @@ def text(value: object) -> str:
 class Report:
     def __init__(self) -> None:
         self.fields: list[list[str]] = []
-        self.facts: dict[str, object] = {}
+        self.facts: dict[str, Any] = {}
         self.dates: dict[str, str] = {}
         self.out: dict[str, object] = {}
 
@@ -141,16 +142,16 @@ def parse_date(value: str) -> str | None:
     return parsed.isoformat()
 
 
-def ratio(value: object) -> float:
+def ratio(value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return float("nan")
 
 
-def gps_decimal(parts: object, ref: object) -> float | None:
+def gps_decimal(parts: Any, ref: object) -> float | None:
     try:
-        degrees, minutes, seconds = (ratio(p) for p in parts)  # type: ignore[union-attr]
+        degrees, minutes, seconds = (ratio(p) for p in parts)
     except (TypeError, ValueError):
         return None
     value = degrees + minutes / 60 + seconds / 3600
@@ -292,7 +293,7 @@ def error_level(rgb, tables: dict, sampling: int) -> float:
     from PIL import Image
 
     buffer = io.BytesIO()
-    options = {"qtables": tables}
+    options: dict[str, Any] = {"qtables": tables}
     if sampling >= 0:
         options["subsampling"] = sampling
     rgb.save(buffer, "JPEG", **options)

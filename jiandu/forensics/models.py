@@ -9,6 +9,8 @@ hand-off").
 from django.conf import settings
 from django.db import models
 
+from jiandu.vault.models import Bytes
+
 
 class WorkerKey(models.Model):
     """The public half of one running worker process's X25519 key pair.
@@ -18,7 +20,7 @@ class WorkerKey(models.Model):
     that process can open it, and only while it runs.
     """
 
-    public_key = models.BinaryField(max_length=32)
+    public_key: Bytes = models.BinaryField(max_length=32)
     # HMAC of the public key under a key from the server's secret key file (outside the
     # database; jiandu/vault/binding.py): no item key is sealed to a row that lacks it.
     key_mac = models.CharField(max_length=64, default="")

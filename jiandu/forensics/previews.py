@@ -202,7 +202,7 @@ def make_preview(kind: Kind | str, plaintext: BinaryIO) -> Preview:
 
 
 # The image worker's exit codes (jiandu/sandbox/inside/answer.py) as a preview's problems.
-IMAGE_WORKER_PROBLEMS = {
+IMAGE_WORKER_PROBLEMS: dict[int, Problem] = {  # ExitCode is an IntEnum: found by returncode
     ExitCode.BROKEN: Problem.UNSUPPORTED,
     ExitCode.UNSUPPORTED: Problem.UNSUPPORTED,
     ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
@@ -412,7 +412,7 @@ def split_pngs(stream: bytes) -> list[bytes]:
 
 def problem_of(outcome: Outcome) -> Problem:
     """What a failed sandbox run means for the newsroom (shared with metadata.py)."""
-    return {
+    problems: dict[Failure | None, Problem] = {
         Failure.INPUT_TOO_LARGE: Problem.TOO_LARGE,
         Failure.OUTPUT_TOO_LARGE: Problem.OUTPUT_TOO_LARGE,
         Failure.TIMEOUT: Problem.TOO_SLOW,
@@ -421,7 +421,8 @@ def problem_of(outcome: Outcome) -> Problem:
         Failure.CRASHED: Problem.CRASHED,
         Failure.UNAVAILABLE: Problem.UNAVAILABLE,
         Failure.SANDBOX_UNAVAILABLE: Problem.SANDBOX_UNAVAILABLE,
-    }.get(outcome.failure, Problem.UNSUPPORTED)
+    }
+    return problems.get(outcome.failure, Problem.UNSUPPORTED)
 
 
 _MAKERS = {Kind.IMAGE: _image, Kind.VIDEO: _video, Kind.AUDIO: _audio, Kind.PDF: _pdf}

@@ -5,12 +5,14 @@ writes through actions."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.core.middleware import csrf_protect
 from jiandu.forensics import actions, checklist, findings, fingerprints, index
 from jiandu.forensics.access import access_item_for_workbench
@@ -23,7 +25,7 @@ from jiandu.forensics.report_text import date_rows, fact_rows, match_name
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import open_item
 from jiandu.vault.gate import vault_view
-from jiandu.vault.models import Item
+from jiandu.vault.models import Item, Submission
 
 View = Callable[..., HttpResponse]
 LOOKUP_MAX_BYTES = 128 * 1024 * 1024  # held in memory (twice: upload, then the sandbox's copy)
@@ -33,7 +35,8 @@ def _when(source_key: bytes, item: Item) -> str:
     """The questionnaire's "when" of the item's submission, if there is one."""
     if item.submission_id is None:
         return ""
-    questionnaire = item.submission.items.filter(kind=Item.Kind.QUESTIONNAIRE).first()
+    submission = cast(Submission, item.submission)  # its id is set
+    questionnaire = submission.items.filter(kind=Item.Kind.QUESTIONNAIRE).first()
     if questionnaire is None:
         return ""
     try:
@@ -58,7 +61,7 @@ def _match_lines(matches) -> list[dict[str, object]]:
 
 
 @vault_view
-def report(request: HttpRequest, item_id: int) -> HttpResponse:
+def report(request: MemberRequest, item_id: int) -> HttpResponse:
     """One file's report: type, findings, metadata, matches, contact sheet or waveform, and
     its checklist (a POST adds one entry)."""
     private = session_keys.member_private_key(request) or b""
@@ -81,7 +84,7 @@ def report(request: HttpRequest, item_id: int) -> HttpResponse:
     analysis = Analysis.objects.filter(item=item).first()
     context: dict[str, object] = {"item": item, "meta": meta, "analysis": analysis}
     opened = actions.open_analysis(source_key, analysis) if analysis else None
-    if opened is not None:
+    if opened is not None and analysis is not None:  # opened only when there is one
         file_report = opened.report()
         context.update(
             report=file_report,
@@ -133,7 +136,7 @@ class _MemoryOnly(MemoryFileUploadHandler):
 
 
 @csrf_exempt
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: MemberRequest) -> HttpResponseBase:
     """ "Have we received or published this before?" The dropped file is read in the sandbox,
     fingerprinted, matched against this member's index, and forgotten (never stored).
 
@@ -146,7 +149,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 @vault_view
-def _lookup(request: HttpRequest) -> HttpResponse:
+def _lookup(request: MemberRequest) -> HttpResponse:
     form = LookupForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.functional import lazy
@@ -45,11 +45,11 @@ class TriageForm(forms.Form):
     )
 
     def __init__(
-        self, *args: object, members: list, tags: list[str] | None = None, **kwargs: object
+        self, *args: Any, members: list, tags: list[str] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.existing_tags = tags or []
-        self.fields["assignee"].choices = [("", _("No one"))] + [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [("", _("No one"))] + [
             (str(member.pk), member.username) for member in members
         ]
 
@@ -76,7 +76,7 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["about"].choices = [("", _("This source")), *items]
+        cast(forms.ChoiceField, self.fields["about"]).choices = [("", _("This source")), *items]
 
 
 class ReassignForm(forms.Form):
@@ -97,11 +97,11 @@ class ReassignForm(forms.Form):
     def __init__(self, *args: Any, members: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(member.pk, member.username) for member in members]
-        self.fields["leaving"].choices = choices
-        self.fields["successor"].choices = choices
+        cast(forms.TypedChoiceField, self.fields["leaving"]).choices = choices
+        cast(forms.TypedChoiceField, self.fields["successor"]).choices = choices
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         if data.get("leaving") is not None and data.get("leaving") == data.get("successor"):
             self.add_error("successor", _("Choose another member to take over."))
         return data
@@ -124,7 +124,7 @@ class ClearFloodForm(forms.Form):
 
     def __init__(self, *args: Any, hours: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hour"].choices = hours
+        cast(forms.TypedChoiceField, self.fields["hour"]).choices = hours
 
 
 class NotificationForm(forms.Form):
@@ -138,7 +138,7 @@ class NotificationForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         if data.get("mode", "off") != Notification.Mode.OFF and not data.get("email"):
             self.add_error("email", _("Give an address to receive e-mails."))
         return data

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -46,7 +46,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, members: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone or no one")),
             ("me", _("Me")),
             ("none", _("No one")),
@@ -54,7 +54,7 @@ class InboxFilterForm(forms.Form):
         ]
 
 
-def filtered_sources(user: User, data: dict[str, object]) -> QuerySet[Source]:
+def filtered_sources(user: User, data: dict[str, Any]) -> QuerySet[Source]:
     """Sources matching the (cleaned) filters, newest activity first."""
     rows = Source.objects.select_related("inbox", "inbox__assignee")
     if data.get("status"):
@@ -95,7 +95,7 @@ class InboxPage:
     no_access: set[int] = field(default_factory=set)
 
 
-def inbox_page(user: User, data: dict[str, object], number: object = 1) -> InboxPage:
+def inbox_page(user: User, data: dict[str, Any], number: int | str | None = 1) -> InboxPage:
     paginator = Paginator(filtered_sources(user, data), PER_PAGE)
     page = paginator.get_page(number)
     ids = [row.pk for row in page.object_list]
@@ -133,8 +133,8 @@ def counts_for(user: User, source_ids: list[int]) -> dict[int, Counts]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in unread:
-        counts[row["source_id"]].unread = row["n"]
+    for unread_row in unread:
+        counts[unread_row["source_id"]].unread = unread_row["n"]
     return counts
 
 

@@ -31,7 +31,10 @@ BODY = (
     "There is new activity in the Jiandu newsroom. Sign in to see it.\n\n"
     "监督编辑部有新动态，请登录查看。\n"
 )
-EVERY = {Notification.Mode.EACH: timedelta(hours=1), Notification.Mode.DAILY: timedelta(days=1)}
+EVERY: dict[str, timedelta] = {
+    Notification.Mode.EACH: timedelta(hours=1),
+    Notification.Mode.DAILY: timedelta(days=1),
+}
 TASK_PATH = "jiandu.newsroom.tasks.close_notification_hour"
 
 

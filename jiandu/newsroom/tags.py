@@ -31,7 +31,7 @@ def same_tag(a: str, b: str) -> bool:
     return normalise(a).casefold() == normalise(b).casefold()
 
 
-def _open(source_private: bytes, sealed: bytes) -> str | None:
+def _open(source_private: bytes, sealed: bytes | memoryview) -> str | None:
     try:
         return crypto.unseal(source_private, bytes(sealed)).decode()
     except (crypto.VaultCryptoError, UnicodeDecodeError):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -153,7 +153,7 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
     except binding.KeyBindingError:
         Render.objects.filter(pk=render_id).update(state=Render.State.FAILED, worker_key=None)
         return Render.State.FAILED
-    meta = crypto.open_meta(render_key, bytes(render.meta))
+    meta = crypto.open_meta(render_key, bytes(cast(bytes, render.meta)))  # set at creation
     recipe = parse(meta["recipe"])
     started = Render.objects.filter(pk=render_id, state=Render.State.PENDING).update(
         state=Render.State.RUNNING
@@ -168,7 +168,8 @@ def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
             plaintext = crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle), digest)
             given = meta.get("references")
             references = {int(n): v for n, v in given.items()} if isinstance(given, dict) else {}
-            output = _render(recipe, plaintext, render_id, references)
+            # A file that reads (io.RawIOBase), what _render hands the sandbox.
+            output = _render(recipe, cast(BinaryIO, plaintext), render_id, references)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("render %s could not read its original: %s", render_id, type(exc).__name__)
         output = studio.Output(problem=studio.Problem.FAILED)

@@ -4,9 +4,10 @@ fills the same fields). It only turns text into the recipe's shape; recipe.parse
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -134,7 +135,7 @@ class RecipeForm(forms.Form):
             del self.fields[name]
         self.fields["boxes"].help_text = BOX_HELP.get(kind, BOX_HELP["image"])
         if "format" in self.fields:
-            self.fields["format"].choices = FORMATS[kind]
+            cast(forms.ChoiceField, self.fields["format"]).choices = FORMATS[kind]
             self.fields["format"].initial = FORMATS[kind][0][0]
             if kind == "image":
                 self.fields["format"].help_text = _(
@@ -142,7 +143,7 @@ class RecipeForm(forms.Form):
                 )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         try:
@@ -270,6 +271,6 @@ class PublishForm(forms.Form):
         label=_("What was checked"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, cases: object = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cases: QuerySet[Case] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = cases
+        cast(CaseChoiceField, self.fields["case"]).queryset = cases

@@ -10,6 +10,7 @@ analyses.
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 from django.db.models import Count, Max
 
@@ -19,6 +20,7 @@ from jiandu.forensics.index import Label
 from jiandu.redaction.models import Render
 from jiandu.vault import crypto
 from jiandu.vault.access import open_item
+from jiandu.vault.models import Item
 
 
 def signature(user: User) -> object:
@@ -41,20 +43,23 @@ def rows(
         item__source_id__in=list(source_keys),
     ).select_related("item__source")
     for render in renders:
-        source_key = source_keys[render.item.source_id]
+        item = cast(Item, render.item)  # the filter keeps renders of an item only
+        source_key = source_keys[item.source_id]
         try:
-            key = crypto.unseal(source_key, bytes(render.sealed_key))
-            data = crypto.open_meta(key, bytes(render.fingerprint))
-            original = str(open_item(source_key, render.item).meta.get("name", ""))
+            key = crypto.unseal(source_key, bytes(cast(bytes, render.sealed_key)))
+            data = crypto.open_meta(key, bytes(cast(bytes, render.fingerprint)))
+            original = str(open_item(source_key, item).meta.get("name", ""))
         except (crypto.VaultCryptoError, ValueError, TypeError):
             continue
-        fingerprint = fingerprints.from_bytes(str(data["sha256"]), base64.b64decode(data["b"]))
+        fingerprint = fingerprints.from_bytes(
+            str(data["sha256"]), base64.b64decode(cast(str, data["b"]))
+        )
         label = Label(
             "evidence",
             original,
-            render.item.source.designation,
+            item.source.designation,
             render.item_id,
-            render.item.source_id,
+            item.source_id,
             render_id=render.pk,
             render_kind=render.kind,
         )

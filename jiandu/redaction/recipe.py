@@ -159,7 +159,7 @@ def parse(data: object) -> Recipe:
         edge = int(edge)
     if edge not in EDGES:
         raise RecipeError("not an output size")
-    ranges = []
+    ranges: list[tuple[float, float]] = []
     for pair in _list(data.get("ranges"), MAX_RANGES):
         values = _list(pair, 2)
         if len(values) != 2:

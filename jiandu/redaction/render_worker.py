@@ -32,6 +32,7 @@ import os
 import queue
 import re
 import sys
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The sandbox's worker modules (bound read-only into the run by runner.run_sandboxed).
@@ -314,10 +315,10 @@ class Tracks:
     appearance."""
 
     def __init__(self) -> None:
-        self.last: dict[int, tuple[object, int]] = {}  # number -> (box, frame last seen)
-        self.first: dict[int, tuple[object, int]] = {}  # number -> (box, frame first seen)
+        self.last: dict[int, tuple[Any, int]] = {}  # number -> (box, frame last seen)
+        self.first: dict[int, tuple[Any, int]] = {}  # number -> (box, frame first seen)
         self.hits: dict[int, int] = {}
-        self.samples: dict[int, list[tuple[object, int]]] = {}  # number -> every detection
+        self.samples: dict[int, list[tuple[Any, int]]] = {}  # number -> every detection
         self.count = 0
 
     def update(self, boxes: list, frame: int) -> None:
@@ -575,7 +576,7 @@ def render_video(
     packed = av.open(muxer.stdin, "w", format="nut")
     picture = _picture_stream(packed, fmt, info["rate"], width, height)
     outbox: queue.Queue = queue.Queue(maxsize=12)
-    encoded = {"frames": 0, "error": None}
+    encoded: dict[str, Any] = {"frames": 0, "error": None}
 
     def encode() -> None:
         # Keeps taking frames after a failure, so the detecting thread never blocks on put.
@@ -745,7 +746,7 @@ def _flush(window, before, after, recipe, width, height, put, hidden_tracks) -> 
                 _copy_box(made[1], views, box)
         else:
             for box, effect in regions:
-                hide_planes(*views, box, effect)
+                hide_planes(*views, box, effect)  # type: ignore[call-arg]  # the Y, U, V planes
             made = (regions, views)
         put(frame)
 
@@ -894,8 +895,8 @@ def render_pdf(recipe: dict, max_pixels: int) -> tuple[bytes, dict]:
     found = term_boxes(list(recipe.get("terms", ())))
     pages = []
     for number, png in enumerate(pngs):
-        with Image.open(io.BytesIO(png), formats=("PNG",)) as page:
-            page = page.convert("RGB")
+        with Image.open(io.BytesIO(png), formats=("PNG",)) as opened:
+            page = opened.convert("RGB")
         width, height = page.size
         draw = ImageDraw.Draw(page)
         for region in [*regions, *found]:

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import PIL
 
@@ -92,7 +92,7 @@ class Problem(enum.StrEnum):
     FAILED = "failed"
 
 
-EXIT_PROBLEMS = {
+EXIT_PROBLEMS: dict[int, Problem] = {  # ExitCode is an IntEnum: found by the return code
     ExitCode.MEMORY: Problem.TOO_MUCH_MEMORY,
     ExitCode.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
     ExitCode.TOO_LARGE: Problem.TOO_LARGE,
@@ -148,7 +148,7 @@ def _box(value: object) -> tuple[float, float, float, float]:
     numbers = tuple(float(v) for v in value if type(v) in (int, float))
     if len(numbers) != 4 or not all(-0.01 <= n <= 1.01 for n in numbers):
         raise ValueError
-    return numbers  # type: ignore[return-value]
+    return numbers
 
 
 def _answer(stdout: bytes) -> tuple[dict, bytes]:
@@ -306,7 +306,7 @@ def _memory_file(original: BinaryIO | bytes | Iterable[bytes], most: int) -> Mem
     if isinstance(original, bytes):
         return MemoryFile.from_chunks([original], most)
     if hasattr(original, "read"):
-        return MemoryFile.from_stream(original, most)
+        return MemoryFile.from_stream(cast(BinaryIO, original), most)
     return MemoryFile.from_chunks(original, most)
 
 

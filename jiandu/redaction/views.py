@@ -9,13 +9,14 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.cases.evidence import EvidenceError
 from jiandu.cases.models import Case, CaseStatus
 from jiandu.cases.text import localize
@@ -37,7 +38,7 @@ from jiandu.vault.models import Item
 KINDS = {"image": "image", "video": "video", "pdf": "pdf"}
 
 
-def _member_key(request: HttpRequest) -> bytes:
+def _member_key(request: MemberRequest) -> bytes:
     key = session_keys.member_private_key(request)
     if key is None:
         raise PermissionDenied
@@ -45,7 +46,7 @@ def _member_key(request: HttpRequest) -> bytes:
 
 
 @vault_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: MemberRequest) -> HttpResponse:
     """The member's recent renders."""
     actions.do_expire_orphaned_renders()
     renders = Render.objects.filter(
@@ -75,7 +76,7 @@ def _kind_of(source_key: bytes, item: Item) -> str:
 
 
 @vault_view
-def studio(request: HttpRequest, item_id: int) -> HttpResponse:
+def studio(request: MemberRequest, item_id: int) -> HttpResponse:
     """The form for one file (GET), or a new render of it (POST)."""
     item, source_key = access_item_for_workbench(request.user, _member_key(request), item_id)
     kind = _kind_of(source_key, item)
@@ -140,7 +141,7 @@ def _visible_faces(form: RecipeForm, known: actions.KnownFaces) -> list[dict]:
 
 @vault_view
 @require_POST
-def seen(request: HttpRequest, render_id: int) -> HttpResponse:
+def seen(request: MemberRequest, render_id: int) -> HttpResponse:
     """Open a finished render from the list of new ones: marked seen (a POST, so a GET never
     writes), then its page."""
     record, _key = access_render_by_id(request.user, _member_key(request), render_id)
@@ -150,14 +151,14 @@ def seen(request: HttpRequest, render_id: int) -> HttpResponse:
 
 @vault_view
 @require_POST
-def seen_all(request: HttpRequest) -> HttpResponse:
+def seen_all(request: MemberRequest) -> HttpResponse:
     """Every finished render of this member marked seen: the home's count goes to zero."""
     actions.do_mark_renders_seen(request.user)
     return redirect("redaction:index")
 
 
 @vault_view
-def render_page(request: HttpRequest, render_id: int) -> HttpResponse:
+def render_page(request: MemberRequest, render_id: int) -> HttpResponse:
     """Progress (refreshing itself), then the original and the derivative side by side, the
     faces found (numbered, to leave one visible), and the publish form for editors."""
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
@@ -244,7 +245,7 @@ def _faces_found(opened: actions.OpenRender | None, known: actions.KnownFaces) -
 
 
 @vault_view
-def output(request: HttpRequest, render_id: int) -> HttpResponse:
+def output(request: MemberRequest, render_id: int) -> HttpResponse:
     """The derivative itself, decrypted for this member (never cached, never the original),
     each fetch in the custody log."""
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
@@ -257,7 +258,7 @@ def output(request: HttpRequest, render_id: int) -> HttpResponse:
 
 
 @vault_view
-def face(request: HttpRequest, render_id: int, number: int) -> HttpResponse:
+def face(request: MemberRequest, render_id: int, number: int) -> HttpResponse:
     """One face's thumbnail (a small WebP the sandboxed worker made from decoded pixels,
     stored encrypted with the render): for members who may open the render, recorded in the
     custody log, never cached."""
@@ -273,7 +274,7 @@ def face(request: HttpRequest, render_id: int, number: int) -> HttpResponse:
 
 @vault_view
 @require_POST
-def cancel(request: HttpRequest, render_id: int) -> HttpResponse:
+def cancel(request: MemberRequest, render_id: int) -> HttpResponse:
     record, _key = access_render_by_id(request.user, _member_key(request), render_id)
     actions.do_cancel_render(request.user, record)
     return redirect("redaction:render", render_id=record.pk)
@@ -281,7 +282,7 @@ def cancel(request: HttpRequest, render_id: int) -> HttpResponse:
 
 @vault_view
 @require_POST
-def publish(request: HttpRequest, render_id: int) -> HttpResponse:
+def publish(request: MemberRequest, render_id: int) -> HttpResponse:
     """An editor attaches the derivative to a case (public with its next reviewed revision)."""
     if not request.user.has_perm("accounts.publish_cases"):
         raise PermissionDenied
@@ -310,7 +311,7 @@ def publish(request: HttpRequest, render_id: int) -> HttpResponse:
 
 @vault_view
 @require_POST
-def frame_preview(request: HttpRequest, item_id: int) -> HttpResponse:
+def frame_preview(request: MemberRequest, item_id: int) -> HttpResponse:
     """The live preview (studio.js, after a change in the form): the frame at `at` seconds (a
     video) or the image, with the form's regions hidden, made now in the sandbox, as WebP.
     400 for a form or moment that does not parse, 422 when the sandbox could not make it, 429

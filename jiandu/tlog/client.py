@@ -14,7 +14,7 @@ import hashlib
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +101,8 @@ class TileHashes:
     """`tlog.HashSource` over the tiles of a tree of `size` entries, fetched once each."""
 
     def __init__(self, read: Reader, size: int) -> None:
-        self.read, self.size, self.cache = read, size, {}
+        self.read, self.size = read, size
+        self.cache: dict[tuple[int, int], bytes] = {}
 
     def _tile(self, level: int, n: int) -> bytes:
         full, partial = tlog.tile_widths(self.size, level)
@@ -249,7 +250,7 @@ def verify_sha256(
     sha256: str,
     log: note.Verifier,
     *,
-    witnesses: list[note.Verifier] = (),
+    witnesses: Sequence[note.Verifier] = (),
     state_dir: Path | None = None,
 ) -> Answer:
     """Where `sha256` appears in the log, each appearance proved against the signed checkpoint,

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nacl.exceptions import BadSignatureError
@@ -237,7 +238,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
 
 
 def open_checkpoint(
-    note: str | bytes, log: Verifier, witnesses: list[Verifier] = ()
+    note: str | bytes, log: Verifier, witnesses: Sequence[Verifier] = ()
 ) -> tuple[Checkpoint, Note, list[Signature]]:
     """A checkpoint signed by `log` (required; its origin must be the log key's name), and the
     valid cosignatures of `witnesses` on it."""

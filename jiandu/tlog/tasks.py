@@ -5,6 +5,7 @@ configured witnesses to cosign the new checkpoint (JIANDU_LOG_WITNESSES), then s
 cosignatures."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.tasks import task
@@ -54,6 +55,7 @@ def after_publication() -> dict[str, int]:
             logger.log(level, "witness %s refused: %s", url, exc)
         except (OSError, note.NoteError) as exc:
             logger.warning("witness %s unreachable or misconfigured: %s", url, exc)
-    answers = log_updated.send(sender=after_publication.__class__)
+    # Receivers answer with what they wrote (django-stubs types the answers as str | None).
+    answers: list[tuple[Any, Any]] = log_updated.send(sender=after_publication.__class__)
     written = sum(answer for _receiver, answer in answers if isinstance(answer, int))
     return {"cosigned": cosigned, "mirror_files_written": written}

@@ -91,8 +91,8 @@ def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
     if not stack:
         return EMPTY_ROOT
     root = stack[-1][0]
-    for left, _size in reversed(stack[:-1]):
-        root = node_hash(left, root)
+    for left_hash, _size in reversed(stack[:-1]):
+        root = node_hash(left_hash, root)
     return root
 
 

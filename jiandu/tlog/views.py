@@ -4,6 +4,7 @@ tlog-witness) and the public verify page."""
 import base64
 import hashlib
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -144,7 +145,7 @@ class HashingUploadHandler(FileUploadHandler):
         self._hash = hashlib.sha256()
         self._seen = 0
 
-    def new_file(self, *args: object, **kwargs: object) -> None:
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self._files += 1
         if self._files > 1:

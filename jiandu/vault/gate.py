@@ -18,19 +18,19 @@ import functools
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
 from jiandu.vault import session_keys
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _gate(view: View, *, recovery_key_first: bool) -> View:
     @login_required
     @permission_required("accounts.read_submissions", raise_exception=True)
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         session = request.session
         if session.get(session_keys.NEEDS_RECOVERY):
             return redirect("newsroom:key")

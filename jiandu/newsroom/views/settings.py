@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiandu.accounts.actions import AccountError
 from jiandu.accounts.forms import NewMemberForm
+from jiandu.accounts.http import MemberRequest
 from jiandu.accounts.models import User
 from jiandu.accounts.roles import ROLE_LABELS
 from jiandu.forensics.handoff import live_worker_keys
@@ -28,7 +29,7 @@ from jiandu.vault.models import MemberKey, Source
 
 @login_required
 @permission_required("accounts.read_submissions", raise_exception=True)
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: MemberRequest) -> HttpResponse:
     current = Notification.objects.filter(user=request.user).first()
     initial = {"mode": current.mode if current else "off", "email": request.user.email}
     form = NotificationForm(request.POST or None, initial=initial)
@@ -43,7 +44,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
-def key_status(request: HttpRequest) -> HttpResponse:
+def key_status(request: MemberRequest) -> HttpResponse:
     """Who holds a usable vault key, who needs recovery, who lacks grants; is a worker up; and
     what sources' uploads on their way in hold on the disk against the staging quota (totals
     only: nothing that names an upload or a source)."""
@@ -80,7 +81,7 @@ def key_status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
-def retention(request: HttpRequest) -> HttpResponse:
+def retention(request: MemberRequest) -> HttpResponse:
     """The retention period. Lowering it shows what it would delete and asks once more."""
     current = vault_retention.effective_days()
     form = RetentionForm(request.POST or None, initial={"days": current})
@@ -125,7 +126,7 @@ _REFUSALS = {
 
 @login_required
 @permission_required("accounts.manage_newsroom", raise_exception=True)
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: MemberRequest) -> HttpResponse:
     """The members list and the add-member form, which also gives the new member the sources
     they will work on: the ones the admin's own key opens (issue 18, item 7). This room owns
     the page because it may import both accounts and the vault; the write is one action."""

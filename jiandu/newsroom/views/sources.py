@@ -12,18 +12,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jiandu.accounts.http import MemberRequest
 from jiandu.core.csvcells import safe_cell
 from jiandu.forensics import actions as forensics
 from jiandu.forensics.models import Preview
@@ -62,11 +64,11 @@ View = Callable[..., HttpResponse]
 # --- The inbox ---------------------------------------------------------------------------
 
 
-def _filter_form(request: HttpRequest) -> inbox.InboxFilterForm:
+def _filter_form(request: MemberRequest) -> inbox.InboxFilterForm:
     return inbox.InboxFilterForm(request.GET or None, members=vault.readers())
 
 
-def _filters(request: HttpRequest, form: inbox.InboxFilterForm) -> dict[str, object]:
+def _filters(request: MemberRequest, form: inbox.InboxFilterForm) -> dict[str, object]:
     """The cleaned filters; a tag becomes the ids of the sources (that this member can open)
     carrying it, found by decrypting their tags (newsroom.tags)."""
     data = dict(form.cleaned_data) if form.is_valid() else {}
@@ -78,7 +80,7 @@ def _filters(request: HttpRequest, form: inbox.InboxFilterForm) -> dict[str, obj
 
 
 @vault_view_recovery_key_first
-def sources(request: HttpRequest) -> HttpResponse:
+def sources(request: MemberRequest) -> HttpResponse:
     """The inbox: newest activity first, filtered, paginated; counts without decryption."""
     # Files that arrived since sign-in go to the worker for analysis and a preview (forensics).
     forensics.do_hand_new_files(request.user, session_keys.member_private_key(request) or b"")
@@ -114,7 +116,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 
 @vault_view_recovery_key_first
 @require_POST
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: MemberRequest) -> HttpResponse:
     """Bulk actions on ticked sources: mark read at once; delete after a confirmation page
     that asks for the reason (custody log). The star toggle of a row posts here too."""
     back = request.POST.get("next") or ""
@@ -150,7 +152,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 @vault_view_recovery_key_first
-def clear_flood(request: HttpRequest) -> HttpResponse:
+def clear_flood(request: MemberRequest) -> HttpResponse:
     """Clearing a flood of junk first submissions: the hours with first-contact sources that
     sent no file and never came back (GET), then one hour's worth (at most
     inbox.CLEAR_BATCH) on the bulk action's own confirmation page, which names each source
@@ -197,7 +199,7 @@ def _int(value: object) -> int:
 
 
 @vault_view_recovery_key_first
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: MemberRequest) -> HttpResponseBase:
     """The inbox's workflow fields as CSV for reporting: no content, no file names."""
     form = _filter_form(request)
     data = _filters(request, form)
@@ -257,7 +259,7 @@ def _csv_lines(user, rows) -> Iterator[str]:
 
 @vault_view_recovery_key_first
 @require_POST
-def grant(request: HttpRequest) -> HttpResponse:
+def grant(request: MemberRequest) -> HttpResponse:
     made = vault.do_grant_missing(request.user, session_keys.member_private_key(request) or b"")
     messages.success(request, _("Access granted: %(count)d key(s) sealed.") % {"count": made})
     return redirect("newsroom:sources")
@@ -266,7 +268,7 @@ def grant(request: HttpRequest) -> HttpResponse:
 # --- A source ----------------------------------------------------------------------------
 
 
-def _source_key(request: HttpRequest, source: Source) -> bytes | None:
+def _source_key(request: MemberRequest, source: Source) -> bytes | None:
     try:
         return get_source_key_for_member(
             request.user, session_keys.member_private_key(request) or b"", source
@@ -277,7 +279,7 @@ def _source_key(request: HttpRequest, source: Source) -> bytes | None:
 
 @vault_view_recovery_key_first
 def source(
-    request: HttpRequest,
+    request: MemberRequest,
     source_id: int,
     form: ReplyForm | None = None,
     note_form: NoteForm | None = None,
@@ -295,7 +297,7 @@ def source(
         notes = tags.get_notes(key, row)
         for item in items:
             opened = open_item(key, item)
-            entry: dict[str, object] = {
+            entry: dict[str, Any] = {
                 "item": item,
                 "meta": opened.meta,
                 "notes": notes.on_items.get(item.pk, []),
@@ -342,7 +344,7 @@ def source(
     )
 
 
-def _note_targets(entries: list[dict[str, object]]) -> list[tuple[str, str]]:
+def _note_targets(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The items a note can be about, as the note form's choices."""
     labels = {
         Item.Kind.MESSAGE: _("Message"),
@@ -377,7 +379,7 @@ def _analysis(key: bytes, item: Item) -> dict[str, object]:
     return result
 
 
-def _labelled(answers: dict[str, object]) -> list[tuple[str, str]]:
+def _labelled(answers: dict[str, str]) -> list[tuple[str, str]]:
     """With the questions of the questionnaire version the source answered (issue #12)."""
     from jiandu.tipline.questionnaire import labelled
 
@@ -386,7 +388,7 @@ def _labelled(answers: dict[str, object]) -> list[tuple[str, str]]:
 
 @vault_view_recovery_key_first
 @require_POST
-def triage(request: HttpRequest, source_id: int) -> HttpResponse:
+def triage(request: MemberRequest, source_id: int) -> HttpResponse:
     """Status, assignee, star and a new tag in one submission. A tag is sealed to the source's
     public key, but telling a repeated tag needs the source key: without a grant, no tag."""
     row = access_source_by_id(request.user, source_id)
@@ -406,7 +408,7 @@ def triage(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @vault_view_recovery_key_first
 @require_POST
-def untag(request: HttpRequest, source_id: int, tag_id: int) -> HttpResponse:
+def untag(request: MemberRequest, source_id: int, tag_id: int) -> HttpResponse:
     row = access_source_by_id(request.user, source_id)
     if _source_key(request, row) is None:  # only a member who can read a tag removes it
         raise PermissionDenied
@@ -419,7 +421,7 @@ def untag(request: HttpRequest, source_id: int, tag_id: int) -> HttpResponse:
 
 @vault_view_recovery_key_first
 @require_POST
-def note(request: HttpRequest, source_id: int) -> HttpResponse:
+def note(request: MemberRequest, source_id: int) -> HttpResponseBase:
     """An internal note on the source or one of its items; the page again on an error."""
     row = access_source_by_id(request.user, source_id)
     if _source_key(request, row) is None:
@@ -437,7 +439,7 @@ def note(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @vault_view_recovery_key_first
 @require_POST
-def reply(request: HttpRequest, source_id: int) -> HttpResponse:
+def reply(request: MemberRequest, source_id: int) -> HttpResponseBase:
     row = access_source_by_id(request.user, source_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -464,7 +466,7 @@ def _attachment(name: str) -> str:
 
 
 @vault_view_recovery_key_first
-def download(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
+def download(request: MemberRequest, source_id: int, item_id: int) -> HttpResponseBase:
     """The file decrypted as it streams: one 64 KiB chunk in memory at a time."""
     row = access_source_by_id(request.user, source_id)
     item = access_item_by_id(row, item_id)
@@ -480,7 +482,7 @@ def download(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse
 
 
 @vault_view_recovery_key_first
-def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
+def export_item(request: MemberRequest, source_id: int, item_id: int) -> HttpResponseBase:
     """The item still encrypted, with this member's grant, for `jiandu decrypt` offline."""
     row = access_source_by_id(request.user, source_id)
     item = access_item_by_id(row, item_id)
@@ -497,7 +499,7 @@ def export_item(request: HttpRequest, source_id: int, item_id: int) -> HttpRespo
 
 
 @vault_view_recovery_key_first
-def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
+def export_source(request: MemberRequest, source_id: int) -> HttpResponseBase:
     """The whole conversation, still encrypted to this member's key, as one archive."""
     row = access_source_by_id(request.user, source_id)
     grant_row = get_grant(request.user, row)
@@ -516,7 +518,7 @@ def export_source(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 @vault_view_recovery_key_first
-def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
+def preview(request: MemberRequest, source_id: int, item_id: int) -> HttpResponse:
     """A file's preview page (POST asks the worker for it, again if it failed)."""
     row = access_source_by_id(request.user, source_id)
     item = access_item_by_id(row, item_id)
@@ -534,7 +536,7 @@ def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
     record = Preview.objects.filter(item=item).first()
     opened = forensics.open_preview(key, record) if record else None
     meta = open_item(key, item).meta
-    if opened is not None and record.state == Preview.State.READY:
+    if opened is not None and record is not None and record.state == Preview.State.READY:
         actions.do_record_item_access(request.user, item, "preview")
     return render(
         request,
@@ -553,7 +555,7 @@ def preview(request: HttpRequest, source_id: int, item_id: int) -> HttpResponse:
 
 @vault_view_recovery_key_first
 @require_POST
-def preview_all(request: HttpRequest, source_id: int) -> HttpResponse:
+def preview_all(request: MemberRequest, source_id: int) -> HttpResponse:
     """Ask the worker for the preview of every file of the source that has none yet."""
     row = access_source_by_id(request.user, source_id)
     key = _source_key(request, row)
@@ -574,7 +576,9 @@ def preview_all(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 @vault_view_recovery_key_first
-def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) -> HttpResponse:
+def preview_part(
+    request: MemberRequest, source_id: int, item_id: int, part: int
+) -> HttpResponseBase:
     """The bytes of a ready preview (never the original), decrypted on the way out; honours a
     byte range, so a browser can seek in a video."""
     row = access_source_by_id(request.user, source_id)
@@ -584,6 +588,7 @@ def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) 
     opened = forensics.open_preview(key, record) if key and record else None
     if opened is None or not 0 <= part < len(opened.sizes):
         raise PermissionDenied
+    response: HttpResponseBase
     if len(opened.sizes) > 1:
         response = HttpResponse(opened.part(part), content_type=opened.content_type)
     else:
@@ -593,7 +598,7 @@ def preview_part(request: HttpRequest, source_id: int, item_id: int, part: int) 
     return response
 
 
-def _ranged(request: HttpRequest, opened: forensics.OpenPreview) -> HttpResponse:
+def _ranged(request: MemberRequest, opened: forensics.OpenPreview) -> HttpResponseBase:
     total = opened.sizes[0]
     header = request.headers.get("Range", "")
     start, end = 0, total - 1
@@ -610,9 +615,9 @@ def _ranged(request: HttpRequest, opened: forensics.OpenPreview) -> HttpResponse
         except ValueError:
             partial = False
         if not partial:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{total}"
-            return response
+            refused = HttpResponse(status=416)
+            refused["Content-Range"] = f"bytes */{total}"
+            return refused
     response = StreamingHttpResponse(
         _slice(opened.stream(), start, end + 1), content_type=opened.content_type
     )
@@ -641,7 +646,7 @@ def _slice(chunks: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
 
 @login_required
 @permission_required("accounts.read_submissions", raise_exception=True)
-def key(request: HttpRequest) -> HttpResponse:
+def key(request: MemberRequest) -> HttpResponse:
     """The member's vault key: the recovery key shown once, restoring after a reset."""
     recovery_key = request.session.pop(session_keys.NEW_RECOVERY, None)
     needs_recovery = bool(request.session.get(session_keys.NEEDS_RECOVERY))
@@ -684,7 +689,7 @@ def key(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("accounts.read_submissions", raise_exception=True)
-def export_key(request: HttpRequest) -> HttpResponse:
+def export_key(request: MemberRequest) -> HttpResponse:
     member_key = MemberKey.objects.filter(user=request.user, password_wrapped__isnull=False).first()
     if member_key is None:
         return redirect("newsroom:key")
@@ -697,7 +702,7 @@ def export_key(request: HttpRequest) -> HttpResponse:
 
 
 @vault_view_recovery_key_first
-def reassign(request: HttpRequest) -> HttpResponse:
+def reassign(request: MemberRequest) -> HttpResponse:
     """An admin moves a leaving member's assignments and access to another member in one
     action (actions.do_reassign_member). Re-wrapping source keys needs the admin's own unlocked
     key, which the gate guarantees is in the session."""

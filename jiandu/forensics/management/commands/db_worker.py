@@ -14,6 +14,7 @@ show.
 """
 
 import logging
+from typing import Any
 
 from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands import db_worker
@@ -31,7 +32,7 @@ class Command(db_worker.Command):
             logger = logging.getLogger(name)
             logger.setLevel(max(logger.level, logging.WARNING))
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         with worker_key_for_this_process() as key:
             queues = str(options["queue_name"]).split(",")
             if "*" not in queues:

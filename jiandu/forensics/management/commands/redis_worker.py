@@ -29,6 +29,8 @@ QUIET_LOGGERS = ("django_tasks_redis", "django.tasks")
 
 
 class Command(run_redis_tasks.Command):
+    stdout: OutputWrapper  # BaseCommand's, through the untyped library command
+
     @property
     def help(self) -> str:
         return "Run a background worker on Redis (with the in-memory key for previews)."

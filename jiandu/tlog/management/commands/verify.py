@@ -13,6 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -78,7 +79,7 @@ class Command(BaseCommand):
             read = client.dir_reader(Path(source))
         state = Path(str(options["state"])) if options["state"] else default_state_dir()
         log = self._log_key(read, str(options["key"]), source, state)
-        witnesses = [note.parse_vkey(w) for w in options["witness"]]
+        witnesses = [note.parse_vkey(w) for w in cast("list[str]", options["witness"])]
         try:
             answer = client.verify_sha256(read, digest, log, witnesses=witnesses, state_dir=state)
         except client.SplitViewError as exc:
