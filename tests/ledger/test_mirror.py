@@ -5,6 +5,7 @@ incremental exports; an export after each publication when configured."""
 import base64
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -161,6 +162,20 @@ def test_an_incremental_export_writes_only_what_changed(site, tmp_path):
     assert set(third.files) - set(first.files) == {
         f"{p}cases/{two.slug}/revisions/2/index.html" for p in ("", "zh-hant/", "en/")
     } | {"log/tile/0/000.p/5", "log/tile/entries/000.p/5"}
+    assert mirror.verify_mirror(
+        client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out)
+    ).ok
+
+
+def test_the_export_command_says_what_it_wrote(site, tmp_path):
+    """`jiandu export-mirror DIR`, as an operator runs it: a count of files written, then
+    nothing written the second time (the verbose listing names no file)."""
+    out = tmp_path / "mirror"
+    first, again = io.StringIO(), io.StringIO()
+    call_command("export-mirror", str(out), "--workers", "1", stdout=first)
+    call_command("export-mirror", str(out), "-v", "2", stdout=again)
+    assert re.match(r"\d+ files, [1-9]\d* written, 0 unchanged", first.getvalue())
+    assert " 0 written" in again.getvalue() and "written " not in again.getvalue()
     assert mirror.verify_mirror(
         client.dir_reader(out), keys.log_verifier(), mirror.list_dir(out)
     ).ok

@@ -95,9 +95,7 @@ def test_journalist_triages_previews_downloads_and_exports(
         page.locator("article", has_text=name).get_by_role("link", name="Preview").click()
         if name.endswith(".jpg"):
             image = page.get_by_role("img", name="Preview of the image")
-            image.wait_for()
-            page.wait_for_function("document.querySelector('.preview img').complete")
-            assert page.evaluate("document.querySelector('.preview img').naturalWidth") == 800
+            expect(image).to_have_js_property("naturalWidth", 800)
         else:
             page.wait_for_function("document.querySelector('.preview video').readyState >= 1")
             duration = page.evaluate("document.querySelector('.preview video').duration")

@@ -299,3 +299,26 @@ def test_cli_reports_refusal_without_traceback(room, tmp_path, capsys):
     assert offline.run(args) == 1
     assert "not authentic" in capsys.readouterr().err
     assert _left_in(tmp_path / "out") == []
+
+
+def test_the_decrypt_command_opens_an_archive_and_refuses_a_tampered_one(room, tmp_path, capsys):
+    """`jiandu decrypt` as a member types it: the password from a file, an archive that opens,
+    and a tampered one that fails with the command's error and writes nothing."""
+    from django.core.management import CommandError, call_command
+
+    password = tmp_path / "password"
+    password.write_text(PASSWORD + "\n")
+    out = tmp_path / "out"
+    key = ["--key", str(room.key_file), "--password-file", str(password)]
+    call_command("decrypt", str(room.archive()), *key, "--out", str(out))
+    assert "SHA-256 verified" in capsys.readouterr().out
+    assert "amber falcon" in _left_in(out)[0]
+
+    tampered = tmp_path / "tampered.jda"
+    data = bytearray(room.archive().read_bytes())
+    data[-10] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match="decryption failed"):
+        call_command("decrypt", str(tampered), *key, "--out", str(tmp_path / "other"))
+    assert "jiandu decrypt:" in capsys.readouterr().err
+    assert _left_in(tmp_path / "other") == []
