@@ -19,6 +19,7 @@ from jiandu.redaction.recipe import parse
 from jiandu.vault import actions as vault
 from jiandu.vault.access import get_source_key_for_member
 from jiandu.vault.models import Item, Source
+from tests.browser.media import wait_for_metadata
 from tests.browser.test_redaction_browser import browser_sign_in
 from tests.factories import make_member, sign_in
 from tests.forensics.conftest import make_worker
@@ -63,7 +64,7 @@ def test_the_live_preview_numbers_the_faces_and_the_form_lists_the_kept_ones(
 
     studio = f"{base}{words['prefix']}/newsroom/redaction/items/{item.pk}/"
     page.goto(studio)
-    page.wait_for_function("document.querySelector('video[data-original]').readyState >= 1")
+    wait_for_metadata(page, "video[data-original]")
     section = page.locator("#visible-faces")
     assert "1" not in section.inner_text()  # none yet: every face blurred
     page.locator("input[name=keep]").fill("1")

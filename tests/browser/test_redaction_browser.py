@@ -17,6 +17,7 @@ from jiandu.cases.models import Case
 from jiandu.forensics import handoff
 from jiandu.redaction.models import Render
 from jiandu.vault.models import Item, Source
+from tests.browser.media import wait_for_metadata
 from tests.factories import make_member, sign_in
 from tests.forensics.conftest import make_worker
 from tests.redaction.media import faces_video
@@ -130,7 +131,7 @@ def test_with_javascript_a_box_is_drawn_the_clip_marked_and_the_frame_previewed(
     page.goto(f"{base}/en/newsroom/redaction/items/{item.pk}/")
     original = page.locator("video[data-original]")
     original.wait_for()
-    page.wait_for_function("document.querySelector('video[data-original]').readyState >= 1")
+    wait_for_metadata(page, "video[data-original]")
     page.evaluate("document.querySelector('video[data-original]').currentTime = 1")
     page.get_by_role("button", name="Clip starts here").click()
     page.evaluate("document.querySelector('video[data-original]').currentTime = 3")

@@ -19,6 +19,7 @@ from jiandu.newsroom.models import SourceState
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto
 from jiandu.vault.models import Item, Source
+from tests.browser.media import wait_for_metadata
 from tests.factories import make_member
 from tests.forensics.conftest import make_worker
 from tests.tipline.helpers import make_reader, submit
@@ -97,7 +98,7 @@ def test_journalist_triages_previews_downloads_and_exports(
             image = page.get_by_role("img", name="Preview of the image")
             expect(image).to_have_js_property("naturalWidth", 800)
         else:
-            page.wait_for_function("document.querySelector('.preview video').readyState >= 1")
+            wait_for_metadata(page, ".preview video")
             duration = page.evaluate("document.querySelector('.preview video').duration")
             assert 1.5 < duration < 2.5
         assert axe_check(page.url, cookies=page.context.cookies()) == []
