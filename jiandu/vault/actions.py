@@ -354,7 +354,7 @@ def codename_pending(source: Source) -> bool:
 
 def do_create_pending_source(kdf: crypto.KdfParams) -> Source:
     """A source whose submission can be stored now, before its codename is derived: the
-    newsroom-side key pair is random anyway; the lookup is a random placeholder and there is
+    newsroom-side key pair is random anyway; the lookup is a random stand-in and there is
     no reply key until do_bind_codename. `kdf` is the cost the codename will be derived with."""
     return do_create_source(PENDING_LOOKUP + secrets.token_hex(24), b"", kdf)
 
