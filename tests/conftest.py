@@ -1,5 +1,7 @@
 """Shared fixtures. Factories live in tests/factories.py; browser fixtures in tests/browser."""
 
+import threading
+
 import pytest
 
 # No test reaches beyond loopback: pytest-socket's options in pyproject.toml, and the gaps it
@@ -149,6 +151,27 @@ def axe_check(browser):
         context.close()
 
 
+# The one request the SQLite live server answers at a time (below); the database flush after a
+# live-server test waits for it too.
+_LIVE_SERVER_REQUEST = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def _no_request_in_flight_at_the_flush(request):
+    """A live-server test's browser can leave a request in flight when the test ends (an image
+    or a thumbnail whose fetch writes a custody record): with SQLite, the flush that empties
+    the database would run beside it and fail on a foreign key, and the next test would find
+    the last one's rows. The browser contexts are closed first (their fixtures come later, so
+    they end earlier); this waits for the request the server is still answering."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    yield
+    with _LIVE_SERVER_REQUEST:
+        pass
+
+
 def _serialize_the_live_server() -> None:
     """Django's live server answers each connection in a thread of its own, and with SQLite's
     in-memory test database every thread shares one connection: two requests at once (a
@@ -156,7 +179,6 @@ def _serialize_the_live_server() -> None:
     savepoints on it ("no such savepoint"), which breaks that test and every test after it.
     With SQLite, the live server still accepts connections in threads but runs one request at
     a time through Django. PostgreSQL gives each thread its own connection: left as it is."""
-    import threading
 
     from django.conf import settings
     from django.core.servers.basehttp import ThreadedWSGIServer
@@ -167,7 +189,7 @@ def _serialize_the_live_server() -> None:
 
     class OneRequestAtATime(ThreadedWSGIServer):
         def set_app(self, application):
-            lock = threading.Lock()
+            lock = _LIVE_SERVER_REQUEST
 
             def serialized(environ, start_response):
                 with lock:
