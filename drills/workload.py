@@ -215,7 +215,7 @@ class Editors(threading.Thread):
             )
             self.stage = 1
         if self.stage == 1:
-            self.a.post(f"{workspace}submit/", {"note": self.marker}, workspace)
+            self.a.post(f"{workspace}submit/", {"note_en": self.marker}, workspace)
             self.stage = 2
         if self.stage == 2:
             self.stage = 0
