@@ -14,7 +14,8 @@ import hashlib
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,3 +320,18 @@ def status_of(events: list[Event], later_pages: list[dict]) -> str:
     if last.get("kind") == "page" and later_pages:
         return "retracted" if later_pages[-1].get("action") == "retract" else "superseded"
     return "current"
+
+
+@contextmanager
+def exits_on_failure(stderr: object) -> Iterator[None]:
+    """One convention for every verifier command (`jiandu verify`, `jiandu verify-mirror`): a
+    split view exits 3 under a banner nobody can miss, any other failed check exits 2 with
+    what failed, written to `stderr` (a command's OutputWrapper or a file)."""
+    try:
+        yield
+    except SplitViewError as exc:
+        stderr.write("!" * 72 + f"\n{exc}\n" + "!" * 72)  # type: ignore[attr-defined]
+        raise SystemExit(3) from exc
+    except VerifyError as exc:
+        stderr.write(f"VERIFICATION FAILED: {exc}")  # type: ignore[attr-defined]
+        raise SystemExit(2) from exc

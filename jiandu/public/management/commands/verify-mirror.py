@@ -57,14 +57,8 @@ class Command(BaseCommand):
             self.stdout.write(problem)
         if report.checked == 0 and not report.ok:
             raise SystemExit(2 if report.problems[0].startswith(mirror.MANIFEST) else 1)
-        try:
+        with client.exits_on_failure(self.stderr):
             found, warning = mirror.check_checkpoint(read, log, state)
-        except client.SplitViewError as exc:
-            self.stderr.write("!" * 72 + f"\n{exc}\n" + "!" * 72)
-            raise SystemExit(3) from exc
-        except client.VerifyError as exc:
-            self.stderr.write(f"VERIFICATION FAILED: {exc}")
-            raise SystemExit(2) from exc
         if warning:
             self.stderr.write(warning)
         if not report.ok:

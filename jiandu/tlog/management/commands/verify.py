@@ -80,14 +80,8 @@ class Command(BaseCommand):
         state = Path(str(options["state"])) if options["state"] else default_state_dir()
         log = self._log_key(read, str(options["key"]), source, state)
         witnesses = [note.parse_vkey(w) for w in cast("list[str]", options["witness"])]
-        try:
+        with client.exits_on_failure(self.stderr):
             answer = client.verify_sha256(read, digest, log, witnesses=witnesses, state_dir=state)
-        except client.SplitViewError as exc:
-            self.stderr.write("!" * 72 + f"\n{exc}\n" + "!" * 72)
-            raise SystemExit(3) from exc
-        except client.VerifyError as exc:
-            self.stderr.write(f"VERIFICATION FAILED: {exc}")
-            raise SystemExit(2) from exc
         self._report(answer, bool(options["json"]))
         if not answer.found:
             raise SystemExit(1)
