@@ -224,10 +224,27 @@ class Cluster:
             JIANDU_WORKERS="1",
             JIANDU_THREADS="8",
         )
-        # What the caller set for Jiandu (a real S3, another task backend) wins.
-        env.update({k: v for k, v in os.environ.items() if k.startswith("JIANDU_")})
+        # What the caller set for Jiandu (a real S3, another task backend) wins, except the
+        # data dir: the cluster's is its own, made anew on a fresh start. The Makefile exports
+        # JIANDU_DATA_DIR (`make run`'s var/, which holds var/scaled): taken here, a fresh
+        # start removed the folder the cluster keeps its logs and password in (issue 22 item 0).
+        env.update(
+            {
+                k: v
+                for k, v in os.environ.items()
+                if k.startswith("JIANDU_") and k != "JIANDU_DATA_DIR"
+            }
+        )
         env.update(self.extra_env)
         return env
+
+    def _clear_last_run(self) -> None:
+        """A fresh start: the last run's data dir and mirror go, never a folder that holds the
+        cluster's own (its logs, the machine's database password)."""
+        for path in (Path(self.env["JIANDU_DATA_DIR"]), self.mirror_dir):
+            if path.resolve() in (self.data_dir, *self.data_dir.parents):
+                raise ClusterError(f"{path} holds the cluster's own folder: not removed")
+            shutil.rmtree(path, ignore_errors=True)
 
     # --- services -------------------------------------------------------------------------
 
@@ -235,8 +252,7 @@ class Cluster:
         """PostgreSQL, Redis and S3 (reused or started), then the environment that names them."""
         self.env = self._base_env()
         if self.fresh:
-            shutil.rmtree(self.env["JIANDU_DATA_DIR"], ignore_errors=True)
-            shutil.rmtree(self.mirror_dir, ignore_errors=True)
+            self._clear_last_run()
         self.env["DATABASE_URL"] = self._postgres()
         redis_url = self._redis()  # ends in a database number
         base, number = redis_url.rsplit("/", 1)

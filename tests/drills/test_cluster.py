@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from drills.cluster import Cluster, Proc, port_answers, wait_for
+from drills.cluster import Cluster, ClusterError, Proc, port_answers, wait_for
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed")
@@ -156,3 +156,40 @@ def test_entry_bundles_are_served_gzip_compressed(front):
         assert answer.headers["Content-Encoding"] == "gzip"
         assert gzip.decompress(answer.read()) == data
     assert fetch(f"{front.base_url}/log/tile/entries/000.p/3") == data.decode()
+
+
+def test_the_data_dir_the_makefile_exports_is_not_the_clusters(tmp_path, monkeypatch):
+    """Issue 22 item 0: `make` exports JIANDU_DATA_DIR=var (for `make run`), and
+    `make run-scaled` keeps its cluster in var/scaled; a fresh start removed var whole, then
+    wrote the machine's database password into var/scaled. The cluster's data dir is its own."""
+    parent = tmp_path / "var"
+    monkeypatch.setenv("JIANDU_DATA_DIR", str(parent))
+    monkeypatch.setenv("JIANDU_THREADS", "3")  # other Jiandu settings still pass
+    (parent / "demo").mkdir(parents=True)
+    (parent / "demo" / "keep").write_text("make run's data")
+    cluster = Cluster(parent / "scaled", fresh=True)
+    try:
+        cluster.env = cluster._base_env()
+        assert cluster.env["JIANDU_DATA_DIR"] == str(parent / "scaled" / "data")
+        assert cluster.env["JIANDU_THREADS"] == "3"
+        (parent / "scaled" / "data").mkdir()
+        (parent / "scaled" / "data" / "old").write_text("last run")
+        cluster._clear_last_run()
+        assert not (parent / "scaled" / "data").exists()
+        assert (parent / "demo" / "keep").read_text() == "make run's data"
+        assert (parent / "scaled" / "logs").is_dir()
+        (parent / "scaled" / "postgres-password").write_text("x")  # where it failed
+    finally:
+        cluster.stop()
+
+
+def test_a_fresh_start_never_removes_a_folder_holding_the_cluster(tmp_path):
+    cluster = Cluster(tmp_path / "var" / "scaled", fresh=True,
+                      extra_env={"JIANDU_DATA_DIR": str(tmp_path / "var")})  # fmt: skip
+    try:
+        cluster.env = cluster._base_env()
+        with pytest.raises(ClusterError):
+            cluster._clear_last_run()
+        assert (tmp_path / "var" / "scaled" / "logs").is_dir()
+    finally:
+        cluster.stop()
