@@ -14,19 +14,21 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from django.apps import apps
 from django.db.models import Max
 
 from jiandu.accounts.models import User
 from jiandu.forensics.actions import open_analysis
-from jiandu.forensics.fingerprints import Fingerprint
-from jiandu.forensics.matching import Index, Match
 from jiandu.forensics.models import Analysis, PublishedFingerprint
 from jiandu.vault import crypto
 from jiandu.vault.access import open_item
 from jiandu.vault.models import SourceGrant
+
+if TYPE_CHECKING:  # numpy: loaded where a match runs, not at web start-up (issue 22)
+    from jiandu.forensics.fingerprints import Fingerprint
+    from jiandu.forensics.matching import Index, Match
 
 TTL = 600.0
 KEEP = 8  # members whose index stays in memory
@@ -110,6 +112,7 @@ def forget_member_index(user_id: int) -> None:
 
 def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Label]]:
     from jiandu.forensics import fingerprints
+    from jiandu.forensics.matching import Index
 
     index, labels = Index(), {}
     grants = SourceGrant.objects.filter(member_key__user=user).select_related("source")

@@ -14,10 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jiandu.accounts.http import MemberRequest
 from jiandu.core.middleware import csrf_protect
-from jiandu.forensics import actions, checklist, findings, fingerprints, index
+from jiandu.forensics import actions, checklist, findings, index
 from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.forms import OUTCOME_LABELS, TOPIC_LABELS, CheckForm, LookupForm
-from jiandu.forensics.matching import clock
 from jiandu.forensics.metadata import analyse_file
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.previews import PROBLEM_TEXT
@@ -46,6 +45,8 @@ def _when(source_key: bytes, item: Item) -> str:
 
 
 def _match_lines(matches) -> list[dict[str, object]]:
+    from jiandu.forensics.matching import clock  # numpy: not at web start-up (issue 22)
+
     lines = []
     for match, label in matches:
         lines.append(
@@ -154,6 +155,8 @@ def _lookup(request: MemberRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        from jiandu.forensics import fingerprints  # numpy: not at web start-up
+
         file_report = analyse_file(upload, upload.name)
         private = session_keys.member_private_key(request) or b""
         context.update(

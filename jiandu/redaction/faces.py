@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy where faces are found, not in the web process studio.py runs in
+    import numpy as np
 
 # Below the detector's usual 0.5: a false positive costs a blurred patch, a miss a person.
 THRESHOLD = 0.1
@@ -107,6 +109,8 @@ class Detector:
     def input_size(self, width: int, height: int) -> tuple[int, int]:
         """The network's input size for a frame of this size: the video path scales its
         frames to exactly this (libswscale, from yuv420p), so OpenCV has nothing to resize."""
+        import numpy as np
+
         scale = min(1.0, self.width / max(width, height))
         w_in = max(32, int(np.ceil(width * scale / 32) * 32))
         h_in = max(32, int(np.ceil(height * scale / 32) * 32))
@@ -129,6 +133,8 @@ class Detector:
 
 def _decode(heatmap, scales, offsets, threshold: float) -> list[Box]:
     """CenterFace's output maps (stride 4) to boxes in the network's input pixels."""
+    import numpy as np
+
     heat = heatmap[0, 0]
     rows, cols = np.where(heat > threshold)
     boxes = []
