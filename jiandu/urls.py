@@ -5,6 +5,8 @@ Chinese has none), so switching language is a plain link."""
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
+from jiandu.accounts.urls import urlpatterns_for as account_urlpatterns
+from jiandu.newsroom import actions as member_flows
 from jiandu.newsroom.urls import members_urlpatterns
 from jiandu.tipline.urls import designer_urlpatterns
 from jiandu.tlog.urls import about_urlpatterns, verify_urlpatterns
@@ -23,7 +25,9 @@ urlpatterns = [  # noqa: RUF005 (keeps the language-prefixed list as it was)
     path("newsroom/comments/", include("jiandu.public.moderation")),
     path("newsroom/questionnaire/", include((designer_urlpatterns, "questionnaire"))),
     path("newsroom/members/", include((members_urlpatterns, "members"))),
-    path("newsroom/", include("jiandu.accounts.urls")),
+    # Sign-in, password and member changes run the flows of the room above accounts and the
+    # vault (jiandu.accounts.flows).
+    path("newsroom/", include((account_urlpatterns(flows=member_flows), "accounts"))),
     path("cases/", include("jiandu.public.urls")),
     path("", include("jiandu.tipline.urls")),
     prefix_default_language=False,

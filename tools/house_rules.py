@@ -42,21 +42,11 @@ ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
         1,
         "issue 20 item 5 (explicit flows): the tip line reads a vault row; wants a vault read",
     ),
-    # The newsroom hears of the vault's submissions through post_save.
-    ("foreign-model-receiver-newsroom", "jiandu/newsroom/receivers.py"): (
-        2,
-        "issue 20 item 5: the vault sends one domain signal on commit for a new submission",
-    ),
     # get_or_create singletons and rows made on first read.
     ("get-that-writes", "jiandu/cases/actions.py"): (
         1,
         "get_policy creates the default policy row on first read; rename to "
         "do_ensure_policy or create it in a migration (issue 20 follow-up)",
-    ),
-    ("get-that-writes", "jiandu/newsroom/actions.py"): (
-        1,
-        "get_state creates a source's triage row on first read; goes with issue 20 item 5 "
-        "(the row made by the vault's new-source signal)",
     ),
     ("get-that-writes", "jiandu/tipline/actions.py"): (
         1,

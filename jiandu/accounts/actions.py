@@ -2,23 +2,22 @@
 
 Each change to an account (creation, role, reset, (de)activation, password, second factors)
 writes its AccountEvent in the same transaction (issue #8, item 9). Writes another room must
-make with it (the vault's key wrap, the member's grants) happen inside that transaction too,
-through the signals in jiandu.accounts.signals, so either both commit or neither does.
+make with it (the vault's key wrap, the member's grants) are made by the room above both, which
+calls these actions inside its own transaction (jiandu.accounts.flows), so either both commit
+or neither does.
 """
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from jiandu.accounts import recovery, signals, totp
+from jiandu.accounts import recovery, totp
 from jiandu.accounts.models import AccountEvent, Passkey, RecoveryCode, User
 from jiandu.accounts.roles import ROLE_PERMISSIONS
 
@@ -29,7 +28,7 @@ class AccountError(ValueError):
 
 class CredentialsBusy(AccountError):
     """The vault could not rewrap the member key now (every key-derivation slot was taken);
-    raised by its receiver inside the password change, which is then rolled back."""
+    raised by the password-change flow inside its transaction, which is then rolled back."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -139,19 +138,11 @@ def can_read(role: str) -> bool:
     return "read_submissions" in ROLE_PERMISSIONS.get(role, [])
 
 
-def _end_read_access(user: User, *, deactivating: bool) -> int:
-    """Let the other rooms take away what the member could open (the vault's grants), inside
-    the caller's transaction. Returns how many things a receiver had to keep."""
-    responses: Sequence[tuple[object, object]] = signals.read_access_ending.send(
-        sender=User, user=user, deactivating=deactivating
-    )
-    return sum(kept for _receiver, kept in responses if isinstance(kept, int))
-
-
 @transaction.atomic
-def do_set_role(user: User, role: str, *, actor: User | None = None) -> None:
-    """Give the member one role. A demotion to a role that may not read submissions also takes
-    away their grants (the vault refuses when it would leave a source with no reader)."""
+def do_set_role(user: User, role: str, *, actor: User | None = None) -> bool:
+    """Give the member one role. Returns whether the member lost read access, so that the
+    caller's flow takes away what they could open in the same transaction (the vault's grants:
+    jiandu.newsroom.actions.do_set_role)."""
     if role not in ROLE_PERMISSIONS:
         raise AccountError(f"Unknown role {role!r}.")
     if role != "admin" and _is_last_admin(user):
@@ -160,29 +151,27 @@ def do_set_role(user: User, role: str, *, actor: User | None = None) -> None:
     user.groups.set([Group.objects.get(name=role)])
     # A fresh row: has_perm caches permissions on the instance. A superuser or a member given
     # the permission directly still reads, whatever the role.
-    if can_read(old) and not User.objects.get(pk=user.pk).has_perm("accounts.read_submissions"):
-        _end_read_access(user, deactivating=False)
+    lost = can_read(old) and not User.objects.get(pk=user.pk).has_perm("accounts.read_submissions")
     _record(actor, user, AccountEvent.Kind.ROLE, f"{old} -> {role}")
+    return lost
 
 
 @transaction.atomic
-def do_set_active(user: User, active: bool, *, actor: User | None = None) -> int:
+def do_set_active(
+    user: User, active: bool, *, actor: User | None = None, sole_grants_kept: int = 0
+) -> None:
     """Deactivating keeps the member's history (custody records name them) but ends access:
     Django's ModelBackend refuses inactive users, so their open sessions stop at the next
-    request, and the vault takes away their grants. A deactivation is never refused for the
-    sake of the grants: a source only this member can open keeps its grant (destroying
-    evidence by accident would be worse); the count is returned so the admin can act.
+    request. The caller's flow has taken away the member's grants in the same transaction
+    (jiandu.newsroom.actions.do_set_active) and says how many it had to keep, for the audit.
     """
     if not active and _is_last_admin(user):
         raise AccountError(_("The newsroom needs at least one active admin."))
     user.is_active = active
     user.save(update_fields=["is_active"])
-    kept = 0
-    if not active:
-        kept = _end_read_access(user, deactivating=True)
     kind = AccountEvent.Kind.ACTIVATE if active else AccountEvent.Kind.DEACTIVATE
+    kept = sole_grants_kept if not active else 0
     _record(actor, user, kind, f"sole grants kept: {kept}" if kept else "")
-    return kept
 
 
 @transaction.atomic
@@ -199,26 +188,14 @@ def do_reset_credentials(user: User, *, actor: User | None = None) -> NewMember:
     user.save()
     user.recovery_codes.all().delete()
     user.passkeys.all().delete()
-    # The vault forgets the password wrap in this same transaction.
-    signals.credentials_reset.send(sender=User, user=user)
     _record(actor, user, AccountEvent.Kind.RESET)
     return NewMember(user=user, one_time_password=password)
 
 
 @transaction.atomic
-def do_change_password(
-    user: User, old_password: str, new_password: str, *, request: HttpRequest | None = None
-) -> None:
-    """A member changes their own password: the vault rewraps the member key, the password and
-    its audit row are saved, all in one transaction. If the vault cannot rewrap now
-    (CredentialsBusy), nothing changes. The caller has checked `old_password`."""
-    signals.password_changing.send(
-        sender=User,
-        request=request,
-        user=user,
-        old_password=old_password,
-        new_password=new_password,
-    )
+def do_change_password(user: User, new_password: str) -> None:
+    """A member's own new password and its audit row. The caller has checked the old one, and
+    its flow rewraps the vault key in the same transaction (jiandu.newsroom.actions)."""
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])

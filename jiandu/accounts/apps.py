@@ -11,8 +11,3 @@ class AccountsConfig(AppConfig):
         from jiandu.accounts.roles import sync_roles
 
         post_migrate.connect(sync_roles, sender=self)
-
-    def load_demo(self) -> str:
-        from jiandu.accounts.demo import prepare_demo_admin_text
-
-        return prepare_demo_admin_text()

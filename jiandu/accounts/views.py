@@ -3,8 +3,9 @@ enrolment, members.
 
 A member is logged in (`django.contrib.auth.login`) only once both factors have passed in this
 session (jiandu.accounts.pending), so `request.user.is_authenticated` always means "two
-factors": no view needs a second check. The vault unwraps the member key only then
-(signals.signed_in).
+factors": no view needs a second check. The vault unwraps the member key only then: the views
+that finish a sign-in, change a password or change a member get the flows that do so from the
+URL map (`flows`, jiandu.accounts.flows), written by the room above accounts and the vault.
 
 Guarded sign-in (jiandu.accounts.throttle): when an account has failed too often, or its
 address has, the password step goes on to the second step whatever the password was, and the
@@ -30,6 +31,7 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -40,8 +42,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from jiandu.accounts import actions, passkeys, pending, reauth, recovery, signals, throttle, totp
+from jiandu.accounts import actions, passkeys, pending, reauth, recovery, throttle, totp
 from jiandu.accounts.access import access_member_by_id
+from jiandu.accounts.flows import MemberFlows
 from jiandu.accounts.forms import (
     CodeStepForm,
     EnrolForm,
@@ -213,16 +216,19 @@ def _password_step(
     return redirect("accounts:verify"), None
 
 
-def _finish_login(request: HttpRequest, user: User, state: pending.Pending) -> HttpResponseRedirect:
-    """Both factors passed in this session: log in, then let the vault unlock the key. The
-    member is told of second factors made or removed since the previous sign-in."""
+def _finish_login(
+    request: HttpRequest, user: User, state: pending.Pending, flows: MemberFlows
+) -> HttpResponseRedirect:
+    """Both factors passed in this session: log in, then open the session (the vault unlocks
+    the key: flows.do_open_session). The member is told of second factors made or removed
+    since the previous sign-in."""
     actions.do_record_login_success(user)
     throttle.clear_session(request)
     password = state.password
     pending.clear(request.session)
     previous_sign_in = user.last_login
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    signals.signed_in.send(sender=User, request=request, user=user, password=password)
+    flows.do_open_session(request, user, password)
     changes = reauth.changes_since(user, previous_sign_in)
     if changes:
         messages.warning(request, _changes_notice(changes))
@@ -258,7 +264,7 @@ def _changes_notice(changes: list[AccountEvent]) -> str:
     ) % {"changes": listed}
 
 
-def login_code(request: HttpRequest) -> HttpResponse:
+def login_code(request: HttpRequest, flows: MemberFlows) -> HttpResponse:
     """Step two: a TOTP code, or one of the recovery codes."""
     loaded = pending.load(request.session)
     if loaded is None:
@@ -283,7 +289,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     messages.warning(
                         request, _("You used a recovery code. Generate new ones if few are left.")
                     )
-                return _finish_login(request, user, state)
+                return _finish_login(request, user, state, flows)
             if state.guarded or throttle.account_is_guarded(user):
                 return _guarded_refusal_page(request, user, state.username)
             failures = _count_failure(request, user)
@@ -332,7 +338,7 @@ def passkey_login_options(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def passkey_login(request: HttpRequest) -> HttpResponse:
+def passkey_login(request: HttpRequest, flows: MemberFlows) -> HttpResponse:
     """Second step with a passkey instead of a TOTP code (JavaScript posts the assertion)."""
     loaded = pending.load(request.session)
     if loaded is None:
@@ -351,7 +357,7 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
     else:
         if state.password_ok:
             actions.do_use_passkey(passkey, sign_count)
-            response = _finish_login(request, user, state)
+            response = _finish_login(request, user, state, flows)
             return JsonResponse({"redirect": response.url})
         message = _guarded_failure()
     if state.guarded or throttle.account_is_guarded(user):
@@ -426,7 +432,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def finish(request: HttpRequest) -> HttpResponse:
+def finish(request: HttpRequest, flows: MemberFlows) -> HttpResponse:
     """The end of a first sign-in, after the recovery codes: only for a session whose
     password step and enrolment both passed."""
     loaded = pending.load(request.session)
@@ -435,7 +441,7 @@ def finish(request: HttpRequest) -> HttpResponse:
     state, user = loaded
     if user is None or not (state.password_ok and state.second_factor and user.totp_confirmed):
         return redirect("accounts:login")
-    return _finish_login(request, user, state)
+    return _finish_login(request, user, state, flows)
 
 
 @require_POST
@@ -536,8 +542,9 @@ def regenerate_codes(request: MemberRequest) -> HttpResponse:
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's form checks the old password and the rules for the new one; the change itself
-    is one accounts action that rewraps the member key in the same transaction."""
+    is one flow that rewraps the member key and saves the password in one transaction."""
 
+    flows: MemberFlows | None = None  # given by the URL map (as_view(flows=...))
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:home")
     request: MemberRequest  # Django's PasswordChangeView is behind login_required
@@ -555,12 +562,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = self.request.user
+        if self.flows is None:
+            raise ImproperlyConfigured("PasswordChangeView needs as_view(flows=...).")
         try:
-            actions.do_change_password(
+            self.flows.do_change_password(
+                self.request,
                 user,
                 form.cleaned_data["old_password"],
                 form.cleaned_data["new_password1"],
-                request=self.request,
             )
         except actions.AccountError as exc:
             user.refresh_from_db()
@@ -572,7 +581,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def member_detail(request: MemberRequest, member_id: int) -> HttpResponse:
+def member_detail(request: MemberRequest, member_id: int, flows: MemberFlows) -> HttpResponse:
     """An admin's controls for one member: role, failed sign-ins, reset, deactivate; and the
     member's account history."""
     member = access_member_by_id(request.user, member_id)
@@ -582,15 +591,15 @@ def member_detail(request: MemberRequest, member_id: int) -> HttpResponse:
         action = form.cleaned_data["action"]
         try:
             if action == "role":
-                actions.do_set_role(member, form.cleaned_data["role"], actor=request.user)
+                flows.do_set_role(member, form.cleaned_data["role"], actor=request.user)
                 messages.success(request, _("The role has been changed."))
             elif action == "clear_failures":
                 actions.do_clear_login_failures(member, actor=request.user)
                 messages.success(request, _("The failed sign-ins are cleared."))
             elif action == "reset":
-                reset = actions.do_reset_credentials(member, actor=request.user)
+                reset = flows.do_reset_credentials(member, actor=request.user)
             elif action in ("deactivate", "activate"):
-                kept = actions.do_set_active(member, action == "activate", actor=request.user)
+                kept = flows.do_set_active(member, action == "activate", actor=request.user)
                 messages.success(request, _("Saved."))
                 if kept:
                     messages.warning(request, _sole_grants_kept(kept))

@@ -1,29 +1,44 @@
 """Every write of the newsroom's inbox: triage, read marks, bulk actions, replies, deletion,
 exports and notification settings. Each records custody (jiandu/ledger) in the same transaction
-as the change it records; e-mails and other side effects go after the commit."""
+as the change it records; e-mails and other side effects go after the commit.
+
+And the flows that change a member's account and the vault's key together (sign-in, password,
+reset, role, deactivation: jiandu.accounts.flows), at the end of this module."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from jiandu.accounts import actions as accounts
 from jiandu.accounts.actions import do_record_reassignment
 from jiandu.accounts.models import User
 from jiandu.conf import hour_now
+from jiandu.forensics.actions import do_hand_new_files
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
 from jiandu.newsroom.models import Note, Notification, ReadMark, SourceState, SourceTag, Status
 from jiandu.vault import actions as vault
-from jiandu.vault import crypto, retention
+from jiandu.vault import crypto, retention, session_keys
 from jiandu.vault.models import Item, RetentionSetting, Source
 
+logger = logging.getLogger(__name__)
 
-def get_state(source: Source) -> SourceState:
+
+def state_of(source: Source) -> SourceState:
+    """The source's triage fields; a source whose row is not made yet (it is made after the
+    commit of its first submission, jiandu.newsroom.receivers) reads as new and unassigned.
+    Reads only: a page that shows the state writes nothing."""
+    return SourceState.objects.filter(source=source).first() or SourceState(source=source)
+
+
+def _state_row(source: Source) -> SourceState:
     state, _ = SourceState.objects.get_or_create(source=source)
     return state
 
@@ -31,7 +46,7 @@ def get_state(source: Source) -> SourceState:
 @transaction.atomic
 def do_set_status(actor: User, source: Source, status: Status | str) -> None:
     status = Status(status)
-    state = get_state(source)
+    state = _state_row(source)
     if state.status == status:
         return
     SourceState.objects.filter(pk=source.pk).update(status=status)
@@ -40,7 +55,7 @@ def do_set_status(actor: User, source: Source, status: Status | str) -> None:
 
 @transaction.atomic
 def do_assign(actor: User, source: Source, assignee: User | None) -> None:
-    state = get_state(source)
+    state = _state_row(source)
     if state.assignee_id == (assignee.pk if assignee else None):
         return
     SourceState.objects.filter(pk=source.pk).update(assignee=assignee)
@@ -54,7 +69,7 @@ def do_assign(actor: User, source: Source, assignee: User | None) -> None:
 
 def do_set_star(actor: User, source: Source, starred: bool) -> None:
     """Starring is a shared bookmark, not an access to evidence: no custody record."""
-    get_state(source)
+    _state_row(source)
     SourceState.objects.filter(pk=source.pk).update(starred=starred)
 
 
@@ -274,3 +289,79 @@ def do_add_member(
         actor, actor_private_key, created.user, created.one_time_password, source_ids
     )
     return AddedMember(created, str(outcome.new_recovery_key or ""))
+
+
+# --- A member's credentials and the vault's key, changed together (jiandu.accounts.flows) ---
+# The accounts room's views call these through the URL map (jiandu.urls); each is one flow,
+# in order, in one transaction where it writes both rooms: a refusal from the vault (a busy
+# key-derivation pool, a source only this member can open) is an exception that rolls the
+# account change back with it (issue 20, item 5).
+
+
+def do_open_session(request: HttpRequest, user: User, password: str) -> None:
+    """Both factors have passed: unwrap the member key (or make one, at a reader's first
+    sign-in) with the password the sign-in kept for this moment, into the session (encrypted
+    under a key only the member's cookie holds, jiandu.vault.sessions); then hand the worker
+    the files this member can read that are not analysed or previewed yet. Neither step may
+    stop the sign-in: a busy key-derivation pool leaves the key locked (the vault pages ask
+    the member to sign in again), and a failed hand-off is logged by its kind only."""
+    outcome = vault.Unlocked()
+    if password:
+        try:
+            outcome = vault.do_unlock_member_key(user, password)
+        except crypto.KdfBusy:
+            outcome = vault.Unlocked()
+    session_keys.unlock(request, outcome)
+    if outcome.private_key is None:
+        return
+    try:
+        do_hand_new_files(user, outcome.private_key)
+    except Exception as exc:
+        logger.error("automatic analysis at sign-in failed: %s", type(exc).__name__)
+
+
+@transaction.atomic
+def do_change_password(
+    request: HttpRequest | None, user: User, old_password: str, new_password: str
+) -> None:
+    """The member's own change: the vault key is rewrapped under the new password (with the
+    key in the session, or opened with the old password), then the password and its audit row
+    are saved. A busy key-derivation pool changes nothing (CredentialsBusy)."""
+    private = session_keys.member_private_key(request) if request is not None else None
+    try:
+        if private is not None:
+            vault.do_rewrap_member_key(user, private, new_password)
+        else:
+            vault.do_change_password(user, old_password, new_password)
+    except crypto.KdfBusy as exc:
+        raise accounts.CredentialsBusy from exc
+    accounts.do_change_password(user, new_password)
+
+
+@transaction.atomic
+def do_reset_credentials(member: User, *, actor: User | None = None) -> accounts.NewMember:
+    """A new one-time password and TOTP enrolment; the old password no longer opens the vault
+    key (its recovery wrap stays, so the member can restore it)."""
+    reset = accounts.do_reset_credentials(member, actor=actor)
+    vault.do_forget_password_wrap(member)
+    return reset
+
+
+@transaction.atomic
+def do_set_role(member: User, role: str, *, actor: User | None = None) -> None:
+    """A demotion to a role that may not read submissions takes away the member's grants, and
+    is refused (nothing changes) while a source depends on this member's key alone."""
+    if accounts.do_set_role(member, role, actor=actor):
+        outcome = vault.do_revoke_member_grants(member)
+        if outcome.sole:
+            raise accounts.SoleKeyHolder(outcome.sole)
+
+
+@transaction.atomic
+def do_set_active(member: User, active: bool, *, actor: User | None = None) -> int:
+    """A deactivation takes away the member's grants but is never refused for their sake: a
+    source only this member can open keeps its grant (destroying evidence by accident would
+    be worse); the count is returned so the admin can act, and written in the audit."""
+    kept = vault.do_revoke_member_grants(member).sole if not active else 0
+    accounts.do_set_active(member, active, actor=actor, sole_grants_kept=kept)
+    return kept

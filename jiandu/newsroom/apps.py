@@ -18,6 +18,12 @@ class NewsroomConfig(AppConfig):
 
         return waiting(member)  # type: ignore[arg-type]
 
+    def load_demo(self) -> str:
+        """The admin's and a second editor's one-time logins, with the admin's vault key."""
+        from jiandu.newsroom.demo import prepare_demo_admin_text
+
+        return prepare_demo_admin_text()
+
     def on_serve(self) -> str:
         """Before serving: make sure the hourly notification run is queued."""
         from jiandu.newsroom import notify

@@ -57,7 +57,9 @@ class InboxFilterForm(forms.Form):
 def filtered_sources(user: User, data: dict[str, Any]) -> QuerySet[Source]:
     """Sources matching the (cleaned) filters, newest activity first."""
     rows = Source.objects.select_related("inbox", "inbox__assignee")
-    if data.get("status"):
+    if data.get("status") == Status.NEW:  # a source without its triage row yet is new
+        rows = rows.filter(Q(inbox__status=Status.NEW) | Q(inbox__isnull=True))
+    elif data.get("status"):
         rows = rows.filter(inbox__status=data["status"])
     assignee = data.get("assignee")
     if assignee == "me":

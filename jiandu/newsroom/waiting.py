@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,8 @@ def get_tips_waiting(member: User) -> int:
     if not member.has_perm("accounts.read_submissions"):
         return 0
     return (
-        Source.objects.filter(grants__member_key__user=member, inbox__status=Status.NEW)
+        Source.objects.filter(grants__member_key__user=member)
+        .filter(Q(inbox__status=Status.NEW) | Q(inbox__isnull=True))
         .exclude(read_marks__user=member)
         .count()
     )

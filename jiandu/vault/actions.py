@@ -12,6 +12,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ from jiandu.conf import hour_now
 from jiandu.core import wordlists
 from jiandu.ledger.actions import do_record_custody, subject_of
 from jiandu.ledger.models import Action
-from jiandu.vault import binding, conf, crypto, retention, storage
+from jiandu.vault import binding, conf, crypto, retention, signals, storage
 from jiandu.vault.models import Item, MemberKey, Source, SourceGrant, Submission
 
 
@@ -544,6 +545,14 @@ def do_store_submission(source: Source, prepared: list[PreparedItem]) -> Submiss
         raise VaultError("empty")
     submission = Submission(source=source, created_hour=hour_now())
     _store_items(source, prepared, submission=submission)
+    transaction.on_commit(
+        partial(
+            signals.submission_stored.send,
+            sender=Submission,
+            source_id=source.pk,
+            submission_id=submission.pk,
+        )
+    )
     return submission
 
 

@@ -10,7 +10,7 @@ class VaultConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from jiandu.vault import conf, receivers  # noqa: F401  (connects the accounts signals)
+        from jiandu.vault import conf
 
         # Secrets are made at install time, never on a source's first submission.
         post_migrate.connect(conf.create_secrets, sender=self)

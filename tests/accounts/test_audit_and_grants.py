@@ -5,6 +5,7 @@ import pytest
 
 from jiandu.accounts import actions
 from jiandu.accounts.models import AccountEvent, User
+from jiandu.newsroom import actions as flows
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto
 from jiandu.vault.models import SourceGrant
@@ -74,7 +75,7 @@ def test_a_member_s_own_changes_are_recorded(client):
 def test_a_refused_change_leaves_no_record():
     admin = make_member("only", "admin").user
     with pytest.raises(actions.AccountError):
-        actions.do_set_role(admin, "editor")
+        flows.do_set_role(admin, "editor")
     assert kinds(admin) == [Kind.CREATE]
 
 
@@ -86,7 +87,7 @@ def test_the_record_rolls_back_with_its_change(monkeypatch):
 
     monkeypatch.setattr(AccountEvent.objects, "create", broken)
     with pytest.raises(RuntimeError):
-        actions.do_reset_credentials(member)
+        flows.do_reset_credentials(member)
     member.refresh_from_db()
     assert member.totp_confirmed and member.check_password(PASSWORD)
 
@@ -95,7 +96,7 @@ def test_demotion_to_a_role_without_read_access_revokes_grants():
     kept, demoted = reader("zhu"), reader("wang")
     source()
     assert grants_of(demoted) == 1
-    actions.do_set_role(demoted.user, "moderator")
+    flows.do_set_role(demoted.user, "moderator")
     assert grants_of(demoted) == 0 and grants_of(kept) == 1
 
 
@@ -103,7 +104,7 @@ def test_a_role_that_still_reads_keeps_its_grants():
     reader("zhu")
     promoted = reader("wang")
     source()
-    actions.do_set_role(promoted.user, "editor")
+    flows.do_set_role(promoted.user, "editor")
     assert grants_of(promoted) == 1
 
 
@@ -111,7 +112,7 @@ def test_demotion_is_refused_while_the_member_holds_a_source_alone():
     alone = reader("zhu")
     source()
     with pytest.raises(actions.SoleKeyHolder):
-        actions.do_set_role(alone.user, "moderator")
+        flows.do_set_role(alone.user, "moderator")
     assert User.objects.get(pk=alone.user.pk).role == "journalist"
     assert grants_of(alone) == 1
     assert kinds(alone.user) == [Kind.CREATE]
@@ -144,5 +145,5 @@ def test_a_member_who_still_reads_by_a_direct_permission_keeps_grants():
         Permission.objects.get(codename="read_submissions", content_type__app_label="accounts")
     )
     source()
-    actions.do_set_role(direct.user, "moderator")
+    flows.do_set_role(direct.user, "moderator")
     assert grants_of(direct) == 1

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from jiandu.accounts.signals import signed_in
 from jiandu.forensics import actions, findings, handoff
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.previews import Problem
 from jiandu.ledger.models import CustodyRecord
+from jiandu.newsroom.actions import do_open_session
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import get_source_key_for_member, open_item
@@ -27,11 +27,11 @@ pytestmark = pytest.mark.django_db
 
 
 def sign_in_and_run(member, capture):
-    """The accounts room's signal after both factors: the vault's receiver unlocks the member
-    key into the session, then the forensics receiver hands the worker the new files."""
+    """The sign-in flow after both factors: the vault unlocks the member key into the session,
+    then the worker is handed the new files (jiandu.newsroom.actions.do_open_session)."""
     request = SimpleNamespace(session={})
     with capture(execute=True):
-        signed_in.send(sender=None, request=request, user=member.user, password=member.password)
+        do_open_session(request, member.user, member.password)
     return session_keys.member_private_key(request)
 
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from jiandu.ledger import chain
 from jiandu.ledger.models import CustodyRecord
@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 def make_source(*texts: str, hours_ago: int = 0) -> Source:
     """A source with one message per text, through the vault's own actions."""
     source = vault.do_create_source(secrets.token_hex(32), crypto.new_keypair()[1])
-    vault.do_store_submission(
-        source, [vault.prepare_text(Item.Kind.MESSAGE, text) for text in texts or ("hello",)]
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the submission's commit
+        vault.do_store_submission(
+            source, [vault.prepare_text(Item.Kind.MESSAGE, text) for text in texts or ("hello",)]
+        )
     if hours_ago:
         Source.objects.filter(pk=source.pk).update(
             last_active_hour=vault.hour_now() - timedelta(hours=hours_ago)
@@ -78,6 +79,22 @@ def test_newest_activity_first_with_unread_counts(newsroom):
 def test_every_source_gets_a_triage_row(newsroom):
     source = make_source()
     assert SourceState.objects.get(source=source).status == Status.NEW
+
+
+def test_a_source_whose_triage_row_is_not_made_yet_reads_as_new_and_nothing_is_written(newsroom):
+    """The row comes from the vault's signal after the commit (issue 20, item 5): a source
+    seen before it (or if it never came) is new, unassigned, unstarred, and reading the inbox
+    or the source's page makes no row."""
+    _member, client = newsroom
+    source = vault.do_create_source(secrets.token_hex(32), crypto.new_keypair()[1])
+    vault.do_store_submission(source, [vault.prepare_text(Item.Kind.MESSAGE, "early")])
+    assert not SourceState.objects.filter(source=source).exists()
+    assert source.designation in page(client, "?status=new")
+    assert source.designation in page(client, "?assignee=none")
+    assert client.get(f"/en/newsroom/sources/{source.pk}/").status_code == 200
+    assert not SourceState.objects.filter(source=source).exists()
+    client.post("/en/newsroom/sources/bulk/", {"toggle_star": source.pk})
+    assert SourceState.objects.get(source=source).starred
 
 
 def test_triage_status_assignee_star_with_custody(newsroom):

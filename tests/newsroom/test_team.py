@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 
 from jiandu.accounts.models import AccountEvent
 from jiandu.ledger.models import CustodyRecord
@@ -47,7 +47,8 @@ def _hidden(text: str, dump: str) -> bool:
 
 def _source(message: str = "The mayor's land deal.") -> Source:
     source = vault.do_create_source(secrets.token_hex(32), crypto.new_keypair()[1])
-    vault.do_store_submission(source, [vault.prepare_text(Item.Kind.MESSAGE, message)])
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the submission's commit
+        vault.do_store_submission(source, [vault.prepare_text(Item.Kind.MESSAGE, message)])
     return source
 
 

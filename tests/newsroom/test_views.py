@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from jiandu.accounts import actions as account_actions
+from jiandu.newsroom import actions as member_flows
 from jiandu.vault.models import Item, Source, SourceGrant
 from tests.factories import make_member, sign_in
 from tests.tipline.helpers import make_reader, submit
@@ -84,7 +84,7 @@ def test_reset_member_gets_access_back_from_a_colleague(django_capture_on_commit
 
     # zhu loses password and recovery key: reset, new key, wang re-grants.
     with django_capture_on_commit_callbacks(execute=True):
-        reset = account_actions.do_reset_credentials(member.user)
+        reset = member_flows.do_reset_credentials(member.user)
     fresh = Client()
     response = fresh.post("/en/newsroom/", {"username": "zhu", "password": reset.one_time_password})
     assert response.status_code == 302

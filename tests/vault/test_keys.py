@@ -7,7 +7,7 @@ import json
 import pytest
 from django.contrib.sessions.models import Session
 
-from jiandu.accounts import actions as account_actions
+from jiandu.newsroom import actions as member_flows
 from jiandu.vault import actions, crypto, session_keys
 from jiandu.vault.models import MemberKey
 from jiandu.vault.sessions import SessionStore, storage_key
@@ -86,7 +86,7 @@ def test_credentials_reset_keeps_the_recovery_wrap_only(client, django_capture_o
     recovery = client.session[session_keys.NEW_RECOVERY]
     private = session_keys.member_private_key(_request(client))
     with django_capture_on_commit_callbacks(execute=True):
-        reset = account_actions.do_reset_credentials(member.user)
+        reset = member_flows.do_reset_credentials(member.user)
     key = MemberKey.objects.get(user=member.user)
     assert key.password_wrapped is None
     outcome = actions.do_unlock_member_key(member.user, reset.one_time_password)

@@ -124,7 +124,7 @@ def bulk(request: MemberRequest) -> HttpResponse:
         back = reverse("newsroom:sources")
     if "toggle_star" in request.POST:
         row = access_source_by_id(request.user, _int(request.POST["toggle_star"]))
-        state = actions.get_state(row)
+        state = actions.state_of(row)
         actions.do_set_star(request.user, row, not state.starred)
         return redirect(back)
     action = request.POST.get("action")
@@ -288,7 +288,7 @@ def source(
     reply, each form posting back here, so a source is handled without leaving it."""
     row = access_source_by_id(request.user, source_id)
     key = _source_key(request, row)
-    state = actions.get_state(row)
+    state = actions.state_of(row)
     entries = []
     opened_tags: list[tags.OpenTag] = []
     notes = tags.SourceNotes(on_source=[], on_items={})

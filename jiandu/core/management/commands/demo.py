@@ -1,7 +1,7 @@
 """`jiandu demo`: the demo newsroom that `make run` serves.
 
-Asks every room with demo content (an AppConfig with `load_demo()`) to load it: the accounts
-room issues the admin's one-time login and a second editor's (so one newcomer can try the
+Asks every room with demo content (an AppConfig with `load_demo()`) to load it: the newsroom
+issues the admin's one-time login and a second editor's (so one newcomer can try the
 two-person publication in two browsers), the cases room publishes the case of docs/case.md.
 The logins are printed last, where a terminal leaves them in view. Safe to run again.
 """
@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # Printed after the others: the one-time login is what the person at the terminal needs.
-LAST = "accounts"
+LAST = "newsroom"
 
 
 class Command(BaseCommand):

@@ -1,13 +1,18 @@
 """The demo newsroom's admin and a second editor, for `jiandu demo` (and so `make run`).
 
+Here, above accounts and the vault, because the admin's login and the admin's vault key are
+made together (issue 20, item 5: a flow, not a signal the vault answered).
+
 Two logins, so that one newcomer can try the two-person publication alone: the admin writes
 and submits a case in one browser, the second editor publishes it in a private window.
 """
 
 from django.db import transaction
 
-from jiandu.accounts import actions, signals, totp
+from jiandu.accounts import actions, totp
 from jiandu.accounts.models import User
+from jiandu.newsroom.actions import do_reset_credentials
+from jiandu.vault.actions import do_replace_member_key
 
 SECOND_EDITOR = "second-editor"
 
@@ -16,18 +21,20 @@ def prepare_demo_admin_text() -> str:
     """Issue the demo admin's one-time login and say how to use it, with a terminal QR code.
 
     While the admin has never signed in, every run issues a fresh login (the last printout may
-    be lost); afterwards the account is theirs and nothing changes. Other rooms hear of the
-    one-time password in the same transaction (`signals.demo_admin_issued`): the vault wraps
-    the admin's key with it, so the tip line takes submissions before anyone has signed in.
+    be lost); afterwards the account is theirs and nothing changes. In the same transaction
+    the vault wraps the admin's key with the one-time password (rewrapped at the forced
+    password change, like any key), so the tip line takes submissions before anyone has
+    signed in. A fresh login replaces the key, since nobody holds the password of the old one.
     """
     with transaction.atomic():
         member = actions.do_prepare_demo_admin()
         extra = []
         if member is not None:
-            replies = signals.demo_admin_issued.send(
-                sender=None, user=member.user, password=member.one_time_password
-            )
-            extra = [str(text) for _receiver, text in replies if text]
+            outcome = do_replace_member_key(member.user, member.one_time_password)
+            extra = [
+                "  Vault recovery key (write it down; it restores the vault key after a lost "
+                f"password):\n  {outcome.new_recovery_key}"
+            ]
     if member is None:
         return (
             "the demo admin has already signed in; its login is theirs now.\n"
@@ -57,7 +64,7 @@ def prepare_second_editor() -> actions.NewMember | None:
             user = actions.do_create_member(SECOND_EDITOR, "editor").user
         elif user.last_login is not None:
             return None
-        return actions.do_reset_credentials(user)
+        return do_reset_credentials(user)
 
 
 def _second_editor_text() -> str:
