@@ -11,10 +11,14 @@ content and are left out of matching.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy
 
 from jiandu.forensics.metadata import FileReport
+
+if TYPE_CHECKING:
+    from jiandu.forensics.robust import Robust
 
 HASH_BYTES = 32
 MIN_QUALITY = 50  # PDQ's own advice: below this the hash describes little
@@ -34,6 +38,9 @@ class Fingerprint:
     hashes: numpy.ndarray
     seconds: numpy.ndarray  # int32, the second each row starts at (0 for an image)
     is_video: bool
+    # Turned/flipped/trimmed/cropped hashes and ORB keypoints (robust.py), when the sandbox
+    # made them: the second stage of matching.
+    robust: Robust | None = None
 
     @property
     def length(self) -> int:
@@ -68,27 +75,49 @@ def from_report(report: FileReport) -> Fingerprint:
         is_video = False
         if report.pdq and int(report.pdq[1]) >= MIN_QUALITY:
             rows = [(0, str(report.pdq[0]))]
+    from jiandu.forensics import robust
+
     return Fingerprint(
         sha256=report.sha256,
         hashes=pack([value for _, value in rows]),
         seconds=numpy.array([second for second, _ in rows], dtype=numpy.int32),
         is_video=is_video,
+        robust=robust.parse(report.robust) if report.robust else None,
     )
 
 
+ROBUST_FLAG = 2  # in the first byte: a row count and the robust features follow the rows
+
+
 def to_bytes(fingerprint: Fingerprint) -> bytes:
-    """A compact serialisation: 4-byte second + 32-byte hash per row (for encrypted storage)."""
+    """A compact serialisation: 4-byte second + 32-byte hash per row (for encrypted storage),
+    then, when there are any, the robust features (robust.to_bytes)."""
     rows = numpy.zeros(len(fingerprint.seconds), dtype=[("s", ">i4"), ("h", ">u8", (4,))])
     rows["s"] = fingerprint.seconds
     rows["h"] = fingerprint.hashes
-    return bytes([1 if fingerprint.is_video else 0]) + rows.tobytes()
+    flag = 1 if fingerprint.is_video else 0
+    if fingerprint.robust is None:
+        return bytes([flag]) + rows.tobytes()
+    from jiandu.forensics import robust
+
+    head = bytes([flag | ROBUST_FLAG]) + len(rows).to_bytes(4, "big")
+    return head + rows.tobytes() + robust.to_bytes(fingerprint.robust)
 
 
 def from_bytes(sha256: str, data: bytes) -> Fingerprint:
-    rows = numpy.frombuffer(data[1:], dtype=[("s", ">i4"), ("h", ">u8", (4,))])
+    features = None
+    body = data[1:]
+    if data[:1] and data[0] & ROBUST_FLAG:
+        from jiandu.forensics import robust
+
+        count = int.from_bytes(data[1:5], "big")
+        body = data[5 : 5 + count * 36]
+        features = robust.from_bytes(data[5 + count * 36 :])
+    rows = numpy.frombuffer(body, dtype=[("s", ">i4"), ("h", ">u8", (4,))])
     return Fingerprint(
         sha256=sha256,
         hashes=rows["h"].astype(numpy.uint64).reshape(-1, 4),
         seconds=rows["s"].astype(numpy.int32),
-        is_video=data[:1] == b"\x01",
+        is_video=bool(data[:1]) and data[0] & 1 == 1,
+        robust=features,
     )

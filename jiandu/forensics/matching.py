@@ -11,13 +11,19 @@ over 100,000 videos (`bench/match.py`):
   crops are usually closer than that; candidates are then checked on the full distance;
 - for videos, the candidate hits vote for a time offset (target second − query second); the
   best offset is then checked second by second over the whole query, which gives the matched
-  range: "this clip matches 00:12:30–00:13:06 of file X".
+  range: "this clip matches 00:12:30–00:13:06 of file X";
+- then a second stage for copies that were cropped, turned, mirrored or padded (`robust.py`):
+  candidates from the query's turned, flipped and trimmed PDQ hashes (by multi-index hashing)
+  and, for pictures, the few nearest of the whole index to its as-is and trimmed hashes
+  (a full scan, beside the stored pictures' inner crops), each confirmed by ORB keypoints
+  under one similarity transform (for videos: keyframes at the voted time offset).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy
 
@@ -28,11 +34,22 @@ from jiandu.forensics.fingerprints import (
     distances,
 )
 
+if TYPE_CHECKING:
+    from jiandu.forensics.robust import Geometry, KeyPoints, Robust
+
 CHUNKS = 16
 BUCKETS = 1 << 16
 MAX_BUCKET = 4096  # a chunk value this common says nothing; skip it
 QUERY_FRAMES = 24  # query seconds looked up (spread over the clip); all are checked afterwards
 MIN_COVERAGE = 0.5  # share of the query's seconds that must match at the chosen offset
+# The second stage (robust.py): stored inner crops (codes 16, 17) join the scan; the query's
+# codes below 16 (turns, flips, trimmed) are looked up by multi-index hashing.
+STORED_CODES = (16, 17)
+SCANNED_CODES = (0, 8, 16, 17, 18, 19, 20, 21, 22, 23)  # the query's hashes in the scan
+NEAREST = 3  # nearest pictures of the whole index, per scanned query hash
+LOOSE_DISTANCE = 100  # farther than this is never a candidate (random pairs: 128 ± 8)
+MAX_CONFIRM = 6  # candidates checked by their keypoints, nearest first
+ROBUST_OFFSETS = 3  # a video's best-voted offsets checked by keyframes
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ class Match:
     matched_seconds: int
     distance: float  # mean PDQ distance of the matched seconds (0 when identical)
     target_is_video: bool
+    # Found by the second stage: how the copy differs (cropped, turned, mirrored, padded).
+    geometry: Geometry | None = None
 
 
 def clock(seconds: int) -> str:
@@ -63,6 +82,7 @@ class Index:
         self._videos: list[bool] = []
         self._parts: list[Fingerprint] = []
         self._by_sha: dict[str, list[int]] = defaultdict(list)
+        self._robust: dict[int, Robust] = {}
         self.built = False
 
     def __len__(self) -> int:
@@ -70,6 +90,8 @@ class Index:
 
     def add(self, ref: str, fingerprint: Fingerprint) -> None:
         self._by_sha[fingerprint.sha256].append(len(self._refs))
+        if fingerprint.robust is not None:
+            self._robust[len(self._refs)] = fingerprint.robust.for_index()
         self._refs.append(ref)
         self._videos.append(fingerprint.is_video)
         self._parts.append(fingerprint)
@@ -86,6 +108,7 @@ class Index:
             self._hashes = numpy.zeros((0, 4), dtype=numpy.uint64)
             self._seconds = numpy.zeros(0, dtype=numpy.int32)
         self._owner = numpy.repeat(numpy.arange(len(self._parts), dtype=numpy.int32), counts)
+        self._build_robust()
         self._parts = []  # the arrays above hold everything now
         chunks = self._chunks(self._hashes)
         self._offsets, self._ids = [], []
@@ -149,6 +172,11 @@ class Index:
                 match = self._align(owner, fingerprint, offsets)
                 if match is not None:
                     matches[owner] = match
+        if fingerprint.robust is not None and len(self._hashes):
+            if fingerprint.is_video:
+                self._robust_video(fingerprint, fingerprint.robust, matches)
+            else:
+                self._robust_picture(fingerprint.robust, matches)
         found = [m for m in matches.values() if m.ref != exclude]
         return sorted(found, key=lambda m: (not m.identical, -m.matched_seconds, m.distance))
 
@@ -199,3 +227,178 @@ class Index:
             (match for match in found if match.matched_seconds >= 0.9 * most),
             key=lambda match: match.distance,
         )
+
+    # ---- the second stage (robust.py) ----------------------------------------------------
+
+    def _build_robust(self) -> None:
+        """The pictures' hashes for the full scan (as is, and the stored inner crops) and every
+        file's keypoints by second."""
+        scanned, owners = [], []
+        self._keypoints: dict[int, dict[int, KeyPoints]] = {}
+        for owner, part in enumerate(self._parts):
+            features = self._robust.get(owner)
+            if features is not None and features.keypoints:
+                self._keypoints[owner] = {points.second: points for points in features.keypoints}
+            if part.is_video:
+                continue
+            rows = [part.hashes[:1]]
+            if features is not None:
+                rows.append(features.hashes[numpy.isin(features.codes, STORED_CODES)])
+            for block in rows:
+                scanned.append(block)
+                owners.append(numpy.full(len(block), owner, dtype=numpy.int32))
+        scan = numpy.concatenate(scanned) if scanned else numpy.zeros((0, 4), numpy.uint64)
+        self._scan = numpy.ascontiguousarray(scan.T)  # one row per 64-bit word: faster to scan
+        self._scan_owner = numpy.concatenate(owners) if owners else numpy.zeros(0, numpy.int32)
+        self._robust = {}
+
+    def _near(self, features: Robust, limit: int) -> list[tuple[int, int, int, int, int]]:
+        """(stored row, distance, query row, code, offset) of the query's turned, flipped and
+        trimmed hashes that multi-index hashing finds within `limit`."""
+        pick = numpy.flatnonzero(features.codes < STORED_CODES[0])
+        if not len(pick):
+            return []
+        chunk_values = self._chunks(features.hashes[pick])
+        found = []
+        for row, index in enumerate(pick):
+            hashed = features.hashes[index]
+            hits = self._candidates(hashed, chunk_values[row], limit)
+            if not len(hits):
+                continue
+            spent = distances(hashed, self._hashes[hits])
+            for hit, distance in zip(hits, spent, strict=True):
+                offset = int(self._seconds[hit]) - int(features.seconds[index])
+                found.append(
+                    (int(hit), int(distance), int(index), int(features.codes[index]), offset)
+                )
+        return found
+
+    def _robust_picture(self, features: Robust, matches: dict[int, Match]) -> None:
+        """Candidates for a picture, each confirmed by keypoints (or, without keypoints on one
+        side, a turned, flipped or trimmed hash within PDQ's own threshold)."""
+        from jiandu.forensics import robust
+
+        best: dict[int, tuple[int, bool, int]] = {}  # owner: (distance, mirrored, target second)
+
+        def consider(owner: int, distance: int, code: int, second: int) -> None:
+            if owner in matches:
+                return
+            if owner not in best or distance < best[owner][0]:
+                best[owner] = (distance, code in robust.MIRRORED_CODES, second)
+
+        for hit, distance, _row, code, _offset in self._near(features, MATCH_DISTANCE):
+            consider(int(self._owner[hit]), distance, code, int(self._seconds[hit]))
+        probes = features.hashes[numpy.isin(features.codes, SCANNED_CODES)]
+        if len(probes) and self._scan.shape[1]:
+            spent = numpy.zeros((len(probes), self._scan.shape[1]), dtype=numpy.uint16)
+            for word in range(4):
+                spent += numpy.bitwise_count(self._scan[word][None, :] ^ probes[:, word, None])
+            for probe in range(len(probes)):
+                rows = numpy.flatnonzero(spent[probe] <= LOOSE_DISTANCE)
+                for row in rows[numpy.argsort(spent[probe][rows], kind="stable")[:NEAREST]]:
+                    consider(int(self._scan_owner[row]), int(spent[probe][row]) + 1000, 0, 0)
+        query = features.keypoints[0] if features.keypoints else None
+        ranked = sorted(best.items(), key=lambda item: item[1][0])[:MAX_CONFIRM]
+        for owner, (distance, mirrored, second) in ranked:
+            near = distance < 1000
+            geometry = None
+            targets = self._keypoints.get(owner, {})
+            if query is not None and targets:
+                target = targets.get(second) or min(
+                    targets.values(), key=lambda points: abs(points.second - second)
+                )
+                geometry = robust.confirm(query, target, mirrored_first=mirrored)
+            elif near:
+                geometry = robust.Geometry(0, mirrored, 0, 1.0, 0.0)
+            if geometry is None:
+                continue
+            matches[owner] = Match(
+                ref=self._refs[owner],
+                identical=False,
+                query_start=0,
+                query_end=1,
+                target_start=second,
+                target_end=second + 1,
+                matched_seconds=1,
+                distance=float(distance % 1000),
+                target_is_video=self._videos[owner],
+                geometry=geometry,
+            )
+
+    def _robust_video(
+        self, fingerprint: Fingerprint, features: Robust, matches: dict[int, Match]
+    ) -> None:
+        """Votes of the query's turned, flipped and trimmed per-second hashes for a file and a
+        time offset, each of the best offsets confirmed by the keypoints of keyframes that fall
+        on the same moment of both videos."""
+        from jiandu.forensics import robust
+
+        votes: dict[int, Counter[int]] = defaultdict(Counter)
+        mirrored: Counter[tuple[int, int]] = Counter()
+        spent: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for hit, distance, _row, code, offset in self._near(features, VIDEO_DISTANCE):
+            owner = int(self._owner[hit])
+            if owner in matches or not self._videos[owner]:
+                continue
+            votes[owner][offset] += 1
+            spent[owner, offset].append(distance)
+            mirrored[owner, offset] += 1 if code in robust.MIRRORED_CODES else -1
+        query_length = max(
+            fingerprint.length, int(features.seconds.max()) + 1 if len(features.seconds) else 0
+        )
+        for owner, offsets in votes.items():
+            targets = self._keypoints.get(owner, {})
+            if not targets or not features.keypoints:
+                continue
+            for offset, _count in offsets.most_common(ROBUST_OFFSETS):
+                geometry = self._confirm_frames(
+                    features.keypoints, targets, offset, mirrored[owner, offset] > 0
+                )
+                if geometry is None:
+                    continue
+                start, end = int(self._start[owner]), int(self._start[owner + 1])
+                target_length = int(self._seconds[start:end].max()) + 1 if end > start else 0
+                query_start = max(0, -offset)
+                query_end = min(query_length, target_length - offset)
+                if query_end <= query_start:
+                    continue
+                matches[owner] = Match(
+                    ref=self._refs[owner],
+                    identical=False,
+                    query_start=query_start,
+                    query_end=query_end,
+                    target_start=query_start + offset,
+                    target_end=query_end + offset,
+                    matched_seconds=query_end - query_start,
+                    distance=round(float(numpy.mean(spent[owner, offset])), 1),
+                    target_is_video=True,
+                    geometry=geometry,
+                )
+                break
+
+    @staticmethod
+    def _confirm_frames(
+        queries: tuple[KeyPoints, ...],
+        targets: dict[int, KeyPoints],
+        offset: int,
+        mirrored: bool,
+        tries: int = 4,
+    ) -> Geometry | None:
+        """The best geometry of up to `tries` keyframe pairs at this offset (within a second)."""
+        from jiandu.forensics import robust
+
+        best: Geometry | None = None
+        for query in queries:
+            wanted = query.second + offset
+            target = next(
+                (targets[s] for s in (wanted, wanted - 1, wanted + 1) if s in targets), None
+            )
+            if target is None:
+                continue
+            tries -= 1
+            geometry = robust.confirm(query, target, mirrored_first=mirrored, frame=True)
+            if geometry is not None and (best is None or geometry.inliers > best.inliers):
+                best = geometry
+            if tries == 0:
+                break
+        return best

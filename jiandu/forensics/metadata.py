@@ -62,6 +62,9 @@ class FileReport:
     sheet_times: list[float] = field(default_factory=list)  # the sheet's frames, in seconds
     waveform: str = ""  # base64 PNG
     problem: Problem | None = None
+    # Turned/flipped/trimmed/cropped PDQ hashes and ORB keypoints, as the sandbox gave them;
+    # checked and kept in the fingerprint only (forensics/robust.py), not in the stored report.
+    robust: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -196,6 +199,8 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
         report.sheet = _base64_only(data.get("sheet"))
         report.sheet_times = [float(t) for t in (data.get("sheet_times") or [])[:SHEET_MAX]]
         report.waveform = _base64_only(data.get("waveform"))
+        robust = data.get("robust")
+        report.robust = robust if isinstance(robust, dict) else {}
     except (ValueError, TypeError, AttributeError):
         logger.error("metadata worker gave malformed output")  # no content
         report.problem = Problem.FAILED

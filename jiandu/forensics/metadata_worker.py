@@ -261,6 +261,27 @@ def read_image(report: Report, data: bytes, max_pixels: int) -> None:
     small.thumbnail((512, 512))
     hashed, quality = pdq_hex(numpy.asarray(small))
     report.out["pdq"] = [hashed, quality]
+    robust_picture(report, numpy.asarray(small), 0, ORB_POINTS_IMAGE, crops=True)
+
+
+# ---- robust matching (crops, turns, flips, padding: jiandu/sandbox/inside/robust_features.py) ----
+
+ORB_POINTS_IMAGE = 128
+ORB_POINTS_FRAME = 64
+ROBUST_SECONDS = 32  # a video's seconds given turned/flipped/trimmed hashes and ORB keypoints
+
+
+def robust_picture(report: Report, rgb, second: int, points: int, crops: bool) -> None:
+    """The robust features of one picture, added to the report's `robust` (never fatal: the
+    rest of the report stands without them)."""
+    try:
+        from robust_features import orb, variants
+
+        robust = report.out.setdefault("robust", {"variants": [], "orb": []})
+        robust["variants"] += [[second, code, value] for code, value in variants(rgb, crops)]
+        robust["orb"].append([second, orb(rgb, points)])
+    except Exception:  # a failure here leaves the plain fingerprints
+        report.fact("robust_failed", True)
 
 
 def jpeg_quality(tables: dict) -> int:
@@ -468,6 +489,9 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
     height = video.codec_context.height or HASH_EDGE
     scale = HASH_EDGE / max(width, height, 1)
     size = (max(16, int(width * scale)), max(16, int(height * scale)))
+    step = max(1, math.ceil(duration / ROBUST_SECONDS)) if duration else 1
+    robust_scale = 512 / max(width, height, 1)
+    robust_size = (max(16, int(width * robust_scale)), max(16, int(height * robust_scale)))
     try:
         for frame in container.decode(video):
             if frame.time is None:
@@ -483,6 +507,11 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
                 rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
                 hashed, quality = pdq_hex(rgb)
                 frames.append([int(next_second), hashed, quality])
+                if next_second % step == 0 and len(frames) <= ROBUST_SECONDS * 2:
+                    larger = frame.to_ndarray(
+                        format="rgb24", width=robust_size[0], height=robust_size[1]
+                    )
+                    robust_picture(report, larger, int(next_second), ORB_POINTS_FRAME, False)
                 next_second = int(frame.time) + 1
             due = wanted and frame.time + 1e-6 >= wanted[0]
             # A keyframe when it is due; the hashed frame only if no keyframe came within a
