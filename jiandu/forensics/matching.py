@@ -47,9 +47,13 @@ MIN_COVERAGE = 0.5  # share of the query's seconds that must match at the chosen
 STORED_CODES = (16, 17)
 SCANNED_CODES = (0, 8, 16, 17, 18, 19, 20, 21, 22, 23)  # the query's hashes in the scan
 NEAREST = 3  # nearest pictures of the whole index, per scanned query hash
-LOOSE_DISTANCE = 100  # farther than this is never a candidate (random pairs: 128 ± 8)
+LOOSE_DISTANCE = 120  # farther is never a candidate (random pairs: 128 ± 8; keypoints decide)
 MAX_CONFIRM = 6  # candidates checked by their keypoints, nearest first
 ROBUST_OFFSETS = 3  # a video's best-voted offsets checked by keyframes
+# A video query also scans every stored second when the index is this small (hash
+# comparisons); beyond it, only multi-index hashing gives its candidates.
+SCAN_BUDGET = 4_000_000
+VIDEO_SCAN_DISTANCE = 84
 
 
 @dataclass(frozen=True)
@@ -336,7 +340,9 @@ class Index:
         votes: dict[int, Counter[int]] = defaultdict(Counter)
         mirrored: Counter[tuple[int, int]] = Counter()
         spent: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for hit, distance, _row, code, offset in self._near(features, VIDEO_DISTANCE):
+        for hit, distance, _row, code, offset in self._near(
+            features, VIDEO_DISTANCE
+        ) + self._scan_video(features):
             owner = int(self._owner[hit])
             if owner in matches or not self._videos[owner]:
                 continue
@@ -375,6 +381,24 @@ class Index:
                     geometry=geometry,
                 )
                 break
+
+    def _scan_video(self, features: Robust) -> list[tuple[int, int, int, int, int]]:
+        """(stored row, distance, query row, code, offset) of every stored second within
+        VIDEO_SCAN_DISTANCE of the query's turned, flipped and trimmed hashes, by a full scan,
+        when the index is small enough for one (`SCAN_BUDGET` hash comparisons): a crop moves
+        a frame's hash too far for multi-index hashing."""
+        pick = numpy.flatnonzero(features.codes < STORED_CODES[0])
+        if not len(pick) or len(pick) * len(self._hashes) > SCAN_BUDGET:
+            return []
+        found = []
+        for index in pick:
+            spent = distances(features.hashes[index], self._hashes)
+            for hit in numpy.flatnonzero(spent <= VIDEO_SCAN_DISTANCE):
+                offset = int(self._seconds[hit]) - int(features.seconds[index])
+                found.append(
+                    (int(hit), int(spent[hit]), int(index), int(features.codes[index]), offset)
+                )
+        return found
 
     @staticmethod
     def _confirm_frames(

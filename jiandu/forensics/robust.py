@@ -50,6 +50,7 @@ RATIO = 0.8
 MAX_HAMMING = 64
 REPROJECTION = 6.0  # pixels, on the 512-pixel picture
 LARGEST_SCALE = 4.0
+CROPPED = 0.93  # a copy showing less of the original's keypoint hull than this is cropped
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Geometry:
     def describe(self) -> str:
         """ "cropped, turned 4°, mirrored copy; 42 matching points", in the reader's language."""
         parts = []
-        if self.kept < 0.97:
+        if self.kept < CROPPED:
             parts.append(_("cropped"))
         if self.angle:
             parts.append(_("turned %(degrees)d°") % {"degrees": self.angle})
@@ -330,10 +331,13 @@ def confirm(
             continue
         count, transform = found
         width, height = query.size
-        corners = numpy.array([[0, 0], [width, 0], [width, height], [0, height]], numpy.float32)
-        mapped = cv2.transform(corners[None], transform)[0]
-        target_area = float(target.size[0] * target.size[1])
-        kept = _area(mapped, *target.size) / target_area
+        # What of the original the copy shows: the hull of all the copy's keypoints, mapped
+        # onto the original, over the hull of the original's (padding has no keypoints).
+        hull = cv2.convexHull(cv2.transform(xy[None].astype(numpy.float32), transform)[0])
+        target_hull = cv2.convexHull(target.xy.astype(numpy.float32))
+        target_area = max(1.0, float(cv2.contourArea(target_hull)))
+        shown, _points = cv2.intersectConvexConvex(hull[:, 0], target_hull[:, 0])
+        kept = min(1.0, float(shown) / target_area)
         inverse = cv2.invertAffineTransform(transform)
         target_corners = numpy.array(
             [[0, 0], [target.size[0], 0], [target.size[0], target.size[1]], [0, target.size[1]]],
