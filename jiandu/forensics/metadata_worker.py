@@ -277,7 +277,7 @@ def robust_picture(report: Report, rgb, second: int, points: int, crops: bool) -
     try:
         from robust_features import orb, variants
 
-        robust = report.out.setdefault("robust", {"variants": [], "orb": []})
+        robust: Any = report.out.setdefault("robust", {"variants": [], "orb": []})
         robust["variants"] += [[second, code, value] for code, value in variants(rgb, crops)]
         robust["orb"].append([second, orb(rgb, points)])
     except Exception:  # a failure here leaves the plain fingerprints
