@@ -17,7 +17,7 @@ from jiandu.redaction.recipe import AUDIO, EDGES, Recipe, RecipeError, parse
 
 # What each kind of original can be asked for; the others are not shown.
 FIELDS = {
-    "image": {"faces", "effect", "keep", "boxes", "crop", "edge", "format"},
+    "image": {"faces", "effect", "keep", "boxes", "crop", "edge", "format", "terms"},
     "video": {"faces", "effect", "keep", "boxes", "edge", "ranges", "audio", "stills", "format"},
     "pdf": {"boxes", "terms"},
 }
@@ -114,8 +114,13 @@ class RecipeForm(forms.Form):
     )
     stills = forms.CharField(label=_("Stills at (video, seconds)"), required=False)
     terms = forms.CharField(
-        label=_("Search terms to redact (PDF, one per line)"),
+        label=_("Search terms to redact (one per line)"),
         required=False,
+        help_text=_(
+            "Found in the PDF's text, or read by OCR in a scan or a photo of a page (Chinese "
+            "and English). Words the OCR was unsure of are listed after the render: box them "
+            "by hand."
+        ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # The kept numbers the journalist has seen listed (with their thumbnails) and confirmed:

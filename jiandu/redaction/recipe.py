@@ -64,7 +64,7 @@ class Recipe:
     ranges: tuple[tuple[float, float], ...] = ()  # video: the clip, in order
     audio: str = "keep"
     stills: tuple[float, ...] = ()  # video: frames exported as images
-    terms: tuple[str, ...] = ()  # pdf: text to find and redact
+    terms: tuple[str, ...] = ()  # pdf, image: text to find (in scans by OCR) and redact
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def as_dict(self) -> dict:

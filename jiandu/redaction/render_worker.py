@@ -210,6 +210,10 @@ def render_image(
     hidden = regions_for_frame({**recipe, "keep": visible}, found, width, height, at)
     for box, effect in hidden:
         hide(pixels, box, effect)
+    # Search terms read in the picture (a photo or scan of a page): painted black.
+    terms_found, doubts = read_terms(upright, recipe.get("terms") or (), 0)
+    for x0, y0, x1, y1 in terms_found:
+        pixels[y0:y1, x0:x1] = 0
     result = Image.fromarray(pixels, "RGB")
     if recipe.get("crop"):
         cx, cy, cw, ch = recipe["crop"]
@@ -239,8 +243,10 @@ def render_image(
         "faces_at": [at] * len(found),
         "shown": shown,
         "thumbs": [len(t) for t in thumbs],
-        "hidden": len(hidden),
+        "hidden": len(hidden) + len(terms_found),
         "hidden_faces": sum(1 for number in shown if not number),
+        "found": len(terms_found),
+        "doubts": doubts,
     }
     return encode(clean, out_format), header, thumbs
 
@@ -764,6 +770,37 @@ def _copy_box(source: tuple, target: tuple, box: tuple[int, int, int, int]) -> N
         target[plane][hy0:hy1, hx0:hx1] = source[plane][hy0:hy1, hx0:hx1]
 
 
+# ---- text in pictures (OCR) ---------------------------------------------------------------
+
+MAX_DOUBTS = 200  # per page: the rest would not be boxed by hand either
+
+
+def read_terms(page, terms, number: int) -> tuple[list[tuple[int, int, int, int]], list[list]]:
+    """The search terms in a picture of a page, read by Tesseract (jiandu/sandbox/inside/
+    ocr.py): the pixel boxes (x0, y0, x1, y1) to paint black, and the words the engine doubted
+    that may be a misread term, as [page, x, y, w, h] fractions for the journalist to box."""
+    if not terms:
+        return [], []
+    import ocr
+
+    if not ocr.available():
+        raise Unsupported
+    words, _languages = ocr.read_page(page)
+    hits, doubtful = ocr.find_terms(words, list(terms))
+    width, height = page.size
+    boxes = [
+        (max(0, x), max(0, y), min(width, x + w), min(height, y + h))
+        for hit in hits
+        for x, y, w, h in hit.boxes
+    ]
+    doubts = [
+        [number, round(w.x / width, 4), round(w.y / height, 4), round(w.w / width, 4),
+         round(w.h / height, 4)]
+        for w in doubtful[:MAX_DOUBTS]
+    ]  # fmt: skip
+    return boxes, doubts
+
+
 # ---- PDF -----------------------------------------------------------------------------------
 
 PDFTOPPM = "/usr/bin/pdftoppm"
@@ -795,9 +832,10 @@ def split_pngs(stream: bytes) -> list[bytes]:
     return pages
 
 
-def term_boxes(terms: list[str]) -> list[dict]:
+def term_boxes(terms: list[str], text_pages: set[int] | None = None) -> list[dict]:
     """Where each search term is, from pdftotext's word boxes, as regions (page, fractions).
-    A term of several words matches those words in a row; case is ignored."""
+    A term of several words matches those words in a row; case is ignored. The numbers of the
+    pages that have a text layer are added to `text_pages` (the others are read by OCR)."""
     import html
     import subprocess
 
@@ -819,6 +857,8 @@ def term_boxes(terms: list[str]) -> list[dict]:
              html.unescape(m[5].decode("utf-8", "replace")).casefold())
             for m in WORD.finditer(chunk)
         ]  # fmt: skip
+        if words and text_pages is not None:
+            text_pages.add(number)
         for term in wanted:
             for i in range(len(words) - len(term) + 1):
                 run = words[i : i + len(term)]
@@ -892,13 +932,22 @@ def render_pdf(recipe: dict, max_pixels: int) -> tuple[bytes, dict]:
     if not pngs:
         raise ValueError("no page")
     regions = [b for b in recipe.get("boxes", ()) if b.get("on", True)]
-    found = term_boxes(list(recipe.get("terms", ())))
+    terms = list(recipe.get("terms", ()))
+    text_pages: set[int] = set()
+    found = term_boxes(terms, text_pages)
+    read, doubts = 0, []
     pages = []
     for number, png in enumerate(pngs):
         with Image.open(io.BytesIO(png), formats=("PNG",)) as opened:
             page = opened.convert("RGB")
         width, height = page.size
         draw = ImageDraw.Draw(page)
+        if terms and number not in text_pages:  # a scanned page: its words are read by OCR
+            boxes, page_doubts = read_terms(page, terms, number)
+            read += len(boxes)
+            doubts += page_doubts
+            for box in boxes:
+                draw.rectangle(box, fill=(0, 0, 0))
         for region in [*regions, *found]:
             if region.get("page", 0) != number:
                 continue
@@ -921,7 +970,8 @@ def render_pdf(recipe: dict, max_pixels: int) -> tuple[bytes, dict]:
     first = pages[0]
     header = {
         "extension": "pdf", "content_type": "application/pdf", "width": first[1],
-        "height": first[2], "pages": len(pages), "boxes": len(regions), "found": len(found),
+        "height": first[2], "pages": len(pages), "boxes": len(regions),
+        "found": len(found) + read, "doubts": doubts,
     }  # fmt: skip
     return data, header
 

@@ -56,8 +56,9 @@ VIDEO_LIMITS = Limits(
 )
 PDF_MAX_BYTES = 256 * MIB
 PDF_LIMITS = Limits(
-    cpu_seconds=600,
-    wall_seconds=1200,
+    # A scanned page searched for terms is read by OCR too: a few seconds of CPU a page.
+    cpu_seconds=1800,
+    wall_seconds=2400,
     memory_bytes=3072 * MIB,
     input_bytes=PDF_MAX_BYTES,
     output_bytes=512 * MIB,
@@ -206,6 +207,32 @@ def _samples(value: object, count: int) -> tuple[tuple[tuple[float, ...], ...], 
     return tuple(tracks)
 
 
+MAX_DOUBTS = 2000
+
+
+def _terms_read(header: dict, kind: str) -> dict:
+    """The search terms' count and the words the OCR doubted (render_worker.read_terms), as
+    lines the journalist can paste into the boxes field: left top width height in percent,
+    then the page for a PDF. Absent keys (an old worker) give none; a wrong shape refuses."""
+    found = header.get("found", 0)
+    doubts = header.get("doubts", [])
+    if type(found) is not int or not 0 <= found < 10**6:
+        raise ValueError("not a count")
+    if not isinstance(doubts, list) or len(doubts) > MAX_DOUBTS:
+        raise ValueError("not a list of doubts")
+    lines = []
+    for doubt in doubts:
+        if not isinstance(doubt, list) or len(doubt) != 5 or type(doubt[0]) is not int:
+            raise ValueError("not a doubt")
+        page, *box = doubt
+        if not 0 <= page < 100_000:
+            raise ValueError("not a page")
+        x, y, w, h = _box(box)
+        words = [f"{v * 100:.2f}".rstrip("0").rstrip(".") for v in (x, y, w, h)]
+        lines.append(" ".join([*words, str(page + 1)] if kind == "pdf" else words))
+    return {"found": found, "doubt_boxes": lines}
+
+
 def checked_image(stdout: bytes) -> Output:
     """The worker's answer for an image, accepted only if it is what it may write."""
     refused = Output(problem=Problem.FAILED)
@@ -219,6 +246,7 @@ def checked_image(stdout: bytes) -> Output:
         at = float(header.get("faces_at", [0.0])[0]) if found else 0.0
         # One sample per face, at the moment of the image (a still: its time in the video).
         samples = tuple(((at, x, y, x + w, y + h),) for x, y, w, h in found)
+        terms_read = _terms_read(header, "image")
     except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         return refused
     if not isinstance(extension, str) or extension not in IMAGE_TYPES:
@@ -250,6 +278,7 @@ def checked_image(stdout: bytes) -> Output:
         shown=shown,
         samples=samples,
         thumbs=header["thumb_data"],
+        extra=terms_read if terms_read["found"] or terms_read["doubt_boxes"] else {},
     )
 
 
@@ -471,6 +500,7 @@ def checked_pdf(stdout: bytes) -> Output:
         header, body = _answer(stdout)
         width, height, pages = header["width"], header["height"], header["pages"]
         boxes, found = header["boxes"], header["found"]
+        doubt_boxes = _terms_read(header, "pdf")["doubt_boxes"]
     except (ValueError, TypeError, KeyError, AttributeError):
         return refused
     if header.get("extension") != "pdf" or header.get("content_type") != "application/pdf":
@@ -488,7 +518,7 @@ def checked_pdf(stdout: bytes) -> Output:
         width=width,
         height=height,
         hidden=boxes + found,
-        extra={"pages": pages, "found": found},
+        extra={"pages": pages, "found": found, "doubt_boxes": doubt_boxes},
     )
 
 

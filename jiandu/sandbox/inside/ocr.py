@@ -8,7 +8,8 @@ sandbox's re-encoder (reencode.py).
 The engine is Debian's Tesseract 5 (`tesseract-ocr`, LSTM models from `tesseract-ocr-chi-sim`,
 `-chi-tra` and `-eng`; nothing is downloaded). It runs as a child of the worker, inside the same
 walls, on one thread (OMP_THREAD_LIMIT=1: two pages on two cores beat one page on two threads),
-fed a grey PNG on a pipe and answering TSV (one row per word: box, confidence, line) on a pipe.
+fed a grey PNG on a pipe and answering hOCR (lines, words with a box and a confidence, and
+characters with a box) on a pipe.
 Why Tesseract and not RapidOCR (PP-OCR on onnxruntime): on our generated pages it was four to
 five times faster on one core, reads Traditional Chinese with its own model (RapidOCR's Chinese
 model misread or dropped a tenth of it), gives a box and a confidence per word (the redaction's
@@ -29,6 +30,8 @@ hidden too: a redaction errs on the side of hiding. Words the engine doubted tha
 part of the term are returned separately, for the journalist to box by hand.
 """
 
+import contextlib
+import html
 import io
 import os
 import re
@@ -50,13 +53,23 @@ MAX_WORDS = 20000  # per page: more is the engine's (or an attacker's page's) in
 MAX_WORD = 200  # characters per word kept
 ENV = {"OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"}
 ROTATE = re.compile(rb"Rotate: (\d+)")
+# The three hOCR elements read, in document order: a line (any of Tesseract's line classes,
+# numbered block_par_line or block_line), a word (box, confidence), a character (box).
+HOCR = re.compile(
+    r"class='ocr_(?:line|caption|header|textfloat)' id='line_\d+_(?P<line>\d+)'"
+    r"|class='ocrx_word' id='word_\d+_\d+' title='bbox (?P<w0>\d+) (?P<w1>\d+) (?P<w2>\d+) "
+    r"(?P<w3>\d+); x_wconf (?P<conf>-?\d+)'"
+    r"|class='ocrx_cinfo' title='x_bboxes (?P<c0>-?\d+) (?P<c1>-?\d+) (?P<c2>-?\d+) "
+    r"(?P<c3>-?\d+); x_conf [\d.]+'>(?P<char>[^<]{1,16})</span>"
+)
 SCRIPT = re.compile(rb"Script: (\w+)")
 
 
 @dataclass(frozen=True)
 class Word:
-    """One word the engine read: its text, confidence (0-100), box in the page's pixels, and
-    the line it belongs to (block, paragraph, line numbers in one tuple)."""
+    """One word the engine read: its text, confidence (0-100), box in the page's pixels, the
+    line it belongs to, and the box of each of its characters (spaces left out) when the
+    engine gave them (the LSTM's are approximate: a match is padded)."""
 
     text: str
     conf: float
@@ -65,6 +78,7 @@ class Word:
     w: int
     h: int
     line: tuple[int, int, int]
+    chars: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def is_cjk(char: str) -> bool:
@@ -97,30 +111,52 @@ def detect(png: bytes, timeout: float = 60) -> tuple[int, str]:
     return turns, LATIN if script and script[1] == b"Latin" else SIMPLIFIED
 
 
-def parse_tsv(tsv: bytes, turns: int = 0, size: tuple[int, int] = (0, 0)) -> list[Word]:
-    """Tesseract's TSV as words (level 5 rows with text), boxes mapped back from a page turned
-    `turns` quarter turns clockwise onto the original of `size` (width, height)."""
-    words: list[Word] = []
+def _unturn(box: tuple[int, int, int, int], turns: int, size: tuple[int, int]):
+    """A box (x, y, w, h) on the page turned `turns` quarter turns clockwise, mapped back onto
+    the original of `size` (width, height)."""
+    x, y, w, h = box
     width, height = size
-    for row in tsv.decode("utf-8", "replace").splitlines()[1:]:
-        cells = row.split("\t")
-        if len(cells) != 12 or cells[0] != "5" or not cells[11].strip():
-            continue
-        try:
-            block, par, line = int(cells[2]), int(cells[3]), int(cells[4])
-            x, y, w, h = (int(v) for v in cells[6:10])
-            conf = float(cells[10])
-        except ValueError:
-            continue
-        if turns == 1:  # the page was turned 90 degrees clockwise: undo it
-            x, y, w, h = y, height - x - w, h, w
-        elif turns == 2:
-            x, y = width - x - w, height - y - h
-        elif turns == 3:
-            x, y, w, h = width - y - h, x, h, w
-        words.append(Word(cells[11].strip()[:MAX_WORD], conf, x, y, w, h, (block, par, line)))
-        if len(words) >= MAX_WORDS:
-            break
+    if turns == 1:
+        return y, height - x - w, h, w
+    if turns == 2:
+        return width - x - w, height - y - h, w, h
+    if turns == 3:
+        return width - y - h, x, h, w
+    return x, y, w, h
+
+
+def parse_hocr(hocr: bytes, turns: int = 0, size: tuple[int, int] = (0, 0)) -> list[Word]:
+    """Tesseract's hOCR (with character boxes) as words in reading order, boxes mapped back
+    from a page turned `turns` quarter turns clockwise onto the original of `size`."""
+    words: list[Word] = []
+    line = (0, 0, 0)
+    current: list | None = None
+
+    def close() -> None:
+        if current is None or len(words) >= MAX_WORDS:
+            return
+        box, conf, chars = current
+        text = "".join(c for c, _ in chars).strip()[:MAX_WORD]
+        if not text:
+            return
+        boxes = tuple(_unturn(b, turns, size) for c, b in chars if not c.isspace())
+        x, y, w, h = _unturn(box, turns, size)
+        words.append(Word(text, conf, x, y, w, h, line, boxes[: len(text)]))
+
+    for match in HOCR.finditer(hocr.decode("utf-8", "replace")):
+        if match["line"] is not None:
+            close()
+            current = None
+            line = (0, 0, int(match["line"]))
+        elif match["w0"] is not None:
+            close()
+            x0, y0, x1, y1 = (int(match[f"w{i}"]) for i in range(4))
+            current = [(x0, y0, x1 - x0, y1 - y0), float(match["conf"]), []]
+        elif current is not None:
+            x0, y0, x1, y1 = (int(match[f"c{i}"]) for i in range(4))
+            char = html.unescape(match["char"])
+            current[2].append((char, (x0, y0, max(1, x1 - x0), max(1, y1 - y0))))
+    close()
     return words
 
 
@@ -153,10 +189,10 @@ def read_page(image, timeout: float = 120) -> tuple[list[Word], str]:
 
 
 def _read(png: bytes, languages: str, turns: int, size: tuple[int, int], timeout: float):
-    tsv = _tesseract(
-        png, ["-l", languages, "--psm", "3", "-c", "preserve_interword_spaces=1", "tsv"], timeout
+    hocr = _tesseract(
+        png, ["-l", languages, "--psm", "3", "-c", "hocr_char_boxes=1", "hocr"], timeout
     )
-    return parse_tsv(tsv, turns, size)
+    return parse_hocr(hocr, turns, size)
 
 
 def _confidence(words: list[Word]) -> float:
@@ -190,10 +226,8 @@ def fold(char: str) -> str:
         return _FOLD[char]
     folded = unicodedata.normalize("NFKC", char).casefold()
     if len(folded) == 1 and is_cjk(folded):
-        try:
+        with contextlib.suppress(ImportError):  # no converter: Traditional matched as typed
             folded = _simplifier().convert(folded) or folded
-        except Exception:  # no converter: Traditional is matched as typed
-            pass
     if len(folded) != 1:
         folded = char.casefold()[:1] or char
     if len(_FOLD) < 50000:
@@ -251,7 +285,7 @@ class Hit:
 
 def _boxes(words: list[Word], chars: list[tuple[int, int, int]], start: int, end: int):
     """The boxes covering characters start..end-1 of the stream (one per line), each CJK
-    word's part cut in proportion, padded by a fifth of the line's height."""
+    word's part cut in proportion, padded by a fifth of the line's height (a third across)."""
     spans: dict[int, list[int]] = {}
     for index in range(start, end):
         word, offset, length = chars[index]
@@ -260,17 +294,26 @@ def _boxes(words: list[Word], chars: list[tuple[int, int, int]], start: int, end
     by_line: dict[tuple[int, int, int], list[int]] = {}
     for word_index, (first, last, length) in spans.items():
         word = words[word_index]
-        x0, x1 = word.x, word.x + word.w
-        if length > 1 and all(is_cjk(c) for c in word.text):
-            step = word.w / length
-            x0, x1 = int(word.x + first * step), int(word.x + last * step + 0.999)
-        box = by_line.setdefault(word.line, [x0, word.y, x1, word.y + word.h])
-        box[0], box[1] = min(box[0], x0), min(box[1], word.y)
-        box[2], box[3] = max(box[2], x1), max(box[3], word.y + word.h)
+        x0, y0, x1, y1 = word.x, word.y, word.x + word.w, word.y + word.h
+        if all(is_cjk(c) for c in word.text):
+            # Chinese: the characters' own boxes (part of a run read as one word), or else a
+            # cut in proportion; then more than half a character on each side, because the
+            # LSTM's boxes are approximate (on our pages, up to half a character to the right).
+            if (first, last) != (0, length) and len(word.chars) == length:
+                x0 = min(word.chars[i][0] for i in range(first, last))
+                x1 = max(word.chars[i][0] + word.chars[i][2] for i in range(first, last))
+            elif (first, last) != (0, length):
+                step = word.w / length
+                x0, x1 = int(word.x + first * step), int(word.x + last * step + 0.999)
+            half = int(0.6 * min(word.h, 2 * word.w / length + 1))
+            x0, x1 = x0 - half, x1 + half
+        box = by_line.setdefault(word.line, [x0, y0, x1, y1])
+        box[0], box[1] = min(box[0], x0), min(box[1], y0)
+        box[2], box[3] = max(box[2], x1), max(box[3], y1)
     out = []
     for x0, y0, x1, y1 in by_line.values():
-        pad = max(2, (y1 - y0) // 5)
-        out.append((max(0, x0 - pad), max(0, y0 - pad), x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        pad, side = max(2, (y1 - y0) // 5), max(3, (y1 - y0) // 3)
+        out.append((max(0, x0 - side), max(0, y0 - pad), x1 - x0 + 2 * side, y1 - y0 + 2 * pad))
     return tuple(out)
 
 
@@ -313,13 +356,17 @@ def find_terms(words: list[Word], terms: list[str]) -> tuple[list[Hit], list[Wor
         position = text.find(wanted)
         while position >= 0:
             end = position + len(wanted)
-            if not latin or (_edge(text, starts, position, True) and _edge(text, starts, end, False)):
+            if not latin or (
+                _edge(text, starts, position, True) and _edge(text, starts, end, False)
+            ):
                 taken.append((position, end))
             position = text.find(wanted, position + 1)
         exact = len(taken)
         if edits:
             for start in range(len(text)):
-                if text[start] != wanted[0] and (start + 1 >= len(text) or text[start + 1] != wanted[1]):
+                if text[start] != wanted[0] and (
+                    start + 1 >= len(text) or text[start + 1] != wanted[1]
+                ):
                     continue  # a near miss keeps its first or second character
                 if latin and not _edge(text, starts, start, True):
                     continue
