@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 if TYPE_CHECKING:
     import numpy
@@ -113,7 +114,9 @@ class Geometry:
             parts.append(_("mirrored"))
         if self.padded > 0.03:
             parts.append(_("padded"))
-        kind = _(", ").join(parts) if parts else _("rescaled or re-encoded")
+        kind = pgettext("list separator", ", ").join(parts) or _("rescaled or re-encoded")
+        if not self.inliers:  # found by a turned, flipped or trimmed hash alone
+            return _("%(kind)s copy") % {"kind": kind}
         return _("%(kind)s copy; %(count)d matching points") % {
             "kind": kind,
             "count": self.inliers,

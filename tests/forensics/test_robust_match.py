@@ -283,3 +283,30 @@ def test_an_unrelated_video_of_the_same_photographs_kind_is_not_matched(footage)
     index = matching.Index()
     index.add("other", footage["other"])
     assert index.query(footage["copy"]) == []
+
+
+# ---- shown in the workbench ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["mirrored", "turned 5°", "padded", "52 matching points"]),
+        ("zh-hans", ["镜像翻转", "旋转了 5°", "加了边框", "52 个匹配点"]),
+        ("zh-hant", ["鏡像翻轉", "旋轉了 5°", "加了邊框", "52 個匹配點"]),
+    ],
+)
+def test_the_workbench_says_how_the_copy_differs(language, words):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from jiandu.forensics.index import Label
+
+    geometry = robust.Geometry(52, True, 5, 1.0, 0.2)
+    match = matching.Match("analysis:1", False, 0, 1, 0, 1, 1, 60.0, False, geometry)
+    label = Label("evidence", "leak.jpg", "S-1", None, None)
+    line = {"match": match, "label": label, "name": "leak.jpg", "target": "", "query": ""}
+    with translation.override(language):
+        html = render_to_string("forensics/_matches.html", {"matches": [line]})
+    for word in words:
+        assert word in html
