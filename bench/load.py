@@ -13,7 +13,8 @@ submissions a minute by design; a running instance given by --url needs the same
 Readers: `--reader-procs` processes of asyncio HTTP/1.1 keep-alive clients (the standard
 library only), each reading the public pages in turn (homes in three languages, the case
 pages, the API), as anonymous readers do: nginx answers them from the signed mirror where it
-has the page, the web processes otherwise. Uploads: threads in another process, each a new
+has the page, the web processes otherwise (searches with a query: through nginx's one-second
+cache of public answers, drills/cluster.py). Uploads: threads in another process, each a new
 source sending a message and a PNG through the tip line (drills/workload.py's Uploader); an
 upload counts as ok on the receipt's redirect.
 
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -43,14 +45,22 @@ sys.path.insert(0, str(ROOT))
 LINK = re.compile(r'href="(/(?:en/|zh-hant/)?cases/[^"?#]*)"')
 
 
+# Searches readers make, in each language (the demo's case: 重庆 is two characters, which
+# only the PostgreSQL trigram index serves without a scan; "lei" a name in Latin letters).
+SEARCHES = ["重庆", "lei"]
+
+
 def discover(base: str) -> list[str]:
     """The public pages a reader would open: the homes and every case and person page linked
-    from them (read live, with a query string so the mirror does not answer)."""
-    paths = ["/cases/", "/en/cases/", "/zh-hant/cases/"]
-    for home in list(paths):
+    from them (read live, with a query string so the mirror does not answer), and searches
+    with a query in each language (which no static copy holds)."""
+    homes = ["/cases/", "/en/cases/", "/zh-hant/cases/"]
+    paths = list(homes)
+    for home in homes:
         with urllib.request.urlopen(f"{base}{home}?from=bench", timeout=30) as answer:
             page = answer.read().decode()
         paths += [p for p in LINK.findall(page) if "/feed" not in p and "/export/" not in p]
+    paths += [f"{home}search/?q={urllib.parse.quote(term)}" for home in homes for term in SEARCHES]
     return list(dict.fromkeys(paths))
 
 

@@ -582,6 +582,18 @@ http {{
 {upstream}
         keepalive 64;
     }}
+    # Anonymous readers' pages the mirror cannot hold (search with its query, a page not yet
+    # exported): each answer the web processes mark public is kept one second (two at most:
+    # nginx counts whole seconds), per address (the language is in it), so a popular search
+    # reaches Django about once a second whatever the readers (issue 22 item 3). Only
+    # public, cookieless 200 answers to requests without a session cookie are kept; what is
+    # kept is public anyway (published pages), in a folder of the run's own.
+    proxy_cache_path {self.public_dir}/nginx-cache levels=1:2 keys_zone=jiandu_public:8m
+                     max_size=256m inactive=1m use_temp_path=off;
+    map $upstream_http_cache_control $jiandu_not_public {{
+        "~*(^|[ ,])public($|[ ,])" 0;
+        default 1;
+    }}
     map "$request_method:$cookie_jiandu_session:$args" $mirror_root {{
         "GET::"  {self.mirror_dir};
         "HEAD::" {self.mirror_dir};
@@ -624,7 +636,7 @@ http {{
         }}
         location ~ ^/((zh-hant|en)/)?(cases|log)/ {{
             root $mirror_root;
-            try_files $uri ${{uri}}index.html $uri/index.html @app;
+            try_files $uri ${{uri}}index.html $uri/index.html @public;
         }}
         location / {{
             proxy_pass http://jiandu;
@@ -638,6 +650,22 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
+        }}
+        location @public {{
+            proxy_pass http://jiandu;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_cache jiandu_public;
+            proxy_cache_key $request_uri;
+            proxy_ignore_headers Cache-Control Expires;
+            proxy_cache_valid 200 1s;
+            proxy_cache_bypass $cookie_jiandu_session;
+            proxy_no_cache $cookie_jiandu_session $jiandu_not_public;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 5s;
+            proxy_cache_use_stale updating;
+            proxy_cache_background_update on;
         }}
     }}
 }}

@@ -8,6 +8,7 @@ import http.server
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -21,14 +22,23 @@ pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not i
 
 
 class App(http.server.BaseHTTPRequestHandler):
-    """Answers every request with 'app <method> <path>' (the web processes' stand-in)."""
+    """Answers every request with 'app <method> <path>' (the web processes' stand-in); a path
+    with `public` in its query is answered `Cache-Control: public`, one with `cookie` sets one;
+    `served` counts what reached it."""
+
+    served: list[str] = []
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        text = f"app {self.command} {self.path} {len(body)}".encode()
+        App.served.append(self.path)
+        text = f"app {self.command} {self.path} {len(body)} #{len(App.served)}".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(text)))
+        if "public" in self.path:
+            self.send_header("Cache-Control", "public, max-age=60")
+        if "cookie" in self.path:
+            self.send_header("Set-Cookie", "csrftoken=x")
         self.end_headers()
         self.wfile.write(text)
 
@@ -62,7 +72,7 @@ def front(tmp_path):
 def fetch(url: str, *, cookie: str = "", data: bytes | None = None) -> str:
     request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(request, timeout=10) as answer:
-        return answer.read().decode()
+        return answer.read().decode().split(" #")[0]
 
 
 def test_the_configuration_is_valid_nginx(front, tmp_path):
@@ -193,3 +203,38 @@ def test_a_fresh_start_never_removes_a_folder_holding_the_cluster(tmp_path):
         assert (tmp_path / "var" / "scaled" / "logs").is_dir()
     finally:
         cluster.stop()
+
+
+def test_public_answers_of_the_web_processes_are_kept_a_second(front):
+    """Issue 22 item 3: a search (a query: no mirror page) answered `public` is kept one
+    second (two at most) per address, so readers' repeated searches do not queue in the web
+    processes."""
+    url = f"{front.base_url}/en/cases/search/?q=lei&public=1"
+    App.served.clear()
+    assert fetch(url) == "app GET /en/cases/search/?q=lei&public=1 0"
+    assert fetch(url) == "app GET /en/cases/search/?q=lei&public=1 0"
+    assert fetch(f"{front.base_url}/zh-hant/cases/search/?q=lei&public=1").startswith("app GET")
+    assert App.served == [
+        "/en/cases/search/?q=lei&public=1",
+        "/zh-hant/cases/search/?q=lei&public=1",
+    ]
+    time.sleep(2.5)  # one second, counted by nginx in whole seconds
+    fetch(url)
+    fetch(url)  # the stale copy while the new one is fetched in the background
+    wait_for(lambda: App.served.count("/en/cases/search/?q=lei&public=1") == 2, "refresh", 5)
+    assert App.served.count("/en/cases/search/?q=lei&public=1") == 2
+
+
+def test_only_anonymous_public_cookieless_answers_are_kept(front):
+    App.served.clear()
+    for _ in range(2):
+        fetch(f"{front.base_url}/en/cases/search/?q=private")  # no Cache-Control: public
+        fetch(f"{front.base_url}/en/cases/search/?q=public-cookie")  # sets a cookie
+        fetch(f"{front.base_url}/en/cases/search/?q=public-signed-in", cookie="jiandu_session=a")
+        fetch(f"{front.base_url}/newsroom/?q=public")  # not a public page's location
+    assert len(App.served) == 8
+    # A signed-in reader never gets what an anonymous reader's request left there.
+    fetch(f"{front.base_url}/en/cases/search/?q=public-shared")
+    App.served.clear()
+    fetch(f"{front.base_url}/en/cases/search/?q=public-shared", cookie="jiandu_session=b")
+    assert App.served == ["/en/cases/search/?q=public-shared"]
