@@ -177,14 +177,15 @@ def fingerprint_of(data: bytes):
 
 
 def synthetic(rng: numpy.random.Generator, count: int):
-    """Pictures that are only hashes: one PDQ hash and two inner-crop hashes each."""
+    """Pictures that are only hashes: one PDQ hash and the inner crops' hashes that the
+    scan reads (the 80 % crop and the five 95 % windows), random."""
     from jiandu.forensics.fingerprints import Fingerprint
     from jiandu.forensics.robust import Robust
 
-    hashes = rng.integers(0, 2**64, size=(count, 3, 4), dtype=numpy.uint64)
+    hashes = rng.integers(0, 2**64, size=(count, 7, 4), dtype=numpy.uint64)
     zero = numpy.zeros(1, dtype=numpy.int32)
-    seconds = numpy.zeros(2, dtype=numpy.int32)
-    codes = numpy.array([16, 17], dtype=numpy.uint8)
+    seconds = numpy.zeros(6, dtype=numpy.int32)
+    codes = numpy.array([17, 24, 25, 26, 27, 28], dtype=numpy.uint8)
     for number in range(count):
         robust = Robust(seconds, codes, hashes[number, 1:], ())
         yield Fingerprint(f"{number:064x}", hashes[number, :1], zero, False, robust)

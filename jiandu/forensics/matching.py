@@ -42,11 +42,24 @@ BUCKETS = 1 << 16
 MAX_BUCKET = 4096  # a chunk value this common says nothing; skip it
 QUERY_FRAMES = 24  # query seconds looked up (spread over the clip); all are checked afterwards
 MIN_COVERAGE = 0.5  # share of the query's seconds that must match at the chosen offset
-# The second stage (robust.py): stored inner crops (codes 16, 17) join the scan; the query's
-# codes below 16 (turns, flips, trimmed) are looked up by multi-index hashing.
-STORED_CODES = (16, 17)
-SCANNED_CODES = (0, 8, 16, 17, 18, 19, 20, 21, 22, 23)  # the query's hashes in the scan
+# The second stage (robust.py): the query's codes below this (turns, flips, trimmed) are
+# looked up by multi-index hashing; the others (crops) serve the scan.
+NEAR_CODES = 16
+STORED_WINDOWS = (24, 25, 26, 27, 28)  # the 95 % windows at the corners and the centre
+# The full scan: which of the query's hashes are compared with which stored ones. The copy as
+# it is (or trimmed) with the stored pictures and their inner crops (the copy is cropped); its
+# inner crops with the stored pictures (padded with something other than a flat colour); its
+# turned-back crops with the stored 80 % crops (turned); its turns and flips with the pictures
+# too flat for the first stage (whose hashes multi-index hashing does not hold).
+SCANS: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...] = (
+    ((0, 8), ("whole", "crop95", "crop80")),
+    ((16, 17), ("whole",)),
+    ((18, 19, 20, 21, 22, 23), ("crop80",)),
+    ((1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15), ("weak",)),
+)
 NEAREST = 3  # nearest pictures of the whole index, per scanned query hash
+HALF_DISTANCE = 52  # on the first 128 bits, in a table of more than SMALL_SCAN rows
+SMALL_SCAN = 20_000
 LOOSE_DISTANCE = 120  # farther is never a candidate (random pairs: 128 ± 8; keypoints decide)
 MAX_CONFIRM = 6  # candidates checked by their keypoints, nearest first
 ROBUST_OFFSETS = 3  # a video's best-voted offsets checked by keyframes
@@ -235,9 +248,10 @@ class Index:
     # ---- the second stage (robust.py) ----------------------------------------------------
 
     def _build_robust(self) -> None:
-        """The pictures' hashes for the full scan (as is, and the stored inner crops) and every
-        file's keypoints by second."""
-        scanned, owners = [], []
+        """The tables the full scan reads (see `SCANS`) and every file's keypoints by second."""
+        tables: dict[str, tuple[list[numpy.ndarray], list[int]]] = {
+            name: ([], []) for name in ("whole", "crop95", "crop80", "weak")
+        }
         self._keypoints: dict[int, dict[int, KeyPoints]] = {}
         for owner, part in enumerate(self._parts):
             features = self._robust.get(owner)
@@ -245,21 +259,56 @@ class Index:
                 self._keypoints[owner] = {points.second: points for points in features.keypoints}
             if part.is_video:
                 continue
-            rows = [part.hashes[:1]]
+            whole = part.hashes[:1]
             if features is not None:
-                rows.append(features.hashes[numpy.isin(features.codes, STORED_CODES)])
-            for block in rows:
-                scanned.append(block)
-                owners.append(numpy.full(len(block), owner, dtype=numpy.int32))
-        scan = numpy.concatenate(scanned) if scanned else numpy.zeros((0, 4), numpy.uint64)
-        self._scan = numpy.ascontiguousarray(scan.T)  # one row per 64-bit word: faster to scan
-        self._scan_owner = numpy.concatenate(owners) if owners else numpy.zeros(0, numpy.int32)
+                for name, codes in (("crop95", STORED_WINDOWS), ("crop80", (17,))):
+                    rows = features.hashes[numpy.isin(features.codes, codes)][: len(codes)]
+                    tables[name][0].append(rows)
+                    tables[name][1].extend([owner] * len(rows))
+                if not len(whole):  # PDQ's quality too low for the first stage
+                    whole = features.hashes[features.codes == 0][:1]
+                    tables["weak"][0].append(whole)
+                    tables["weak"][1].extend([owner] * len(whole))
+            tables["whole"][0].append(whole)
+            tables["whole"][1].extend([owner] * len(whole))
+        self._scans: dict[str, tuple[numpy.ndarray, numpy.ndarray]] = {}
+        for name, (blocks, owners) in tables.items():
+            rows = numpy.concatenate(blocks) if blocks else numpy.zeros((0, 4), numpy.uint64)
+            # One row per 64-bit word: a scan reads each word of every hash in one pass.
+            self._scans[name] = (
+                numpy.ascontiguousarray(rows.T),
+                numpy.array(owners, dtype=numpy.int32),
+            )
         self._robust = {}
+
+    def _scan(self, probes: numpy.ndarray, table: str) -> list[tuple[int, int]]:
+        """(owner, distance) of the NEAREST rows of a scan table to each probe, within
+        LOOSE_DISTANCE. In a large table, half the bits first: a row more than HALF_DISTANCE
+        away on them (random rows: 64 ± 6) is left out before the other half is counted."""
+        rows, owners = self._scans[table]
+        if not len(probes) or not rows.shape[1]:
+            return []
+        half = numpy.zeros((len(probes), rows.shape[1]), dtype=numpy.uint8)
+        for word in range(2):
+            half += numpy.bitwise_count(rows[word][None, :] ^ probes[:, word, None])
+        limit = HALF_DISTANCE if rows.shape[1] > SMALL_SCAN else 128
+        found = []
+        for probe, spent in enumerate(half):
+            kept = numpy.flatnonzero(spent <= limit)
+            if not len(kept):
+                continue
+            full = spent[kept].astype(numpy.int32)
+            for word in (2, 3):
+                full += numpy.bitwise_count(rows[word][kept] ^ probes[probe, word])
+            close = numpy.flatnonzero(full <= LOOSE_DISTANCE)
+            for row in close[numpy.argsort(full[close], kind="stable")[:NEAREST]]:
+                found.append((int(owners[kept[row]]), int(full[row])))
+        return found
 
     def _near(self, features: Robust, limit: int) -> list[tuple[int, int, int, int, int]]:
         """(stored row, distance, query row, code, offset) of the query's turned, flipped and
         trimmed hashes that multi-index hashing finds within `limit`."""
-        pick = numpy.flatnonzero(features.codes < STORED_CODES[0])
+        pick = numpy.flatnonzero(features.codes < NEAR_CODES)
         if not len(pick):
             return []
         chunk_values = self._chunks(features.hashes[pick])
@@ -292,15 +341,11 @@ class Index:
 
         for hit, distance, _row, code, _offset in self._near(features, MATCH_DISTANCE):
             consider(int(self._owner[hit]), distance, code, int(self._seconds[hit]))
-        probes = features.hashes[numpy.isin(features.codes, SCANNED_CODES)]
-        if len(probes) and self._scan.shape[1]:
-            spent = numpy.zeros((len(probes), self._scan.shape[1]), dtype=numpy.uint16)
-            for word in range(4):
-                spent += numpy.bitwise_count(self._scan[word][None, :] ^ probes[:, word, None])
-            for probe in range(len(probes)):
-                rows = numpy.flatnonzero(spent[probe] <= LOOSE_DISTANCE)
-                for row in rows[numpy.argsort(spent[probe][rows], kind="stable")[:NEAREST]]:
-                    consider(int(self._scan_owner[row]), int(spent[probe][row]) + 1000, 0, 0)
+        for codes, tables in SCANS:
+            probes = features.hashes[numpy.isin(features.codes, codes)]
+            for table in tables:
+                for owner, distance in self._scan(probes, table):
+                    consider(owner, distance + 1000, 0, 0)
         query = features.keypoints[0] if features.keypoints else None
         ranked = sorted(best.items(), key=lambda item: item[1][0])[:MAX_CONFIRM]
         for owner, (distance, mirrored, second) in ranked:
@@ -387,7 +432,7 @@ class Index:
         VIDEO_SCAN_DISTANCE of the query's turned, flipped and trimmed hashes, by a full scan,
         when the index is small enough for one (`SCAN_BUDGET` hash comparisons): a crop moves
         a frame's hash too far for multi-index hashing."""
-        pick = numpy.flatnonzero(features.codes < STORED_CODES[0])
+        pick = numpy.flatnonzero(features.codes < NEAR_CODES)
         if not len(pick) or len(pick) * len(self._hashes) > SCAN_BUDGET:
             return []
         found = []

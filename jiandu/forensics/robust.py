@@ -24,7 +24,7 @@ import math
 import re
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -32,15 +32,15 @@ from django.utils.translation import pgettext
 if TYPE_CHECKING:
     import numpy
 
-MAX_VARIANTS = 24 * 64  # codes 0-23, for at most 64 pictures of one file
+MAX_VARIANTS = 29 * 64  # codes 0-28, for at most 64 pictures of one file
 MAX_SETS = 64  # pictures with keypoints (an image: 1; a video: its keyframes)
 MAX_POINTS = 128
 MAX_EDGE = 1024  # the sandbox scales pictures to 512 on their longest side
 MAX_SECOND = 4 * 3600
-CODES = 24
+CODES = 29
 MIRRORED_CODES = frozenset({4, 5, 6, 7, 12, 13, 14, 15})
 HEX = re.compile(r"\A[0-9a-f]{64}\Z")
-MAGIC = b"JDR1"
+MAGIC = b"JDR2"
 
 # Confirmation: a candidate is the same picture when this many ORB matches agree on one
 # similarity transform (measured on 25 real photographs: unrelated pairs reach 12 at most
@@ -66,11 +66,27 @@ class KeyPoints:
     descriptors: numpy.ndarray
     mirror_xy: numpy.ndarray
     mirror_descriptors: numpy.ndarray
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom inside a border
 
     def without_mirror(self) -> KeyPoints:
         return KeyPoints(
-            self.second, self.size, self.xy, self.descriptors, self.xy[:0], self.descriptors[:0]
+            self.second,
+            self.size,
+            self.xy,
+            self.descriptors,
+            self.xy[:0],
+            self.descriptors[:0],
+            self.box,
         )
+
+    def content(self, mirrored: bool) -> tuple[int, int, int, int]:
+        """The box inside the flat border (the whole picture when there is none or it makes
+        no sense), of the mirror image when `mirrored`."""
+        left, top, right, bottom = self.box
+        width, height = self.size
+        if not (0 <= left < right <= width and 0 <= top < bottom <= height):
+            return 0, 0, width, height
+        return (width - right, top, width - left, bottom) if mirrored else self.box
 
 
 @dataclass(frozen=True)
@@ -186,7 +202,18 @@ def parse(data: object) -> Robust | None:
             continue
         xy, described = _points(body.get("xy"), body.get("d"), (width, height))
         mirror_xy, mirror_d = _points(body.get("mirror_xy"), body.get("mirror_d"), (width, height))
-        sets.append(KeyPoints(second, (width, height), xy, described, mirror_xy, mirror_d))
+        box = body.get("box")
+        if not (
+            isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in box)
+            and 0 <= box[0] < box[2] <= width
+            and 0 <= box[1] < box[3] <= height
+        ):
+            box = [0, 0, width, height]
+        sets.append(
+            KeyPoints(second, (width, height), xy, described, mirror_xy, mirror_d, tuple(box))
+        )
     if not rows and not sets:
         return None
     return Robust(
@@ -198,7 +225,7 @@ def parse(data: object) -> Robust | None:
 
 
 _VARIANT = [("s", ">i4"), ("c", "u1"), ("h", ">u8", (4,))]
-_SET = struct.Struct(">iHHHH")
+_SET = struct.Struct(">iHHHHHHHH")
 
 
 def to_bytes(robust: Robust) -> bytes:
@@ -212,7 +239,11 @@ def to_bytes(robust: Robust) -> bytes:
     for points in robust.keypoints:
         out.append(
             _SET.pack(
-                points.second, *points.size, len(points.descriptors), len(points.mirror_descriptors)
+                points.second,
+                *points.size,
+                len(points.descriptors),
+                len(points.mirror_descriptors),
+                *points.box,
             )
         )
         for xy, described in (
@@ -240,7 +271,7 @@ def from_bytes(data: bytes) -> Robust | None:
     for _set in range(sets):
         if at + _SET.size > len(data):
             return None
-        second, width, height, n, m = _SET.unpack_from(data, at)
+        second, width, height, n, m, *box = _SET.unpack_from(data, at)
         at += _SET.size
         pairs = []
         for size in (n, m):
@@ -251,7 +282,11 @@ def from_bytes(data: bytes) -> Robust | None:
             described = numpy.frombuffer(data[at + size * 4 : end], numpy.uint8).reshape(-1, 32)
             pairs.append((xy.astype(numpy.float32) / 8, described))
             at = end
-        keypoints.append(KeyPoints(second, (width, height), *pairs[0], *pairs[1]))
+        keypoints.append(
+            KeyPoints(
+                second, (width, height), *pairs[0], *pairs[1], (box[0], box[1], box[2], box[3])
+            )
+        )
     return Robust(
         seconds=rows["s"].astype(numpy.int32),
         codes=rows["c"].astype(numpy.uint8),
@@ -302,14 +337,10 @@ def _verify(
     return count, transform
 
 
-def _area(polygon: numpy.ndarray, width: int, height: int) -> float:
-    """Area of a convex polygon clipped to the rectangle (0, 0)-(width, height)."""
-    import cv2
+def _corners(left: int, top: int, right: int, bottom: int) -> numpy.ndarray:
     import numpy
 
-    box = numpy.array([[0, 0], [width, 0], [width, height], [0, height]], numpy.float32)
-    found, _points = cv2.intersectConvexConvex(polygon.astype(numpy.float32), box)
-    return float(found)
+    return numpy.array([[left, top], [right, top], [right, bottom], [left, bottom]], "float32")
 
 
 def confirm(
@@ -319,7 +350,6 @@ def confirm(
     query's mirror-image keypoints are tried too (first when the candidate came from a mirrored
     hash)."""
     import cv2
-    import numpy
 
     least = MIN_INLIERS_FRAME if frame else MIN_INLIERS
     tries = [
@@ -333,32 +363,16 @@ def confirm(
         if found is None:
             continue
         count, transform = found
+        # Padding: what of the copy lies outside the box inside its flat border. Cropping:
+        # how much of the original's box the copy's box covers once mapped onto it.
+        left, top, right, bottom = query.content(mirrored)
         width, height = query.size
-        # What of the original the copy shows: the hull of all the copy's keypoints, mapped
-        # onto the original, over the hull of the original's (padding has no keypoints).
-        hull = cv2.convexHull(cv2.transform(xy[None].astype(numpy.float32), transform)[0])
-        target_hull = cv2.convexHull(target.xy.astype(numpy.float32))
-        target_area = max(1.0, float(cv2.contourArea(target_hull)))
-        shown, _points = cv2.intersectConvexConvex(hull[:, 0], target_hull[:, 0])
-        kept = min(1.0, float(shown) / target_area)
-        inverse = cv2.invertAffineTransform(transform)
-        target_corners = numpy.array(
-            [[0, 0], [target.size[0], 0], [target.size[0], target.size[1]], [0, target.size[1]]],
-            numpy.float32,
-        )
-        back = cv2.transform(target_corners[None], inverse)[0]
-        padded = 1 - _area(back, width, height) / float(width * height)
+        padded = 1 - (right - left) * (bottom - top) / float(width * height)
+        mapped = cv2.transform(_corners(left, top, right, bottom)[None], transform)[0]
+        t_left, t_top, t_right, t_bottom = target.content(False)
+        shown, _hull = cv2.intersectConvexConvex(mapped, _corners(t_left, t_top, t_right, t_bottom))
+        kept = min(1.0, float(shown) / float((t_right - t_left) * (t_bottom - t_top)))
         degrees = math.degrees(math.atan2(transform[1, 0], transform[0, 0]))
         angle = round(abs(degrees)) if abs(degrees) >= 1.5 else 0
         return Geometry(count, mirrored, angle, round(kept, 3), round(max(0.0, padded), 3))
     return None
-
-
-def as_dict(geometry: Geometry) -> dict[str, Any]:
-    return {
-        "inliers": geometry.inliers,
-        "mirrored": geometry.mirrored,
-        "angle": geometry.angle,
-        "kept": geometry.kept,
-        "padded": geometry.padded,
-    }

@@ -11,11 +11,12 @@ image, or a video's frame) this computes:
   down, and the two diagonal flips), of the same after a uniform border is cut off (padding,
   letterboxing: codes 8-15), and of two centred inner crops (90 % and 80 % of each side: codes
   16 and 17) that a cropped copy resembles more than the whole, and of the picture turned
-  back by a few angles and cropped the same way (codes 18-23), which a turned copy resembles;
+  back by a few angles and cropped the same way (codes 18-23), which a turned copy resembles,
+  and of five windows of 95 % (codes 24-28), which a cropped copy resembles;
 - `orb`: up to `points` ORB keypoints (position on a picture scaled to `EDGE` on its longest
   side, in eighths of a pixel) and their 32-byte descriptors, of the picture and of its mirror
-  image (ORB is turn-invariant, not mirror-invariant), for the server's confirmation by
-  geometry (jiandu/forensics/robust.py).
+  image (ORB is turn-invariant, not mirror-invariant), and the box inside its flat border, for
+  the server's confirmation by geometry (jiandu/forensics/robust.py).
 
 The answer is plain data (hex, base64, small integers) that the server reads as untrusted.
 Only numpy, pdqhash and OpenCV (cv2) and the standard library.
@@ -34,6 +35,9 @@ CROPS = ((16, 0.90), (17, 0.80))
 # turn leaves empty cut off), near a turned copy's original's code 17 at any turn up to ~13
 # degrees (the grid is 4 degrees apart).
 TURNS = ((18, -11.0), (19, -7.0), (20, -3.0), (21, 3.0), (22, 7.0), (23, 11.0))
+# Codes 24-28: windows of 95 % of each side at the four corners and the centre, one of which
+# is within ~2 % of wherever a copy cropped by up to 5 % (or 10 %) was cut.
+WINDOWS = ((24, 0.0, 0.0), (25, 1.0, 0.0), (26, 0.0, 1.0), (27, 1.0, 1.0), (28, 0.5, 0.5))
 CODE_TRIMMED = 8
 
 
@@ -95,6 +99,10 @@ def variants(rgb, crops: bool = True) -> list[list[object]]:
             matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
             turned = cv2.warpAffine(_contiguous(rgb), matrix, (width, height))
             found.append([code, dihedral(_centre(turned, 0.8))[0]])
+        keep_h, keep_w = int(height * 0.95), int(width * 0.95)
+        for code, across, down in WINDOWS:
+            top, left = int((height - keep_h) * down), int((width - keep_w) * across)
+            found.append([code, dihedral(rgb[top : top + keep_h, left : left + keep_w])[0]])
     return found
 
 
@@ -139,8 +147,11 @@ def orb(rgb, points: int) -> dict[str, object]:
     mirror_where, mirror_described = _orb_of(
         numpy.ascontiguousarray(gray[:, ::-1]), points, numpy, cv2
     )
+    box = trim_box(gray)
+    top, bottom, left, right = box if box is not None else (0, size[1], 0, size[0])
     return {
         "size": [size[0], size[1]],
+        "box": [left, top, right, bottom],  # what is not a flat border (padding, letterbox)
         "xy": where,
         "d": described,
         "mirror_xy": mirror_where,
