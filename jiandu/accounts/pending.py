@@ -10,9 +10,10 @@ anyone in that state. Here every step checks what this session has proven so far
 - `auth_hash`: the member's session auth hash at the password step, so an admin's reset or a
   password change in the meantime ends the pending sign-in.
 - `password`: kept only when `password_ok`, for the vault to unwrap the member key once both
-  factors have passed (the sign-in flow, jiandu.accounts.flows). The session is encrypted under a key only the
-  browser's cookie holds (jiandu.vault.sessions), so it never reaches disk in the clear, and it
-  is dropped at the end of the sign-in, at a new password step, or when the state expires.
+  factors have passed (the sign-in flow, jiandu.accounts.flows). The session is encrypted
+  under a key only the browser's cookie holds (jiandu.vault.sessions), so it never reaches
+  disk in the clear, and it is dropped at the end of the sign-in, at a new password step, or
+  when the state expires.
 - `username`: the name as typed, so that a refused second step can show the sign-in page with
   it filled in again (also for a name that does not exist: the answer must not differ).
 """

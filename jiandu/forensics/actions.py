@@ -283,37 +283,15 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
     """Hand the worker every file this member can read that has no analysis yet (or whose
     worker stopped first), so analysis runs without anyone clicking.
 
-    Called at sign-in (once the member key is unlocked) and on newsroom pages while signed in,
-    as items arrive. For each item, its key is opened with the member's source key and sealed
+    Called at sign-in (once the member key is unlocked) and by the inbox's hand-off form (a
+    POST) as items arrive. For each item, its key is opened with the member's source key and sealed
     to the worker's in-memory key (handoff.py, the same path as previews); the queue and the
     database never see it in the clear. Returns how many were handed over (0 when no worker
     runs: they wait for the next call). The custody log records each hand-over.
     """
     from jiandu.forensics.models import Analysis
 
-    if not user.has_perm("accounts.read_submissions"):
-        return 0
-    waiting = list(
-        Item.objects.filter(
-            kind=Item.Kind.FILE,
-            source__grants__member_key__user=user,
-        )
-        .exclude(analysis__state__in=[Analysis.State.PENDING, Analysis.State.DONE])
-        .select_related("source")
-        .order_by("pk")[:ANALYSIS_BATCH]
-    )
-    # A pending analysis whose worker has stopped is handed again.
-    live = handoff.live_worker_keys()
-    waiting += list(
-        Item.objects.filter(
-            kind=Item.Kind.FILE,
-            source__grants__member_key__user=user,
-            analysis__state=Analysis.State.PENDING,
-        )
-        .exclude(analysis__worker_key__in=live)
-        .select_related("source")
-        .order_by("pk")[:ANALYSIS_BATCH]
-    )
+    waiting = _analyses_wanted(user)
     if not waiting:
         return 0
     worker = handoff.target_worker_key()
@@ -350,19 +328,33 @@ def do_request_analyses(user: User, member_private_key: bytes) -> int:
     return handed
 
 
-def do_request_previews(user: User, member_private_key: bytes) -> int:
-    """Hand the worker every file this member can read that has no preview yet (or whose
-    worker stopped first), so previews are made without anyone clicking, as analyses are.
-
-    The same path as `do_request_analyses`: called at sign-in and on the inbox while signed
-    in; each item key is opened with the member's source key and sealed to the worker's
-    in-memory key (handoff.py), never stored or queued in the clear. A preview that failed is
-    not asked again (the source page's button does that). Returns how many were handed over
-    (0 when no worker runs: they wait for the next call). Each hand-over is in the custody log
-    as a preview, like one asked for by hand."""
+def _analyses_wanted(user: User) -> list[Item]:
+    """Files this member can read with no analysis yet, or whose pending analysis lost its
+    worker (it is handed again); one batch of each."""
+    from jiandu.forensics.models import Analysis
 
     if not user.has_perm("accounts.read_submissions"):
-        return 0
+        return []
+    mine = Item.objects.filter(kind=Item.Kind.FILE, source__grants__member_key__user=user)
+    waiting = list(
+        mine.exclude(analysis__state__in=[Analysis.State.PENDING, Analysis.State.DONE])
+        .select_related("source")
+        .order_by("pk")[:ANALYSIS_BATCH]
+    )
+    waiting += list(
+        mine.filter(analysis__state=Analysis.State.PENDING)
+        .exclude(analysis__worker_key__in=handoff.live_worker_keys())
+        .select_related("source")
+        .order_by("pk")[:ANALYSIS_BATCH]
+    )
+    return waiting
+
+
+def _previews_wanted(user: User) -> list[Item]:
+    """Files this member can read with no preview yet, or an expired one, or a pending one
+    whose worker stopped; one batch of each."""
+    if not user.has_perm("accounts.read_submissions"):
+        return []
     mine = Item.objects.filter(kind=Item.Kind.FILE, source__grants__member_key__user=user)
     live = handoff.live_worker_keys()
     waiting = list(
@@ -376,6 +368,30 @@ def do_request_previews(user: User, member_private_key: bytes) -> int:
         .select_related("source")
         .order_by("pk")[:ANALYSIS_BATCH]
     )
+    return waiting
+
+
+def count_files_to_hand(user: User) -> int:
+    """How many files wait for the worker (analysis or preview) that this member could hand
+    over now (`do_hand_new_files`); 0 when no worker runs. A read, for the inbox's notice and
+    the form that posts the hand-off (issue 20, item 6: a GET hands nothing)."""
+    if handoff.target_worker_key() is None:
+        return 0
+    return len({item.pk for item in _analyses_wanted(user) + _previews_wanted(user)})
+
+
+def do_request_previews(user: User, member_private_key: bytes) -> int:
+    """Hand the worker every file this member can read that has no preview yet (or whose
+    worker stopped first), so previews are made without anyone clicking, as analyses are.
+
+    The same path as `do_request_analyses`: called at sign-in and by the inbox's hand-off
+    form; each item key is opened with the member's source key and sealed to the worker's
+    in-memory key (handoff.py), never stored or queued in the clear. A preview that failed is
+    not asked again (the source page's button does that). Returns how many were handed over
+    (0 when no worker runs: they wait for the next call). Each hand-over is in the custody log
+    as a preview, like one asked for by hand."""
+
+    waiting = _previews_wanted(user)
     if not waiting:
         return 0
     worker = handoff.target_worker_key()
@@ -392,8 +408,9 @@ def do_request_previews(user: User, member_private_key: bytes) -> int:
 
 
 def do_hand_new_files(user: User, member_private_key: bytes) -> int:
-    """Everything the worker does for new files without a click: analysis and preview. Called
-    at sign-in (receivers.py) and by the inbox as files arrive. Returns the hand-overs."""
+    """Everything the worker does for new files: analysis and preview. Called at sign-in (the
+    sign-in flow, newsroom.actions.do_open_session) and by the inbox's hand-off form (a POST,
+    sent by the page's script as soon as it loads, or by hand). Returns the hand-overs."""
     return do_request_analyses(user, member_private_key) + do_request_previews(
         user, member_private_key
     )
@@ -435,7 +452,7 @@ def do_analyse_item(analysis_id: int, worker_key_id: int, sealed_item_key: str) 
             reader = io.BufferedReader(
                 crypto.PlaintextReader(crypto.decrypt_stream(item_key, handle))
             )
-            report = analyse_file(reader, name)
+            report = analyse_file(reader, name, text=True)
     except Exception as exc:  # a missing blob, a damaged stream: a reason, never a crash
         logger.error("analysis %s could not read its file: %s", analysis_id, type(exc).__name__)
         from jiandu.forensics.detect import Detected, Family

@@ -64,9 +64,13 @@ def _match_lines(matches) -> list[dict[str, object]]:
 @vault_view
 def report(request: MemberRequest, item_id: int) -> HttpResponse:
     """One file's report: type, findings, metadata, matches, contact sheet or waveform, and
-    its checklist (a POST adds one entry)."""
+    its checklist (a POST adds one entry). A file not analysed yet is handed to the worker by
+    the page's button (a POST), never by looking at it."""
     private = session_keys.member_private_key(request) or b""
     item, source_key = access_item_for_workbench(request.user, private, item_id)
+    if request.method == "POST" and "analyse" in request.POST:
+        actions.do_request_analyses(request.user, private)
+        return redirect("forensics:report", item_id=item.pk)
     form, posted_topic = None, request.POST.get("topic", "")
     if request.method == "POST" and posted_topic in TOPIC_LABELS:
         form = CheckForm(request.POST, prefix=posted_topic)
@@ -79,7 +83,6 @@ def report(request: MemberRequest, item_id: int) -> HttpResponse:
                 form.cleaned_data["note"],
             )
             return redirect("forensics:report", item_id=item.pk)
-    actions.do_request_analyses(request.user, private)  # as items arrive
     actions.do_view_analysis(request.user, item)
     meta = open_item(source_key, item).meta
     analysis = Analysis.objects.filter(item=item).first()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("clear/", sources.clear_flood, name="clear_flood"),
     path("export.csv", sources.export_csv, name="export_csv"),
     path("grant/", sources.grant, name="grant"),
+    path("hand-new-files/", sources.hand_new_files, name="hand_new_files"),
     path("key/", sources.key, name="key"),
     path("key/export/", sources.export_key, name="export_key"),
     path("notifications/", settings.notifications, name="notifications"),

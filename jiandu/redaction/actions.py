@@ -25,8 +25,6 @@ from typing import BinaryIO, cast
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiandu.accounts.models import User
@@ -42,6 +40,7 @@ from jiandu.ledger.models import Action
 from jiandu.redaction import identity, records, storage, studio
 from jiandu.redaction.describe import describe_both
 from jiandu.redaction.models import Render
+from jiandu.redaction.orphans import orphaned_renders
 from jiandu.redaction.recipe import Recipe, clock, parse
 from jiandu.vault import binding, crypto
 from jiandu.vault import storage as vault_storage
@@ -119,17 +118,13 @@ def do_cancel_render(user: User, render: Render) -> None:
     )
 
 
-def do_expire_orphaned_renders(render_id: int | None = None) -> int:
-    """Mark expired the unfinished renders no worker will finish: their worker key is gone
-    (retired when the worker stopped) or has not been seen for handoff.STALE (the worker was
-    killed). Only that worker could open their keys, so nothing else can make them; the
-    journalist renders again. Returns how many; `render_id` limits it to one render."""
-    orphaned = Render.objects.filter(state__in=[Render.State.PENDING, Render.State.RUNNING]).filter(
-        Q(worker_key__isnull=True) | Q(worker_key__seen__lt=timezone.now() - handoff.STALE)
+def do_expire_orphaned_renders() -> int:
+    """Mark expired every orphaned render (orphans.orphaned_renders): the studio's sweep
+    (tasks.expire_orphaned_renders) and `jiandu serve`'s start, never a page. Returns how
+    many."""
+    return orphaned_renders().update(
+        state=Render.State.EXPIRED, worker_key=None, seconds_left=None
     )
-    if render_id is not None:
-        orphaned = orphaned.filter(pk=render_id)
-    return orphaned.update(state=Render.State.EXPIRED, worker_key=None, seconds_left=None)
 
 
 def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:

@@ -42,10 +42,13 @@ class RedactionConfig(AppConfig):
     def on_serve(self) -> str:
         """Before serving: the newsroom's Content Credentials certificate exists (made here the
         first time, unless a certificate from the trust list is configured), and renders left
-        unfinished by workers that stopped are marked expired."""
+        unfinished by workers that stopped are marked expired; the sweep that does so every
+        few minutes is scheduled."""
         from jiandu.redaction.actions import do_expire_orphaned_renders
         from jiandu.redaction.credentials import ensure_credentials
+        from jiandu.redaction.tasks import schedule_sweep
 
         ensure_credentials()
         expired = do_expire_orphaned_renders()
+        schedule_sweep()
         return f"content credentials ready, {expired} render(s) of stopped workers expired"

@@ -24,7 +24,7 @@ from jiandu.forensics.access import access_item_for_workbench
 from jiandu.forensics.actions import NoWorker, do_request_preview
 from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import sniff_kind
-from jiandu.redaction import actions
+from jiandu.redaction import actions, orphans
 from jiandu.redaction.access import access_render_by_id
 from jiandu.redaction.forms import PublishForm, RecipeForm, initial_from
 from jiandu.redaction.models import Render
@@ -47,11 +47,16 @@ def _member_key(request: MemberRequest) -> bytes:
 
 @vault_view
 def index(request: MemberRequest) -> HttpResponse:
-    """The member's recent renders."""
-    actions.do_expire_orphaned_renders()
-    renders = Render.objects.filter(
-        item__source__grants__member_key__user=request.user
-    ).select_related("item")[:50]
+    """The member's recent renders (one whose worker stopped reads as expired: orphans.py)."""
+    renders = list(
+        Render.objects.filter(item__source__grants__member_key__user=request.user).select_related(
+            "item"
+        )[:50]
+    )
+    expired = orphans.orphaned_ids(renders)
+    for record in renders:  # shown, never saved: the sweep writes it
+        if record.pk in expired:
+            record.state = Render.State.EXPIRED
     return render(
         request,
         "redaction/index.html",
@@ -162,9 +167,9 @@ def render_page(request: MemberRequest, render_id: int) -> HttpResponse:
     """Progress (refreshing itself), then the original and the derivative side by side, the
     faces found (numbered, to leave one visible), and the publish form for editors."""
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
-    # A render whose worker stopped will not finish: it is marked expired, and the page says so.
-    if not record.finished and actions.do_expire_orphaned_renders(record.pk):
-        record.refresh_from_db()
+    # A render whose worker stopped will not finish: the page says it expired (shown, never
+    # saved here: the sweep writes it, orphans.py).
+    record.state = orphans.shown_state(record)
     opened = actions.open_render(source_key, record)
     recipe = opened.recipe if opened else None
     form = RecipeForm(initial=initial_from(recipe), kind=record.kind)

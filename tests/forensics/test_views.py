@@ -91,8 +91,13 @@ def test_files_arriving_while_signed_in_are_handed_over_by_the_inbox(analysed):
     newest = Item.objects.filter(kind=Item.Kind.FILE).latest("pk")
     assert not Analysis.objects.filter(item=newest).exists()
     page = client.get("/en/newsroom/sources/").content.decode()
-    assert Analysis.objects.get(item=newest).state == Analysis.State.PENDING
+    assert not Analysis.objects.filter(item=newest).exists()  # a GET hands nothing over
+    assert 'id="hand-new-files"' in page and "data-auto-submit" in page  # its form does
     assert "/en/newsroom/forensics/lookup/" in page  # the newsroom's menu links the lookup
+    response = client.post("/en/newsroom/sources/hand-new-files/", HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 204
+    assert Analysis.objects.get(item=newest).state == Analysis.State.PENDING
+    assert 'id="hand-new-files"' not in client.get("/en/newsroom/sources/").content.decode()
     run_tasks()
     source_page = client.get(f"/en/newsroom/sources/{newest.source_id}/").content.decode()
     assert f"/en/newsroom/forensics/items/{newest.pk}/" in source_page

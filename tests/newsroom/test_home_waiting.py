@@ -159,7 +159,8 @@ def test_a_file_arriving_during_a_session_is_previewed_from_the_inbox(
     assert submit(Client(), files=[photo]).status_code == 302
     item = Item.objects.get(kind=Item.Kind.FILE)
     with django_capture_on_commit_callbacks(execute=True):
-        client.get("/en/newsroom/sources/")
+        client.get("/en/newsroom/sources/")  # the page's script posts its hand-off form:
+        client.post("/en/newsroom/sources/hand-new-files/")
     run_tasks()
     assert Preview.objects.get(item=item).state == Preview.State.READY
     assert Preview.objects.get(item=item).requested_by == member.user

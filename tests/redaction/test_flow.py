@@ -11,9 +11,10 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from jiandu.cases import actions as cases
+from jiandu.core import taskqueue
 from jiandu.forensics import handoff
 from jiandu.ledger.models import Action, CustodyRecord
-from jiandu.redaction import actions, storage
+from jiandu.redaction import actions, storage, tasks
 from jiandu.redaction.models import Render
 from jiandu.redaction.recipe import parse
 from jiandu.vault import actions as vault
@@ -255,14 +256,20 @@ def test_a_render_whose_worker_stopped_says_so_and_stops_reloading(
     page = client.get(f"/en/newsroom/redaction/renders/{render.pk}/")
     assert "Refresh" not in page and 'id="expired"' in page.content.decode()
     render.refresh_from_db()
+    assert render.state == Render.State.PENDING  # shown expired; a GET writes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.expire_orphaned_renders.call() == 1  # the sweep writes it
+    render.refresh_from_db()
     assert render.state == Render.State.EXPIRED and render.finished
+    assert taskqueue.is_waiting(tasks.SWEEP_PATH)  # and enqueued its next run
 
 
 def test_a_render_running_when_its_worker_was_killed_expires(
     isolated_data_dir, django_capture_on_commit_callbacks
 ):
     """Killed mid-render (no goodbye, the key row stays): once the key has not been seen for
-    handoff.STALE, the render is expired by the next look at it or the next start."""
+    handoff.STALE, the render reads as expired at once, and the sweep or the next start
+    writes it; a page never writes it (issue 20, item 6: no writes on GET)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -282,9 +289,12 @@ def test_a_render_running_when_its_worker_was_killed_expires(
     WorkerKey.objects.filter(pk=worker.pk).update(seen=timezone.now() - handoff.STALE * 2)
     page = client.get(f"/en/newsroom/redaction/renders/{first.pk}/")
     assert "Refresh" not in page and 'id="expired"' in page.content.decode()
-    assert Render.objects.get(pk=second.pk).state == Render.State.RUNNING  # only the one seen
+    listing = client.get("/en/newsroom/redaction/").content.decode()
+    assert listing.count("expired") >= 2
+    # Shown, not written: both are still running in the database until the sweep.
+    assert Render.objects.filter(state=Render.State.RUNNING).count() == 2
     message = RedactionConfig.on_serve(None)
-    assert "1 render(s)" in message
+    assert "2 render(s)" in message
     assert Render.objects.get(pk=second.pk).state == Render.State.EXPIRED
     assert not Render.objects.filter(state=Render.State.RUNNING).exists()
     # A finished render is never touched.

@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts.http import MemberRequest
@@ -81,9 +82,9 @@ def _filters(request: MemberRequest, form: inbox.InboxFilterForm) -> dict[str, o
 
 @vault_view_recovery_key_first
 def sources(request: MemberRequest) -> HttpResponse:
-    """The inbox: newest activity first, filtered, paginated; counts without decryption."""
-    # Files that arrived since sign-in go to the worker for analysis and a preview (forensics).
-    forensics.do_hand_new_files(request.user, session_keys.member_private_key(request) or b"")
+    """The inbox: newest activity first, filtered, paginated; counts without decryption.
+    Writes nothing: files that arrived since sign-in are counted, and the page's form hands
+    them to the worker (a POST its script sends at once, `hand_new_files`)."""
     form = _filter_form(request)
     data = _filters(request, form)
     result = inbox.inbox_page(request.user, data, request.GET.get("page"))
@@ -108,6 +109,7 @@ def sources(request: MemberRequest) -> HttpResponse:
             "page": result.page,
             "rows": rows,
             "waiting": waiting,
+            "files_to_hand": forensics.count_files_to_hand(request.user),
             "query": urlencode(query),
             "filtered": bool(query),
         },
@@ -551,6 +553,29 @@ def preview(request: MemberRequest, source_id: int, item_id: int) -> HttpRespons
             "parts": range(len(opened.sizes)) if opened else range(0),
         },
     )
+
+
+@vault_view_recovery_key_first
+@require_POST
+def hand_new_files(request: MemberRequest) -> HttpResponse:
+    """Files that arrived since sign-in go to the worker for analysis and a preview
+    (forensics.do_hand_new_files), opened with this member's key. The inbox's script posts
+    here as soon as the page loads (204); without the script, its button does (back to the
+    inbox)."""
+    handed = forensics.count_files_to_hand(request.user)
+    forensics.do_hand_new_files(request.user, session_keys.member_private_key(request) or b"")
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d file handed to the worker for analysis and a preview.",
+            "%(count)d files handed to the worker for analysis and a preview.",
+            handed,
+        )
+        % {"count": handed},
+    )
+    return redirect("newsroom:sources")
 
 
 @vault_view_recovery_key_first
