@@ -65,7 +65,8 @@ MAX_CONFIRM = 6  # candidates checked by their keypoints, nearest first
 ROBUST_OFFSETS = 3  # a video's best-voted offsets checked by keyframes
 # A video query also scans every stored second when the index is this small (hash
 # comparisons); beyond it, only multi-index hashing gives its candidates.
-SCAN_BUDGET = 4_000_000
+SCAN_BUDGET = 8_000_000
+VIDEO_SCAN_SECONDS = 6
 VIDEO_SCAN_DISTANCE = 84
 
 
@@ -253,6 +254,7 @@ class Index:
             name: ([], []) for name in ("whole", "crop95", "crop80", "weak")
         }
         self._keypoints: dict[int, dict[int, KeyPoints]] = {}
+        self._hashes_by_word: numpy.ndarray | None = None  # made by the first video scan
         for owner, part in enumerate(self._parts):
             features = self._robust.get(owner)
             if features is not None and features.keypoints:
@@ -429,20 +431,36 @@ class Index:
 
     def _scan_video(self, features: Robust) -> list[tuple[int, int, int, int, int]]:
         """(stored row, distance, query row, code, offset) of every stored second within
-        VIDEO_SCAN_DISTANCE of the query's turned, flipped and trimmed hashes, by a full scan,
-        when the index is small enough for one (`SCAN_BUDGET` hash comparisons): a crop moves
-        a frame's hash too far for multi-index hashing."""
-        pick = numpy.flatnonzero(features.codes < NEAR_CODES)
-        if not len(pick) or len(pick) * len(self._hashes) > SCAN_BUDGET:
+        VIDEO_SCAN_DISTANCE of the turns and flips of a few of the query's seconds (trimmed
+        when a border was found), by a full scan when the index is small enough for one
+        (`SCAN_BUDGET` hash comparisons): a crop moves a frame's hash too far for multi-index
+        hashing. Beyond the budget, only multi-index hashing gives a video's candidates."""
+        seconds = numpy.unique(features.seconds)
+        if not len(seconds) or not len(self._hashes):
             return []
+        spread = numpy.linspace(0, len(seconds) - 1, VIDEO_SCAN_SECONDS).astype(int)
+        pick: list[int] = []
+        for second in seconds[numpy.unique(spread)]:
+            rows = numpy.flatnonzero(features.seconds == second)
+            codes = features.codes[rows]
+            trimmed = rows[(codes >= 8) & (codes < NEAR_CODES)]
+            pick.extend(int(row) for row in (trimmed if len(trimmed) else rows[codes < 8]))
+        if not pick or len(pick) * len(self._hashes) > SCAN_BUDGET:
+            return []
+        if self._hashes_by_word is None:
+            self._hashes_by_word = numpy.ascontiguousarray(self._hashes.T)
+        probes = features.hashes[pick]
+        spent = numpy.zeros((len(pick), len(self._hashes)), dtype=numpy.uint16)
+        for word in range(4):
+            spent += numpy.bitwise_count(
+                self._hashes_by_word[word][None, :] ^ probes[:, word, None]
+            )
         found = []
-        for index in pick:
-            spent = distances(features.hashes[index], self._hashes)
-            for hit in numpy.flatnonzero(spent <= VIDEO_SCAN_DISTANCE):
-                offset = int(self._seconds[hit]) - int(features.seconds[index])
-                found.append(
-                    (int(hit), int(spent[hit]), int(index), int(features.codes[index]), offset)
-                )
+        for probe, hit in zip(*numpy.nonzero(spent <= VIDEO_SCAN_DISTANCE), strict=True):
+            index = pick[int(probe)]
+            offset = int(self._seconds[hit]) - int(features.seconds[index])
+            distance = int(spent[probe, hit])
+            found.append((int(hit), distance, index, int(features.codes[index]), offset))
         return found
 
     @staticmethod
