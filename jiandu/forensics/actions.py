@@ -584,6 +584,16 @@ def do_request_published_fingerprint(reference: str, storage_name: str) -> None:
     )
 
 
+def do_record_text_search(user: User, item_ids: list[int]) -> None:
+    """A text search shows words of the files it finds: a view of each of them, in the
+    custody log (the query itself is not written: it may be a source's name)."""
+    with transaction.atomic():
+        for item_id in sorted(set(item_ids)):
+            do_record_custody(
+                user, Action.VIEW, subject_of("item", item_id), reason="workbench text search"
+            )
+
+
 def do_view_analysis(user: User, item: Item) -> None:
     """Opening an item's authentication report is a view of the evidence: custody log."""
     do_record_custody(user, Action.VIEW, subject_of("item", item.pk), reason="workbench report")

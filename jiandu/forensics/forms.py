@@ -53,3 +53,14 @@ class CheckForm(forms.Form):
 
 class LookupForm(forms.Form):
     file = forms.FileField(label=_("File"))
+
+
+class TextSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Words in scans and photos of documents"),
+        max_length=200,
+        help_text=_(
+            "Searches the text read from the files you can read (Chinese, Simplified or "
+            "Traditional, and English); spaces and case are ignored."
+        ),
+    )

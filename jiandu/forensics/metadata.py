@@ -62,6 +62,9 @@ class FileReport:
     sheet_times: list[float] = field(default_factory=list)  # the sheet's frames, in seconds
     waveform: str = ""  # base64 PNG
     problem: Problem | None = None
+    # The text read by OCR (ocr.py), one string per page, and the models that read each page.
+    text: list[str] = field(default_factory=list)
+    text_languages: list[str] = field(default_factory=list)
     # Turned/flipped/trimmed/cropped PDQ hashes and ORB keypoints, as the sandbox gave them;
     # checked and kept in the fingerprint only (forensics/robust.py), not in the stored report.
     robust: dict[str, Any] = field(default_factory=dict)
@@ -83,6 +86,8 @@ class FileReport:
             "pdq": self.pdq,
             "frames": self.frames,
             "problem": str(self.problem) if self.problem else "",
+            "text": self.text,
+            "text_languages": self.text_languages,
         }
 
     @classmethod
@@ -104,6 +109,8 @@ class FileReport:
             pdq=data.get("pdq"),
             frames=list(data.get("frames") or []),
             problem=Problem(data["problem"]) if data.get("problem") else None,
+            text=[str(page) for page in data.get("text") or []],
+            text_languages=[str(lang) for lang in data.get("text_languages") or []],
         )
 
 
@@ -117,9 +124,11 @@ def _base64_only(value: object) -> str:
     return text if BASE64.match(text) else ""
 
 
-def analyse_file(plaintext: BinaryIO, name: str) -> FileReport:
-    """Type, hash and read one decrypted file (see the module docstring). Never raises for
-    anything the file does; an input over the limit is hashed but not read."""
+def analyse_file(plaintext: BinaryIO, name: str, text: bool = False) -> FileReport:
+    """Type, hash and read one decrypted file (see the module docstring); with `text`, a
+    picture's or an image-only PDF's text too (OCR: seconds a page, so the background analysis
+    asks for it, a lookup does not). Never raises for anything the file does; an input over
+    the limit is hashed but not read."""
     digest = hashlib.sha256()
     max_bytes = conf.preview_max_bytes()
     memory = MemoryFile()
@@ -144,9 +153,24 @@ def analyse_file(plaintext: BinaryIO, name: str) -> FileReport:
             report.problem = Problem.TOO_LARGE
         else:
             _read(report, memory)
+            if text:
+                _read_text(report, memory)
         return report
     finally:
         memory.close()
+
+
+def _read_text(report: FileReport, memory: MemoryFile) -> None:
+    """A picture's or an image-only PDF's text, by OCR in the sandbox (ocr.py); none when the
+    file could not be read (the report already says why) or has no text to read."""
+    kind = {detect.Family.IMAGE: "image", detect.Family.PDF: "pdf"}.get(report.detected.family)
+    if kind is None or report.problem is not None:
+        return
+    from jiandu.forensics import ocr
+
+    found = ocr.read_text(memory, kind)
+    if any(page.strip() for page in found.pages):
+        report.text, report.text_languages = found.pages, found.languages
 
 
 def _read(report: FileReport, memory: MemoryFile) -> None:

@@ -28,8 +28,11 @@ def remove_preview_blob(sender: type, instance: Preview, **kwargs: object) -> No
 def forget_index_at_sign_out(
     sender: type, request: HttpRequest, user: User, **kwargs: object
 ) -> None:
-    """The member's decrypted fingerprint index leaves this process's memory with them."""
+    """The member's decrypted fingerprint and text indexes leave this process's memory with
+    them."""
     from jiandu.forensics.index import forget_member_index
+    from jiandu.forensics.textindex import forget_member_pages
 
     if user is not None:
         forget_member_index(user.pk)
+        forget_member_pages(user.pk)

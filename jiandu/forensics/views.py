@@ -16,7 +16,13 @@ from jiandu.accounts.http import MemberRequest
 from jiandu.core.middleware import csrf_protect
 from jiandu.forensics import actions, checklist, findings, index
 from jiandu.forensics.access import access_item_for_workbench
-from jiandu.forensics.forms import OUTCOME_LABELS, TOPIC_LABELS, CheckForm, LookupForm
+from jiandu.forensics.forms import (
+    OUTCOME_LABELS,
+    TOPIC_LABELS,
+    CheckForm,
+    LookupForm,
+    TextSearchForm,
+)
 from jiandu.forensics.metadata import analyse_file
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.previews import PROBLEM_TEXT
@@ -171,3 +177,19 @@ def _lookup(request: MemberRequest) -> HttpResponse:
             looked=True,
         )
     return render(request, "forensics/lookup.html", context)
+
+
+@vault_view
+def text_search(request: MemberRequest) -> HttpResponse:
+    """Search the text read by OCR in the scans and photos of documents this member can read
+    (textindex.py: built in memory from their keys). Each file shown is a view, logged."""
+    from jiandu.forensics import textindex
+
+    form = TextSearchForm(request.GET or None)
+    context: dict[str, object] = {"form": form}
+    if form.is_valid():
+        private = session_keys.member_private_key(request) or b""
+        hits = textindex.search(request.user, private, form.cleaned_data["q"])
+        actions.do_record_text_search(request.user, [hit.item_id for hit in hits])
+        context.update(hits=hits, searched=True)
+    return render(request, "forensics/text_search.html", context)
