@@ -35,6 +35,21 @@ NMS_OVERLAP = 0.3
 MARGIN = 0.3  # added on every side, as a fraction of the box's size
 IMAGE_WIDTH = 1920  # stills: the whole frame up to this size (small faces need it)
 VIDEO_WIDTH = 320  # video: every DETECT_EVERY-th frame at this width (see render_worker.py)
+# Video, small faces (issue 21): the whole frame at its own resolution (up to this width) on a
+# "sweep" keyframe, once a second and after every cut; between sweeps each small face is
+# followed in a window around its last box, scaled to FOLLOW_SIZE (a small face is enlarged:
+# CenterFace wants a face of about 30 px in its input, and finds 24 px faces reliably only so).
+SWEEP_WIDTH = 1280
+FOLLOW_SIZE = 128  # the follow window's side in the network's input (3.3 ms on one core)
+FOLLOW_SPAN = 4.0  # the window's side, in face sizes (a face moves within it between looks)
+# A face whose speed is not known yet (just found, or followed back) is looked for in a window
+# 2.5 times as wide, enlarged as much (20 ms): a 30 px face may move 120 px between looks.
+WIDE_SIZE = 320
+FOLLOW_LEAST = 48  # pixels: the smallest window (a 24 px face is enlarged to 64 px, no more)
+FOLLOW_MOST = 40  # windows per look at most: past that the coarse look and the hold cover
+CANDIDATE = 0.03  # a sweep's weak peaks, confirmed (or not) by an enlarged window
+MAX_CANDIDATES = 12
+SMALL_INPUT = 40  # px in the coarse look's input: a face smaller than that is followed
 
 
 def model_path() -> str:
@@ -155,3 +170,93 @@ def _suppress(boxes: list[Box]) -> list[Box]:
         if all(box.iou(other) <= NMS_OVERLAP for other in kept):
             kept.append(box)
     return kept
+
+
+def _window(box: Box, width: int, height: int, span: float) -> tuple[int, int, int, int]:
+    """A square around a box, `span` times its size, kept inside the frame (moved, not cut,
+    where the frame is large enough)."""
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    side = int(max(FOLLOW_LEAST * span / FOLLOW_SPAN, span * max(box.x1 - box.x0, box.y1 - box.y0)))
+    side = min(side, width, height)
+    x0 = int(min(max(0.0, cx - side / 2), width - side))
+    y0 = int(min(max(0.0, cy - side / 2), height - side))
+    return x0, y0, x0 + side, y0 + side
+
+
+class VideoFinder:
+    """The video path's three looks at a frame (see render_worker.py for when each is taken).
+
+    - `coarse`: the whole frame at VIDEO_WIDTH (every keyframe; faces above about 120 px at
+      720p);
+    - `sweep`: the whole frame at its own resolution up to SWEEP_WIDTH, its weak peaks
+      confirmed in enlarged windows (once a second, after a cut: how small faces are found);
+    - `follow`: a window around each small face's last box, enlarged to FOLLOW_SIZE (every
+      keyframe: how small faces are kept, at a few ms each).
+    """
+
+    def __init__(self, path: str, threads: int = 1) -> None:
+        self.coarse = Detector(path, width=VIDEO_WIDTH, threads=threads)
+        self.whole = Detector(path, width=SWEEP_WIDTH, threads=threads)
+        self.near = Detector(path, width=FOLLOW_SIZE, threads=threads)
+        self.wide = Detector(path, width=WIDE_SIZE, threads=threads)
+
+    def small(self, box: Box, width: int, height: int) -> bool:
+        """Too small for the coarse look to find reliably: followed in a window instead."""
+        scale = self.coarse.width / max(width, height)
+        return max(box.x1 - box.x0, box.y1 - box.y0) * scale < SMALL_INPUT
+
+    def sweep(self, rgb: np.ndarray) -> list[Box]:
+        """Every face in a full-resolution RGB frame, small ones included."""
+        found = self.whole(rgb, threshold=CANDIDATE)
+        sure = [b for b in found if b.score >= THRESHOLD]
+        # A weak peak next to a face found for sure is its chin, collar or hair.
+        near_sure = [b.grow(0.5, 1 << 30, 1 << 30) for b in sure]
+        weak = [
+            b
+            for b in found
+            if b.score < THRESHOLD
+            and not any(g.x0 <= (b.x0 + b.x1) / 2 <= g.x1 and g.y0 <= (b.y0 + b.y1) / 2 <= g.y1
+                        for g in near_sure)
+        ][:MAX_CANDIDATES]  # fmt: skip
+        return _suppress(sure + self.follow(rgb, weak))
+
+    def follow(self, rgb: np.ndarray, boxes: list[Box], wide: bool = False) -> list[Box]:
+        """The face found again in a window around each box: of the finds there of about its
+        size, the nearest to it (other faces are the coarse look's and the sweep's to find;
+        at this enlargement a chin or a collar can pass for a small face). `wide`: for faces
+        whose speed is not known, a window 2.5 times as wide, enlarged as much."""
+        import numpy as np
+
+        cv2 = self.near.cv2
+        height, width = rgb.shape[:2]
+        detector = self.wide if wide else self.near
+        side, span = (WIDE_SIZE, 2.5 * FOLLOW_SPAN) if wide else (FOLLOW_SIZE, FOLLOW_SPAN)
+        found: list[Box] = []
+        for box in boxes[:FOLLOW_MOST]:
+            x0, y0, x1, y1 = _window(box, width, height, span)
+            if x1 - x0 < 8 or y1 - y0 < 8:
+                continue
+            part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            mode = cv2.INTER_AREA if x1 - x0 > side else cv2.INTER_LINEAR
+            part = cv2.resize(part, (side, side), interpolation=mode)
+            sx, sy = (x1 - x0) / side, (y1 - y0) / side
+            size = max(box.x1 - box.x0, box.y1 - box.y0)
+            cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            best, nearest = None, float("inf")
+            for b in detector(part):
+                # The same face a moment later is about the same size.
+                if not 0.5 <= max(b.x1 - b.x0, b.y1 - b.y0) * sx / size <= 2.0:
+                    continue
+                there = Box(b.x0 * sx + x0, b.y0 * sy + y0, b.x1 * sx + x0, b.y1 * sy + y0,
+                            b.score)  # fmt: skip
+                distance = abs((there.x0 + there.x1) / 2 - cx) + abs((there.y0 + there.y1) / 2 - cy)
+                if distance < nearest:
+                    best, nearest = there, distance
+            if best is not None:
+                found.append(best)
+        return _suppress(found)
+
+
+def merge(*groups: list[Box]) -> list[Box]:
+    """The boxes of several looks at one frame, one box per face (the best scoring)."""
+    return _suppress([box for group in groups for box in group])

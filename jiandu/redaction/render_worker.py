@@ -259,6 +259,10 @@ ORIGINAL = "/proc/self/fd/0"  # the memfd the sandbox gave us, reopened by each 
 VIDEO_FORMATS = "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf"
 DETECT_EVERY = 6  # frames between two detections; boxes of both cover the frames between
 TRACK_HOLD = 12  # frames a track stays hidden after its face was last seen (missed detections)
+UNKNOWN_REACH = 4.0  # face sizes: how far a face of unknown speed is joined to its track
+SWEEP_EVERY = 5  # detections between two sweeps (faces.VideoFinder): 30 frames at 6 per look
+CUT_HISTOGRAM = 0.45  # half the L1 distance of two frames' luma histograms: a hard cut above
+CUT_PAIR = (0.25, 28.0)  # or a histogram distance and a mean luma change both above these
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
 CLEAN = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
 CLEAN += ["-flags:v", "+bitexact", "-flags:a", "+bitexact"]
@@ -332,14 +336,21 @@ class Tracks:
         for box in sorted(boxes, key=lambda b: -b.area):
             best, score = None, 0.0
             cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
-            for number, (old, _seen) in free.items():
-                near = old.iou(box)
-                if old.x0 <= cx <= old.x1 and old.y0 <= cy <= old.y1:
-                    near = max(near, 0.3)
-                ox, oy = (old.x0 + old.x1) / 2, (old.y0 + old.y1) / 2
-                size = max(old.x1 - old.x0, old.y1 - old.y0)
-                if ((cx - ox) ** 2 + (cy - oy) ** 2) ** 0.5 < size:
-                    near = max(near, 0.2)
+            for number, (last, _seen) in free.items():
+                near = 0.0
+                # Where it was, and where its speed says it went by now.
+                for old in {last, self.ahead(number, frame)}:
+                    near = max(near, old.iou(box))
+                    if old.x0 <= cx <= old.x1 and old.y0 <= cy <= old.y1:
+                        near = max(near, 0.3)
+                    ox, oy = (old.x0 + old.x1) / 2, (old.y0 + old.y1) / 2
+                    size = max(old.x1 - old.x0, old.y1 - old.y0)
+                    distance = ((cx - ox) ** 2 + (cy - oy) ** 2) ** 0.5
+                    if distance < size:
+                        near = max(near, 0.2)
+                    elif distance < UNKNOWN_REACH * size and not self.moving(number):
+                        # Speed not known yet: as far as the wide window looked for it.
+                        near = max(near, 0.12)
                 if near > score:
                     best, score = number, near
             if best is None or score < 0.1:
@@ -351,6 +362,55 @@ class Tracks:
             self.first.setdefault(best, (box, frame))
             self.samples.setdefault(best, []).append((box, frame))
             self.hits[best] = self.hits.get(best, 0) + 1
+
+    def earlier(self, number: int, box, frame: int) -> None:
+        """A track's face found again in an earlier frame (followed back from the sweep that
+        found it): a sample, and where it was first seen if earlier still."""
+        self.samples.setdefault(number, []).append((box, frame))
+        self.samples[number].sort(key=lambda sample: sample[1])
+        self.hits[number] = self.hits.get(number, 0) + 1
+        if number not in self.first or frame < self.first[number][1]:
+            self.first[number] = (box, frame)
+
+    def speed(self, number: int, frame: int) -> tuple[float, float]:
+        """Pixels per frame of a track's face around `frame`: between the two detections
+        nearest to it (0, 0 when it has fewer than two close enough in time)."""
+        samples = sorted(self.samples.get(number, []), key=lambda s: abs(s[1] - frame))[:2]
+        if len(samples) < 2:
+            return 0.0, 0.0
+        (a, fa), (b, fb) = sorted(samples, key=lambda s: s[1])
+        if not 0 < fb - fa <= 4 * DETECT_EVERY:
+            return 0.0, 0.0
+        return (
+            ((b.x0 + b.x1) - (a.x0 + a.x1)) / 2 / (fb - fa),
+            ((b.y0 + b.y1) - (a.y0 + a.y1)) / 2 / (fb - fa),
+        )
+
+    def moving(self, number: int) -> bool:
+        """Whether the track's speed is known: two detections close enough in time."""
+        samples = self.samples.get(number, [])
+        return len(samples) >= 2 and 0 < samples[-1][1] - samples[-2][1] <= 4 * DETECT_EVERY
+
+    def ahead(self, number: int, frame: int):
+        """Where a track's face should be at `frame`: its last box moved on at the speed
+        between its last two detections (a small face crossing the frame leaves the window
+        around its last box between two looks)."""
+        box, seen = self.last[number]
+        samples = self.samples.get(number, [])
+        if len(samples) < 2 or frame <= seen:
+            return box
+        (old, then), (new, now) = samples[-2], samples[-1]
+        if now <= then or now - then > 4 * DETECT_EVERY:
+            return box
+        step = (frame - seen) / (now - then)
+        dx = ((new.x0 + new.x1) - (old.x0 + old.x1)) / 2 * step
+        dy = ((new.y0 + new.y1) - (old.y0 + old.y1)) / 2 * step
+        return type(box)(box.x0 + dx, box.y0 + dy, box.x1 + dx, box.y1 + dy, box.score)
+
+    def cut(self) -> None:
+        """A hard cut: no face of the last shot is carried into the next (nothing is held and
+        nothing joins an old track); the old numbers stay in the listing."""
+        self.last = {}
 
     def live(self, frame: int) -> dict[int, object]:
         return {n: box for n, (box, seen) in self.last.items() if frame - seen <= TRACK_HOLD}
@@ -557,7 +617,7 @@ def render_video(
     import time
 
     import av
-    from faces import VIDEO_WIDTH, Detector
+    from faces import VideoFinder, merge
 
     info = probe()
     width, height = out_size(info["width"], info["height"], recipe.get("edge") or 0)
@@ -608,27 +668,44 @@ def render_video(
     video = source.streams.video[0]
     video.thread_type = "AUTO"
     video.codec_context.thread_count = 2
-    detect = Detector(model, width=VIDEO_WIDTH, threads=1) if recipe.get("faces", True) else None
-    seen = detect.input_size(width, height) if detect is not None else (0, 0)
+    finder = VideoFinder(model, threads=1) if recipe.get("faces", True) else None
+    seen = finder.coarse.input_size(width, height) if finder is not None else (0, 0)
     tracks = Tracks()
 
     thumbs: dict[int, bytes] = {}
     shown_as: dict[int, dict[int, int]] = {}  # track -> {kept number: detections shown as it}
 
-    def look(frame, number: int, at: float) -> tuple[dict[int, object], set[int]]:
+    def look(frame, number: int, at: float, sweep: bool) -> tuple[dict[int, object], set[int]]:
         """Faces in one frame, joined to their tracks: the tracks live at that frame, and
-        those left visible there (detected in this frame where a kept number was then)."""
-        if detect is None:
+        those left visible there (detected in this frame where a kept number was then).
+
+        The coarse look every time; the small faces of live tracks followed in enlarged
+        windows; and on a sweep, the whole frame at full resolution (faces.VideoFinder)."""
+        if finder is None:
             return {}, set()
-        # The detector's own input size, scaled by libswscale from the planes.
+        # The coarse look's own input size, scaled by libswscale from the planes.
         small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
-        found = [box.scaled(width / seen[0], height / seen[1]) for box in detect(small)]
+        found = [box.scaled(width / seen[0], height / seen[1]) for box in finder.coarse(small)]
+        small_ones = [n for n, (box, last) in tracks.last.items()
+                      if number - last <= TRACK_HOLD and finder.small(box, width, height)]  # fmt: skip
+        # Followed where its speed says it went; a face whose speed is not known yet, wider.
+        known = [tracks.ahead(n, number) for n in small_ones if tracks.moving(n)]
+        unknown = [tracks.last[n][0] for n in small_ones if not tracks.moving(n)]
+        rgb = None
+        if sweep or small_ones:
+            rgb = frame.to_ndarray(format="rgb24")
+            found = merge(
+                found,
+                finder.sweep(rgb) if sweep else [],
+                finder.follow(rgb, known),
+                finder.follow(rgb, unknown, wide=True),
+            )
         tracks.update(found, number)
         live = tracks.live(number)
         here = [n for n, (_box, frame_seen) in tracks.last.items() if frame_seen == number]
         new = [n for n in here if tracks.first[n][1] == number and len(thumbs) < MAX_THUMBS]
         if new:
-            rgb = frame.to_ndarray(format="rgb24")
+            rgb = frame.to_ndarray(format="rgb24") if rgb is None else rgb
             for n in new:
                 thumbs[n] = thumbnail(rgb, tracks.last[n][0], width, height)
         visible: set[int] = set()
@@ -640,6 +717,33 @@ def render_video(
                     counts = shown_as.setdefault(n, {})
                     counts[kept] = counts.get(kept, 0) + 1
         return live, visible
+
+    def follow_back(pending: list) -> None:
+        """The faces a sweep found that the keyframes before it (back to the last sweep, all
+        still waiting to be written) did not have: each is looked for in an enlarged window
+        around its box, keyframe by keyframe backwards, until it is not there. A face that
+        came into view between two sweeps is so hidden from the frame it came in, not from
+        the sweep that found it."""
+        if finder is None or len(pending) < 2:
+            return
+        _window, (live, _visible), number, _at = pending[-1]
+        here = [n for n, (_box, seen_at) in tracks.last.items() if seen_at == number]
+        rgbs: dict[int, Any] = {}
+        for n in here:
+            box = live[n]
+            for position in range(len(pending) - 2, -1, -1):
+                frames, (earlier, shown), key, at = pending[position]
+                if n in earlier:
+                    break
+                if position not in rgbs:
+                    rgbs[position] = frames[-1][0].to_ndarray(format="rgb24")
+                again = _same_face(box, finder.follow(rgbs[position], [box], wide=True))
+                if again is None:
+                    break
+                earlier[n] = box = again
+                tracks.earlier(n, again, key)
+                if references and visible_numbers([again], width, height, references, at)[0]:
+                    shown.add(n)
 
     done = 0
     started = time.monotonic()
@@ -656,27 +760,65 @@ def render_video(
                     yield upright_copy(frame, turn, width, height)
 
             relay = _Relay(produce)
-            window: list = []  # frames since the last detection, waiting for the next one
-            previous: tuple[dict[int, object], set[int]] = ({}, set())
+            # Keyframes waiting to be written: (the frames up to and including it, its look,
+            # its frame number, its time). They wait until the next sweep, which may find a
+            # face that came into view since the last one (follow_back).
+            pending: list = []
+            window: list = []  # frames since the last keyframe
+            state: dict[str, Any] = {"previous": ({}, set()), "since": 0, "keys": 0}
+            shots = Shots()
+            tracks.cut()  # a range is a shot of its own: nothing of the last one carries over
+
+            def write_out(pending=pending, state=state) -> None:
+                for frames, current, number, _at in pending:
+                    _flush(frames, state["previous"], current, recipe, width, height,
+                           outbox.put, hidden_tracks,
+                           lambda n, number=number: tracks.speed(n, number))  # fmt: skip
+                    state["previous"] = current
+                pending.clear()
+
+            def close_shot(window: list, last: int, pending=pending) -> None:
+                """The shot's last frame is swept (so its last second is followed back too)
+                and every waiting frame is written."""
+                if window:
+                    frame, at = window[-1]
+                    pending.append((window, look(frame, last, at, True), last, at))
+                elif pending and pending[-1][2] == last:
+                    frames, _current, _number, at = pending[-1]
+                    pending[-1] = (frames, look(frames[-1][0], last, at, True), last, at)
+                follow_back(pending)
+                write_out()
+
             index = 0
             try:
                 while (frame := relay.items.get()) is not None:
-                    window.append((frame, start + index / fps))
-                    moments.append(start + index / fps)
-                    if index % DETECT_EVERY == 0:  # (without detection, no faces: {})
-                        current = look(frame, done + index, start + index / fps)
-                        _flush(window, previous, current, recipe, width, height,
-                               outbox.put, hidden_tracks)  # fmt: skip
-                        window, previous = [], current
+                    at = start + index / fps
+                    if shots.cut(frame) and index:
+                        # A hard cut: the last shot is closed on its own frames, and its faces
+                        # are not carried into this one.
+                        close_shot(window, done + index - 1)
+                        window = []
+                        state.update(previous=({}, set()), since=0, keys=0)
+                        tracks.cut()
+                    window.append((frame, at))
+                    moments.append(at)
+                    if state["since"] % DETECT_EVERY == 0:  # (without detection, no faces: {})
+                        sweep = state["keys"] % SWEEP_EVERY == 0
+                        pending.append((window, look(frame, done + index, at, sweep),
+                                        done + index, at))  # fmt: skip
+                        window = []
+                        state["keys"] += 1
+                        if sweep:
+                            follow_back(pending)
+                            write_out()
+                    state["since"] += 1
                     index += 1
                     if index % 15 == 0:
                         report(done + index, total, time.monotonic() - started)
-                if window:
+                if index:
                     # The range's last frames: the detector looks at the very last one too, so
                     # a face moving away from its last detection is followed to the end.
-                    current = look(window[-1][0], done + index - 1, window[-1][1])
-                    _flush(window, previous, current, recipe, width, height, outbox.put,
-                           hidden_tracks)  # fmt: skip
+                    close_shot(window, done + index - 1)
             finally:
                 relay.drain()
             if relay.error is not None and index == 0:
@@ -723,7 +865,55 @@ def render_video(
     return data, header, [thumbs.get(n, b"") for n in range(min(tracks.count, MAX_THUMBS))]
 
 
-def _flush(window, before, after, recipe, width, height, put, hidden_tracks) -> None:
+def _same_face(box, found: list):
+    """Of the faces found in the wide window around a box, the one that is the same face
+    (overlapping it most, else the nearest centre within UNKNOWN_REACH of its sizes), else
+    None."""
+    best, score = None, 0.0
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    size = max(box.x1 - box.x0, box.y1 - box.y0)
+    for other in found:
+        near = box.iou(other)
+        ox, oy = (other.x0 + other.x1) / 2, (other.y0 + other.y1) / 2
+        distance = ((cx - ox) ** 2 + (cy - oy) ** 2) ** 0.5
+        if distance < UNKNOWN_REACH * size:
+            near = max(near, 0.2 * (1 - distance / (UNKNOWN_REACH * size)) + 0.01)
+        if near > score:
+            best, score = other, near
+    return best if score > 0 else None
+
+
+class Shots:
+    """Hard cuts, found from one frame to the next on small copies of the Y, U and V planes:
+    a histogram of one of them far from the last frame's (a new scene, even one as bright as
+    the last in another colour), or the histograms and the pixels both changed a lot (a new
+    shot of a similar scene). A pan or a zoom changes the pixels, not the histograms; a flash
+    is taken for a cut, which costs a sweep, not a face."""
+
+    def __init__(self) -> None:
+        self.last: Any = None
+
+    def cut(self, frame) -> bool:
+        import cv2
+        import numpy as np
+
+        thumbs = [
+            cv2.resize(plane, size, interpolation=cv2.INTER_AREA)
+            for plane, size in zip(plane_views(frame), ((64, 36), (32, 18), (32, 18)), strict=True)
+        ]
+        last, self.last = self.last, thumbs
+        if last is None:
+            return False
+        distance = change = 0.0
+        for now, before in zip(thumbs, last, strict=True):
+            bins = np.histogram(now, bins=32, range=(0, 256))[0]
+            old = np.histogram(before, bins=32, range=(0, 256))[0]
+            distance = max(distance, float(np.abs(bins - old).sum()) / (2 * now.size))
+            change = max(change, float(np.abs(now.astype(np.int16) - before).mean()))
+        return distance > CUT_HISTOGRAM or (distance > CUT_PAIR[0] and change > CUT_PAIR[1])
+
+
+def _flush(window, before, after, recipe, width, height, put, hidden_tracks, speed=None) -> None:
     """Hide, in each waiting frame, the faces of the detections on both sides of it: a face
     moving between two detections stays inside the box holding both of its grown boxes.
     `before` and `after` are (live tracks, tracks left visible) at the two detections: a
@@ -742,7 +932,15 @@ def _flush(window, before, after, recipe, width, height, put, hidden_tracks) -> 
             continue
         hidden_tracks.add(number)
         boxes = [live[number] for live, _visible in sides]
-        faces.append(boxes[0].union(boxes[-1]))
+        box = boxes[0].union(boxes[-1])
+        if len(sides) == 1 and speed is not None:
+            # Seen on one side only (it came into view, or went out of it, or was missed):
+            # where its speed would have taken it over the window, too.
+            dx, dy = speed(number)
+            step = len(window) * (-1 if sides[0] is after else 1)
+            box = box.union(type(box)(box.x0 + dx * step, box.y0 + dy * step,
+                                      box.x1 + dx * step, box.y1 + dy * step, box.score))  # fmt: skip
+        faces.append(box)
     made: tuple = ((), None)  # (regions, the planes they were hidden on)
     for frame, at in window:
         views = plane_views(frame)
