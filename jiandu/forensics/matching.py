@@ -329,17 +329,18 @@ class Index:
         return found
 
     def _robust_picture(self, features: Robust, matches: dict[int, Match]) -> None:
-        """Candidates for a picture, each confirmed by keypoints (or, without keypoints on one
-        side, a turned, flipped or trimmed hash within PDQ's own threshold)."""
+        """Candidates for a picture, each confirmed by keypoints; a turned, flipped or trimmed
+        hash within PDQ's own threshold is a match by itself (as the first stage's are) when
+        the keypoints cannot say (too few on a flat picture, or none stored)."""
         from jiandu.forensics import robust
 
-        best: dict[int, tuple[int, bool, int]] = {}  # owner: (distance, mirrored, target second)
+        best: dict[int, tuple[int, int, int]] = {}  # owner: (distance, code, target second)
 
         def consider(owner: int, distance: int, code: int, second: int) -> None:
             if owner in matches:
                 return
             if owner not in best or distance < best[owner][0]:
-                best[owner] = (distance, code in robust.MIRRORED_CODES, second)
+                best[owner] = (distance, code, second)
 
         for hit, distance, _row, code, _offset in self._near(features, MATCH_DISTANCE):
             consider(int(self._owner[hit]), distance, code, int(self._seconds[hit]))
@@ -350,8 +351,8 @@ class Index:
                     consider(owner, distance + 1000, 0, 0)
         query = features.keypoints[0] if features.keypoints else None
         ranked = sorted(best.items(), key=lambda item: item[1][0])[:MAX_CONFIRM]
-        for owner, (distance, mirrored, second) in ranked:
-            near = distance < 1000
+        for owner, (distance, code, second) in ranked:
+            mirrored = code in robust.MIRRORED_CODES
             geometry = None
             targets = self._keypoints.get(owner, {})
             if query is not None and targets:
@@ -359,8 +360,8 @@ class Index:
                     targets.values(), key=lambda points: abs(points.second - second)
                 )
                 geometry = robust.confirm(query, target, mirrored_first=mirrored)
-            elif near:
-                geometry = robust.Geometry(0, mirrored, 0, 1.0, 0.0)
+            if geometry is None and distance <= MATCH_DISTANCE:
+                geometry = robust.from_code(code)
             if geometry is None:
                 continue
             matches[owner] = Match(

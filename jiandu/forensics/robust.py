@@ -376,3 +376,11 @@ def confirm(
         angle = round(abs(degrees)) if abs(degrees) >= 1.5 else 0
         return Geometry(count, mirrored, angle, round(kept, 3), round(max(0.0, padded), 3))
     return None
+
+
+def from_code(code: int) -> Geometry:
+    """The geometry a turned, flipped or trimmed hash says by itself (no keypoints counted):
+    PDQ's dihedral order is as is, 90, 180 and 270 degrees, then the four flips."""
+    dihedral = code % 8
+    angle = {1: 90, 2: 180, 3: 90, 5: 180, 6: 90, 7: 90}.get(dihedral, 0)
+    return Geometry(0, code in MIRRORED_CODES, angle, 1.0, 0.0)

@@ -315,3 +315,18 @@ def test_the_workbench_says_how_the_copy_differs(language, words):
         html = render_to_string("forensics/_matches.html", {"matches": [line]})
     for word in words:
         assert word in html
+
+
+def test_without_keypoints_a_mirrored_hash_within_pdq_threshold_still_matches(pictures):
+    coffee = pictures["coffee"]
+    bare = robust.Robust(coffee.robust.seconds, coffee.robust.codes, coffee.robust.hashes, ())
+    index = matching.Index()
+    index.add(
+        "coffee",
+        fingerprints.Fingerprint(coffee.sha256, coffee.hashes, coffee.seconds, False, bare),
+    )
+    index.add("astronaut", pictures["astronaut"])
+    (match,) = index.query(pictures["mirrored_coffee"])
+    assert match.ref == "coffee" and match.distance <= fingerprints.MATCH_DISTANCE
+    assert match.geometry is not None and match.geometry.mirrored
+    assert match.geometry.inliers == 0
