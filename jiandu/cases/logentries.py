@@ -73,5 +73,11 @@ def do_log_revision(
     transaction: a rolled-back publication leaves no entry and starts no background work
     (witnesses, mirror). `policy` is how the revision was reviewed (see the module's list)."""
     return do_log_entries(
-        revision_entries(case, number, revision_kind, snapshot, previous, at, policy)
+        revision_entries(case, number, revision_kind, snapshot, previous, at, policy),
+        subject=log_subject(case),
     )
+
+
+def log_subject(case: str) -> str:
+    """What the log files this case's entries under (its generic `subject` column)."""
+    return f"case:{case}"

@@ -1,12 +1,12 @@
 """Appending to the transparency log: the only writes to its tables.
 
-The log knows no room's models: an entry is canonical JSON with a "kind", an "action", a
-"sha256", a "time", a "case" and a "revision" (the columns that find it, kept as they were
-before the log left the ledger room), and whatever else its caller adds. The rooms that
-publish build their own entries (the case desk's page and evidence entries:
-jiandu/cases/logentries.py) and call `do_log_entries` inside the transaction that publishes,
-so an entry exists if and only if the publication committed (the import table stays acyclic:
-cases imports tlog, never the reverse).
+The log knows no room's models: an entry is canonical JSON with a "kind", a "sha256" and a
+"time", and whatever else its caller adds; the caller names the `subject` its entries are about
+("case:<slug>"), which the log keeps beside them (generic columns: kind, subject, sha256) to
+find a subject's later entries. The rooms that publish build their own entries (the case
+desk's page and evidence entries: jiandu/cases/logentries.py) and call `do_log_entries`
+inside the transaction that publishes, so an entry exists if and only if the publication
+committed (the import table stays acyclic: cases imports tlog, never the reverse).
 """
 
 import hashlib
@@ -43,9 +43,9 @@ def _head() -> LogHead:
 
 
 @transaction.atomic
-def do_append_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
-    """Append `entries` in order; each gets the next index, its leaf hash, and every full
-    tile hash it completes."""
+def do_append_entries(entries: list[dict[str, Any]], subject: str = "") -> list[LogEntry]:
+    """Append `entries` (all about `subject`) in order; each gets the next index, its leaf
+    hash, and every full tile hash it completes."""
     head = _head()
     made = []
     for data in entries:
@@ -58,10 +58,8 @@ def do_append_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
                 index=index,
                 entry=raw.decode(),
                 sha256=data["sha256"],
-                case=data["case"],
+                subject=subject,
                 kind=data["kind"],
-                action=data["action"],
-                revision=data["revision"],
                 time=datetime.strptime(data["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
             )
         )
@@ -83,11 +81,11 @@ def do_append_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
 
 
 @transaction.atomic
-def do_log_entries(entries: list[dict[str, Any]]) -> list[LogEntry]:
-    """Append one publication's `entries` and, once it commits, ask the witnesses to cosign
-    and the mirror to follow. Call it inside the publishing transaction: a rolled-back
-    publication leaves no entry and starts no background work."""
-    made = do_append_entries(entries)
+def do_log_entries(entries: list[dict[str, Any]], subject: str) -> list[LogEntry]:
+    """Append one publication's `entries` about `subject` and, once it commits, ask the
+    witnesses to cosign and the mirror to follow. Call it inside the publishing transaction: a
+    rolled-back publication leaves no entry and starts no background work."""
+    made = do_append_entries(entries, subject)
     if tasks.has_work():
         transaction.on_commit(tasks.after_publication.enqueue)
     return made

@@ -7,20 +7,23 @@ files). The tables keep the names they had when the log lived in the ledger room
 (migrations/0001_initial.py), so no row was copied and no table renamed.
 """
 
+import json
+
 from django.db import models
 
 
 class LogEntry(models.Model):
-    """One publication event: `entry` is the canonical JSON that is hashed into the tree; the
-    other columns repeat some of its fields to find it (by SHA-256, by case)."""
+    """One publication event: `entry` is the canonical JSON that is hashed into the tree. The
+    other columns find it and are the log's own, whoever publishes: the `kind` and `sha256` of
+    the entry, and the `subject` its caller names ("case:<slug>" for the case desk's entries);
+    what else an entry says (action, revision, ...) is in its JSON, which only its caller
+    reads (`data`)."""
 
     index = models.PositiveBigIntegerField(primary_key=True)
     entry = models.TextField()
     sha256 = models.CharField(max_length=64, db_index=True)
-    case = models.CharField(max_length=200, db_index=True)
+    subject = models.CharField(max_length=200, db_index=True)
     kind = models.CharField(max_length=16)
-    action = models.CharField(max_length=16)
-    revision = models.PositiveIntegerField()
     time = models.DateTimeField()
 
     class Meta:
@@ -28,7 +31,12 @@ class LogEntry(models.Model):
         ordering = ["index"]
 
     def __str__(self) -> str:
-        return f"log #{self.index} {self.action} {self.kind} {self.case} r{self.revision}"
+        return f"log #{self.index} {self.kind} {self.subject}"
+
+    @property
+    def data(self) -> dict:
+        """The entry as its caller wrote it."""
+        return json.loads(self.entry)
 
 
 class LogHash(models.Model):

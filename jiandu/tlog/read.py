@@ -81,8 +81,8 @@ def get_entries_for(sha256: str) -> list[LogEntry]:
     return list(LogEntry.objects.filter(sha256=sha256.lower()).order_by("index"))
 
 
-def get_case_entries(case: str, kind: str) -> list[LogEntry]:
-    return list(LogEntry.objects.filter(case=case, kind=kind).order_by("index"))
+def get_subject_entries(subject: str, kind: str) -> list[LogEntry]:
+    return list(LogEntry.objects.filter(subject=subject, kind=kind).order_by("index"))
 
 
 def get_inclusion_proof(index: int, size: int) -> list[str]:
@@ -146,6 +146,7 @@ def get_answer(sha256: str) -> client.Answer:
     answer.cosigners = sorted({s.name for s in cosigs})
     answer.consistency = "checked by the server against its own signed checkpoint"
     later: list[dict] = []
+    subjects: dict[int, str] = {}
     for row in get_entries_for(sha256):
         if row.index >= size:
             continue
@@ -156,6 +157,7 @@ def get_answer(sha256: str) -> client.Answer:
         except tlog.ProofError as exc:
             raise client.VerifyError(f"entry {row.index} does not match the log") from exc
         data = json.loads(raw)
+        subjects[row.index] = row.subject
         answer.events.append(
             client.Event(row.index, data, [base64.b64encode(h).decode() for h in proof])
         )
@@ -164,7 +166,7 @@ def get_answer(sha256: str) -> client.Answer:
         first = pages[0]
         later = [
             json.loads(r.entry)
-            for r in get_case_entries(first.data["case"], "page")
+            for r in get_subject_entries(subjects[first.index], "page")
             if first.index < r.index < size and r.sha256 != answer.sha256
         ]
     answer.status = client.status_of(answer.events, later)

@@ -210,7 +210,7 @@ def test_the_public_page_and_the_log_name_the_policy(newsroom, prefix, two, one)
     assert two in page and one in page
     entries = [
         json.loads(e)
-        for e in LogEntry.objects.filter(kind="page", case=case.slug)
+        for e in LogEntry.objects.filter(kind="page", subject=f"case:{case.slug}")
         .order_by("index")
         .values_list("entry", flat=True)
     ]

@@ -16,6 +16,9 @@ OLD_LAYOUT = [
     ("accounts", "0006_account_event_policy"),
     ("cases", "0008_evidence_poster_credentials"),
     ("ledger", "0004_split_view_evidence"),
+    # The log's room as the first step of the re-cut made it (its tables still the ledger's
+    # columns); 0002 gives it its generic columns.
+    ("tlog", "0001_initial"),
 ]
 AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -81,7 +84,10 @@ def test_rows_made_before_the_recut_are_read_through_the_new_models():
 
     assert tlog_models.LogEntry._meta.app_label == "tlog"
     assert current_apps.get_model("tlog", "LogEntry") is tlog_models.LogEntry
-    assert tlog_models.LogEntry.objects.get(index=0).case == "recut-case"
+    # Its generic columns (issue 20, item 2): the case became the subject the case desk names;
+    # the entry's text, hash and kind are untouched.
+    moved = tlog_models.LogEntry.objects.get(index=0)
+    assert (moved.subject, moved.kind, moved.entry) == ("case:recut-case", "case", "entry text")
     assert bytes(tlog_models.LogHash.objects.get(level=0, index=0).hash) == b"\x01" * 32
     assert tlog_models.LogHead.objects.get().size == 1
     assert tlog_models.LogCosignature.objects.get().line == "— witness.example sig"
