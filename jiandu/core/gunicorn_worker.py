@@ -16,16 +16,65 @@ logged: the client of such a request may be a source.
 
 The documented nginx front (docs/operations.md, "nginx and TLS") buffers bodies in memory
 for every path that takes no file, so there only the upload paths ever reach this budget.
+
+The fast lane (issue 22 item 4): a kept-alive connection whose next request is a plain
+anonymous GET of a published page the WSGI application has stored (jiandu.public.pagecache:
+`stored_answer`) is answered by the worker's main thread as soon as the socket is readable,
+without leaving the poller, waking a thread or building a WSGI request: gthread's hand-over of
+each request (poller, thread pool, back to the poller) costs several times what the stored
+answer does. Anything else, or anything unexpected in the bytes, goes the usual way with the
+bytes read so far given back to the parser. See `fast_request_path` for what counts as plain.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import socket
 import time
+from collections.abc import Callable
+from typing import Any
 
+import gunicorn.http.wsgi
+from gunicorn import util
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers import gthread
+
+# A plain request: GET, a path of letters, digits and / _ . - only (no query, no escapes: the
+# path is what PATH_INFO would be), HTTP/1.1, then header lines without folding or controls.
+REQUEST_LINE = re.compile(rb"GET (/[A-Za-z0-9/_.\-]{0,500}) HTTP/1\.1\r\n")
+HEADER_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z\-]{1,64}:[\t\x20-\x7e]{0,4096}\r\n")
+# Headers that change what the answer would be, or how the connection goes on: any of them,
+# and the request goes the usual way.
+NOT_PLAIN = frozenset(
+    (b"cookie", b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade",
+     b"authorization", b"range", b"if-range", b"http2-settings", b"te", b"trailer")
+)  # fmt: skip
+MOST_HEADERS = 64
+SEND_SECONDS = 60  # a reader that does not take the rest of a fast answer in this long is cut off
+
+
+def fast_request_path(data: bytes) -> str | None:
+    """The path of `data` when it is exactly one plain request (see REQUEST_LINE, NOT_PLAIN):
+    nothing before or after it, every header line well formed; None for anything else."""
+    if len(data) > 16384 or not data.endswith(b"\r\n\r\n"):
+        return None
+    line = REQUEST_LINE.match(data)
+    if line is None:
+        return None
+    position = line.end()
+    for _ in range(MOST_HEADERS + 1):
+        if data.startswith(b"\r\n", position):
+            return line.group(1).decode() if position + 2 == len(data) else None
+        header = HEADER_LINE.match(data, position)
+        if header is None:
+            return None
+        name = data[position : data.index(b":", position)].lower()
+        if name in NOT_PLAIN:
+            return None
+        position = header.end()
+    return None
 
 
 def _env_number(name: str, default: float) -> float:
@@ -84,9 +133,11 @@ class PacedUnreader(SocketUnreader):
 
 
 class PacedConn(gthread.TConn):
-    """A connection whose parser reads through `PacedUnreader`."""
+    """A connection whose parser reads through `PacedUnreader`; `unsent` is the rest of a fast
+    answer the socket did not take at once, which a thread sends."""
 
     budget: ReadBudget
+    unsent: bytes = b""
 
     def init(self) -> None:
         super().init()
@@ -105,8 +156,102 @@ class PacedThreadWorker(gthread.ThreadWorker):
     def handle(self, conn: gthread.TConn) -> object:
         if type(conn) is gthread.TConn:
             conn.__class__ = PacedConn
+        if conn.unsent:
+            return self._send_rest(conn)
         conn.budget = ReadBudget(self.read_seconds, self.min_bytes_per_second)
         return super().handle(conn)
+
+    # --- the fast lane --------------------------------------------------------------------
+
+    _stored_answer: Callable[[str], Any] | None = None
+    _answers: dict[str, tuple[object, bytes, bytes]]  # path -> (stored entry, status, rest)
+    _date: tuple[int, bytes] = (0, b"")
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self._stored_answer = getattr(self.wsgi, "stored_answer", None)
+        self._answers = {}
+
+    def on_client_socket_readable(self, conn: PacedConn, client: socket.socket) -> None:
+        if (
+            self._stored_answer is None
+            or not self.alive
+            or self.nr + 1 >= self.max_requests  # the last answer closes: the usual way
+            or not self._answer_fast(conn)
+        ):
+            super().on_client_socket_readable(conn, client)
+
+    def _answer_fast(self, conn: PacedConn) -> bool:
+        """Answer the request waiting on `conn` here if it is plain and stored; False (with
+        whatever was read given back to the parser) to let a thread handle it."""
+        unreader = getattr(conn.parser, "unreader", None)
+        if unreader is None or unreader.buf.getvalue():
+            return False
+        try:
+            data = conn.sock.recv(16385)
+        except (BlockingIOError, InterruptedError):
+            return True  # nothing after all: the poller wakes us again
+        except OSError:
+            return False  # the thread meets the same error and closes
+        path = fast_request_path(data) if data else None
+        answer = self._answer_bytes(path) if path is not None else None
+        if answer is None:
+            if data:
+                unreader.unread(data)
+            return False
+        self.nr += 1
+        try:
+            sent = conn.sock.send(answer)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            sent = len(answer)  # the reader is gone: the poller sees it and a thread closes
+        self.keepalived_conns.remove(conn)  # kept alive anew, at the end of the queue
+        conn.set_timeout()
+        self.keepalived_conns.append(conn)
+        if sent < len(answer):
+            conn.unsent = answer[sent:]
+            return False  # off the poller, to a thread that sends the rest (handle)
+        return True
+
+    def _answer_bytes(self, path: str) -> bytes | None:
+        """The whole HTTP answer for `path` from the application's store, or None."""
+        entry = self._stored_answer(path) if self._stored_answer is not None else None
+        if entry is None:
+            return None
+        kept = self._answers.get(path)
+        if kept is None or kept[0] is not entry:
+            status, headers, body, _is_page = entry
+            names = {name.lower() for name, _ in headers}
+            lines = [f"{name}: {value}\r\n" for name, value in headers]
+            if "content-length" not in names:
+                lines.append(f"Content-Length: {len(body)}\r\n")
+            rest = ("".join(lines) + "\r\n").encode("latin-1") + body
+            kept = (entry, f"HTTP/1.1 {status}\r\n".encode("latin-1"), rest)
+            if len(self._answers) > 4096:
+                self._answers.clear()
+            self._answers[path] = kept
+        now = int(time.time())
+        if self._date[0] != now:
+            self._date = (now, util.http_date(now).encode("latin-1"))
+        server = gunicorn.http.wsgi.SERVER.encode("latin-1")
+        return b"".join(
+            (kept[1], b"Server: ", server, b"\r\nDate: ", self._date[1],
+             b"\r\nConnection: keep-alive\r\n", kept[2])
+        )  # fmt: skip
+
+    def _send_rest(self, conn: PacedConn) -> bool:
+        """In a thread: the rest of a fast answer, then back to the poller (or closed when this
+        worker stops)."""
+        rest, conn.unsent = conn.unsent, b""
+        try:
+            conn.sock.settimeout(SEND_SECONDS)
+            conn.sock.sendall(rest)
+        except OSError:
+            return False
+        finally:
+            conn.sock.settimeout(None)
+        return self.alive
 
     def handle_request(self, req: object, conn: PacedConn) -> bool:
         keepalive = super().handle_request(req, conn)

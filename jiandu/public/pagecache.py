@@ -161,6 +161,20 @@ class FastPublicPages:
             self.store.put(key, (status, list(headers), body, is_page))
         return [body]
 
+    def stored_answer(self, path: str) -> tuple[str, list[tuple[str, str]], bytes, bool] | None:
+        """The stored answer to an anonymous GET of `path` (no query string, no cookie: the
+        caller has checked), its view counted as `__call__` counts it; None where `__call__`
+        would go to Django. For the web worker's fast lane (jiandu.core.gunicorn_worker), which
+        answers such requests before building a WSGI request at all. The same tuple comes back
+        while the answer is unchanged, so the caller may keep what it builds from it."""
+        match = PUBLIC_PATH.match(path)
+        if match is None or NEVER_CACHED.search(path):
+            return None
+        entry = self.store.get(path)
+        if entry is not None and entry[3]:
+            count_view(match.group(1), self.flush_seconds)
+        return entry
+
 
 def wrap(application: Callable[[dict, StartResponse], Iterable[bytes]]) -> Callable[..., Any]:
     """The WSGI application with the fast path in front (used by jiandu/wsgi.py)."""
