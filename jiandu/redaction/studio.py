@@ -518,7 +518,11 @@ def checked_pdf(stdout: bytes) -> Output:
         width=width,
         height=height,
         hidden=boxes + found,
-        extra={"pages": pages, "found": found, "doubt_boxes": doubt_boxes},
+        extra={
+            "pages": pages,
+            "found": found,
+            **({"doubt_boxes": doubt_boxes} if doubt_boxes else {}),
+        },
     )
 
 
