@@ -287,14 +287,17 @@ class Hit:
     exact: bool
 
 
-def _boxes(words: list[Word], chars: list[tuple[int, int, int]], start: int, end: int):
-    """The boxes covering characters start..end-1 of the stream (one per line), each CJK
-    word's part cut in proportion, padded by a fifth of the line's height (a third across)."""
+def _boxes(
+    words: list[Word], chars: list[tuple[int, int, int]], start: int, end: int
+) -> tuple[tuple[int, int, int, int], ...]:
+    """The boxes covering characters start..end-1 of the stream (one per line): Latin words
+    whole, padded by a fifth of their height (a third across); Chinese by their characters'
+    boxes, padded by more than half a character across."""
     spans: dict[int, list[int]] = {}
     for index in range(start, end):
-        word, offset, length = chars[index]
-        spans.setdefault(word, [offset, offset + 1, length])
-        spans[word][1] = offset + 1
+        number, offset, length = chars[index]
+        spans.setdefault(number, [offset, offset + 1, length])
+        spans[number][1] = offset + 1
     by_line: dict[tuple[int, int, int], list[int]] = {}
     for word_index, (first, last, length) in spans.items():
         word = words[word_index]
