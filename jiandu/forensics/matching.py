@@ -47,18 +47,20 @@ MIN_COVERAGE = 0.5  # share of the query's seconds that must match at the chosen
 NEAR_CODES = 16
 STORED_WINDOWS = (24, 25, 26, 27, 28)  # the 95 % windows at the corners and the centre
 # The full scan: which of the query's hashes are compared with which stored ones. The copy as
-# it is (or trimmed) with the stored pictures and their inner crops (the copy is cropped); its
-# inner crops with the stored pictures (padded with something other than a flat colour); its
+# it is (or trimmed) with the stored pictures and their 95 % windows (the copy is cropped); its
+# two mirror images (PDQ of a texture's mirror image is not quite its flipped hash) and its
+# 80 % crop with the stored pictures (padded with something other than a flat colour); its
 # turned-back crops with the stored 80 % crops (turned); its turns and flips with the pictures
 # too flat for the first stage (whose hashes multi-index hashing does not hold).
 SCANS: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...] = (
-    ((0, 8), ("whole", "crop95", "crop80")),
-    ((16, 17), ("whole",)),
+    ((0, 8), ("whole", "crop95")),
+    ((4, 5, 17), ("whole",)),
     ((18, 19, 20, 21, 22, 23), ("crop80",)),
     ((1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15), ("weak",)),
 )
 NEAREST = 3  # nearest pictures of the whole index, per scanned query hash
 HALF_DISTANCE = 52  # on the first 128 bits, in a table of more than SMALL_SCAN rows
+LARGE_DISTANCE = 100
 SMALL_SCAN = 20_000
 LOOSE_DISTANCE = 120  # farther is never a candidate (random pairs: 128 ± 8; keypoints decide)
 MAX_CONFIRM = 6  # candidates checked by their keypoints, nearest first
@@ -284,25 +286,28 @@ class Index:
         self._robust = {}
 
     def _scan(self, probes: numpy.ndarray, table: str) -> list[tuple[int, int]]:
-        """(owner, distance) of the NEAREST rows of a scan table to each probe, within
-        LOOSE_DISTANCE. In a large table, half the bits first: a row more than HALF_DISTANCE
-        away on them (random rows: 64 ± 6) is left out before the other half is counted."""
+        """(owner, distance) of the NEAREST rows of a scan table to each probe. In a large
+        table, half the bits first: a row more than HALF_DISTANCE away on them (random rows:
+        64 ± 6) is left out before the other half is counted, and a candidate must be within
+        LARGE_DISTANCE (a random row is once in 5,000); in a small one, within LOOSE_DISTANCE."""
         rows, owners = self._scans[table]
         if not len(probes) or not rows.shape[1]:
             return []
-        half = numpy.zeros((len(probes), rows.shape[1]), dtype=numpy.uint8)
-        for word in range(2):
-            half += numpy.bitwise_count(rows[word][None, :] ^ probes[:, word, None])
-        limit = HALF_DISTANCE if rows.shape[1] > SMALL_SCAN else 128
+        half = numpy.bitwise_count(rows[0][None, :] ^ probes[:, 0, None])
+        half += numpy.bitwise_count(rows[1][None, :] ^ probes[:, 1, None])
+        large = rows.shape[1] > SMALL_SCAN
+        limit, loose = (HALF_DISTANCE, LARGE_DISTANCE) if large else (128, LOOSE_DISTANCE)
         found = []
-        for probe, spent in enumerate(half):
-            kept = numpy.flatnonzero(spent <= limit)
+        which, where = numpy.nonzero(half <= limit)
+        bounds = numpy.searchsorted(which, numpy.arange(len(probes) + 1))
+        for probe in range(len(probes)):
+            kept = where[bounds[probe] : bounds[probe + 1]]
             if not len(kept):
                 continue
-            full = spent[kept].astype(numpy.int32)
+            full = half[probe, kept].astype(numpy.int32)
             for word in (2, 3):
                 full += numpy.bitwise_count(rows[word][kept] ^ probes[probe, word])
-            close = numpy.flatnonzero(full <= LOOSE_DISTANCE)
+            close = numpy.flatnonzero(full <= loose)
             for row in close[numpy.argsort(full[close], kind="stable")[:NEAREST]]:
                 found.append((int(owners[kept[row]]), int(full[row])))
         return found
