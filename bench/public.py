@@ -8,9 +8,12 @@ It sets up a throw-away data dir with the demo case, then measures with wrk (100
 - cold: `jiandu serve` with the full-page fast path off (JIANDU_PUBLIC_PAGE_CACHE=0), so
   every request is rendered by Django (templates, snapshot, metrics, middleware);
 - warm: `jiandu serve` as deployed, after one request has filled the fast path;
-- static: nginx serving the same page's bytes as a file.
+- static: nginx serving the same page's bytes as a file;
+- mirror: the scaled mode's nginx (drills/cluster.py's configuration, nothing behind it)
+  serving the page from the signed mirror (`jiandu export-mirror`), as anonymous readers get it.
 Server and wrk share the machine's cores, as they would in a single-box deployment. The last
-line printed is one JSON object: rps_cold, rps_warm, rps_static, ratio (warm / static).
+line printed is one JSON object: rps_cold, rps_warm, rps_static, rps_mirror, ratio (warm /
+static), mirror_ratio (mirror / static).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import urllib.request
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 CASE_PATH = "/cases/chongqing-lei-zhengfu/"
 
 
@@ -140,6 +145,27 @@ def nginx_static(work: Path, page: bytes, port: int) -> subprocess.Popen:
     )
 
 
+def mirror(work: Path, env: dict[str, str], seconds: int, connections: int) -> float:
+    """The case page from the signed mirror, through the scaled mode's own nginx front (its
+    web process stand-in answers nothing: the page must come from the mirror)."""
+    from drills.cluster import Cluster, Proc
+
+    cluster = Cluster(work / "cluster")
+    try:
+        subprocess.run(
+            [str(BIN / "jiandu"), "export-mirror", str(cluster.mirror_dir)],
+            env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        cluster.procs.append(Proc("web1", [], work / "web1.log", {}, port=free_port()))
+        cluster._nginx()
+        url = f"{cluster.base_url}{CASE_PATH}"
+        wait_for(url)
+        print("--- mirror: the scaled mode's nginx serving the signed mirror's page", flush=True)
+        return wrk(url, seconds, connections)
+    finally:
+        cluster.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
@@ -179,8 +205,10 @@ def main() -> None:
             results["rps_static"] = wrk(url, args.seconds, args.connections)
         finally:
             stop(nginx)
+        results["rps_mirror"] = mirror(work, env, args.seconds, args.connections)
         results["ratio"] = round(results["rps_warm"] / results["rps_static"], 4)
-        results = {k: round(v, 1) if k != "ratio" else v for k, v in results.items()}
+        results["mirror_ratio"] = round(results["rps_mirror"] / results["rps_static"], 4)
+        results = {k: v if "ratio" in k else round(v, 1) for k, v in results.items()}
         print(json.dumps(results))
     finally:
         shutil.rmtree(work, ignore_errors=True)
