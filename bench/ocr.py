@@ -15,7 +15,8 @@ collapsed. Redaction: each page goes through the studio's path (studio.render_im
 page's name as a search term) and an occurrence counts as hidden when at least 95% of the
 pixels under its drawn letters' (rotated) box are black in the derivative; an occurrence not
 hidden but under a box the studio listed as doubtful counts for `recall_with_doubts`. The
-figures are measured on this machine's cores; the last line is one JSON object.
+figures are measured on this machine's cores; the last line is one JSON object. With
+`--compare`, RapidOCR (the engine not chosen) reads the same pages too, for its CER and CPU.
 """
 
 from __future__ import annotations
@@ -270,10 +271,42 @@ def redact_one(page: Page) -> tuple[int, int, int, float]:
     return len(page.occurrences), hidden, flagged, seconds
 
 
+def compare(pages: list[Page]) -> dict[str, object]:
+    """The engine we did not choose, RapidOCR (PP-OCRv4 on onnxruntime, one thread, outside
+    the sandbox: the test extra), on the same pages: its CER per language and CPU seconds a
+    page, beside Tesseract's own (the workbench's path, in the sandbox)."""
+    import resource
+
+    import numpy as np
+    from PIL import Image
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    errors: dict[str, list[int]] = {}
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    for page in pages:
+        pixels = np.asarray(Image.open(io.BytesIO(page.jpeg)).convert("RGB"))
+        result, _elapsed = engine(pixels)
+        lines = sorted(result or [], key=lambda r: (r[0][0][1], r[0][0][0]))
+        edits, total = cer("\n".join(page.lines), "\n".join(r[1] for r in lines), page.language)
+        errors.setdefault(page.language, [0, 0])
+        errors[page.language][0] += edits
+        errors[page.language][1] += total
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
+    figures: dict[str, object] = {
+        f"rapidocr_cer_{lang.replace('-', '_').lower()}": round(e / t, 4) if t else 0.0
+        for lang, (e, t) in errors.items()
+    }
+    figures["rapidocr_cpu_seconds_per_page"] = round(cpu / max(1, len(pages)), 2)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=24, help="pages, a third per language")
     parser.add_argument("--workers", type=int, default=2, help="pages read at once")
+    parser.add_argument("--compare", action="store_true", help="also run RapidOCR (test extra)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiandu.settings")
     import django
@@ -282,10 +315,15 @@ def main() -> None:
     languages = ("zh-Hans", "zh-Hant", "en")
     pages = [make_page(languages[n % 3], n) for n in range(args.pages)]
 
+    import resource
+
     started = time.monotonic()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ThreadPoolExecutor(args.workers) as pool:
         read = list(pool.map(read_one, pages))
     read_seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    read_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     errors: dict[str, list[int]] = {lang: [0, 0] for lang in languages}
     for page, (text, _seconds) in zip(pages, read, strict=True):
         edits, total = cer("\n".join(page.lines), text, page.language)
@@ -327,7 +365,9 @@ def main() -> None:
                 "redaction_recall": round(hidden / occurrences, 4) if occurrences else 0.0,
                 "recall_with_doubts": round(flagged / occurrences, 4) if occurrences else 0.0,
                 "pages_per_minute": round(len(pages) * 60 / read_seconds, 1),
+                "cpu_seconds_per_page": round(read_cpu / len(pages), 2),
                 "redaction_pages_per_minute": round(len(pages) * 60 / redact_seconds, 1),
+                **(compare(pages) if args.compare else {}),
             }
         )
     )
