@@ -330,3 +330,24 @@ def test_without_keypoints_a_mirrored_hash_within_pdq_threshold_still_matches(pi
     assert match.ref == "coffee" and match.distance <= fingerprints.MATCH_DISTANCE
     assert match.geometry is not None and match.geometry.mirrored
     assert match.geometry.inliers == 0
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        numpy.zeros((1, 1, 3), numpy.uint8),  # one pixel
+        numpy.full((300, 400, 3), 128, numpy.uint8),  # flat: no keypoints, nothing to trim
+        numpy.random.default_rng(1).integers(0, 255, (6, 3000, 3), dtype=numpy.uint8),  # a strip
+    ],
+    ids=["pixel", "flat", "strip"],
+)
+def test_odd_pictures_still_give_a_report_and_match_nothing_wrongly(array, pictures):
+    fingerprint = analysed(png(array))
+    if fingerprint.robust is not None:
+        for points in fingerprint.robust.keypoints:
+            assert len(points.descriptors) <= robust.MAX_POINTS
+    index = matching.Index()
+    index.add("astronaut", pictures["astronaut"])
+    index.add("odd", fingerprint)
+    assert index.query(fingerprint, exclude="odd") == []
+    assert [m.ref for m in index.query(pictures["coffee"])] == []
