@@ -52,6 +52,7 @@ NOT_PLAIN = frozenset(
      b"authorization", b"range", b"if-range", b"http2-settings", b"te", b"trailer")
 )  # fmt: skip
 MOST_HEADERS = 64
+ANSWERS_BYTES = 16 * 1024 * 1024  # the answers built from the store, kept at most
 SEND_SECONDS = 60  # a reader that does not take the rest of a fast answer in this long is cut off
 
 
@@ -165,6 +166,7 @@ class PacedThreadWorker(gthread.ThreadWorker):
 
     _stored_answer: Callable[[str], Any] | None = None
     _answers: dict[str, tuple[object, bytes, bytes]]  # path -> (stored entry, status, rest)
+    _answers_bytes = 0
     _date: tuple[int, bytes] = (0, b"")
 
     def load_wsgi(self) -> None:
@@ -228,8 +230,10 @@ class PacedThreadWorker(gthread.ThreadWorker):
                 lines.append(f"Content-Length: {len(body)}\r\n")
             rest = ("".join(lines) + "\r\n").encode("latin-1") + body
             kept = (entry, f"HTTP/1.1 {status}\r\n".encode("latin-1"), rest)
-            if len(self._answers) > 4096:
+            self._answers_bytes += len(rest)
+            if self._answers_bytes > ANSWERS_BYTES:  # bounded, whatever the site's size
                 self._answers.clear()
+                self._answers_bytes = len(rest)
             self._answers[path] = kept
         now = int(time.time())
         if self._date[0] != now:

@@ -32,6 +32,9 @@ from jiandu.cases.viewcounts import count_view
 
 CHECK_SECONDS = 0.5
 MAX_ENTRIES = 2000
+# What the store holds at most, whatever the number of pages: a web process's memory stays the
+# same as the site grows (issue 22: a web worker under 150 MB whatever the size).
+MAX_BYTES = 16 * 1024 * 1024
 MAX_BODY = 2 * 1024 * 1024
 PUBLIC_PATH = re.compile(r"^(?:/(?:en|zh-hant))?(/cases/.*)$")
 NEVER_CACHED = re.compile(r"/comment/$")
@@ -69,6 +72,7 @@ class _Store:
         self.generation = read_generation()
         self.checked = time.monotonic()
         self.lock = threading.Lock()
+        self.bytes = 0
 
     def refresh(self) -> None:
         now = time.monotonic()
@@ -79,6 +83,7 @@ class _Store:
         if generation != self.generation:
             with self.lock:
                 self.entries.clear()
+                self.bytes = 0
                 self.generation = generation
 
     def get(self, key: str) -> tuple[str, list[tuple[str, str]], bytes, bool] | None:
@@ -87,9 +92,13 @@ class _Store:
 
     def put(self, key: str, value: tuple[str, list[tuple[str, str]], bytes, bool]) -> None:
         with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[2])
             self.entries[key] = value
-            while len(self.entries) > MAX_ENTRIES:
-                self.entries.popitem(last=False)
+            self.bytes += len(value[2])
+            while len(self.entries) > MAX_ENTRIES or self.bytes > MAX_BYTES:
+                self.bytes -= len(self.entries.popitem(last=False)[1][2])
 
 
 StartResponse = Callable[..., Any]

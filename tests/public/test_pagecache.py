@@ -102,3 +102,16 @@ def test_head_requests_get_headers_only(app):
     assert status.startswith("200") and body == b""
     viewcounts.flush_view_counts()
     assert PageView.objects.get().count == 1  # the HEAD request is not a reader
+
+
+def test_the_store_holds_a_bounded_number_of_bytes_whatever_the_number_of_pages():
+    """Issue 22: a web process's memory does not grow with the site (2,000 pages of 1 MB
+    would have been 2 GB)."""
+    store = pagecache._Store()
+    for n in range(40):
+        store.put(f"/cases/{n}/", ("200 OK", [], b"x" * 1_000_000, True))
+    held = sum(len(entry[2]) for entry in store.entries.values())
+    assert held <= pagecache.MAX_BYTES
+    assert "/cases/39/" in store.entries and "/cases/0/" not in store.entries
+    store.put("/cases/39/", ("200 OK", [], b"y", True))
+    assert store.bytes == sum(len(entry[2]) for entry in store.entries.values())
