@@ -21,39 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (rule id, file) -> (findings allowed, why and what it waits for). Never add an entry for new
 # code: fix it. Each entry is removed by the change it names.
-ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
-    # Views that count or list another room's rows for a page (no access_* read exists yet).
-    ("foreign-objects-in-view-newsroom", "jiandu/newsroom/views/settings.py"): (
-        4,
-        "issue 20 item 6 (newsroom views re-cut): sources, member keys and members counted "
-        "for the settings pages; wants vault/accounts reads",
-    ),
-    ("foreign-objects-in-view-newsroom", "jiandu/newsroom/views/sources.py"): (
-        4,
-        "issue 20 item 6: source pages read vault rows (submissions, grants); wants "
-        "vault.access reads",
-    ),
-    ("foreign-objects-in-view-redaction", "jiandu/redaction/views.py"): (
-        4,
-        "issue 20 item 4 (one publication action): the studio reads cases and forensics "
-        "rows; wants cases.access / forensics.access",
-    ),
-    ("foreign-objects-in-view-tipline", "jiandu/tipline/views.py"): (
-        1,
-        "issue 20 item 5 (explicit flows): the tip line reads a vault row; wants a vault read",
-    ),
-    # get_or_create singletons and rows made on first read.
-    ("get-that-writes", "jiandu/cases/actions.py"): (
-        1,
-        "get_policy creates the default policy row on first read; rename to "
-        "do_ensure_policy or create it in a migration (issue 20 follow-up)",
-    ),
-    ("get-that-writes", "jiandu/tipline/actions.py"): (
-        1,
-        "get_source_by_codename touches the source (vault.do_touch_source) on sign-in; "
-        "rename to do_sign_in_source (issue 20 follow-up)",
-    ),
-}
+ALLOWED: dict[tuple[str, str], tuple[int, str]] = {}
 
 
 def scan(paths: list[str] | None = None, config: Path | None = None) -> list[dict]:

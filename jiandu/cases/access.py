@@ -1,10 +1,11 @@
 """Fetching cases and people for the newsroom, with the permission check in the same call."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from jiandu.accounts.models import User
-from jiandu.cases.models import Case, Person
+from jiandu.cases.models import Case, CaseStatus, Person
 
 
 def access_case_by_id(actor: User, case_id: int) -> Case:
@@ -27,3 +28,8 @@ def access_held_case_by_id(actor: User, case_id: int) -> Case:
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied
     return get_object_or_404(Case, pk=case_id, holds__state=HoldState.WAITING)
+
+
+def get_cases_open_for_evidence() -> QuerySet[Case]:
+    """The cases a render may be published to: every case but a retracted one."""
+    return Case.objects.exclude(status=CaseStatus.RETRACTED)

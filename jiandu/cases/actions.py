@@ -296,9 +296,15 @@ def do_delete_claim_version(actor: User, version: ClaimVersion) -> None:
 
 
 def get_policy() -> PublishingPolicy:
-    """The policy in force (the default, two people, until an admin changes it)."""
-    policy, _created = PublishingPolicy.objects.get_or_create(pk=1)
-    return policy
+    """The policy in force (the default, two people, until an admin changes it). Reads only:
+    before the first change there is no row, and the default is what an unsaved row says."""
+    return PublishingPolicy.objects.filter(pk=1).first() or PublishingPolicy(pk=1)
+
+
+def _policy_for_update() -> PublishingPolicy:
+    """The policy's one row, made on the first change and locked for it."""
+    PublishingPolicy.objects.get_or_create(pk=1)
+    return PublishingPolicy.objects.select_for_update().get(pk=1)
 
 
 def _other_admins(actor: User) -> bool:
@@ -323,7 +329,7 @@ def do_propose_policy(actor: User, mode: str, hold_hours: int) -> bool:
         raise WorkflowError(_("Choose a publishing policy."))
     if not HOLD_HOURS_MIN <= hold_hours <= HOLD_HOURS_MAX:
         raise WorkflowError(_("The hold must be between 1 and 24 hours."))
-    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    policy = _policy_for_update()
     if mode == Policy.TWO_PEOPLE:
         hold_hours = policy.hold_hours
     if mode == Policy.TWO_PEOPLE or not _other_admins(actor):
@@ -344,7 +350,7 @@ def do_propose_policy(actor: User, mode: str, hold_hours: int) -> bool:
 def do_confirm_policy(actor: User) -> None:
     """A second admin puts the proposed policy in force (never the admin who proposed it)."""
     _require(actor, "manage_newsroom")
-    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    policy = _policy_for_update()
     if not policy.proposed_mode:
         raise WorkflowError(_("No change of policy is waiting."))
     if policy.proposed_by_id == actor.pk:
@@ -358,7 +364,7 @@ def do_confirm_policy(actor: User) -> None:
 def do_withdraw_policy_proposal(actor: User) -> None:
     """Drop a waiting proposal (any admin); the policy in force stays."""
     _require(actor, "manage_newsroom")
-    policy = PublishingPolicy.objects.select_for_update().get(pk=get_policy().pk)
+    policy = _policy_for_update()
     if policy.proposed_mode:
         _clear_proposal(policy)
         policy.save()

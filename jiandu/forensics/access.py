@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from jiandu.accounts.models import User
+from jiandu.forensics.models import Preview
 from jiandu.vault import crypto
 from jiandu.vault.access import NoGrant, access_source_by_id, get_source_key_for_member
 from jiandu.vault.models import Item
@@ -24,3 +25,13 @@ def access_item_for_workbench(
         raise PermissionDenied from exc
     item.source = source
     return item, source_key
+
+
+def get_preview(item: Item) -> Preview | None:
+    """The item's preview record, whatever its state (the source page's card)."""
+    return Preview.objects.filter(item=item).first()
+
+
+def get_ready_preview(item: Item) -> Preview | None:
+    """The item's preview when it is ready to be shown."""
+    return Preview.objects.filter(item=item, state=Preview.State.READY).first()

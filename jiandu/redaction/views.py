@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiandu.accounts.http import MemberRequest
+from jiandu.cases.access import get_cases_open_for_evidence
 from jiandu.cases.evidence import EvidenceError
-from jiandu.cases.models import Case, CaseStatus
 from jiandu.cases.text import localize
-from jiandu.forensics.access import access_item_for_workbench
+from jiandu.forensics.access import access_item_for_workbench, get_ready_preview
 from jiandu.forensics.actions import NoWorker, do_request_preview
-from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import sniff_kind
 from jiandu.redaction import actions, orphans
 from jiandu.redaction.access import access_render_by_id
@@ -107,7 +106,7 @@ def studio(request: MemberRequest, item_id: int) -> HttpResponse:
             if made is None:
                 made = actions.do_request_render(request.user, source_key, item, recipe)
             # The side-by-side comparison shows the original's safe preview: ask for it too.
-            if not Preview.objects.filter(item=item, state=Preview.State.READY).exists():
+            if get_ready_preview(item) is None:
                 do_request_preview(request.user, source_key, item)
         except NoWorker:
             messages.error(
@@ -124,7 +123,7 @@ def studio(request: MemberRequest, item_id: int) -> HttpResponse:
             "kind": kind,
             "form": form,
             "renders": renders,
-            "preview_ready": Preview.objects.filter(item=item, state=Preview.State.READY).exists(),
+            "preview_ready": (get_ready_preview(item) is not None),
             "visible_faces": _visible_faces(form, known),
             "known_thumbs": _known_thumbs(known),
             "confirming": confirming,
@@ -180,7 +179,7 @@ def render_page(request: MemberRequest, render_id: int) -> HttpResponse:
     )
     publish_form = None
     if request.user.has_perm("accounts.publish_cases") and record.state == Render.State.DONE:
-        publish_form = PublishForm(cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
+        publish_form = PublishForm(cases=get_cases_open_for_evidence())
     refreshing = not record.finished and "still" not in request.GET
     response = render(
         request,
@@ -292,7 +291,7 @@ def publish(request: MemberRequest, render_id: int) -> HttpResponse:
     if not request.user.has_perm("accounts.publish_cases"):
         raise PermissionDenied
     record, source_key = access_render_by_id(request.user, _member_key(request), render_id)
-    form = PublishForm(request.POST, cases=Case.objects.exclude(status=CaseStatus.RETRACTED))
+    form = PublishForm(request.POST, cases=get_cases_open_for_evidence())
     if not form.is_valid():
         messages.error(request, _("Choose a case."))
         return redirect("redaction:render", render_id=record.pk)

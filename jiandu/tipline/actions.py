@@ -132,6 +132,13 @@ def get_source_by_codename(text: str) -> tuple[Source, bytes]:
         source, reply_private_key = _find_source(canonical)
     if source is None:
         raise codenames.CodenameError("not_found")
+    return source, reply_private_key
+
+
+def do_sign_in_source(text: str) -> tuple[Source, bytes]:
+    """A source comes back with its codename: found as `get_source_by_codename` finds it, and
+    its last activity set to this hour (retention counts from it)."""
+    source, reply_private_key = get_source_by_codename(text)
     vault.do_touch_source(source)
     return source, reply_private_key
 

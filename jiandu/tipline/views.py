@@ -36,7 +36,7 @@ from jiandu.tipline.middleware import on_onion
 from jiandu.tipline.models import QuestionnaireVersion
 from jiandu.vault import actions as vault
 from jiandu.vault import conf, crypto, resumable, session_keys, uploads
-from jiandu.vault.access import open_own_item_for_source, open_reply_for_source
+from jiandu.vault.access import get_source, open_own_item_for_source, open_reply_for_source
 from jiandu.vault.models import Item, Source
 
 NEW_CODENAME = "tipline_new_codename"
@@ -54,7 +54,7 @@ def current_source(request: HttpRequest) -> Source | None:
     source_id = request.session.get(session_keys.SOURCE_ID)
     if source_id is None:
         return None
-    source = Source.objects.filter(pk=source_id).first()
+    source = get_source(source_id)
     if source is None:
         request.session.flush()
         return None
@@ -471,7 +471,7 @@ def return_with_codename(request: HttpRequest) -> HttpResponse:
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            source, reply_key = actions.get_source_by_codename(form.cleaned_data["codename"])
+            source, reply_key = actions.do_sign_in_source(form.cleaned_data["codename"])
         except CodenameError as exc:
             if exc.code == "not_found":
                 throttle.count_signin_failure(request)

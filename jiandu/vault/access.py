@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
 from jiandu.accounts.models import User
@@ -117,3 +118,31 @@ def open_own_item_for_source(reply_private_key: bytes, item: Item) -> OwnItem:
         opened = OpenItem(item=item, key=key, meta=crypto.open_meta(key, item.meta))
         return OwnItem(item=item, meta=opened.meta, text=opened.text())
     raise crypto.VaultCryptoError("Not readable by the source.")
+
+
+# --- Reads for the newsroom's pages (counts and rows; nothing opened) ---------------------
+
+
+def get_source(source_id: int) -> Source | None:
+    """The source a tip-line session names (its own id, from its encrypted session)."""
+    return Source.objects.filter(pk=source_id).first()
+
+
+def count_sources() -> int:
+    return Source.objects.count()
+
+
+def get_member_keys_with_grant_counts() -> dict[int, tuple[MemberKey, int]]:
+    """Each member's key by user id, with how many sources are sealed to it."""
+    keys = MemberKey.objects.annotate(granted=Count("grants")).select_related("user")
+    return {key.user_id: (key, key.granted) for key in keys}
+
+
+def lacks_some_source(user: User) -> bool:
+    """Whether some source is not sealed to this member's key (a grant is waiting)."""
+    return Source.objects.exclude(grants__member_key__user=user).exists()
+
+
+def get_exportable_member_key(user: User) -> MemberKey | None:
+    """The member's key while its password wrap exists (what an export of the key holds)."""
+    return MemberKey.objects.filter(user=user, password_wrapped__isnull=False).first()

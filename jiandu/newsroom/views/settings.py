@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiandu.accounts.access import get_active_members, get_all_members
 from jiandu.accounts.actions import AccountError
 from jiandu.accounts.forms import NewMemberForm
 from jiandu.accounts.http import MemberRequest
-from jiandu.accounts.models import User
 from jiandu.accounts.roles import ROLE_LABELS
 from jiandu.forensics.handoff import live_worker_keys
 from jiandu.newsroom import actions
@@ -23,8 +22,11 @@ from jiandu.newsroom.forms import NotificationForm, RetentionForm
 from jiandu.newsroom.models import Notification
 from jiandu.vault import retention as vault_retention
 from jiandu.vault import session_keys, staging
-from jiandu.vault.access import get_grantable_sources
-from jiandu.vault.models import MemberKey, Source
+from jiandu.vault.access import (
+    count_sources,
+    get_grantable_sources,
+    get_member_keys_with_grant_counts,
+)
 
 
 @login_required
@@ -48,25 +50,22 @@ def key_status(request: MemberRequest) -> HttpResponse:
     """Who holds a usable vault key, who needs recovery, who lacks grants; is a worker up; and
     what sources' uploads on their way in hold on the disk against the staging quota (totals
     only: nothing that names an upload or a source)."""
-    sources = Source.objects.count()
-    keys = {
-        key.user_id: key
-        for key in MemberKey.objects.annotate(granted=Count("grants")).select_related("user")
-    }
+    sources = count_sources()
+    keys = get_member_keys_with_grant_counts()
     rows = []
-    for user in User.objects.filter(is_active=True).order_by("username"):
-        key = keys.get(user.pk)
+    for user in get_active_members():
+        key, granted = keys.get(user.pk, (None, 0))
         if not user.has_perm("accounts.read_submissions"):
             state = "not_reader"
         elif key is None:
             state = "no_key"
         elif key.password_wrapped is None:
             state = "needs_recovery"
-        elif key.granted < sources:
+        elif granted < sources:
             state = "missing_grants"
         else:
             state = "ok"
-        rows.append({"user": user, "key": key, "state": state})
+        rows.append({"user": user, "key": key, "granted": granted, "state": state})
     return render(
         request,
         "newsroom/key_status.html",
@@ -148,7 +147,7 @@ def members(request: MemberRequest) -> HttpResponse:
             form.add_error("username", str(exc))
         else:
             form = NewMemberForm(source_choices=choices)
-    people = User.objects.order_by("username").prefetch_related("groups")
+    people = get_all_members()
     rows = [
         {"user": person, "role": ROLE_LABELS.get(person.role, person.role)} for person in people
     ]

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from jiandu.accounts.http import MemberRequest
 from jiandu.core.csvcells import safe_cell
 from jiandu.forensics import actions as forensics
+from jiandu.forensics.access import get_preview, get_ready_preview
 from jiandu.forensics.models import Preview
 from jiandu.forensics.previews import PROBLEM_TEXT
 from jiandu.ledger.access import get_records_for
@@ -44,6 +45,7 @@ from jiandu.newsroom.forms import (
     TriageForm,
 )
 from jiandu.newsroom.models import SourceTag, Status
+from jiandu.vault import access as vault_reads
 from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import (
@@ -57,7 +59,7 @@ from jiandu.vault.access import (
     open_item,
 )
 from jiandu.vault.gate import vault_view_recovery_key_first
-from jiandu.vault.models import Item, MemberKey, Source
+from jiandu.vault.models import Item, Source
 
 View = Callable[..., HttpResponse]
 
@@ -92,9 +94,7 @@ def sources(request: MemberRequest) -> HttpResponse:
     waiting = [
         user
         for user in vault.readers()
-        if user.pk in keyed
-        and Source.objects.exclude(grants__member_key__user=user).exists()
-        and user.pk != request.user.pk
+        if user.pk in keyed and vault_reads.lacks_some_source(user) and user.pk != request.user.pk
     ]
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     rows = [
@@ -535,7 +535,7 @@ def preview(request: MemberRequest, source_id: int, item_id: int) -> HttpRespons
                 request, _("No background worker is running; previews cannot be made now.")
             )
         return redirect("newsroom:preview", source_id=row.pk, item_id=item.pk)
-    record = Preview.objects.filter(item=item).first()
+    record = get_preview(item)
     opened = forensics.open_preview(key, record) if record else None
     meta = open_item(key, item).meta
     if opened is not None and record is not None and record.state == Preview.State.READY:
@@ -609,7 +609,7 @@ def preview_part(
     row = access_source_by_id(request.user, source_id)
     item = access_item_by_id(row, item_id)
     key = _source_key(request, row)
-    record = Preview.objects.filter(item=item, state=Preview.State.READY).first()
+    record = get_ready_preview(item)
     opened = forensics.open_preview(key, record) if key and record else None
     if opened is None or not 0 <= part < len(opened.sizes):
         raise PermissionDenied
@@ -715,7 +715,7 @@ def key(request: MemberRequest) -> HttpResponse:
 @login_required
 @permission_required("accounts.read_submissions", raise_exception=True)
 def export_key(request: MemberRequest) -> HttpResponse:
-    member_key = MemberKey.objects.filter(user=request.user, password_wrapped__isnull=False).first()
+    member_key = vault_reads.get_exportable_member_key(request.user)
     if member_key is None:
         return redirect("newsroom:key")
     response = HttpResponse(export.member_key_file(member_key), content_type="application/json")
