@@ -192,7 +192,7 @@ class Index:
                 match = self._align(owner, fingerprint, offsets)
                 if match is not None:
                     matches[owner] = match
-        if fingerprint.robust is not None and len(self._hashes):
+        if fingerprint.robust is not None and len(self._refs):
             if fingerprint.is_video:
                 self._robust_video(fingerprint, fingerprint.robust, matches)
             else:
