@@ -209,7 +209,7 @@ def ffmpeg(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def footage(tmp_path_factory):
+def footage_files(tmp_path_factory):
     """A 12-second video of real photographs, a new scene each second (a slow zoom inside
     it), and a copy of its seconds 3-10, cut 5 % at the edges, turned a quarter, mirrored and
     letterboxed; besides, an unrelated video of the same kind."""
@@ -258,9 +258,14 @@ def footage(tmp_path_factory):
         "-vf", "crop=iw*0.95:ih*0.95:0:0,transpose=1,hflip,pad=1080:608:(ow-iw)/2:0:black",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", str(copy),
     )  # fmt: skip
+    return {"original": original, "other": other, "copy": copy}
+
+
+@pytest.fixture(scope="module")
+def footage(footage_files):
     return {
         name: fingerprints.from_report(analyse_file(path.open("rb"), path.name))
-        for name, path in (("original", original), ("other", other), ("copy", copy))
+        for name, path in footage_files.items()
     }
 
 
@@ -351,3 +356,43 @@ def test_odd_pictures_still_give_a_report_and_match_nothing_wrongly(array, pictu
     index.add("odd", fingerprint)
     assert index.query(fingerprint, exclude="odd") == []
     assert [m.ref for m in index.query(pictures["coffee"])] == []
+
+
+# ---- through a member's encrypted index, in the workbench -------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_workbench_finds_the_copy_of_a_sources_video_with_its_seconds(
+    footage_files, isolated_data_dir, django_capture_on_commit_callbacks
+):
+    """A source sends the video; it is analysed by the worker at the member's sign-in (sealed
+    at rest); the member looks up the re-posted copy: the page names the file, the seconds and
+    how the copy differs."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from jiandu.forensics import handoff
+    from tests.forensics.conftest import run_tasks
+    from tests.tipline.helpers import make_reader, submit
+
+    member, _ = make_reader()
+    original = footage_files["original"].read_bytes()
+    submit(
+        Client(),
+        message="footage",
+        files=[SimpleUploadedFile("original.mp4", original, "video/mp4")],
+    )
+    handoff.start_worker_key()
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/en/newsroom/", {"username": "zhu", "password": member.password})
+        client.post("/en/newsroom/verify/", {"code": member.code(1)})
+    run_tasks()
+    copy = footage_files["copy"].read_bytes()
+    page = client.post(
+        "/en/newsroom/forensics/lookup/",
+        {"file": SimpleUploadedFile("repost.mp4", copy, "video/mp4")},
+    ).content.decode()
+    assert "00:00:00–00:00:0" in page and "matches 00:00:03–00:00:1" in page
+    assert "of file original.mp4 from source" in page
+    assert "turned 90°" in page and "mirrored" in page and "matching points" in page
