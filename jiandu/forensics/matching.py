@@ -22,7 +22,7 @@ over 100,000 videos (`bench/match.py`):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy
@@ -386,11 +386,14 @@ class Index:
         self, fingerprint: Fingerprint, features: Robust, matches: dict[int, Match]
     ) -> None:
         """Votes of the query's turned, flipped and trimmed per-second hashes for a file and a
-        time offset, each of the best offsets confirmed by the keypoints of keyframes that fall
-        on the same moment of both videos."""
+        time offset; each of the best offsets is confirmed by the keypoints of keyframes that
+        fall on the same moment of both videos or, where none do (a clip of a long video, whose
+        keyframes are seconds apart), by the first stage's alignment of the voting turn or flip
+        over the query's seconds."""
         from jiandu.forensics import robust
 
         votes: dict[int, Counter[int]] = defaultdict(Counter)
+        by_code: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
         mirrored: Counter[tuple[int, int]] = Counter()
         spent: dict[tuple[int, int], list[int]] = defaultdict(list)
         for hit, distance, _row, code, offset in self._near(
@@ -400,40 +403,78 @@ class Index:
             if owner in matches or not self._videos[owner]:
                 continue
             votes[owner][offset] += 1
+            by_code[owner][code, offset] += 1
             spent[owner, offset].append(distance)
             mirrored[owner, offset] += 1 if code in robust.MIRRORED_CODES else -1
         query_length = max(
             fingerprint.length, int(features.seconds.max()) + 1 if len(features.seconds) else 0
         )
         for owner, offsets in votes.items():
-            targets = self._keypoints.get(owner, {})
-            if not targets or not features.keypoints:
+            found = self._video_by_keyframes(
+                owner, features, offsets, mirrored, spent, query_length
+            ) or self._video_by_variants(owner, fingerprint.sha256, features, by_code[owner])
+            if found is not None:
+                matches[owner] = found
+
+    def _video_by_keyframes(
+        self,
+        owner: int,
+        features: Robust,
+        offsets: Counter[int],
+        mirrored: Counter[tuple[int, int]],
+        spent: dict[tuple[int, int], list[int]],
+        query_length: int,
+    ) -> Match | None:
+        targets = self._keypoints.get(owner, {})
+        if not targets or not features.keypoints:
+            return None
+        for offset, _count in offsets.most_common(ROBUST_OFFSETS):
+            geometry = self._confirm_frames(
+                features.keypoints, targets, offset, mirrored[owner, offset] > 0
+            )
+            if geometry is None:
                 continue
-            for offset, _count in offsets.most_common(ROBUST_OFFSETS):
-                geometry = self._confirm_frames(
-                    features.keypoints, targets, offset, mirrored[owner, offset] > 0
-                )
-                if geometry is None:
-                    continue
-                start, end = int(self._start[owner]), int(self._start[owner + 1])
-                target_length = int(self._seconds[start:end].max()) + 1 if end > start else 0
-                query_start = max(0, -offset)
-                query_end = min(query_length, target_length - offset)
-                if query_end <= query_start:
-                    continue
-                matches[owner] = Match(
-                    ref=self._refs[owner],
-                    identical=False,
-                    query_start=query_start,
-                    query_end=query_end,
-                    target_start=query_start + offset,
-                    target_end=query_end + offset,
-                    matched_seconds=query_end - query_start,
-                    distance=round(float(numpy.mean(spent[owner, offset])), 1),
-                    target_is_video=True,
-                    geometry=geometry,
-                )
+            start, end = int(self._start[owner]), int(self._start[owner + 1])
+            target_length = int(self._seconds[start:end].max()) + 1 if end > start else 0
+            query_start = max(0, -offset)
+            query_end = min(query_length, target_length - offset)
+            if query_end <= query_start:
+                continue
+            return Match(
+                ref=self._refs[owner],
+                identical=False,
+                query_start=query_start,
+                query_end=query_end,
+                target_start=query_start + offset,
+                target_end=query_end + offset,
+                matched_seconds=query_end - query_start,
+                distance=round(float(numpy.mean(spent[owner, offset])), 1),
+                target_is_video=True,
+                geometry=geometry,
+            )
+        return None
+
+    def _video_by_variants(
+        self, owner: int, sha256: str, features: Robust, votes: Counter[tuple[int, int]]
+    ) -> Match | None:
+        """The first stage's alignment (MIN_COVERAGE of the seconds within VIDEO_DISTANCE at
+        one offset) of the query's seconds turned or flipped as its best-voted codes say."""
+        from jiandu.forensics import robust
+
+        tried: set[int] = set()
+        for (code, _offset), _count in votes.most_common():
+            if code == 0 or code in tried:
+                continue
+            if len(tried) == ROBUST_OFFSETS:
                 break
+            tried.add(code)
+            rows = features.codes == code
+            turned = Fingerprint(sha256, features.hashes[rows], features.seconds[rows], True)
+            offsets = Counter({offset: n for (c, offset), n in votes.items() if c == code})
+            match = self._align(owner, turned, offsets)
+            if match is not None:
+                return replace(match, geometry=robust.from_code(code))
+        return None
 
     def _scan_video(self, features: Robust) -> list[tuple[int, int, int, int, int]]:
         """(stored row, distance, query row, code, offset) of every stored second within

@@ -489,7 +489,10 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
     height = video.codec_context.height or HASH_EDGE
     scale = HASH_EDGE / max(width, height, 1)
     size = (max(16, int(width * scale)), max(16, int(height * scale)))
+    # Robust features for ROBUST_SECONDS seconds spread over the video (every second of a
+    # short one): the first hashed second at or after each step.
     step = max(1, math.ceil(duration / ROBUST_SECONDS)) if duration else 1
+    robust_next, robust_count = 0, 0
     robust_scale = 512 / max(width, height, 1)
     robust_size = (max(16, int(width * robust_scale)), max(16, int(height * robust_scale)))
     try:
@@ -507,7 +510,8 @@ def frames_and_sheet(report: Report, container, video, max_seconds: int, numpy) 
                 rgb = frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
                 hashed, quality = pdq_hex(rgb)
                 frames.append([int(next_second), hashed, quality])
-                if next_second % step == 0 and len(frames) <= ROBUST_SECONDS * 2:
+                if next_second >= robust_next and robust_count < ROBUST_SECONDS:
+                    robust_next, robust_count = next_second + step, robust_count + 1
                     larger = frame.to_ndarray(
                         format="rgb24", width=robust_size[0], height=robust_size[1]
                     )

@@ -258,7 +258,14 @@ def footage_files(tmp_path_factory):
         "-vf", "crop=iw*0.95:ih*0.95:0:0,transpose=1,hflip,pad=1080:608:(ow-iw)/2:0:black",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", str(copy),
     )  # fmt: skip
-    return {"original": original, "other": other, "copy": copy}
+    # Seconds 2-9, mirrored and letterboxed, not cropped.
+    mirrored = folder / "mirrored.mp4"
+    ffmpeg(
+        "-ss", "2", "-t", "7", "-i", str(original),
+        "-vf", "hflip,pad=640:480:0:60:black",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", str(mirrored),
+    )  # fmt: skip
+    return {"original": original, "other": other, "copy": copy, "mirrored": mirrored}
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +293,28 @@ def test_a_cropped_turned_mirrored_letterboxed_copy_matches_the_right_seconds(fo
     plain = fingerprints.Fingerprint(
         "c" * 64, footage["copy"].hashes, footage["copy"].seconds, True
     )
+    assert index.query(plain) == []
+
+
+def test_a_clip_whose_keyframes_fall_elsewhere_is_aligned_by_its_mirrored_hashes(footage):
+    """A clip of a long original meets none of its keyframes (they are seconds apart): the
+    mirrored, trimmed per-second hashes are aligned as the first stage aligns its own."""
+    original = footage["original"]
+    features = original.robust
+    bare = robust.Robust(features.seconds, features.codes, features.hashes, ())
+    index = matching.Index()
+    index.add(
+        "original",
+        fingerprints.Fingerprint(original.sha256, original.hashes, original.seconds, True, bare),
+    )
+    index.add("other", footage["other"])
+    (match,) = index.query(footage["mirrored"])
+    assert match.ref == "original" and match.target_start - match.query_start == 2
+    assert match.matched_seconds >= 4
+    assert match.geometry is not None and match.geometry.mirrored and match.geometry.inliers == 0
+    # Without its turned and flipped hashes it is not found.
+    mirrored = footage["mirrored"]
+    plain = fingerprints.Fingerprint("d" * 64, mirrored.hashes, mirrored.seconds, True)
     assert index.query(plain) == []
 
 
