@@ -36,19 +36,17 @@ MARGIN = 0.3  # added on every side, as a fraction of the box's size
 IMAGE_WIDTH = 1920  # stills: the whole frame up to this size (small faces need it)
 VIDEO_WIDTH = 320  # video: every DETECT_EVERY-th frame at this width (see render_worker.py)
 # Video, small faces (issue 21): the whole frame at its own resolution (up to this width) on a
-# "sweep" keyframe, once a second and after every cut; between sweeps each small face is
+# "sweep" keyframe, every two seconds and around every cut; between sweeps each small face is
 # followed in a window around its last box, scaled to FOLLOW_SIZE (a small face is enlarged:
 # CenterFace wants a face of about 30 px in its input, and finds 24 px faces reliably only so).
 SWEEP_WIDTH = 1280
 FOLLOW_SIZE = 128  # the follow window's side in the network's input (3.3 ms on one core)
 FOLLOW_SPAN = 4.0  # the window's side, in face sizes (a face moves within it between looks)
 # A face whose speed is not known yet (just found, or followed back) is looked for in a window
-# 2.5 times as wide, enlarged as much (20 ms): a 30 px face may move 120 px between looks.
-WIDE_SIZE = 320
+# twice as wide, enlarged as much (13 ms): a 30 px face may move 100 px between looks.
+WIDE_SIZE = 256
 FOLLOW_LEAST = 48  # pixels: the smallest window (a 24 px face is enlarged to 64 px, no more)
 FOLLOW_MOST = 40  # windows per look at most: past that the coarse look and the hold cover
-CANDIDATE = 0.03  # a sweep's weak peaks, confirmed (or not) by an enlarged window
-MAX_CANDIDATES = 12
 SMALL_INPUT = 40  # px in the coarse look's input: a face smaller than that is followed
 
 
@@ -188,8 +186,8 @@ class VideoFinder:
 
     - `coarse`: the whole frame at VIDEO_WIDTH (every keyframe; faces above about 120 px at
       720p);
-    - `sweep`: the whole frame at its own resolution up to SWEEP_WIDTH, its weak peaks
-      confirmed in enlarged windows (once a second, after a cut: how small faces are found);
+    - `sweep`: the whole frame at its own resolution up to SWEEP_WIDTH (every two seconds,
+      and on both sides of a cut: how small faces are found);
     - `follow`: a window around each small face's last box, enlarged to FOLLOW_SIZE (every
       keyframe: how small faces are kept, at a few ms each).
     """
@@ -206,31 +204,22 @@ class VideoFinder:
         return max(box.x1 - box.x0, box.y1 - box.y0) * scale < SMALL_INPUT
 
     def sweep(self, rgb: np.ndarray) -> list[Box]:
-        """Every face in a full-resolution RGB frame, small ones included."""
-        found = self.whole(rgb, threshold=CANDIDATE)
-        sure = [b for b in found if b.score >= THRESHOLD]
-        # A weak peak next to a face found for sure is its chin, collar or hair.
-        near_sure = [b.grow(0.5, 1 << 30, 1 << 30) for b in sure]
-        weak = [
-            b
-            for b in found
-            if b.score < THRESHOLD
-            and not any(g.x0 <= (b.x0 + b.x1) / 2 <= g.x1 and g.y0 <= (b.y0 + b.y1) / 2 <= g.y1
-                        for g in near_sure)
-        ][:MAX_CANDIDATES]  # fmt: skip
-        return _suppress(sure + self.follow(rgb, weak))
+        """Every face in a full-resolution RGB frame, small ones included (weak peaks
+        confirmed in enlarged windows were tried: no face more on bench/faces.py's set at
+        full resolution, and more false ones)."""
+        return self.whole(rgb)
 
     def follow(self, rgb: np.ndarray, boxes: list[Box], wide: bool = False) -> list[Box]:
         """The face found again in a window around each box: of the finds there of about its
         size, the nearest to it (other faces are the coarse look's and the sweep's to find;
         at this enlargement a chin or a collar can pass for a small face). `wide`: for faces
-        whose speed is not known, a window 2.5 times as wide, enlarged as much."""
+        whose speed is not known, a window twice as wide, enlarged as much."""
         import numpy as np
 
         cv2 = self.near.cv2
         height, width = rgb.shape[:2]
         detector = self.wide if wide else self.near
-        side, span = (WIDE_SIZE, 2.5 * FOLLOW_SPAN) if wide else (FOLLOW_SIZE, FOLLOW_SPAN)
+        side, span = (WIDE_SIZE, 2 * FOLLOW_SPAN) if wide else (FOLLOW_SIZE, FOLLOW_SPAN)
         found: list[Box] = []
         for box in boxes[:FOLLOW_MOST]:
             x0, y0, x1, y1 = _window(box, width, height, span)

@@ -260,7 +260,7 @@ VIDEO_FORMATS = "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf"
 DETECT_EVERY = 6  # frames between two detections; boxes of both cover the frames between
 TRACK_HOLD = 12  # frames a track stays hidden after its face was last seen (missed detections)
 UNKNOWN_REACH = 4.0  # face sizes: how far a face of unknown speed is joined to its track
-SWEEP_EVERY = 5  # detections between two sweeps (faces.VideoFinder): 30 frames at 6 per look
+SWEEP_EVERY = 10  # detections between two sweeps (faces.VideoFinder): 2 s at 30 fps
 CUT_HISTOGRAM = 0.45  # half the L1 distance of two frames' luma histograms: a hard cut above
 CUT_PAIR = (0.25, 28.0)  # or a histogram distance and a mean luma change both above these
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
@@ -340,7 +340,8 @@ class Tracks:
                 near = 0.0
                 # Where it was, and where its speed says it went by now.
                 for old in {last, self.ahead(number, frame)}:
-                    near = max(near, old.iou(box))
+                    overlap = old.iou(box)
+                    near = max(near, overlap if overlap >= 0.1 else 0.0)
                     if old.x0 <= cx <= old.x1 and old.y0 <= cy <= old.y1:
                         near = max(near, 0.3)
                     ox, oy = (old.x0 + old.x1) / 2, (old.y0 + old.y1) / 2
@@ -349,11 +350,12 @@ class Tracks:
                     if distance < size:
                         near = max(near, 0.2)
                     elif distance < UNKNOWN_REACH * size and not self.moving(number):
-                        # Speed not known yet: as far as the wide window looked for it.
-                        near = max(near, 0.12)
+                        # Speed not known yet: as far as the wide window looked for it, the
+                        # nearer the likelier (two faces of unknown speed are not swapped).
+                        near = max(near, 0.02 + 0.15 * (1 - distance / (UNKNOWN_REACH * size)))
                 if near > score:
                     best, score = number, near
-            if best is None or score < 0.1:
+            if best is None or score < 0.02:
                 best = self.count
                 self.count += 1
             else:
@@ -683,23 +685,30 @@ def render_video(
         windows; and on a sweep, the whole frame at full resolution (faces.VideoFinder)."""
         if finder is None:
             return {}, set()
+        if sweep:
+            # The whole frame at full resolution finds the large faces and the small ones.
+            rgb = frame.to_ndarray(format="rgb24")
+            found = finder.sweep(rgb)
+            return seen_in(frame, rgb, found, number, at)
         # The coarse look's own input size, scaled by libswscale from the planes.
         small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
         found = [box.scaled(width / seen[0], height / seen[1]) for box in finder.coarse(small)]
-        small_ones = [n for n, (box, last) in tracks.last.items()
-                      if number - last <= TRACK_HOLD and finder.small(box, width, height)]  # fmt: skip
+        small_ones = [
+            n
+            for n, (box, last) in tracks.last.items()
+            if number - last <= TRACK_HOLD and finder.small(box, width, height)
+        ]
         # Followed where its speed says it went; a face whose speed is not known yet, wider.
         known = [tracks.ahead(n, number) for n in small_ones if tracks.moving(n)]
         unknown = [tracks.last[n][0] for n in small_ones if not tracks.moving(n)]
         rgb = None
-        if sweep or small_ones:
+        if small_ones:
             rgb = frame.to_ndarray(format="rgb24")
-            found = merge(
-                found,
-                finder.sweep(rgb) if sweep else [],
-                finder.follow(rgb, known),
-                finder.follow(rgb, unknown, wide=True),
-            )
+            found = merge(found, finder.follow(rgb, known), finder.follow(rgb, unknown, wide=True))
+        return seen_in(frame, rgb, found, number, at)
+
+    def seen_in(frame, rgb, found: list, number: int, at: float):
+        """The faces found in a frame joined to their tracks; (live tracks, visible ones)."""
         tracks.update(found, number)
         live = tracks.live(number)
         here = [n for n, (_box, frame_seen) in tracks.last.items() if frame_seen == number]
@@ -730,16 +739,27 @@ def render_video(
         here = [n for n, (_box, seen_at) in tracks.last.items() if seen_at == number]
         rgbs: dict[int, Any] = {}
         for n in here:
-            box = live[n]
+            box, later = live[n], None
             for position in range(len(pending) - 2, -1, -1):
                 frames, (earlier, shown), key, at = pending[position]
                 if n in earlier:
                     break
                 if position not in rgbs:
                     rgbs[position] = frames[-1][0].to_ndarray(format="rgb24")
-                again = _same_face(box, finder.follow(rgbs[position], [box], wide=True))
+                again = None
+                if later is not None:
+                    # Its speed is known from the two keyframes after this one: where it
+                    # was is where that speed says, looked for in the small window first.
+                    guess = type(box)(
+                        2 * box.x0 - later.x0, 2 * box.y0 - later.y0,
+                        2 * box.x1 - later.x1, 2 * box.y1 - later.y1, box.score,
+                    )  # fmt: skip
+                    again = _same_face(guess, finder.follow(rgbs[position], [guess]))
+                if again is None:
+                    again = _same_face(box, finder.follow(rgbs[position], [box], wide=True))
                 if again is None:
                     break
+                later = box
                 earlier[n] = box = again
                 tracks.earlier(n, again, key)
                 if references and visible_numbers([again], width, height, references, at)[0]:
@@ -765,6 +785,9 @@ def render_video(
             # face that came into view since the last one (follow_back).
             pending: list = []
             window: list = []  # frames since the last keyframe
+            # A range is swept on its first frame, every SWEEP_EVERY keyframes and where each
+            # shot ends; a shot after a cut is not swept where it starts (its faces there are
+            # followed back from its first sweep: one sweep a cut, not two).
             state: dict[str, Any] = {"previous": ({}, set()), "since": 0, "keys": 0}
             shots = Shots()
             tracks.cut()  # a range is a shot of its own: nothing of the last one carries over
@@ -798,7 +821,7 @@ def render_video(
                         # are not carried into this one.
                         close_shot(window, done + index - 1)
                         window = []
-                        state.update(previous=({}, set()), since=0, keys=0)
+                        state.update(previous=({}, set()), since=0, keys=1)
                         tracks.cut()
                     window.append((frame, at))
                     moments.append(at)
@@ -897,19 +920,20 @@ class Shots:
         import cv2
         import numpy as np
 
+        # Every 8th sample of every 8th row (4th of the chroma): 14,000 samples of a 720p frame.
         thumbs = [
-            cv2.resize(plane, size, interpolation=cv2.INTER_AREA)
-            for plane, size in zip(plane_views(frame), ((64, 36), (32, 18), (32, 18)), strict=True)
+            np.ascontiguousarray(plane[::step, ::step])
+            for plane, step in zip(plane_views(frame), (8, 4, 4), strict=True)
         ]
         last, self.last = self.last, thumbs
         if last is None:
             return False
         distance = change = 0.0
         for now, before in zip(thumbs, last, strict=True):
-            bins = np.histogram(now, bins=32, range=(0, 256))[0]
-            old = np.histogram(before, bins=32, range=(0, 256))[0]
+            bins = np.bincount((now >> 3).ravel(), minlength=32)
+            old = np.bincount((before >> 3).ravel(), minlength=32)
             distance = max(distance, float(np.abs(bins - old).sum()) / (2 * now.size))
-            change = max(change, float(np.abs(now.astype(np.int16) - before).mean()))
+            change = max(change, float(cv2.absdiff(now, before).mean()))
         return distance > CUT_HISTOGRAM or (distance > CUT_PAIR[0] and change > CUT_PAIR[1])
 
 
@@ -938,8 +962,8 @@ def _flush(window, before, after, recipe, width, height, put, hidden_tracks, spe
             # where its speed would have taken it over the window, too.
             dx, dy = speed(number)
             step = len(window) * (-1 if sides[0] is after else 1)
-            box = box.union(type(box)(box.x0 + dx * step, box.y0 + dy * step,
-                                      box.x1 + dx * step, box.y1 + dy * step, box.score))  # fmt: skip
+            moved = (box.x0 + dx * step, box.y0 + dy * step, box.x1 + dx * step, box.y1 + dy * step)
+            box = box.union(type(box)(*moved, box.score))
         faces.append(box)
     made: tuple = ((), None)  # (regions, the planes they were hidden on)
     for frame, at in window:
