@@ -565,7 +565,11 @@ http {{
     server_tokens off;
     sendfile on;
     tcp_nopush on;
-    keepalive_requests 10000;
+    keepalive_requests 100000;
+    # The mirror's files are looked up several ways (try_files): keep what was found, and look
+    # again every two seconds (a publication rewrites the mirror).
+    open_file_cache max=10000 inactive=60s;
+    open_file_cache_valid 2s;
     client_body_temp_path {tmp}/body;
     proxy_temp_path {tmp}/proxy;
     fastcgi_temp_path {tmp}/fastcgi;
