@@ -1000,7 +1000,8 @@ MAX_DOUBTS = 200  # per page: the rest would not be boxed by hand either
 def read_terms(page, terms, number: int) -> tuple[list[tuple[int, int, int, int]], list[list]]:
     """The search terms in a picture of a page, read by Tesseract (jiandu/sandbox/inside/
     ocr.py): the pixel boxes (x0, y0, x1, y1) to paint black, and the words the engine doubted
-    that may be a misread term, as [page, x, y, w, h] fractions for the journalist to box."""
+    that may be a misread term and the ink it read nothing in, as [page, x, y, w, h]
+    fractions for the journalist to box."""
     if not terms:
         return [], []
     import ocr
@@ -1015,10 +1016,13 @@ def read_terms(page, terms, number: int) -> tuple[list[tuple[int, int, int, int]
         for hit in hits
         for x, y, w, h in hit.boxes
     ]
+    # Doubts: words read unsurely that look like a term, and ink no word covers (a line the
+    # engine dropped, a stamp, handwriting).
+    places = [(w.x, w.y, w.w, w.h) for w in doubtful] + ocr.unread(page, words)
     doubts = [
-        [number, round(w.x / width, 4), round(w.y / height, 4), round(w.w / width, 4),
-         round(w.h / height, 4)]
-        for w in doubtful[:MAX_DOUBTS]
+        [number, round(x / width, 4), round(y / height, 4), round(w / width, 4),
+         round(h / height, 4)]
+        for x, y, w, h in places[:MAX_DOUBTS]
     ]  # fmt: skip
     return boxes, doubts
 

@@ -18,7 +18,7 @@ from jiandu.forensics.metadata import FileReport, analyse_file
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.ocr import read_text
 from jiandu.ledger.models import CustodyRecord
-from jiandu.sandbox.inside.ocr import Word, find_terms, fold, page_text, parse_hocr
+from jiandu.sandbox.inside.ocr import Word, find_terms, fold, page_text, parse_hocr, unread
 from jiandu.sandbox.runner import MemoryFile
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member, sign_in
@@ -272,3 +272,32 @@ def test_the_reports_text_survives_the_round_trip():
     again = FileReport.from_dict(report.as_dict())
     assert unicodedata.normalize("NFKC", "".join(again.text)).replace(" ", "").find("王建国") >= 0
     assert again.text_languages == ["chi_sim"]
+
+
+def test_a_chinese_name_broken_over_a_line_and_misread_on_one_side_is_hidden():
+    page = words(("有关华信", 90, 1), ("和画如果这些材料", 90, 2))
+    hits, _doubts = find_terms(page, ["华信建设集团"])
+    assert len(hits) == 1 and not hits[0].exact
+    assert len(hits[0].boxes) == 2  # the end of one line and the start of the next
+    page = words(("据知情人士透露", 90, 1), ("设集团的股东", 90, 2))
+    assert len(find_terms(page, ["华信建设集团"])[0]) == 1
+    # A whole name at a line's start is one exact hit, not a broken one too.
+    page = words(("证人说", 90, 1), ("王建国今天作证", 90, 2))
+    hits, _doubts = find_terms(page, ["王建国"])
+    assert [h.exact for h in hits] == [True]
+
+
+def test_ink_no_word_covers_is_found():
+    """A line the engine dropped (here: not in the words at all) is ink left over."""
+    image = Image.new("L", (800, 300), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(CJK, 30, 2)
+    draw.text((40, 40), "第一行读到了", fill=0, font=font)
+    draw.text((40, 140), "第二行没有读到", fill=0, font=font)
+    read_one = [Word("第一行读到了", 90, 40, 45, 180, 30, (0, 0, 1))]
+    boxes = unread(image, read_one)
+    assert len(boxes) == 1
+    x, y, w, h = boxes[0]
+    assert 120 <= y <= 150 and y + h >= 170 and x <= 45 and x + w >= 230
+    both = [*read_one, Word("第二行没有读到", 90, 40, 145, 210, 30, (0, 0, 2))]
+    assert unread(image, both) == []

@@ -391,6 +391,8 @@ def find_terms(words: list[Word], terms: list[str]) -> tuple[list[Hit], list[Wor
                         best = (distance, end)
                 if best is not None:
                     taken.append((start, best[1]))
+        if not latin and len(wanted) >= 3:
+            taken += _broken(text, chars, words, wanted, taken)
         for number, (start, end) in enumerate(taken):
             hits.append(Hit(term, _boxes(words, chars, start, end), number < exact))
             hidden.update(chars[i][0] for i in range(start, end))
@@ -400,6 +402,40 @@ def find_terms(words: list[Word], terms: list[str]) -> tuple[list[Hit], list[Wor
         if index not in hidden and 0 <= word.conf < DOUBT and _resembles(word.text, terms)
     ]
     return hits, doubts
+
+
+def _broken(
+    text: str,
+    chars: list[tuple[int, int, int]],
+    words: list[Word],
+    wanted: str,
+    taken: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """A Chinese term broken over a line end and misread on one side: its first two
+    characters near the end of a line, or its last two near the start of one, with the rest
+    taken from the other line (plus a character). The engine misreads most at the page's
+    edges, and a redaction errs on the side of hiding."""
+    found: list[tuple[int, int]] = []
+    size = len(wanted)
+    starts = [0] + [
+        i for i in range(1, len(chars)) if words[chars[i][0]].line != words[chars[i - 1][0]].line
+    ]
+    bounds = [*starts, len(text)]
+    for number in range(1, len(starts)):
+        before, at, after = bounds[number - 1], bounds[number], bounds[number + 1]
+        if any(x < at < y for x, y in taken):
+            continue  # a match already runs over this line end
+        near = max(before, at - size + 1)
+        head = text[near:at].rfind(wanted[:2])
+        if head >= 0:
+            first = near + head
+            found.append((first, min(after, at + size - (at - first) + 1)))
+        near = min(after, at + size - 1)
+        tail = text[at:near].find(wanted[-2:])
+        if tail >= 0:
+            last = at + tail + 2
+            found.append((max(before, at - (size - (last - at)) - 1), last))
+    return [(a, b) for a, b in found if b - a > 2]
 
 
 def _resembles(text: str, terms: list[str]) -> bool:
@@ -421,6 +457,45 @@ def _resembles(text: str, terms: list[str]) -> bool:
         if len(common) * 2 >= len(pairs):
             return True
     return False
+
+
+SCALE = 4  # unread ink is looked for on the page shrunk this many times (noise averages out)
+MAX_UNREAD = 50
+
+
+def unread(image, words: list[Word]) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of ink that no word read covers: a line the engine's layout analysis
+    dropped, a stamp, handwriting, a picture. They may hold a term nobody can search for, so
+    a redaction lists them for the journalist to look at."""
+    import numpy as np
+    from PIL import Image
+
+    grey = image.convert("L")
+    small = grey.resize(
+        (max(1, grey.width // SCALE), max(1, grey.height // SCALE)), Image.Resampling.BOX
+    )
+    ink = np.asarray(small) < 200
+    for word in words:
+        pad_x, pad_y = 0.6 * word.h, 0.3 * word.h
+        x0, x1 = int((word.x - pad_x) / SCALE), int((word.x + word.w + pad_x) / SCALE) + 1
+        y0, y1 = int((word.y - pad_y) / SCALE), int((word.y + word.h + pad_y) / SCALE) + 1
+        ink[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    rows = np.flatnonzero(ink.sum(axis=1) >= 2)
+    boxes: list[tuple[int, int, int, int]] = []
+    for band in np.split(rows, np.flatnonzero(np.diff(rows) > 2) + 1):
+        if len(band) < 3 or band[-1] - band[0] < 2:
+            continue
+        columns = np.flatnonzero(ink[band[0] : band[-1] + 1].any(axis=0))
+        for run in np.split(columns, np.flatnonzero(np.diff(columns) > 6) + 1):
+            if len(run) < 4:
+                continue
+            x0, y0 = int(run[0]) * SCALE, int(band[0]) * SCALE
+            boxes.append(
+                (x0, y0, (int(run[-1]) + 1) * SCALE - x0, (int(band[-1]) + 1) * SCALE - y0)
+            )
+            if len(boxes) >= MAX_UNREAD:
+                return boxes
+    return boxes
 
 
 def available() -> bool:
