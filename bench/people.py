@@ -160,7 +160,7 @@ def montage(width: int, height: int, fps: int, seconds: float, seed: int = 11):
             x0 = int(np.clip(cx - ww / 2, 0, base.shape[1] - ww))
             y0 = int(np.clip(cy - hh / 2, 0, base.shape[0] - hh))
             frame = cv2.resize(base[y0 : y0 + int(hh), x0 : x0 + int(ww)], (width, height))
-            boxes = []
+            boxes, heads = [], []
             for actor, number in zip(actors, ids, strict=True):
                 face_px = actor.face_px * zoom
                 head, (fx0, fy0, fx1, fy1) = scaled(actor.person, face_px, actor.mirror,
@@ -170,12 +170,10 @@ def montage(width: int, height: int, fps: int, seconds: float, seed: int = 11):
                 x = int(fcx * width - (fx0 + fx1) / 2)
                 y = int(fcy * height - (fy0 + fy1) / 2)
                 if paste(frame, head, x, y):
+                    heads.append((len(boxes), x, y, x + head.shape[1], y + head.shape[0]))
                     box = (x + fx0, y + fy0, x + fx1, y + fy1)
-                    inside = (min(width, box[2]) - max(0, box[0])) * (
-                        min(height, box[3]) - max(0, box[1])
-                    )
-                    if inside > 0.6 * (box[2] - box[0]) * (box[3] - box[1]):
-                        boxes.append((number, *box))
+                    boxes.append((number, *box))
+            boxes = [b for k, b in enumerate(boxes) if _seen(k, b, heads, width, height)]
             if camera == "roll":
                 angle = 4 * np.sin(t * 1.3)  # degrees, the whole picture and its faces
                 turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
@@ -184,6 +182,20 @@ def montage(width: int, height: int, fps: int, seconds: float, seed: int = 11):
             yield frame, boxes, shot
             n += 1
         shot += 1
+
+
+def _seen(index: int, box, heads: list, width: int, height: int) -> bool:
+    """A face counts when most of it is inside the frame and no head pasted after it (a
+    person in front) covers a fifth of it or more."""
+    _number, x0, y0, x1, y1 = box
+    area = (x1 - x0) * (y1 - y0)
+
+    def overlap(a0: float, b0: float, a1: float, b1: float) -> float:
+        return max(0.0, min(x1, a1) - max(x0, a0)) * max(0.0, min(y1, b1) - max(y0, b0))
+
+    if overlap(0, 0, width, height) < 0.6 * area:
+        return False
+    return all(overlap(*head[1:]) < 0.2 * area for head in heads if head[0] > index)
 
 
 def _turned(box, turn, width: int, height: int) -> tuple[float, float, float, float]:

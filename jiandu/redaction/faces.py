@@ -8,10 +8,12 @@ a read path (`model_path()`).
 Why CenterFace: it is the only offline detector with weights in an installable package that
 is small (7 MB) and fast on a CPU (about 13 ms for a 320-pixel-wide input, 0.2 s for a whole
 1280×720 frame, on one core, with OpenCV 5's DNN engine); mediapipe's BlazeFace is a far larger
-install and was not measured. Recall depends on the input width: on bench/faces.py's set, small
-faces (40-60 px in a 720p frame) are found reliably only at full resolution, which the image
-path uses (IMAGE_WIDTH) and the video path cannot afford at 30 fps (it uses VIDEO_WIDTH: see
-docs/redaction.md).
+install and was not measured. Recall depends on the face's size in the network's input: a face
+under about 30 px there is missed, so faces under 40 px in a 720p frame are found only at full
+resolution or enlarged. The image path looks at the whole picture (IMAGE_WIDTH). The video path
+cannot afford that on every keyframe at 30 fps: it looks at VIDEO_WIDTH every sixth frame,
+sweeps the whole frame at full resolution every two seconds and where each shot ends, and
+follows each small face in an enlarged window around it (VideoFinder; docs/redaction.md).
 
 The redaction rule is to over-blur rather than miss: a low threshold, a margin around every
 box (`grow`), and in video the boxes of a track carried over the frames between two
@@ -40,6 +42,7 @@ VIDEO_WIDTH = 320  # video: every DETECT_EVERY-th frame at this width (see rende
 # followed in a window around its last box, scaled to FOLLOW_SIZE (a small face is enlarged:
 # CenterFace wants a face of about 30 px in its input, and finds 24 px faces reliably only so).
 SWEEP_WIDTH = 1280
+SWEEP_THREADS = 2
 FOLLOW_SIZE = 128  # the follow window's side in the network's input (3.3 ms on one core)
 FOLLOW_SPAN = 4.0  # the window's side, in face sizes (a face moves within it between looks)
 # A face whose speed is not known yet (just found, or followed back) is looked for in a window
@@ -193,6 +196,7 @@ class VideoFinder:
     """
 
     def __init__(self, path: str, threads: int = 1) -> None:
+        self.threads = threads
         self.coarse = Detector(path, width=VIDEO_WIDTH, threads=threads)
         self.whole = Detector(path, width=SWEEP_WIDTH, threads=threads)
         self.near = Detector(path, width=FOLLOW_SIZE, threads=threads)
@@ -206,8 +210,14 @@ class VideoFinder:
     def sweep(self, rgb: np.ndarray) -> list[Box]:
         """Every face in a full-resolution RGB frame, small ones included (weak peaks
         confirmed in enlarged windows were tried: no face more on bench/faces.py's set at
-        full resolution, and more false ones)."""
-        return self.whole(rgb)
+        full resolution, and more false ones). On SWEEP_THREADS threads: the decoding and
+        encoding threads leave part of the second core idle, and a sweep holds up the
+        frames behind it."""
+        self.whole.cv2.setNumThreads(SWEEP_THREADS)
+        try:
+            return self.whole(rgb)
+        finally:
+            self.whole.cv2.setNumThreads(self.threads)
 
     def follow(self, rgb: np.ndarray, boxes: list[Box], wide: bool = False) -> list[Box]:
         """The face found again in a window around each box: of the finds there of about its

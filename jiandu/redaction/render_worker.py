@@ -261,6 +261,8 @@ DETECT_EVERY = 6  # frames between two detections; boxes of both cover the frame
 TRACK_HOLD = 12  # frames a track stays hidden after its face was last seen (missed detections)
 UNKNOWN_REACH = 4.0  # face sizes: how far a face of unknown speed is joined to its track
 SWEEP_EVERY = 10  # detections between two sweeps (faces.VideoFinder): 2 s at 30 fps
+MOTION_LEVEL = 20  # grey levels: a sample of the luma copy that changed (not the encoder's noise)
+MOTION_SAMPLES = 3  # changed samples away from the faces followed: a sweep is needed
 CUT_HISTOGRAM = 0.45  # half the L1 distance of two frames' luma histograms: a hard cut above
 CUT_PAIR = (0.25, 28.0)  # or a histogram distance and a mean luma change both above these
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
@@ -728,11 +730,11 @@ def render_video(
         return live, visible
 
     def follow_back(pending: list) -> None:
-        """The faces a sweep found that the keyframes before it (back to the last sweep, all
-        still waiting to be written) did not have: each is looked for in an enlarged window
-        around its box, keyframe by keyframe backwards, until it is not there. A face that
-        came into view between two sweeps is so hidden from the frame it came in, not from
-        the sweep that found it."""
+        """The faces the last look found that the keyframes before it (back to the last
+        sweep, all still waiting to be written) did not have: each is looked for in an
+        enlarged window around its box, keyframe by keyframe backwards, until it is not
+        there. A face that came into view between two sweeps, or that the coarse look found
+        late, is so hidden from the frame it came in, not from the look that found it."""
         if finder is None or len(pending) < 2:
             return
         _window, (live, _visible), number, _at = pending[-1]
@@ -757,8 +759,8 @@ def render_video(
                     again = _same_face(guess, finder.follow(rgbs[position], [guess]))
                 if again is None:
                     again = _same_face(box, finder.follow(rgbs[position], [box], wide=True))
-                if again is None:
-                    break
+                if again is None or any(again.iou(other) > 0.3 for other in earlier.values()):
+                    break  # not there, or another face already followed there
                 later = box
                 earlier[n] = box = again
                 tracks.earlier(n, again, key)
@@ -785,10 +787,11 @@ def render_video(
             # face that came into view since the last one (follow_back).
             pending: list = []
             window: list = []  # frames since the last keyframe
-            # A range is swept on its first frame, every SWEEP_EVERY keyframes and where each
-            # shot ends; a shot after a cut is not swept where it starts (its faces there are
-            # followed back from its first sweep: one sweep a cut, not two).
-            state: dict[str, Any] = {"previous": ({}, set()), "since": 0, "keys": 0}
+            # Each shot is swept on its first frame (a face may leave before any later sweep),
+            # every SWEEP_EVERY keyframes and on its last frame; a sweep is skipped when
+            # nothing changed since the last one away from the faces followed
+            # (Shots.new_ground): a still camera costs no sweep but the first.
+            state: dict[str, Any] = {"previous": ({}, set()), "since": 0, "keys": SWEEP_EVERY}
             shots = Shots()
             tracks.cut()  # a range is a shot of its own: nothing of the last one carries over
 
@@ -800,13 +803,18 @@ def render_video(
                     state["previous"] = current
                 pending.clear()
 
-            def close_shot(window: list, last: int, pending=pending) -> None:
-                """The shot's last frame is swept (so its last second is followed back too)
-                and every waiting frame is written."""
+            def close_shot(
+                window: list, last: int, cut: bool, pending=pending, shots=shots
+            ) -> None:
+                """The shot's last frame is looked at, swept if anything changed away from
+                the faces since the last sweep (its last seconds are followed back too), and
+                every waiting frame is written."""
+                # (At a cut the Shots have seen the new shot's first frame already.)
+                sweep = shots.new_ground(list(tracks.live(last).values()), before=cut)
                 if window:
                     frame, at = window[-1]
-                    pending.append((window, look(frame, last, at, True), last, at))
-                elif pending and pending[-1][2] == last:
+                    pending.append((window, look(frame, last, at, sweep), last, at))
+                elif pending and pending[-1][2] == last and sweep:
                     frames, _current, _number, at = pending[-1]
                     pending[-1] = (frames, look(frames[-1][0], last, at, True), last, at)
                 follow_back(pending)
@@ -819,21 +827,29 @@ def render_video(
                     if shots.cut(frame) and index:
                         # A hard cut: the last shot is closed on its own frames, and its faces
                         # are not carried into this one.
-                        close_shot(window, done + index - 1)
+                        close_shot(window, done + index - 1, True)
                         window = []
-                        state.update(previous=({}, set()), since=0, keys=1)
+                        state.update(previous=({}, set()), since=0, keys=SWEEP_EVERY)
                         tracks.cut()
+                        shots.forget()
                     window.append((frame, at))
                     moments.append(at)
                     if state["since"] % DETECT_EVERY == 0:  # (without detection, no faces: {})
-                        sweep = state["keys"] % SWEEP_EVERY == 0
-                        pending.append((window, look(frame, done + index, at, sweep),
-                                        done + index, at))  # fmt: skip
+                        number = done + index
+                        due = state["keys"] >= SWEEP_EVERY
+                        sweep = due and shots.new_ground(list(tracks.live(number).values()))
+                        pending.append((window, look(frame, number, at, sweep), number, at))
                         window = []
                         state["keys"] += 1
+                        # A face found now that the keyframes before did not have (the sweep
+                        # or the coarse look found it) is followed back through them.
+                        follow_back(pending)
                         if sweep:
-                            follow_back(pending)
+                            shots.swept(list(tracks.live(number).values()))
+                        if due:
+                            # Swept, or nothing new could have come into view: written out.
                             write_out()
+                            state["keys"] = 0
                     state["since"] += 1
                     index += 1
                     if index % 15 == 0:
@@ -841,7 +857,7 @@ def render_video(
                 if index:
                     # The range's last frames: the detector looks at the very last one too, so
                     # a face moving away from its last detection is followed to the end.
-                    close_shot(window, done + index - 1)
+                    close_shot(window, done + index - 1, False)
             finally:
                 relay.drain()
             if relay.error is not None and index == 0:
@@ -890,12 +906,14 @@ def render_video(
 
 def _same_face(box, found: list):
     """Of the faces found in the wide window around a box, the one that is the same face
-    (overlapping it most, else the nearest centre within UNKNOWN_REACH of its sizes), else
-    None."""
+    (about its size, overlapping it most, else the nearest centre within UNKNOWN_REACH of its
+    sizes), else None."""
     best, score = None, 0.0
     cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
     size = max(box.x1 - box.x0, box.y1 - box.y0)
     for other in found:
+        if not 0.67 <= max(other.x1 - other.x0, other.y1 - other.y0) / size <= 1.5:
+            continue
         near = box.iou(other)
         ox, oy = (other.x0 + other.x1) / 2, (other.y0 + other.y1) / 2
         distance = ((cx - ox) ** 2 + (cy - oy) ** 2) ** 0.5
@@ -915,6 +933,35 @@ class Shots:
 
     def __init__(self) -> None:
         self.last: Any = None
+        self.before: Any = None  # the frame before the last one
+        self.at_sweep: Any = None  # the luma at the last sweep, and the faces followed then
+        self.faces_then: list = []
+
+    def forget(self) -> None:
+        """A new shot: its first sweep is due whatever it shows."""
+        self.at_sweep, self.faces_then = None, []
+
+    def swept(self, faces: list) -> None:
+        self.at_sweep, self.faces_then = self.last[0], list(faces)
+
+    def new_ground(self, faces: list, before: bool = False) -> bool:
+        """Whether the picture (the last frame, or the one before it) changed since the last
+        sweep anywhere away from the faces followed then and now (each grown by its size on
+        every side): only there can a face have come into view. A few samples of the luma
+        copy changed by more than MOTION_LEVEL grey levels are enough: a 24 px face covers
+        nine of them."""
+        import cv2
+
+        frame = self.before if before else self.last
+        if self.at_sweep is None or frame is None:
+            return True
+        changed = cv2.absdiff(frame[0], self.at_sweep) > MOTION_LEVEL
+        rows, cols = changed.shape
+        for box in [*faces, *self.faces_then]:
+            grown = box.grow(1.0, cols * 8, rows * 8)
+            changed[int(grown.y0) // 8 : int(grown.y1) // 8 + 1,
+                    int(grown.x0) // 8 : int(grown.x1) // 8 + 1] = False  # fmt: skip
+        return int(changed.sum()) >= MOTION_SAMPLES
 
     def cut(self, frame) -> bool:
         import cv2
@@ -926,6 +973,7 @@ class Shots:
             for plane, step in zip(plane_views(frame), (8, 4, 4), strict=True)
         ]
         last, self.last = self.last, thumbs
+        self.before = last
         if last is None:
             return False
         distance = change = 0.0
