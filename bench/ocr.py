@@ -252,7 +252,7 @@ def redact_one(page: Page) -> tuple[int, int, int, float]:
     from jiandu.redaction.recipe import parse
 
     started = time.monotonic()
-    recipe = parse({"kind": "image", "faces": False, "terms": [page.term], "format": "png"})
+    recipe = parse({"kind": "image", "faces": False, "terms": [page.term], "format": "jpeg"})
     output = studio.render_image(recipe, page.jpeg)
     seconds = time.monotonic() - started
     if not output.ok:
