@@ -678,16 +678,19 @@ def render_video(
 
     thumbs: dict[int, bytes] = {}
     shown_as: dict[int, dict[int, int]] = {}  # track -> {kept number: detections shown as it}
+    swept_at: set[int] = set()  # the frames a conditional sweep was taken on
 
-    def look(frame, number: int, at: float, sweep: bool) -> tuple[dict[int, object], set[int]]:
+    def look(frame, number: int, at: float, sweep) -> tuple[dict[int, object], set[int]]:
         """Faces in one frame, joined to their tracks: the tracks live at that frame, and
         those left visible there (detected in this frame where a kept number was then).
 
         The coarse look every time; the small faces of live tracks followed in enlarged
-        windows; and on a sweep, the whole frame at full resolution (faces.VideoFinder)."""
+        windows; and on a sweep, the whole frame at full resolution (faces.VideoFinder).
+        `sweep`: True, False, or a test of the faces found here (and the tracks' boxes)
+        that says whether a sweep is needed after all (Shots.new_ground)."""
         if finder is None:
             return {}, set()
-        if sweep:
+        if sweep is True:
             # The whole frame at full resolution finds the large faces and the small ones.
             rgb = frame.to_ndarray(format="rgb24")
             found = finder.sweep(rgb)
@@ -707,6 +710,10 @@ def render_video(
         if small_ones:
             rgb = frame.to_ndarray(format="rgb24")
             found = merge(found, finder.follow(rgb, known), finder.follow(rgb, unknown, wide=True))
+        if sweep and sweep([*found, *(box for box, _seen in tracks.last.values())]):
+            rgb = frame.to_ndarray(format="rgb24") if rgb is None else rgb
+            found = merge(finder.sweep(rgb), found)
+            swept_at.add(number)
         return seen_in(frame, rgb, found, number, at)
 
     def seen_in(frame, rgb, found: list, number: int, at: float):
@@ -810,11 +817,18 @@ def render_video(
                 the faces since the last sweep (its last seconds are followed back too), and
                 every waiting frame is written."""
                 # (At a cut the Shots have seen the new shot's first frame already.)
-                sweep = shots.new_ground(list(tracks.live(last).values()), before=cut)
                 if window:
                     frame, at = window[-1]
-                    pending.append((window, look(frame, last, at, sweep), last, at))
-                elif pending and pending[-1][2] == last and sweep:
+
+                    def needed(faces: list) -> bool:
+                        return shots.new_ground(faces, before=cut)
+
+                    pending.append((window, look(frame, last, at, needed), last, at))
+                elif (
+                    pending
+                    and pending[-1][2] == last
+                    and shots.new_ground(list(tracks.live(last).values()), before=cut)
+                ):
                     frames, _current, _number, at = pending[-1]
                     pending[-1] = (frames, look(frames[-1][0], last, at, True), last, at)
                 follow_back(pending)
@@ -837,14 +851,16 @@ def render_video(
                     if state["since"] % DETECT_EVERY == 0:  # (without detection, no faces: {})
                         number = done + index
                         due = state["keys"] >= SWEEP_EVERY
-                        sweep = due and shots.new_ground(list(tracks.live(number).values()))
+                        # A due sweep is taken if the picture changed away from the faces
+                        # this look finds (always on a shot's first frame).
+                        sweep = shots.new_ground if due else False
                         pending.append((window, look(frame, number, at, sweep), number, at))
                         window = []
                         state["keys"] += 1
                         # A face found now that the keyframes before did not have (the sweep
                         # or the coarse look found it) is followed back through them.
                         follow_back(pending)
-                        if sweep:
+                        if number in swept_at:
                             shots.swept(list(tracks.live(number).values()))
                         if due:
                             # Swept, or nothing new could have come into view: written out.
