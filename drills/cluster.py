@@ -588,6 +588,9 @@ http {{
     upstream jiandu {{
 {upstream}
         keepalive 64;
+        # Below gunicorn's keepalive (5 s): nginx must never send a request (an upload, which
+        # it does not retry) on a connection the web process is closing as idle: a 502.
+        keepalive_timeout 4s;
     }}
     # Anonymous readers' pages the mirror cannot hold (search with its query, a page not yet
     # exported): each answer the web processes mark public is kept one second (two at most:
