@@ -1,17 +1,23 @@
 """Upload benchmark: one command, a running `jiandu serve`, the real HTTP endpoint.
 
-    .venv/bin/python bench/upload.py [--size-mb 1024] [--url http://127.0.0.1:PORT]
+    .venv/bin/python bench/upload.py [--size-mb 1024] [--tus] [--url http://127.0.0.1:PORT]
 
 Without --url it sets up a throw-away data dir, a newsroom reader with a vault key (so the tip
-line is open) and starts `jiandu serve` on a free port; it then streams a multipart POST of
---size-mb of random data to /en/submit/ (the plain no-JavaScript path), measures MB/s and the
-gunicorn workers' peak RSS (VmHWM), and times `age` encrypting the same file to disk. The last
-line printed is one JSON object: mb_per_s, age_mb_per_s, ratio, peak_rss_mb, size_mb.
+line is open) and starts `jiandu serve` on a free port; it loads a few pages so that every
+worker is warm, then streams a multipart POST of --size-mb of random data to /en/submit/ (the
+plain no-JavaScript path), measures MB/s and the gunicorn workers' peak RSS (VmHWM), and
+times `age` encrypting the same file to disk. With --tus the same file is then sent as the
+page's script sends it (tus pieces of the size the page names, then the form naming the
+upload), timed from the creation to the receipt. The last line printed is one JSON object:
+mb_per_s, age_mb_per_s, ratio, peak_rss_mb (both paths), size_mb, and with --tus
+tus_mb_per_s, tus_ratio, tus_piece_mib.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
 import http.client
 import json
 import os
@@ -22,7 +28,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BOUNDARY = "----jiandubench7d3f"
 PASSWORD = "bench password 1234567"  # noqa: S105  (a throw-away bench account)
+TUS_PIECE = 5 * 1024 * 1024  # when the page does not say (data-chunk-bytes, tipline.views)
 
 SETUP = """
 from jiandu.accounts.actions import do_create_member
@@ -110,6 +119,23 @@ def session_and_token(host: str, port: int) -> tuple[str, str]:
     return cookie.group(1), token.group(1)
 
 
+def warm(host: str, port: int, connections: int = 6, rounds: int = 3) -> None:
+    """Several pages at once on separate connections, a few times, so that every gunicorn
+    worker has loaded its URLs and views (a worker does that on its first request, about a
+    second) before anything is timed: a running server's workers are warm."""
+
+    def fetch() -> None:
+        with contextlib.suppress(OSError, RuntimeError):
+            session_and_token(host, port)
+
+    for _ in range(rounds):
+        threads = [threading.Thread(target=fetch) for _ in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+
 def multipart(
     token: str, file_path: Path | None, size: int, name: str = "bench.bin"
 ) -> tuple[bytes, bytes, int]:
@@ -149,6 +175,68 @@ def upload(host: str, port: int, path: Path, pause: float = 0.0) -> tuple[int, f
     for chunk in file_chunks(path, pause):
         conn.send(chunk)
     conn.send(tail)
+    response = conn.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return response.status, elapsed, response.getheader("Location") or ""
+
+
+def page_piece_bytes(host: str, port: int) -> int:
+    """The tus piece size the submission page gives its script (data-chunk-bytes)."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    conn.request("GET", "/en/submit/")
+    body = conn.getresponse().read().decode()
+    conn.close()
+    match = re.search(r'data-chunk-bytes="(\d+)"', body)
+    return int(match.group(1)) if match else TUS_PIECE
+
+
+def upload_tus(host: str, port: int, path: Path, piece: int = TUS_PIECE) -> tuple[int, float, str]:
+    """Send the file as the page's script does (tus: create, then `piece`-sized PATCHes on one
+    kept-alive connection, no piece checksum, tus-js-client's default), then post the form
+    naming the upload. Returns (status, seconds, Location), timed from the creation to the
+    receipt, like `upload`."""
+    cookie, token = session_and_token(host, port)
+    size = path.stat().st_size
+    tus = {"Tus-Resumable": "1.0.0", "Cookie": f"jiandu_session={cookie}", "X-CSRFToken": token}
+    conn = http.client.HTTPConnection(host, port, timeout=600)
+    started = time.perf_counter()
+    name = base64.b64encode(b"bench.bin").decode()
+    headers = tus | {"Upload-Length": str(size), "Upload-Metadata": f"filename {name}"}
+    conn.request("POST", "/en/upload/", headers=headers)
+    response = conn.getresponse()
+    response.read()
+    location = response.getheader("Location") or ""
+    if response.status != 201 or not location:
+        return response.status, time.perf_counter() - started, location
+    offset = 0
+    with path.open("rb") as handle:
+        while data := handle.read(piece):
+            conn.putrequest("PATCH", location)
+            headers = tus | {
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(len(data)),
+                "Upload-Offset": str(offset),
+            }
+            for key, value in headers.items():
+                conn.putheader(key, value)
+            conn.endheaders()
+            conn.send(data)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 204:
+                return response.status, time.perf_counter() - started, location
+            offset = int(response.getheader("Upload-Offset") or 0)
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "style": "en", "uploads": location}
+    ).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": f"jiandu_session={cookie}",
+        "Origin": "null",
+    }
+    conn.request("POST", "/en/submit/", body=body, headers=headers)
     response = conn.getresponse()
     response.read()
     elapsed = time.perf_counter() - started
@@ -215,6 +303,9 @@ def main() -> None:
     parser.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8200")
     parser.add_argument("--pid", type=int, help="with --url: the `jiandu serve` pid, for RSS")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--tus", action="store_true", help="also send the file through tus, as the page's script"
+    )
     args = parser.parse_args()
     if not shutil.which("age"):
         sys.exit("The `age` command is missing (Debian package age).")
@@ -233,29 +324,48 @@ def main() -> None:
             host, port = "127.0.0.1", free_port()
             server = start_server(port, env)
             root_pid = server.pid
+        warm(host, port)
         status, seconds, location = upload(host, port, payload)
         if status != 302 or "receipt" not in location:
             sys.exit(f"upload failed: HTTP {status} {location}")
         size_mb = payload.stat().st_size / 1e6
         rate = size_mb / seconds
+        figures: dict[str, float] = {}
+        if args.tus:
+            piece = page_piece_bytes(host, port)
+            status, tus_seconds, location = upload_tus(host, port, payload, piece)
+            if status != 302 or "receipt" not in location:
+                sys.exit(f"tus upload failed: HTTP {status} {location}")
+            figures = {"tus_mb_per_s": size_mb / tus_seconds, "tus_piece_mib": piece / 2**20}
         rss = peak_rss_mb(worker_pids(root_pid)) if root_pid else 0.0
         age = age_rate(payload, work)
         print(
             f"jiandu: {size_mb:.0f} MB in {seconds:.1f} s = {rate:.1f} MB/s; peak RSS {rss:.0f} MB"
         )
-        print(f"age:    {age:.1f} MB/s (encrypting the same file to disk)")
-        print(f"ratio:  {rate / age:.2f}")
-        print(
-            json.dumps(
-                {
-                    "mb_per_s": round(rate, 1),
-                    "age_mb_per_s": round(age, 1),
-                    "ratio": round(rate / age, 3),
-                    "peak_rss_mb": round(rss, 1),
-                    "size_mb": round(size_mb, 1),
-                }
+        if figures:
+            print(
+                f"tus:    {figures['tus_mb_per_s']:.1f} MB/s"
+                f" ({figures['tus_piece_mib']:.0f} MiB pieces)"
             )
+        print(f"age:    {age:.1f} MB/s (encrypting the same file to disk)")
+        print(
+            f"ratio:  {rate / age:.2f}"
+            + (f", tus {figures['tus_mb_per_s'] / age:.2f}" if figures else "")
         )
+        line = {
+            "mb_per_s": round(rate, 1),
+            "age_mb_per_s": round(age, 1),
+            "ratio": round(rate / age, 3),
+            "peak_rss_mb": round(rss, 1),
+            "size_mb": round(size_mb, 1),
+        }
+        if figures:
+            line |= {
+                "tus_mb_per_s": round(figures["tus_mb_per_s"], 1),
+                "tus_ratio": round(figures["tus_mb_per_s"] / age, 3),
+                "tus_piece_mib": round(figures["tus_piece_mib"], 1),
+            }
+        print(json.dumps(line))
     finally:
         if server is not None:
             stop_server(server)

@@ -66,6 +66,8 @@ import hmac
 import json
 import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,7 +82,7 @@ from jiandu.conf import hour_now
 from jiandu.vault import conf, crypto, staging, storage
 from jiandu.vault.actions import PreparedItem
 from jiandu.vault.models import Item, StagedUpload
-from jiandu.vault.uploads import clean_name
+from jiandu.vault.uploads import BackgroundEncryptor, clean_name
 
 SESSION_KEY = "vault_resumable"
 READ_PIECE = 1024 * 1024
@@ -88,6 +90,50 @@ STATE_PURPOSE = b"jd:staged-state"
 RECORD_PURPOSE = b"jd:resume-record"
 # How much of a file's beginning proves, on resuming in a new session, that it is the same file.
 HEAD_BYTES = 64 * 1024
+
+
+class RunningDigests:
+    """The SHA-256 of each upload whose pieces this process took, as far as they go (issue 22).
+
+    A hash's midstate cannot be saved between requests, so the last piece used to decrypt the
+    whole `.part` once to hash it: a second pass over every byte. A tus client sends its
+    pieces one after the other on one kept-alive connection, which gunicorn keeps in one
+    worker process, so that process can carry the digest from piece to piece in memory: keyed
+    by the `.part`'s name, with the offset it has reached. A piece that starts where the
+    digest stops continues it (on a copy, kept only once the piece is saved); any other (a
+    piece another process took, a server restarted meanwhile) finds none, and the upload is
+    hashed by decrypting it at the end, as before. Nothing of it is on disk; at most
+    MAX_UPLOADS are held (the oldest forgotten first), each a few hundred bytes."""
+
+    MAX_UPLOADS = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._digests: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+
+    def at(self, part: str, offset: int) -> Any | None:
+        """A copy of the digest of the upload's first `offset` bytes, or None."""
+        if offset == 0:
+            return hashlib.sha256()
+        with self._lock:
+            held = self._digests.get(part)
+            if held is None or held[0] != offset:
+                return None
+            return held[1].copy()
+
+    def keep(self, part: str, offset: int, digest: Any) -> None:
+        with self._lock:
+            self._digests.pop(part, None)
+            self._digests[part] = (offset, digest)
+            while len(self._digests) > self.MAX_UPLOADS:
+                self._digests.popitem(last=False)
+
+    def forget(self, part: str) -> None:
+        with self._lock:
+            self._digests.pop(part, None)
+
+
+RUNNING = RunningDigests()
 
 
 # Piece checksums a client may send (tus checksum extension): SHA-256, and SHA-1 because the
@@ -360,21 +406,28 @@ def append(
         encryptor = _resume(upload, row, key, handle)
         head = _open_state(key, row.sealed_state).get("head")
         head_digest = hashlib.sha256() if offset == 0 else None
+        # Hashed and encrypted in helper threads while this one reads the next piece.
+        running = RUNNING.at(row.part, offset)
+        pipeline = BackgroundEncryptor(encryptor, running, handle)
         remaining, broken = size, False
-        while remaining > 0:
-            try:
-                piece = body.read(min(READ_PIECE, remaining))
-            except OSError:  # the connection dropped mid-piece
-                piece = b""
-            if not piece:
-                broken = True
-                break
-            if digest is not None:
-                digest.update(piece)
-            if head_digest is not None and size - remaining < HEAD_BYTES:
-                head_digest.update(piece[: HEAD_BYTES - (size - remaining)])
-            encryptor.write(piece)
-            remaining -= len(piece)
+        try:
+            while remaining > 0:
+                try:
+                    piece = body.read(min(READ_PIECE, remaining))
+                except OSError:  # the connection dropped mid-piece
+                    piece = b""
+                if not piece:
+                    broken = True
+                    break
+                if digest is not None:
+                    digest.update(piece)
+                if head_digest is not None and size - remaining < HEAD_BYTES:
+                    head_digest.update(piece[: HEAD_BYTES - (size - remaining)])
+                pipeline.write(piece)
+                remaining -= len(piece)
+        finally:
+            pipeline.stop()
+        pipeline.drain()
         if head_digest is not None and size > remaining:  # what of the head came
             head = {"length": min(size - remaining, HEAD_BYTES), "sha256": head_digest.hexdigest()}
         if checksum is not None and (
@@ -394,6 +447,8 @@ def append(
             sealed_state=_seal_state(key, state, pending, head=head),
         )
         storage.settle_part(path)
+        if running is not None:
+            RUNNING.keep(row.part, new_offset, running)
         if broken:
             raise ResumableError("broken", new_offset)
         if new_offset == upload["length"]:
@@ -484,21 +539,40 @@ def _resume(
 
 
 def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle: BinaryIO) -> None:
+    """Push the last chunks, fsync, and record the SHA-256: the running digest if this process
+    took every piece (RunningDigests), else by decrypting the `.part` once. Either way the
+    file must be exactly as long as its format says for `row.length` bytes."""
     handle.truncate(row.written)
     handle.seek(row.written)
     encryptor = _resume(upload, row, key, handle)
     encryptor.finish()
     handle.flush()
     os.fsync(handle.fileno())
-    handle.seek(0)
-    sha256, size = crypto.sha256_of(key, handle)
+    running = RUNNING.at(row.part, row.offset) if row.offset else None
+    RUNNING.forget(row.part)
+    if running is not None:
+        sha256, size = running.hexdigest(), row.offset
+    else:
+        handle.seek(0)
+        sha256, size = crypto.sha256_of(key, handle)
+    handle.seek(0, os.SEEK_END)
     path = _part_path(upload)
     storage.settle_part(path)
-    if size != row.length:
+    if size != row.length or handle.tell() != _stream_size(row.length, encryptor.version):
         raise ResumableError("broken", row.offset)
     _save_progress(
         row, done=True, written=handle.tell(), sealed_state=_seal_state(key, b"", b"", sha256)
     )  # the head is not needed any more: a finished upload takes no bytes
+
+
+def _stream_size(length: int, version: int) -> int:
+    """Bytes on disk of a finished stream of `length` bytes (docs/crypto.md, "Vault stream")."""
+    if version == 1:
+        chunks = length // crypto.CHUNK_SIZE + 1  # the last, FINAL, may be empty
+        return (
+            len(crypto.FILE_HEADER) + crypto.STREAM_HEADER_BYTES + length + chunks * crypto.ABYTES
+        )
+    return crypto.ciphertext_size(length)
 
 
 def finish(session: SessionBase, upload_id: str) -> dict[str, Any]:
@@ -557,6 +631,7 @@ def remove(session: SessionBase, upload_id: str) -> None:
 
 def _discard(part: str) -> None:
     StagedUpload.objects.filter(part=part).delete()
+    RUNNING.forget(part)
     if storage.PART_NAME.match(part):
         storage.discard(storage.incoming_dir() / part)
 

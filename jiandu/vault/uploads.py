@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import queue
 import threading
 import unicodedata
@@ -83,42 +84,81 @@ class SealedUpload:
 
 
 class BackgroundEncryptor:
-    """Hashes, encrypts and writes in a helper thread while the request thread reads and parses
-    the next piece of the body: libsodium and hashlib release the GIL, so the two overlap. The
-    queue holds at most QUEUE_PIECES pieces (1 MiB each), so memory stays bounded."""
+    """Hashes in one helper thread and encrypts and writes in another, while the request thread
+    reads and parses the next piece of the body: hashlib and libsodium release the GIL, so the
+    three overlap (issue 22: one helper thread doing both was the slowest step of an upload).
+    Each queue holds at most QUEUE_PIECES pieces (1 MiB each), so memory stays bounded.
 
-    QUEUE_PIECES = 4
+    `digest` is the hash the pieces go into, the encryptor's own `sha256` for a plain upload
+    (the encryptor made with hashing=False, or every byte would be hashed twice); None hashes
+    nothing (a resumable upload whose running digest this process does not hold). `handle`,
+    the file the encryptor writes to, has its pages sent to disk as the upload goes on."""
 
-    def __init__(self, encryptor: crypto.StreamEncryptor) -> None:
+    QUEUE_PIECES = 3
+
+    def __init__(
+        self,
+        encryptor: crypto.StreamEncryptor,
+        digest: hashlib._Hash | None,
+        handle: BinaryIO | None = None,
+    ) -> None:
         self.encryptor = encryptor
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_PIECES)
+        self.digest = digest
+        self._handle = handle
+        self._unflushed = 0
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="vault-encrypt", daemon=True)
-        self._thread.start()
+        self._queues: list[queue.Queue[bytes | None]] = []
+        self._threads: list[threading.Thread] = []
+        self._start("vault-encrypt", self._encrypt)
+        if self.digest is not None:
+            self._start("vault-hash", self.digest.update)
 
-    def _run(self) -> None:
-        while (piece := self._queue.get()) is not None:
+    def _start(self, name: str, consume: Any) -> None:
+        pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_PIECES)
+        thread = threading.Thread(target=self._run, args=(pieces, consume), name=name, daemon=True)
+        self._queues.append(pieces)
+        self._threads.append(thread)
+        thread.start()
+
+    def _encrypt(self, piece: bytes) -> None:
+        """Encrypt and write; every WRITEBACK_BYTES, have the kernel start writing to disk
+        (`handle`, the `.part`; storage.start_writeback)."""
+        self.encryptor.write(piece)
+        self._unflushed += len(piece)
+        if self._handle is not None and self._unflushed >= storage.WRITEBACK_BYTES:
+            self._unflushed = 0
+            storage.start_writeback(self._handle)
+
+    def _run(self, pieces: queue.Queue[bytes | None], consume: Any) -> None:
+        while (piece := pieces.get()) is not None:
             if self._error is None:
                 try:
-                    self.encryptor.write(piece)
+                    consume(piece)
                 except BaseException as exc:  # reported to the request thread
                     self._error = exc
 
     def write(self, data: bytes) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(data)
+        for pieces in self._queues:
+            pieces.put(data)
 
     def stop(self) -> None:
-        """Wait until every queued piece is written (or dropped after an error)."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        """Wait until every queued piece is hashed and written (or dropped after an error)."""
+        for pieces, thread in zip(self._queues, self._threads, strict=True):
+            if thread.is_alive():
+                pieces.put(None)
+        for thread in self._threads:
+            thread.join()
 
-    def finish(self) -> None:
+    def drain(self) -> None:
+        """Everything written so far is encrypted and hashed (the stream goes on)."""
         self.stop()
         if self._error is not None:
             raise self._error
+
+    def finish(self) -> None:
+        self.drain()
         self.encryptor.finish()
 
 
@@ -172,7 +212,8 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._key = crypto.random_key()
         self._part, self._handle = storage.open_incoming()
         self.parts.append(self._part)
-        self._encryptor = BackgroundEncryptor(crypto.StreamEncryptor(self._key, self._handle))
+        stream = crypto.StreamEncryptor(self._key, self._handle, hashing=False)
+        self._encryptor = BackgroundEncryptor(stream, stream.sha256, self._handle)
         self._next_disk_check = DISK_CHECK_BYTES
 
     def _drop_current(self) -> None:
