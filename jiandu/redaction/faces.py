@@ -189,8 +189,8 @@ def _window(box: Box, width: int, height: int, span: float) -> tuple[int, int, i
 class VideoFinder:
     """The video path's three looks at a frame (see render_worker.py for when each is taken).
 
-    - `coarse`: the whole frame at VIDEO_WIDTH (every keyframe; faces above about 120 px at
-      720p);
+    - `coarse`: the whole frame at VIDEO_WIDTH (every keyframe; faces above about 80-100 px
+      at 720p);
     - `sweep`: the whole frame at its own resolution up to SWEEP_WIDTH (every two seconds,
       and on both sides of a cut: how small faces are found);
     - `follow`: a window around each small face's last box, enlarged to FOLLOW_SIZE (every
