@@ -122,9 +122,7 @@ def do_expire_orphaned_renders() -> int:
     """Mark expired every orphaned render (orphans.orphaned_renders): the studio's sweep
     (tasks.expire_orphaned_renders) and `jiandu serve`'s start, never a page. Returns how
     many."""
-    return orphaned_renders().update(
-        state=Render.State.EXPIRED, worker_key=None, seconds_left=None
-    )
+    return orphaned_renders().update(state=Render.State.EXPIRED, worker_key=None, seconds_left=None)
 
 
 def do_make_render(render_id: int, worker_key_id: int, sealed_keys: str) -> str:
