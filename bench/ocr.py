@@ -189,16 +189,6 @@ def make_page(language: str = "zh-Hans", seed: int = 0, term: str = "") -> Page:
     return Page(language, buffer.getvalue(), lines, term, occurrences)
 
 
-def _edits(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def normalise(text: str, language: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if language == "en":
@@ -208,8 +198,10 @@ def normalise(text: str, language: str) -> str:
 
 def cer(truth: str, read: str, language: str) -> tuple[int, int]:
     """(edits, characters of the truth) between the drawn and the read text."""
+    from jiandu.sandbox.inside.ocr import edit_distance
+
     a, b = normalise(truth, language), normalise(read, language)
-    return _edits(a, b), len(a)
+    return edit_distance(a, b), len(a)
 
 
 def hidden_fraction(output_grey, polygon) -> float:

@@ -10,9 +10,6 @@ analysis is added (docs/crypto.md, "The fingerprint index").
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -20,20 +17,15 @@ from django.apps import apps
 from django.db.models import Max
 
 from jiandu.accounts.models import User
-from jiandu.forensics.actions import open_analysis
+from jiandu.forensics.membercache import MemberCache, opened_analyses, opened_sources
 from jiandu.forensics.models import Analysis, PublishedFingerprint
-from jiandu.vault import crypto
 from jiandu.vault.access import open_item
-from jiandu.vault.models import SourceGrant
 
 if TYPE_CHECKING:  # numpy: loaded where a match runs, not at web start-up (issue 22)
     from jiandu.forensics.fingerprints import Fingerprint
     from jiandu.forensics.matching import Index, Match
 
-TTL = 600.0
-KEEP = 8  # members whose index stays in memory
-_lock = threading.Lock()
-_cache: OrderedDict[int, tuple[tuple[object, ...], float, Index, dict[str, Label]]] = OrderedDict()
+_cache: MemberCache[tuple[Index, dict[str, Label]]] = MemberCache()
 
 
 @dataclass(frozen=True)
@@ -90,24 +82,12 @@ def _signature(user: User) -> tuple[object, ...]:
 
 def get_member_index(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Label]]:
     """The member's index (built, or from this process's memory when nothing changed)."""
-    signature = _signature(user)
-    with _lock:
-        cached = _cache.get(user.pk)
-        if cached and cached[0] == signature and time.monotonic() - cached[1] < TTL:
-            _cache.move_to_end(user.pk)
-            return cached[2], cached[3]
-    index, labels = _build(user, member_private_key)
-    with _lock:
-        _cache[user.pk] = (signature, time.monotonic(), index, labels)
-        while len(_cache) > KEEP:
-            _cache.popitem(last=False)
-    return index, labels
+    return _cache.get(user.pk, _signature(user), lambda: _build(user, member_private_key))
 
 
 def forget_member_index(user_id: int) -> None:
     """Drop a member's index (at sign-out, or when their access ends)."""
-    with _lock:
-        _cache.pop(user_id, None)
+    _cache.forget(user_id)
 
 
 def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Label]]:
@@ -115,27 +95,14 @@ def _build(user: User, member_private_key: bytes) -> tuple[Index, dict[str, Labe
     from jiandu.forensics.matching import Index
 
     index, labels = Index(), {}
-    grants = SourceGrant.objects.filter(member_key__user=user).select_related("source")
     source_keys: dict[int, bytes] = {}
-    for grant in grants:
-        try:
-            source_key = crypto.unseal(member_private_key, bytes(grant.sealed_private_key))
-        except crypto.VaultCryptoError:
-            continue
-        source_keys[grant.source_id] = source_key
-        rows = Analysis.objects.filter(
-            item__source=grant.source, state=Analysis.State.DONE
-        ).select_related("item")
-        for analysis in rows:
-            opened = open_analysis(source_key, analysis)
-            if opened is None:
-                continue
+    for source, source_key in opened_sources(user, member_private_key):
+        source_keys[source.pk] = source_key
+        for analysis, opened in opened_analyses(source, source_key):
             ref = f"analysis:{analysis.pk}"
             index.add(ref, opened.fingerprint())
             name = str(open_item(source_key, analysis.item).meta.get("name", ""))
-            labels[ref] = Label(
-                "evidence", name, grant.source.designation, analysis.item_id, grant.source_id
-            )
+            labels[ref] = Label("evidence", name, source.designation, analysis.item_id, source.pk)
     for room in _rooms_with_fingerprints():
         for ref, fingerprint, label in room.fingerprint_rows(user, source_keys):
             index.add(ref, fingerprint)

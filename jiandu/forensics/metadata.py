@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from jiandu.forensics import conf, detect
@@ -192,14 +192,7 @@ def _read(report: FileReport, memory: MemoryFile) -> None:
     try:
         outcome = run_sandboxed(
             argv,
-            Limits(
-                cpu_seconds=limits.cpu_seconds,
-                wall_seconds=limits.wall_seconds,
-                memory_bytes=limits.memory_bytes,
-                input_bytes=memory.size(),
-                output_bytes=limits.output_bytes,
-                max_tasks=limits.max_tasks,
-            ),
+            replace(limits, input_bytes=memory.size()),
             stdin=memory,
             read_paths=[WORKER, PIL.__file__],
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jiandu.forensics import conf
 from jiandu.sandbox.inside.answer import ExitCode, read_answer
@@ -51,14 +51,7 @@ def read_text(memory: MemoryFile, kind: str) -> ReadText:
     argv = [sys.executable, "-I", WORKER, kind, str(conf.preview_max_pixels()), str(MAX_PAGES)]
     outcome = run_sandboxed(
         argv,
-        Limits(
-            cpu_seconds=LIMITS.cpu_seconds,
-            wall_seconds=LIMITS.wall_seconds,
-            memory_bytes=LIMITS.memory_bytes,
-            input_bytes=memory.size(),
-            output_bytes=LIMITS.output_bytes,
-            max_tasks=LIMITS.max_tasks,
-        ),
+        replace(LIMITS, input_bytes=memory.size()),
         stdin=memory,
         read_paths=[WORKER, PIL.__file__],
     )

@@ -15,28 +15,20 @@ case, Traditional onto Simplified) and ignores spaces, so 陳志明 finds 陈志
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db.models import Max
 
 from jiandu.accounts.models import User
-from jiandu.forensics.actions import open_analysis
+from jiandu.forensics.membercache import MemberCache, opened_analyses, opened_sources
 from jiandu.forensics.models import Analysis
 from jiandu.sandbox.inside.ocr import fold
-from jiandu.vault import crypto
 from jiandu.vault.access import open_item
 from jiandu.vault.models import SourceGrant
 
-TTL = 600.0
-KEEP = 8  # members whose index stays in memory
 MAX_QUERY = 200
 MAX_RESULTS = 200
 CONTEXT = 40  # characters shown on each side of a hit
-_lock = threading.Lock()
-_cache: OrderedDict[int, tuple[tuple[object, ...], float, list[_Page]]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -52,6 +44,9 @@ class _Page:
     text: str
     folded: str
     places: tuple[int, ...]
+
+
+_cache: MemberCache[list[_Page]] = MemberCache()
 
 
 @dataclass(frozen=True)
@@ -93,19 +88,8 @@ def _signature(user: User) -> tuple[object, ...]:
 
 def _build(user: User, member_private_key: bytes) -> list[_Page]:
     pages: list[_Page] = []
-    grants = SourceGrant.objects.filter(member_key__user=user).select_related("source")
-    for grant in grants:
-        try:
-            source_key = crypto.unseal(member_private_key, bytes(grant.sealed_private_key))
-        except crypto.VaultCryptoError:
-            continue
-        rows = Analysis.objects.filter(
-            item__source=grant.source, state=Analysis.State.DONE
-        ).select_related("item")
-        for analysis in rows:
-            opened = open_analysis(source_key, analysis)
-            if opened is None:
-                continue
+    for source, source_key in opened_sources(user, member_private_key):
+        for analysis, opened in opened_analyses(source, source_key):
             report = opened.report()
             if not report.text:
                 continue
@@ -114,7 +98,7 @@ def _build(user: User, member_private_key: bytes) -> list[_Page]:
                 flat, places = folded(text)
                 pages.append(
                     _Page(
-                        analysis.item_id, grant.source_id, grant.source.designation, name,
+                        analysis.item_id, source.pk, source.designation, name,
                         number, text, flat, places,
                     )
                 )  # fmt: skip
@@ -123,24 +107,12 @@ def _build(user: User, member_private_key: bytes) -> list[_Page]:
 
 def get_member_pages(user: User, member_private_key: bytes) -> list[_Page]:
     """The member's text index (built, or from this process's memory when nothing changed)."""
-    signature = _signature(user)
-    with _lock:
-        cached = _cache.get(user.pk)
-        if cached and cached[0] == signature and time.monotonic() - cached[1] < TTL:
-            _cache.move_to_end(user.pk)
-            return cached[2]
-    pages = _build(user, member_private_key)
-    with _lock:
-        _cache[user.pk] = (signature, time.monotonic(), pages)
-        while len(_cache) > KEEP:
-            _cache.popitem(last=False)
-    return pages
+    return _cache.get(user.pk, _signature(user), lambda: _build(user, member_private_key))
 
 
 def forget_member_pages(user_id: int) -> None:
     """Drop a member's text index (at sign-out, or when their access ends)."""
-    with _lock:
-        _cache.pop(user_id, None)
+    _cache.forget(user_id)
 
 
 def search(user: User, member_private_key: bytes, query: str) -> list[Hit]:

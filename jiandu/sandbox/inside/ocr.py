@@ -255,7 +255,8 @@ def _compact(term: str) -> str:
     return "".join(fold(c) for c in term if not c.isspace())
 
 
-def _edits(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (the near misses a term matches; bench/ocr.py's error rate)."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i]
@@ -386,7 +387,7 @@ def find_terms(words: list[Word], terms: list[str]) -> tuple[list[Hit], list[Wor
                         continue
                     if any(a < end and start < b for a, b in taken):
                         continue
-                    distance = _edits(text[start:end], wanted)
+                    distance = edit_distance(text[start:end], wanted)
                     if distance <= edits and (best is None or distance < best[0]):
                         best = (distance, end)
                 if best is not None:
