@@ -157,7 +157,7 @@ def check_previews(password: str) -> dict[str, object]:
 def check_publications(acked_markers: list[str]) -> dict[str, object]:
     from django.db.models import Max
 
-    from jiandu.cases.logentries import snapshot_sha256
+    from jiandu.cases.logentries import log_subject, snapshot_sha256
     from jiandu.cases.models import Case, Revision
     from jiandu.tlog.models import LogEntry, LogHead
 
@@ -171,9 +171,8 @@ def check_publications(acked_markers: list[str]) -> dict[str, object]:
     revisions = 0
     for revision in Revision.objects.select_related("case").iterator():
         revisions += 1
-        entry = LogEntry.objects.filter(
-            case=revision.case.slug, revision=revision.number, kind="page"
-        ).first()
+        pages = LogEntry.objects.filter(subject=log_subject(revision.case.slug), kind="page")
+        entry = next((e for e in pages if e.data.get("revision") == revision.number), None)
         if entry is None or entry.sha256 != snapshot_sha256(revision.snapshot):
             problems.append(f"revision {revision.case.slug}#{revision.number}: not in the log")
     published = "\n".join(

@@ -169,6 +169,8 @@ EXPECTED: dict[str, list[Entry]] = {
     ],
     "newsroom:export_csv": [Entry(READERS)],
     "newsroom:grant": [Entry(READERS, "POST", ok=(302,), ok_to="/newsroom/sources/")],
+    # The inbox's hand-off of new files to the worker (issue 20, item 6: a POST, never a GET).
+    "newsroom:hand_new_files": [Entry(READERS, "POST", ok=(302,), ok_to="/newsroom/sources/")],
     "newsroom:key": [Entry(READERS)],
     "newsroom:export_key": [Entry(READERS)],  # the member's own wrapped key file
     "newsroom:notifications": [Entry(READERS)],
@@ -279,6 +281,8 @@ EXPECTED: dict[str, list[Entry]] = {
     # The workbench.
     "forensics:report": [Entry(GRANTED, kwargs=lambda ids: {"item_id": ids["file_item"]})],
     "forensics:lookup": [Entry(READERS)],
+    # Searching the text read from scans (issue 21, part 2): what the member's own keys open.
+    "forensics:text_search": [Entry(READERS)],
     # The redaction studio: readers of submissions make renders; publishing one to a case
     # needs publish_cases. Renders open only with a grant (tests/redaction).
     "redaction:index": [Entry(READERS)],
