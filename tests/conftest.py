@@ -53,6 +53,17 @@ def no_worker_key_left():
 
 
 @pytest.fixture(autouse=True)
+def no_member_index_left():
+    """Each test starts with no member's decrypted index in memory (jiandu.forensics.index and
+    .textindex keep them by user id and a signature of row ids, and a rolled-back test's ids
+    come again in the next: a stale index from another test's photo must not answer)."""
+    from jiandu.forensics import index, textindex
+
+    index._cache.clear()
+    textindex._cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_throttle_counters():
     """Each test starts with no throttle counts and a new in-memory hashing key
     (jiandu.core.throttle keeps both in process memory, not in the test's database)."""

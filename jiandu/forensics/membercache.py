@@ -47,6 +47,11 @@ class MemberCache[T]:
         with self._lock:
             self._entries.pop(user_id, None)
 
+    def clear(self) -> None:
+        """Forget every member (a test's fresh process; rows and their ids start again)."""
+        with self._lock:
+            self._entries.clear()
+
     def __contains__(self, user_id: object) -> bool:
         with self._lock:
             return user_id in self._entries
