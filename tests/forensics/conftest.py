@@ -111,3 +111,21 @@ def run_tasks() -> int:
         worker.run_task(row)
         ran += 1
     return ran
+
+
+def sign_in_and_analyse(member, capture):
+    """A worker starts, the member signs in again (the next one-time code: the sign-in hands
+    every new file to the worker, no click) and the worker runs; returns the signed-in client.
+    `capture` is pytest-django's django_capture_on_commit_callbacks."""
+    from django.test import Client
+
+    from jiandu.forensics import handoff
+
+    handoff.start_worker_key()
+    client = Client()
+    with capture(execute=True):
+        signing_in = {"username": member.user.username, "password": member.password}
+        client.post("/en/newsroom/", signing_in)
+        client.post("/en/newsroom/verify/", {"code": member.code(1)})
+    run_tasks()
+    return client

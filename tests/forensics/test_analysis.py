@@ -18,7 +18,7 @@ from jiandu.vault import actions as vault
 from jiandu.vault import crypto, session_keys
 from jiandu.vault.access import get_source_key_for_member, open_item
 from jiandu.vault.models import Item, Source
-from tests.forensics.conftest import run_tasks
+from tests.forensics.conftest import run_tasks, sign_in_and_analyse
 from tests.forensics.test_metadata import exif_photo, hostile_corpus
 from tests.tipline.helpers import make_reader, submit
 from tests.vault.test_marker import database_dump, encodings
@@ -131,12 +131,7 @@ def test_every_hostile_file_ends_analysed_and_downloads_byte_for_byte(
         if data
     ]
     assert submit(Client(), message="hostile", files=files).status_code == 302
-    handoff.start_worker_key()
-    client = Client()
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/en/newsroom/", {"username": "zhu", "password": member.password})
-        client.post("/en/newsroom/verify/", {"code": member.code(1)})
-    run_tasks()
+    client = sign_in_and_analyse(member, django_capture_on_commit_callbacks)
     source = Source.objects.get()
     items = list(source.items.filter(kind=Item.Kind.FILE))
     assert len(items) == len(files)

@@ -13,7 +13,7 @@ from django.test import Client
 from PIL import Image, ImageDraw, ImageFont
 
 from bench.ocr import cer, make_page
-from jiandu.forensics import handoff, textindex
+from jiandu.forensics import textindex
 from jiandu.forensics.metadata import FileReport, analyse_file
 from jiandu.forensics.models import Analysis
 from jiandu.forensics.ocr import read_text
@@ -22,7 +22,7 @@ from jiandu.sandbox.inside.ocr import Word, find_terms, fold, page_text, parse_h
 from jiandu.sandbox.runner import MemoryFile
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member, sign_in
-from tests.forensics.conftest import run_tasks
+from tests.forensics.conftest import sign_in_and_analyse
 from tests.tipline.helpers import make_reader, submit
 
 CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -212,12 +212,7 @@ def scanned(isolated_data_dir, django_capture_on_commit_callbacks):
     member, _ = make_reader()
     scan = small_scan(["举报人王建国说，合同是假的。", "会议纪要显示预算两次追加。"])
     submit(Client(), message="see", files=[SimpleUploadedFile("scan.jpg", scan, "image/jpeg")])
-    handoff.start_worker_key()
-    client = Client()
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/en/newsroom/", {"username": "zhu", "password": member.password})
-        client.post("/en/newsroom/verify/", {"code": member.code(1)})
-    run_tasks()
+    client = sign_in_and_analyse(member, django_capture_on_commit_callbacks)
     item = Source.objects.get().items.get(kind=Item.Kind.FILE)
     assert Analysis.objects.get(item=item).state == Analysis.State.DONE
     return member, client, item

@@ -400,8 +400,7 @@ def test_the_workbench_finds_the_copy_of_a_sources_video_with_its_seconds(
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
-    from jiandu.forensics import handoff
-    from tests.forensics.conftest import run_tasks
+    from tests.forensics.conftest import sign_in_and_analyse
     from tests.tipline.helpers import make_reader, submit
 
     member, _ = make_reader()
@@ -411,12 +410,7 @@ def test_the_workbench_finds_the_copy_of_a_sources_video_with_its_seconds(
         message="footage",
         files=[SimpleUploadedFile("original.mp4", original, "video/mp4")],
     )
-    handoff.start_worker_key()
-    client = Client()
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/en/newsroom/", {"username": "zhu", "password": member.password})
-        client.post("/en/newsroom/verify/", {"code": member.code(1)})
-    run_tasks()
+    client = sign_in_and_analyse(member, django_capture_on_commit_callbacks)
     copy = footage_files["copy"].read_bytes()
     page = client.post(
         "/en/newsroom/forensics/lookup/",

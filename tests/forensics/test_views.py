@@ -6,11 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from jiandu.forensics import handoff
 from jiandu.forensics.models import Analysis, CheckEntry
 from jiandu.vault.models import Item, Source
 from tests.factories import make_member, sign_in
-from tests.forensics.conftest import run_tasks
+from tests.forensics.conftest import run_tasks, sign_in_and_analyse
 from tests.forensics.test_metadata import exif_photo
 from tests.tipline.helpers import make_reader, submit
 
@@ -27,13 +26,7 @@ def analysed(isolated_data_dir, django_capture_on_commit_callbacks):
         when="2024-05-01",
         files=[SimpleUploadedFile("photo.jpg", photo, "image/jpeg")],
     )
-    handoff.start_worker_key()
-    client = Client()
-    with django_capture_on_commit_callbacks(execute=True):
-        # Signing in again (the next one-time code) hands the new file to the worker: no click.
-        client.post("/en/newsroom/", {"username": "zhu", "password": member.password})
-        client.post("/en/newsroom/verify/", {"code": member.code(1)})
-    run_tasks()
+    client = sign_in_and_analyse(member, django_capture_on_commit_callbacks)
     item = Source.objects.get().items.get(kind=Item.Kind.FILE)
     assert Analysis.objects.get(item=item).state == Analysis.State.DONE
     return member, client, item, photo
