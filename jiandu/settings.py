@@ -108,7 +108,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (JIANDU_DB_CONN_MAX_AGE) as for PostgreSQL: opening one, with its
+    # pragmas, was a tenth of a tus piece's bookkeeping (issue 22).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -195,8 +196,9 @@ CACHES = {
 }
 
 # Accounts: Argon2id only; every newsroom account has two factors (see jiandu/accounts).
-# Django's Argon2 hasher is Argon2id (time 2, memory 100 MiB, lanes 8).
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+# Django's Argon2 hasher is Argon2id (time 2, memory 100 MiB, lanes 8); ours computes the same
+# hash in a child process, so a web worker's peak memory stays its own (jiandu.accounts.hashers).
+PASSWORD_HASHERS = ["jiandu.accounts.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

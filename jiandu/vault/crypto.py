@@ -33,6 +33,8 @@ from nacl._sodium import lib as _lib
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
 
+from jiandu.core import argon2_process
+
 MAGIC = b"JDVAULT"
 # Version 1: the plaintext, chunked, nothing more (still read). Version 2 (every new write):
 # padded with Padmé inside the authenticated stream, the exact length in the final chunk.
@@ -122,7 +124,18 @@ def argon2id_kdf(
     if not slots.acquire(timeout=KDF_WAIT_SECONDS if wait_seconds is None else wait_seconds):
         raise KdfBusy
     try:
-        return argon2id.kdf(size, secret, salt, opslimit=params.opslimit, memlimit=params.memlimit)
+        # In a child process (jiandu.core.argon2_process): the worker's peak memory stays its
+        # own. libsodium's crypto_pwhash is Argon2id v1.3 with one lane and memlimit in bytes.
+        return argon2_process.hash_raw(
+            secret,
+            salt,
+            time_cost=params.opslimit,
+            memory_kib=params.memlimit // 1024,
+            parallelism=1,
+            size=size,
+        )
+    except argon2_process.Argon2ProcessError as exc:
+        raise VaultCryptoError("The key could not be derived.") from exc
     finally:
         slots.release()
 

@@ -13,6 +13,14 @@ source's or a member's. The real idle limit (120 minutes for a source, 30 for a 
 enforced from the moment of the last request kept inside the encrypted data: exact there, since
 only the browser that holds the cookie can read it, and that browser saw its own requests.
 
+Saves (issue 22): every request saves its session (SESSION_SAVE_EVERY_REQUEST), which moves
+the moment of the last request inside the data. A request that changed nothing in a session
+saved less than RESAVE_SECONDS ago writes nothing: a tus upload sends a piece every few tens of
+milliseconds, and a row write and a commit for each cost more than the piece's own bookkeeping.
+The idle limit then runs from that earlier save, so a session ends at most RESAVE_SECONDS
+sooner than its limit, never later. "Changed" is judged on the data itself, not on Django's
+`modified` flag, so a change made inside a nested value is saved even if nobody flagged it.
+
 SESSION_ENGINE = "jiandu.vault.sessions".
 """
 
@@ -36,6 +44,8 @@ from jiandu.vault.crypto import subkey
 # Kept inside the encrypted data: the Unix time of the last save and the idle limit in seconds.
 SEEN = "_jd_seen"
 IDLE = "_jd_idle"
+# An unchanged session is saved again only once its last save is this old.
+RESAVE_SECONDS = 60
 
 
 def storage_key(cookie_value: str) -> str:
@@ -96,7 +106,25 @@ class SessionStore(db.SessionStore):
             self.model.objects.filter(pk=row.pk).delete()
             self._session_key = None
             return {}
-        return _without_times(data)
+        loaded = _without_times(data)
+        self._as_saved = (self.session_key, data[SEEN], self.serializer().dumps(loaded))
+        return loaded
+
+    def save(self, must_create: bool = False) -> None:
+        """Django's save, unless nothing changed since a save under RESAVE_SECONDS ago."""
+        if not must_create and self._saved_recently_as_is():
+            return
+        super().save(must_create)
+
+    def _saved_recently_as_is(self) -> bool:
+        saved = getattr(self, "_as_saved", None)
+        data = getattr(self, "_session_cache", None)  # Django's, loaded or not
+        if saved is None or data is None:
+            return False
+        key, seen, plain = saved
+        if key != self.session_key or timezone.now().timestamp() - seen >= RESAVE_SECONDS:
+            return False
+        return self.serializer().dumps(data) == plain
 
     def exists(self, session_key: str) -> bool:
         return self.model.objects.filter(session_key=storage_key(session_key)).exists()

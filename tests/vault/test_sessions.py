@@ -128,3 +128,66 @@ def test_expired_rows_are_cleared_by_the_hourly_job():
         storage_key(fresh.session_key)
     ]
     assert timezone.now() < Session.objects.get().expire_date
+
+
+def test_an_unchanged_session_is_written_again_only_after_a_minute():
+    """A tus upload sends a piece every few tens of milliseconds: an unchanged session saved
+    less than RESAVE_SECONDS ago writes no row; the idle limit then runs from that save, so it
+    can end sooner, never later."""
+    store = SessionStore()
+    with at(START):
+        store["x"] = {"pieces": 1}
+        store.save()
+    key = store.session_key
+    sealed = Session.objects.get().session_data
+
+    def request_at(moment: datetime, change=None) -> str:
+        with at(moment):
+            again = SessionStore(key)
+            again._session_cache = again.load()
+            if change is not None:
+                change(again)
+            again.save()
+        return Session.objects.get(session_key=storage_key(key)).session_data
+
+    assert request_at(START + timedelta(seconds=59)) == sealed
+    # A change is saved at once, even one made inside a value without flagging it.
+    nested = request_at(START + timedelta(seconds=59), lambda s: s["x"].__setitem__("pieces", 2))
+    assert nested != sealed
+    assert SessionStore(key).decode(nested) == {"x": {"pieces": 2}}
+    # Unchanged but saved over a minute ago: written, moving the idle clock.
+    later = request_at(START + timedelta(seconds=59 + 61))
+    assert later != nested
+
+
+def test_skipped_saves_end_a_session_sooner_never_later():
+    store = SessionStore()
+    with at(START):
+        store["x"] = 1
+        store.set_expiry(600)
+        store.save()
+    key = store.session_key
+    with at(START + timedelta(seconds=30)):  # within the minute: nothing written
+        again = SessionStore(key)
+        again._session_cache = again.load()
+        again.save()
+    with at(START + timedelta(seconds=601)):  # 571 s after the last request, 601 after the save
+        assert SessionStore(key).load() == {}
+
+
+def test_a_new_key_is_always_written():
+    """cycle_key (signing in) writes the data under the new key even when nothing changed."""
+    store = SessionStore()
+    with at(START):
+        store["x"] = 1
+        store.save()
+    key = store.session_key
+    with at(START + timedelta(seconds=5)):
+        again = SessionStore(key)
+        again._session_cache = again.load()
+        again.cycle_key()
+        again.save()
+    assert again.session_key != key
+    with at(START + timedelta(seconds=6)):
+        assert SessionStore(again.session_key).load() == {"x": 1}
+    assert not Session.objects.filter(session_key=storage_key(key)).exists()
