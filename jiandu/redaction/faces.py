@@ -42,7 +42,9 @@ VIDEO_WIDTH = 320  # video: every DETECT_EVERY-th frame at this width (see rende
 # followed in a window around its last box, scaled to FOLLOW_SIZE (a small face is enlarged:
 # CenterFace wants a face of about 30 px in its input, and finds 24 px faces reliably only so).
 SWEEP_WIDTH = 1280
-SWEEP_THREADS = 2
+# One thread: on two, a sweep took 30 % more CPU (OpenCV's second thread competing with the
+# encoder's), and the render's other threads keep the second core busy anyway.
+SWEEP_THREADS = 1
 FOLLOW_SIZE = 128  # the follow window's side in the network's input (3.3 ms on one core)
 FOLLOW_SPAN = 4.0  # the window's side, in face sizes (a face moves within it between looks)
 # A face whose speed is not known yet (just found, or followed back) is looked for in a window
@@ -212,9 +214,7 @@ class VideoFinder:
     def sweep(self, rgb: np.ndarray) -> list[Box]:
         """Every face in a full-resolution RGB frame, small ones included (weak peaks
         confirmed in enlarged windows were tried: no face more on bench/faces.py's set at
-        full resolution, and more false ones). On SWEEP_THREADS threads: the decoding and
-        encoding threads leave part of the second core idle, and a sweep holds up the
-        frames behind it."""
+        full resolution, and more false ones). On SWEEP_THREADS threads."""
         self.whole.cv2.setNumThreads(SWEEP_THREADS)
         try:
             return self.whole(rgb)

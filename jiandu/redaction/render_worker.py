@@ -265,6 +265,10 @@ MOTION_LEVEL = 20  # grey levels: a sample of the luma copy that changed (not th
 MOTION_SAMPLES = 3  # changed samples away from the faces followed: a sweep is needed
 CUT_HISTOGRAM = 0.45  # half the L1 distance of two frames' luma histograms: a hard cut above
 CUT_PAIR = (0.25, 28.0)  # or a histogram distance and a mean luma change both above these
+# Frames hidden and waiting for the encoder: the frames of two seconds come out at once when a
+# sweep lets them go; a queue that holds them lets the look go on meanwhile (12 held the
+# looks back until the encoder had caught up, and the encoder starved during each sweep).
+OUTBOX = 64
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
 CLEAN = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
 CLEAN += ["-flags:v", "+bitexact", "-flags:a", "+bitexact"]
@@ -645,7 +649,7 @@ def render_video(
     )
     packed = av.open(muxer.stdin, "w", format="nut")
     picture = _picture_stream(packed, fmt, info["rate"], width, height)
-    outbox: queue.Queue = queue.Queue(maxsize=12)
+    outbox: queue.Queue = queue.Queue(maxsize=OUTBOX)
     encoded: dict[str, Any] = {"frames": 0, "error": None}
 
     def encode() -> None:
