@@ -8,7 +8,7 @@ the worker's heartbeat, which the main loop keeps beating while its threads wait
 
 `PacedThreadWorker` gives every request a budget: `JIANDU_REQUEST_READ_SECONDS` (default 20)
 to start with, plus one second for every `JIANDU_REQUEST_MIN_BYTES_PER_SECOND` bytes received
-(default 4 KiB: a 5 MiB tus piece may take 21 minutes, slower than any Tor circuit a source
+(default 4 KiB: a 16 MiB tus piece may take 69 minutes, slower than any Tor circuit a source
 would keep). Each read waits at most what is left; past it the read fails as a dropped
 connection (gunicorn's `NoMoreData`, an `OSError`, which Django turns into an unreadable body
 and the views into a refusal), and the connection is closed after the answer. Nothing is

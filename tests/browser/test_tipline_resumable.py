@@ -1,5 +1,5 @@
-"""With JavaScript on, files go through the tip line's tus server with the vendored
-tus-js-client (5 MiB pieces, a progress bar with bytes, speed and time left). A dropped
+"""With JavaScript on, files go through the tip line's tus server with the vendored tus-js-client
+(pieces of the size the page names, a progress bar with bytes, speed and time left). A dropped
 connection is retried from the server's offset; after a reload, choosing the same file again
 resumes it (the resume state is the server's: nothing is kept in the browser's storage). The
 receipt shows the SHA-256 of the whole file."""
@@ -11,6 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from jiandu.core.sizes import format_size
+from jiandu.tipline.views import UPLOAD_CHUNK_BYTES as PIECE
 from tests.tipline.helpers import make_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +25,7 @@ def test_a_dropped_connection_and_a_reload_resume_where_the_server_stopped(
 ):
     make_reader("zhu")
     evidence = tmp_path / "clip.bin"
-    evidence.write_bytes(os.urandom(12 * MIB + 7))
+    evidence.write_bytes(os.urandom(2 * PIECE + 2 * MIB + 7))  # three pieces
     page = new_page(javascript=True)
     log = []  # (method, Upload-Offset, status)
     state = {"block": False, "dropped": 0}
@@ -51,7 +53,10 @@ def test_a_dropped_connection_and_a_reload_resume_where_the_server_stopped(
     status = page.locator(".upload-status")
     expect(status).to_contain_text("The connection dropped", timeout=30_000)
     progress = page.locator(".upload-progress-text")
-    shown = re.compile(r"5\.2 MB of 13 MB sent · [\d.]+ MB/s · \d+:\d\d left")
+    sent, total = format_size(PIECE), format_size(evidence.stat().st_size)
+    shown = re.compile(
+        rf"{re.escape(sent)} of {re.escape(total)} sent · [\d.]+ MB/s · \d+:\d\d left"
+    )
     expect(progress).to_have_text(shown)
     for _ in range(150):  # tus-js-client retries on its own (with delays) before giving up
         if state["dropped"] >= 2:
@@ -75,7 +80,7 @@ def test_a_dropped_connection_and_a_reload_resume_where_the_server_stopped(
     methods = [e[0] for e in log]
     assert "POST" not in methods  # no new upload: the held one was resumed
     assert ("HEAD", None, 200) in log
-    assert next(e[1] for e in log if e[0] == "PATCH") == str(5 * MIB)
+    assert next(e[1] for e in log if e[0] == "PATCH") == str(PIECE)
     # Nothing about the file stays in the browser's storage.
     assert (
         page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0

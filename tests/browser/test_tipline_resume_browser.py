@@ -1,13 +1,13 @@
 """Uploads survive a closed browser (issue 19, item 2), in Chromium with JavaScript on.
 
 A source sends a message first (the page advises it for a large file) and notes its codename;
-signed in, it starts a 12 MiB file; every piece after the first is dropped, and the browser is
-closed (its context, cookies and all, is gone). A new browser context signs in with the codename:
-the conversation lists the unfinished upload (name, how far), axe finds nothing, and on the
-sending page the same file continues from the server's offset (the bar starts there, the first
-PATCH carries that offset and the file's head checksum; no new upload is created). The receipt
-shows the file's SHA-256, and the browser's storage stays empty. In en at 1280 px and zh-Hans
-at 390 px.
+signed in, it starts a file of two and a half pieces; every piece after the first is dropped,
+and the browser is closed (its context, cookies and all, is gone). A new browser context signs
+in with the codename: the conversation lists the unfinished upload (name, how far), axe finds
+nothing, and on the sending page the same file continues from the server's offset (the bar
+starts there, the first PATCH carries that offset and the file's head checksum; no new upload
+is created). The receipt shows the file's SHA-256, and the browser's storage stays empty. In en
+at 1280 px and zh-Hans at 390 px.
 """
 
 import hashlib
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from jiandu.tipline.views import UPLOAD_CHUNK_BYTES as PIECE
 from tests.tipline.helpers import make_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MIB = 1024 * 1024
 SHOTS = Path(os.environ.get("JIANDU_SCREENSHOTS", tempfile.gettempdir()))
 TEXT = {
     "en": {"unfinished": "Unfinished uploads", "notice": "sign in again with your codename"},
@@ -36,7 +36,7 @@ def test_a_closed_browser_resumes_the_same_file_after_signing_in(
 ):
     make_reader("zhu")
     evidence = tmp_path / "采访录音.bin"
-    evidence.write_bytes(os.urandom(12 * MIB + 5))
+    evidence.write_bytes(os.urandom(PIECE * 5 // 2 + 5))
     base = live_server.url + ("" if lang == "zh-hans" else f"/{lang}")  # zh-Hans: no prefix
 
     # Codename first: a message, the receipt, the codename noted.
@@ -78,7 +78,7 @@ def test_a_closed_browser_resumes_the_same_file_after_signing_in(
     unfinished = page.locator(".unfinished-uploads")
     expect(unfinished).to_contain_text(TEXT[lang]["unfinished"])
     expect(unfinished).to_contain_text("采访录音.bin")
-    expect(unfinished).to_contain_text("41%")  # 5 MiB of 12 MiB
+    expect(unfinished).to_contain_text("39%")  # one piece of two and a half
     page.screenshot(path=str(SHOTS / f"unfinished-{lang}-{width}.png"), full_page=True)
     assert axe_check(page.url, cookies=page.context.cookies()) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -111,14 +111,14 @@ def test_a_closed_browser_resumes_the_same_file_after_signing_in(
             break
         page.wait_for_timeout(100)
     assert waiting, log
-    assert page.locator("progress.upload-progress").evaluate("bar => bar.value") == 5 * MIB
+    assert page.locator("progress.upload-progress").evaluate("bar => bar.value") == PIECE
     page.screenshot(path=str(SHOTS / f"resuming-{lang}-{width}.png"), full_page=True)
     waiting[0].continue_()
     page.wait_for_url(f"{base}/receipt/", timeout=60_000)
     assert hashlib.sha256(evidence.read_bytes()).hexdigest() in page.content()
     patches = [entry for entry in log if entry[0] == "PATCH"]
     assert "POST" not in [entry[0] for entry in log]  # no new upload: the old one went on
-    assert patches[0][1] == str(5 * MIB)
+    assert patches[0][1] == str(PIECE)
     assert patches[0][2].get("upload-head-checksum", "").startswith("sha256 ")
     assert (
         page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
