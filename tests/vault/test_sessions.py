@@ -24,6 +24,17 @@ def at(moment: datetime):
     return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
+def saved_store(data: dict, idle: int | None = None) -> str:
+    """A session saved at START with `data` (and its own idle limit); its cookie value."""
+    store = SessionStore()
+    with at(START):
+        store.update(data)
+        if idle is not None:
+            store.set_expiry(idle)
+        store.save()
+    return store.session_key
+
+
 def row_of(client: Client) -> Session:
     return Session.objects.get(session_key=storage_key(client.cookies["jiandu_session"].value))
 
@@ -72,12 +83,7 @@ def test_a_source_idles_out_after_120_minutes_though_the_row_lives_on():
 
 
 def test_a_stale_session_is_dropped_and_its_row_deleted():
-    store = SessionStore()
-    with at(START):
-        store["x"] = 1
-        store.set_expiry(600)
-        store.save()
-    key = store.session_key
+    key = saved_store({"x": 1}, idle=600)
     with at(START + timedelta(seconds=599)):
         assert SessionStore(key).load() == {"x": 1, "_session_expiry": 600}
     stale = SessionStore(key)
@@ -134,11 +140,7 @@ def test_an_unchanged_session_is_written_again_only_after_a_minute():
     """A tus upload sends a piece every few tens of milliseconds: an unchanged session saved
     less than RESAVE_SECONDS ago writes no row; the idle limit then runs from that save, so it
     can end sooner, never later."""
-    store = SessionStore()
-    with at(START):
-        store["x"] = {"pieces": 1}
-        store.save()
-    key = store.session_key
+    key = saved_store({"x": {"pieces": 1}})
     sealed = Session.objects.get().session_data
 
     def request_at(moment: datetime, change=None) -> str:
@@ -161,12 +163,7 @@ def test_an_unchanged_session_is_written_again_only_after_a_minute():
 
 
 def test_skipped_saves_end_a_session_sooner_never_later():
-    store = SessionStore()
-    with at(START):
-        store["x"] = 1
-        store.set_expiry(600)
-        store.save()
-    key = store.session_key
+    key = saved_store({"x": 1}, idle=600)
     with at(START + timedelta(seconds=30)):  # within the minute: nothing written
         again = SessionStore(key)
         again._session_cache = again.load()
@@ -177,11 +174,7 @@ def test_skipped_saves_end_a_session_sooner_never_later():
 
 def test_a_new_key_is_always_written():
     """cycle_key (signing in) writes the data under the new key even when nothing changed."""
-    store = SessionStore()
-    with at(START):
-        store["x"] = 1
-        store.save()
-    key = store.session_key
+    key = saved_store({"x": 1})
     with at(START + timedelta(seconds=5)):
         again = SessionStore(key)
         again._session_cache = again.load()
