@@ -221,6 +221,25 @@ class VideoFinder:
         finally:
             self.whole.cv2.setNumThreads(self.threads)
 
+    def sweep_parts(self, rgb: np.ndarray, parts: list[tuple[int, int, int, int]]) -> list[Box]:
+        """The sweep on parts of the frame only (x0, y0, x1, y1 in pixels: what came into view
+        since the shot's last whole sweep, render_worker.Shots.plan), each at the frame's own
+        resolution like the whole sweep: each part is widened to a multiple of 32 pixels
+        where the frame allows, so the network sees its pixels unscaled."""
+        import numpy as np
+
+        found: list[Box] = []
+        height, width = rgb.shape[:2]
+        for x0, y0, x1, y1 in parts:
+            x0, x1 = _multiple(x0, x1, width)
+            y0, y1 = _multiple(y0, y1, height)
+            if x1 - x0 < 32 or y1 - y0 < 32:
+                continue
+            part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            found += [Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, b.score)
+                      for b in self.sweep(part)]  # fmt: skip
+        return _suppress(found)
+
     def follow(self, rgb: np.ndarray, boxes: list[Box], wide: bool = False) -> list[Box]:
         """The face found again in a window around each box: of the finds there of about its
         size, the nearest to it (other faces are the coarse look's and the sweep's to find;
@@ -256,6 +275,14 @@ class VideoFinder:
             if best is not None:
                 found.append(best)
         return _suppress(found)
+
+
+def _multiple(low: int, high: int, size: int) -> tuple[int, int]:
+    """[low, high) widened to a multiple of 32 long, kept inside [0, size) (moved, not cut,
+    where it fits; the whole of it where it does not)."""
+    length = min(size, -(-(high - low) // 32) * 32)
+    low = max(0, min(low - (length - (high - low)) // 2, size - length))
+    return low, low + length
 
 
 def merge(*groups: list[Box]) -> list[Box]:

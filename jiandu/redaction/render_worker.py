@@ -263,12 +263,25 @@ UNKNOWN_REACH = 4.0  # face sizes: how far a face of unknown speed is joined to 
 SWEEP_EVERY = 10  # detections between two sweeps (faces.VideoFinder): 2 s at 30 fps
 MOTION_LEVEL = 20  # grey levels: a sample of the luma copy that changed (not the encoder's noise)
 MOTION_SAMPLES = 3  # changed samples away from the faces followed: a sweep is needed
+# A due sweep looks only at what is new since the shot's last whole sweep (Shots.plan): blocks
+# of PART_BLOCK quarter-size samples (32 px), with PART_MARGIN blocks around them (a face at a
+# part's edge is seen whole); the whole frame when the parts would cover over WHOLE_SHARE of
+# it, or when the camera zoomed in by over ZOOM_IN since (a face too small then may be in
+# reach now). CAMERA_POINTS: corners that must agree on the camera's motion.
+PART_BLOCK = 8
+PART_MARGIN = 1
+PART_SAMPLES = 8
+WHOLE_SHARE = 0.6
+ZOOM_IN = 1.1
+CAMERA_POINTS = 12
+CAMERA_SHARE = 0.3
 CUT_HISTOGRAM = 0.45  # half the L1 distance of two frames' luma histograms: a hard cut above
 CUT_PAIR = (0.25, 28.0)  # or a histogram distance and a mean luma change both above these
 # Frames hidden and waiting for the encoder: the frames of two seconds come out at once when a
 # sweep lets them go; a queue that holds them lets the look go on meanwhile (12 held the
 # looks back until the encoder had caught up, and the encoder starved during each sweep).
 OUTBOX = 64
+ENCODER_NICE = 5  # the encoding thread's nice value above the worker's (Linux: per thread)
 BASE = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-threads", "2"]
 CLEAN = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact"]
 CLEAN += ["-flags:v", "+bitexact", "-flags:a", "+bitexact"]
@@ -509,6 +522,12 @@ def _picture_stream(container, fmt: str, rate: str, width: int, height: int):
         stream.options = {"preset": "veryfast", "crf": "23"}
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.codec_context.thread_count = 2
+    if fmt != "webm":
+        # As ffmpeg runs x264 (the plain transcode bench/render.py compares with): frame
+        # threads, as many as x264 picks. PyAV asks for slices by default: two slices a
+        # frame, each frame waiting for both, and a larger file.
+        stream.codec_context.thread_count = 0
+        stream.codec_context.thread_type = "FRAME"
     return stream
 
 
@@ -653,6 +672,11 @@ def render_video(
     encoded: dict[str, Any] = {"frames": 0, "error": None}
 
     def encode() -> None:
+        # Below the looks in priority (the threads x264 starts from here inherit it): the
+        # looks are the render's one serial path, and the encoder catches up from the
+        # OUTBOX queue whenever they wait.
+        with contextlib.suppress(OSError):
+            os.nice(ENCODER_NICE)
         # Keeps taking frames after a failure, so the detecting thread never blocks on put.
         while (frame := outbox.get()) is not None:
             if encoded["error"] is not None:
@@ -682,26 +706,26 @@ def render_video(
 
     thumbs: dict[int, bytes] = {}
     shown_as: dict[int, dict[int, int]] = {}  # track -> {kept number: detections shown as it}
-    swept_at: set[int] = set()  # the frames a conditional sweep was taken on
+    swept_at: dict[int, bool] = {}  # the frames a conditional sweep was taken on: whole?
 
     def look(frame, number: int, at: float, sweep) -> tuple[dict[int, object], set[int]]:
         """Faces in one frame, joined to their tracks: the tracks live at that frame, and
         those left visible there (detected in this frame where a kept number was then).
 
         The coarse look every time; the small faces of live tracks followed in enlarged
-        windows; and on a sweep, the whole frame at full resolution (faces.VideoFinder).
-        `sweep`: True, False, or a test of the faces found here (and the tracks' boxes)
-        that says whether a sweep is needed after all (Shots.new_ground)."""
+        windows; and on a sweep, the whole frame at full resolution, or the parts of it that
+        are new (faces.VideoFinder). `sweep`: True (the whole frame, without the coarse
+        look), False, or the plan of a sweep made from the faces found here and the tracks'
+        boxes: nothing, parts, or the whole frame (Shots.plan)."""
         if finder is None:
             return {}, set()
-        if sweep is True:
-            # The whole frame at full resolution finds the large faces and the small ones.
-            rgb = frame.to_ndarray(format="rgb24")
-            found = finder.sweep(rgb)
-            return seen_in(frame, rgb, found, number, at)
-        # The coarse look's own input size, scaled by libswscale from the planes.
-        small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
-        found = [box.scaled(width / seen[0], height / seen[1]) for box in finder.coarse(small)]
+        found = []
+        if sweep is not True:
+            # The coarse look's own input size, scaled by libswscale from the planes (a whole
+            # sweep finds what it finds, and more).
+            small = frame.to_ndarray(format="rgb24", width=seen[0], height=seen[1])
+            found = [box.scaled(width / seen[0], height / seen[1])
+                     for box in finder.coarse(small)]  # fmt: skip
         small_ones = [
             n
             for n, (box, last) in tracks.last.items()
@@ -714,10 +738,16 @@ def render_video(
         if small_ones:
             rgb = frame.to_ndarray(format="rgb24")
             found = merge(found, finder.follow(rgb, known), finder.follow(rgb, unknown, wide=True))
-        if sweep and sweep([*found, *(box for box, _seen in tracks.last.values())]):
+        plan: list | None = []
+        if sweep is True:
+            plan = None
+        elif sweep:
+            plan = sweep([*found, *(box for box, _seen in tracks.last.values())])
+        if plan != []:
             rgb = frame.to_ndarray(format="rgb24") if rgb is None else rgb
-            found = merge(finder.sweep(rgb), found)
-            swept_at.add(number)
+            swept = finder.sweep(rgb) if plan is None else finder.sweep_parts(rgb, plan)
+            found = merge(swept, found)
+            swept_at[number] = plan is None
         return seen_in(frame, rgb, found, number, at)
 
     def seen_in(frame, rgb, found: list, number: int, at: float):
@@ -799,9 +829,10 @@ def render_video(
             pending: list = []
             window: list = []  # frames since the last keyframe
             # Each shot is swept on its first frame (a face may leave before any later sweep),
-            # every SWEEP_EVERY keyframes and on its last frame; a sweep is skipped when
-            # nothing changed since the last one away from the faces followed
-            # (Shots.new_ground): a still camera costs no sweep but the first.
+            # every SWEEP_EVERY keyframes and on its last frame; after the first, a sweep looks
+            # only at what is new since the shot's last whole sweep away from the faces
+            # followed, the camera's motion taken out (Shots.plan): a still camera costs no
+            # sweep but the first, a pan a strip at the edge it turns to.
             state: dict[str, Any] = {"previous": ({}, set()), "since": 0, "keys": SWEEP_EVERY}
             shots = Shots()
             tracks.cut()  # a range is a shot of its own: nothing of the last one carries over
@@ -817,24 +848,26 @@ def render_video(
             def close_shot(
                 window: list, last: int, cut: bool, pending=pending, shots=shots
             ) -> None:
-                """The shot's last frame is looked at, swept if anything changed away from
-                the faces since the last sweep (its last seconds are followed back too), and
-                every waiting frame is written."""
+                """The shot's last frame is looked at, swept where anything is new since the
+                last whole sweep away from the faces (its last seconds are followed back
+                too), and every waiting frame is written."""
                 # (At a cut the Shots have seen the new shot's first frame already.)
                 if window:
                     frame, at = window[-1]
 
-                    def needed(faces: list) -> bool:
-                        return shots.new_ground(faces, before=cut)
+                    def needed(faces: list) -> list | None:
+                        return shots.plan(faces, before=cut)
 
-                    pending.append((window, look(frame, last, at, needed), last, at))
+                    sweep = True if shots.whole_due(before=cut) else needed
+                    pending.append((window, look(frame, last, at, sweep), last, at))
                 elif (
                     pending
                     and pending[-1][2] == last
-                    and shots.new_ground(list(tracks.live(last).values()), before=cut)
+                    and (plan := shots.plan(list(tracks.live(last).values()), before=cut)) != []
                 ):
                     frames, _current, _number, at = pending[-1]
-                    pending[-1] = (frames, look(frames[-1][0], last, at, True), last, at)
+                    again = look(frames[-1][0], last, at, lambda _faces, plan=plan: plan)
+                    pending[-1] = (frames, again, last, at)
                 follow_back(pending)
                 write_out()
 
@@ -855,16 +888,18 @@ def render_video(
                     if state["since"] % DETECT_EVERY == 0:  # (without detection, no faces: {})
                         number = done + index
                         due = state["keys"] >= SWEEP_EVERY
-                        # A due sweep is taken if the picture changed away from the faces
-                        # this look finds (always on a shot's first frame).
-                        sweep = shots.new_ground if due else False
+                        # A due sweep looks at what is new away from the faces this look
+                        # finds (the whole frame on a shot's first frame). The camera is
+                        # followed at every keyframe.
+                        shots.follow_camera()
+                        sweep = (True if shots.whole_due() else shots.plan) if due else False
                         pending.append((window, look(frame, number, at, sweep), number, at))
                         window = []
                         state["keys"] += 1
                         # A face found now that the keyframes before did not have (the sweep
                         # or the coarse look found it) is followed back through them.
                         follow_back(pending)
-                        if number in swept_at:
+                        if swept_at.get(number):
                             shots.swept(list(tracks.live(number).values()))
                         if due:
                             # Swept, or nothing new could have come into view: written out.
@@ -949,44 +984,124 @@ class Shots:
     a histogram of one of them far from the last frame's (a new scene, even one as bright as
     the last in another colour), or the histograms and the pixels both changed a lot (a new
     shot of a similar scene). A pan or a zoom changes the pixels, not the histograms; a flash
-    is taken for a cut, which costs a sweep, not a face."""
+    is taken for a cut, which costs a sweep, not a face.
+
+    And what a sweep needs to look at (`plan`): what is new in the picture since the shot's
+    last whole sweep, the camera's motion taken out (followed keyframe by keyframe,
+    `follow_camera`): a pan brings new ground in at one edge, a zoom out at the borders."""
 
     def __init__(self) -> None:
         self.last: Any = None
         self.before: Any = None  # the frame before the last one
-        self.at_sweep: Any = None  # the luma at the last sweep, and the faces followed then
-        self.faces_then: list = []
+        self.frames: tuple = (None, None)  # (the frame before the last one, the last one)
+        self.forget()
 
     def forget(self) -> None:
-        """A new shot: its first sweep is due whatever it shows."""
-        self.at_sweep, self.faces_then = None, []
+        """A new shot: its first sweep is due whatever it shows, and is a whole one."""
+        self.at_sweep: Any = None  # the luma (quarter size) at the shot's last whole sweep
+        self.faces_then: list = []  # the faces followed then
+        self.camera: Any = None  # 3x3: the last whole sweep's quarter luma -> the anchor's
+        self.anchor: tuple = (None, None)  # (frame, its quarter luma): the camera's last look
 
     def swept(self, faces: list) -> None:
-        self.at_sweep, self.faces_then = self.last[0], list(faces)
+        """A whole sweep of the last frame: what is new is measured from it from now on."""
+        import numpy as np
 
-    def new_ground(self, faces: list, before: bool = False) -> bool:
-        """Whether the picture (the last frame, or the one before it) changed since the last
-        sweep anywhere away from the faces followed then and now (each grown by its size on
-        every side): only there can a face have come into view. A few samples of the luma
-        copy changed by more than MOTION_LEVEL grey levels are enough: a 24 px face covers
-        nine of them."""
-        import cv2
+        frame = self.frames[1]
+        fine = self.anchor[1] if self.anchor[0] is frame else _quarter(frame)
+        self.at_sweep, self.faces_then = fine, list(faces)
+        self.camera, self.anchor = np.eye(3), (frame, fine)
 
-        frame = self.before if before else self.last
-        if self.at_sweep is None or frame is None:
+    def follow_camera(self, before: bool = False) -> None:
+        """The camera's motion since the last whole sweep, brought up to the last frame (or
+        the one before it): from the last frame it was followed to, a similarity (pan, zoom,
+        roll) fitted to corners followed by optical flow, chained keyframe to keyframe
+        (small steps are followed reliably; two seconds of a pan in one step are not). Lost
+        (None) when it cannot be fitted: the next sweep is then a whole one."""
+        frame = self.frames[0 if before else 1]
+        if self.camera is None or frame is None or self.anchor[0] is frame:
+            return
+        fine = _quarter(frame)
+        step = _camera_step(self.anchor[1], fine)
+        self.camera = None if step is None else step @ self.camera
+        self.anchor = (frame, fine)
+
+    def whole_due(self, before: bool = False) -> bool:
+        """Whether a sweep of the last frame (or the one before it) must be a whole one
+        whatever faces are found there (`plan`'s reasons but the new ground's share)."""
+        import numpy as np
+
+        self.follow_camera(before)
+        if self.at_sweep is None or self.camera is None or self.frames[0 if before else 1] is None:
             return True
-        changed = cv2.absdiff(frame[0], self.at_sweep) > MOTION_LEVEL
-        rows, cols = changed.shape
-        for box in [*faces, *self.faces_then]:
-            grown = box.grow(1.0, cols * 8, rows * 8)
-            changed[int(grown.y0) // 8 : int(grown.y1) // 8 + 1,
-                    int(grown.x0) // 8 : int(grown.x1) // 8 + 1] = False  # fmt: skip
-        return int(changed.sum()) >= MOTION_SAMPLES
+        return bool(abs(np.linalg.det(self.camera[:2, :2])) > ZOOM_IN**2)
+
+    def plan(self, faces: list, before: bool = False) -> list[tuple[int, int, int, int]] | None:
+        """What a due sweep of the last frame (or the one before it) must look at, in pixels
+        (x0, y0, x1, y1): [] when nothing is new, None for the whole frame.
+
+        New is what differs by more than MOTION_LEVEL grey levels from the shot's last whole
+        sweep moved as the camera moved (what the camera did not see then counts as new),
+        away from the faces followed then and now (each grown by its size on every side):
+        only there can a face have come into view that the whole sweep did not find. A few
+        samples are enough (a 24 px face covers 36 of the quarter luma). The parts are the
+        new blocks with PART_MARGIN around them; the whole frame when they cover most of it,
+        when the camera was lost, or when it zoomed in (a face too small for the last sweep
+        may have grown into reach anywhere)."""
+        import cv2
+        import numpy as np
+
+        if self.whole_due(before):
+            return None
+        frame = self.frames[0 if before else 1]
+        fine = self.anchor[1]
+        rows, cols = fine.shape
+        motion = self.camera[:2]
+        then = cv2.warpAffine(self.at_sweep, motion, (cols, rows), flags=cv2.INTER_LINEAR)
+        seen = cv2.warpAffine(np.full_like(self.at_sweep, 255), motion, (cols, rows),
+                              flags=cv2.INTER_LINEAR)  # fmt: skip
+        changed = cv2.absdiff(cv2.blur(fine, (3, 3)), cv2.blur(then, (3, 3))) > MOTION_LEVEL
+        changed |= seen < 255
+        sx, sy = frame.width / cols, frame.height / rows
+        corners = [(box, np.eye(3)) for box in faces]
+        corners += [(box, self.camera) for box in self.faces_then]
+        for box, move in corners:
+            points = np.array([[box.x0 / sx, box.x1 / sx, box.x0 / sx, box.x1 / sx],
+                               [box.y0 / sy, box.y0 / sy, box.y1 / sy, box.y1 / sy],
+                               [1, 1, 1, 1]])  # fmt: skip
+            moved = move @ points
+            x0, y0 = moved[0].min(), moved[1].min()
+            x1, y1 = moved[0].max(), moved[1].max()
+            dx, dy = x1 - x0, y1 - y0
+            changed[max(0, int(y0 - dy)) : max(0, int(y1 + dy) + 1),
+                    max(0, int(x0 - dx)) : max(0, int(x1 + dx) + 1)] = False  # fmt: skip
+        if int(changed.sum()) < MOTION_SAMPLES:
+            return []
+        # Blocks of PART_BLOCK quarter samples with PART_SAMPLES changed samples or more.
+        brows, bcols = -(-rows // PART_BLOCK), -(-cols // PART_BLOCK)
+        padded = np.zeros((brows * PART_BLOCK, bcols * PART_BLOCK), np.uint16)
+        padded[:rows, :cols] = changed
+        counts = padded.reshape(brows, PART_BLOCK, bcols, PART_BLOCK).sum(axis=(1, 3))
+        blocks = (counts >= PART_SAMPLES).astype(np.uint8)
+        if not blocks.any():
+            blocks = (counts > 0).astype(np.uint8)  # scattered: each block keeps one or two
+        grow = 2 * PART_MARGIN + 1
+        blocks = cv2.dilate(blocks, np.ones((grow, grow), np.uint8))
+        parts = _cover_blocks(blocks)
+        step_x, step_y = PART_BLOCK * sx, PART_BLOCK * sy
+        pixels = [
+            (int(x0 * step_x), int(y0 * step_y), min(frame.width, int(x1 * step_x)),
+             min(frame.height, int(y1 * step_y)))
+            for x0, y0, x1, y1 in parts
+        ]  # fmt: skip
+        area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in pixels)
+        return None if area > WHOLE_SHARE * frame.width * frame.height else pixels
 
     def cut(self, frame) -> bool:
         import cv2
         import numpy as np
 
+        self.frames = (self.frames[1], frame)
         # Every 8th sample of every 8th row (4th of the chroma): 14,000 samples of a 720p frame.
         thumbs = [
             np.ascontiguousarray(plane[::step, ::step])
@@ -1003,6 +1118,70 @@ class Shots:
             distance = max(distance, float(np.abs(bins - old).sum()) / (2 * now.size))
             change = max(change, float(cv2.absdiff(now, before).mean()))
         return distance > CUT_HISTOGRAM or (distance > CUT_PAIR[0] and change > CUT_PAIR[1])
+
+
+def _quarter(frame):
+    """A frame's luma at a quarter of its width and height, each sample the mean of 16."""
+    import cv2
+
+    luma = plane_views(frame)[0]
+    rows, cols = luma.shape
+    return cv2.resize(luma, (max(1, cols // 4), max(1, rows // 4)), interpolation=cv2.INTER_AREA)
+
+
+def _camera_step(before, after):
+    """The camera's motion from one quarter luma to the next as a 3x3 matrix (a similarity:
+    shift, zoom, roll), fitted by RANSAC to corners followed by pyramidal optical flow, so
+    the people moving in front count as outliers; None when too few corners agree (a plain
+    wall, a blur, a flash)."""
+    import cv2
+    import numpy as np
+
+    corners = cv2.goodFeaturesToTrack(before, maxCorners=150, qualityLevel=0.01, minDistance=8)
+    if corners is None or len(corners) < CAMERA_POINTS:
+        return None
+    moved, status, _error = cv2.calcOpticalFlowPyrLK(before, after, corners, None,
+                                                     winSize=(21, 21), maxLevel=3)  # fmt: skip
+    ok = status.ravel() == 1
+    if int(ok.sum()) < CAMERA_POINTS:
+        return None
+    cv2.setRNGSeed(1)  # RANSAC's samples: the same video gives the same render
+    fitted, inliers = cv2.estimateAffinePartial2D(corners[ok], moved[ok], method=cv2.RANSAC,
+                                                  ransacReprojThreshold=2.0)  # fmt: skip
+    if fitted is None or int(inliers.sum()) < max(CAMERA_POINTS, CAMERA_SHARE * int(ok.sum())):
+        return None
+    return np.vstack([fitted, [0.0, 0.0, 1.0]])
+
+
+def _cover_blocks(blocks) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x0, y0, x1, y1, in blocks) covering the set blocks: one per connected
+    group, halved along its longer side while it would be mostly empty (a zoom out's frame
+    of new ground is four strips, not the whole picture)."""
+    import cv2
+
+    count, labels, stats, _centres = cv2.connectedComponentsWithStats(blocks, connectivity=8)
+    rects: list[tuple[int, int, int, int]] = []
+
+    def cover(mask, x: int, y: int, depth: int) -> None:
+        ys, xs = mask.nonzero()
+        if len(ys) == 0:
+            return
+        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+        mask, x, y = mask[y0:y1, x0:x1], x + x0, y + y0
+        rows, cols = mask.shape
+        if len(ys) >= 0.6 * rows * cols or depth >= 4:
+            rects.append((x, y, x + cols, y + rows))
+        elif cols >= rows:
+            cover(mask[:, : cols // 2], x, y, depth + 1)
+            cover(mask[:, cols // 2 :], x + cols // 2, y, depth + 1)
+        else:
+            cover(mask[: rows // 2], x, y, depth + 1)
+            cover(mask[rows // 2 :], x, y + rows // 2, depth + 1)
+
+    for label in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[label])
+        cover(labels[y : y + h, x : x + w] == label, x, y, 0)
+    return rects
 
 
 def _flush(window, before, after, recipe, width, height, put, hidden_tracks, speed=None) -> None:
