@@ -1086,8 +1086,7 @@ class Shots:
         if not blocks.any():
             blocks = (counts > 0).astype(np.uint8)  # scattered: each block keeps one or two
         grow = 2 * PART_MARGIN + 1
-        blocks = cv2.dilate(blocks, np.ones((grow, grow), np.uint8))
-        parts = _cover_blocks(blocks)
+        parts = _cover_blocks(cv2.dilate(blocks, np.ones((grow, grow), np.uint8)))
         step_x, step_y = PART_BLOCK * sx, PART_BLOCK * sy
         pixels = [
             (int(x0 * step_x), int(y0 * step_y), min(frame.width, int(x1 * step_x)),
