@@ -1136,11 +1136,11 @@ def _camera_step(before, after):
     import cv2
     import numpy as np
 
-    corners = cv2.goodFeaturesToTrack(before, maxCorners=100, qualityLevel=0.01, minDistance=8)
+    corners = cv2.goodFeaturesToTrack(before, maxCorners=150, qualityLevel=0.01, minDistance=8)
     if corners is None or len(corners) < CAMERA_POINTS:
         return None
     moved, status, _error = cv2.calcOpticalFlowPyrLK(before, after, corners, None,
-                                                     winSize=(15, 15), maxLevel=3)  # fmt: skip
+                                                     winSize=(21, 21), maxLevel=3)  # fmt: skip
     ok = status.ravel() == 1
     if int(ok.sum()) < CAMERA_POINTS:
         return None

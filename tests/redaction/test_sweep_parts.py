@@ -66,8 +66,12 @@ def test_a_pan_is_swept_at_its_new_edge_only(worker):
         shots.follow_camera()
     parts = shots.plan([])
     assert parts, parts
-    assert min(x0 for x0, _y0, _x1, _y1 in parts) >= WIDTH - 240 - 96, parts
-    assert max(x1 for _x0, _y0, x1, _y1 in parts) == WIDTH
+    covered = np.zeros((HEIGHT, WIDTH), bool)
+    for x0, y0, x1, y1 in parts:
+        covered[y0:y1, x0:x1] = True
+    assert covered[:, WIDTH - 240 :].all(), parts  # the new ground, all of it
+    assert covered.mean() < 0.35, parts  # and little else (240 px is 19 % of the width)
+    assert not covered[HEIGHT // 4 : -HEIGHT // 4, 96 : WIDTH - 240 - 96].any(), parts
     # A zoom in by a fifth: a face too small for the last sweep may be in reach anywhere.
     zoomed = np.array(
         Image.fromarray(scene[:, 240 : 240 + WIDTH]).resize((WIDTH * 6 // 5, HEIGHT * 6 // 5))
