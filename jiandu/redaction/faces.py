@@ -12,8 +12,9 @@ install and was not measured. Recall depends on the face's size in the network's
 under about 30 px there is missed, so faces under 40 px in a 720p frame are found only at full
 resolution or enlarged. The image path looks at the whole picture (IMAGE_WIDTH). The video path
 cannot afford that on every keyframe at 30 fps: it looks at VIDEO_WIDTH every sixth frame,
-sweeps the whole frame at full resolution every two seconds and where each shot ends, and
-follows each small face in an enlarged window around it (VideoFinder; docs/redaction.md).
+sweeps the whole frame at full resolution where each shot starts, and what came into view
+since every two seconds and where the shot ends (`sweep_parts`), and follows each small face
+in an enlarged window around it (VideoFinder; render_worker.py; docs/redaction.md).
 
 The redaction rule is to over-blur rather than miss: a low threshold, a margin around every
 box (`grow`), and in video the boxes of a track carried over the frames between two
@@ -233,7 +234,7 @@ class VideoFinder:
         for x0, y0, x1, y1 in parts:
             x0, x1 = _multiple(x0, x1, width)
             y0, y1 = _multiple(y0, y1, height)
-            if x1 - x0 < 32 or y1 - y0 < 32:
+            if x1 <= x0 or y1 <= y0:
                 continue
             part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
             found += [Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, b.score)
