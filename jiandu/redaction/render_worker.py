@@ -823,7 +823,9 @@ def render_video(
             def produce(start=start, end=end, count=count):
                 decoded = _decoded(source, video)
                 for frame in frames_at_rate(decoded, start, end, fps, count):
-                    yield upright_copy(frame, turn, width, height)
+                    copy = upright_copy(frame, turn, width, height)
+                    # What Shots.cut compares, made here: off the looks' serial path.
+                    yield copy, cut_signature(copy)
 
             relay = _Relay(produce)
             # Keyframes waiting to be written: (the frames up to and including it, its look,
@@ -876,9 +878,10 @@ def render_video(
 
             index = 0
             try:
-                while (frame := relay.items.get()) is not None:
+                while (item := relay.items.get()) is not None:
+                    frame, signature = item
                     at = start + index / fps
-                    if shots.cut(frame) and index:
+                    if shots.cut(frame, signature) and index:
                         # A hard cut: the last shot is closed on its own frames, and its faces
                         # are not carried into this one.
                         close_shot(window, done + index - 1, True)
@@ -1099,27 +1102,35 @@ class Shots:
         area = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in pixels)
         return None if area > WHOLE_SHARE * frame.width * frame.height else pixels
 
-    def cut(self, frame) -> bool:
+    def cut(self, frame, signature: tuple | None = None) -> bool:
+        """Whether `frame` starts a new shot; `signature`: its cut_signature, if made."""
         import cv2
         import numpy as np
 
         self.frames = (self.frames[1], frame)
-        # Every 8th sample of every 8th row (4th of the chroma): 14,000 samples of a 720p frame.
-        thumbs = [
-            np.ascontiguousarray(plane[::step, ::step])
-            for plane, step in zip(plane_views(frame), (8, 4, 4), strict=True)
-        ]
+        thumbs = signature or cut_signature(frame)
         last, self.last = self.last, thumbs
         self.before = last
         if last is None:
             return False
         distance = change = 0.0
-        for now, before in zip(thumbs, last, strict=True):
-            bins = np.bincount((now >> 3).ravel(), minlength=32)
-            old = np.bincount((before >> 3).ravel(), minlength=32)
+        for now, bins, before, old in zip(*thumbs, *last, strict=True):
             distance = max(distance, float(np.abs(bins - old).sum()) / (2 * now.size))
             change = max(change, float(cv2.absdiff(now, before).mean()))
         return distance > CUT_HISTOGRAM or (distance > CUT_PAIR[0] and change > CUT_PAIR[1])
+
+
+def cut_signature(frame) -> tuple[list, list]:
+    """What Shots.cut compares of a frame: small copies of its Y, U and V planes (every 8th
+    sample of every 8th row, 4th of the chroma: 14,000 samples of a 720p frame) and their
+    histograms (32 bins)."""
+    import numpy as np
+
+    thumbs = [
+        np.ascontiguousarray(plane[::step, ::step])
+        for plane, step in zip(plane_views(frame), (8, 4, 4), strict=True)
+    ]
+    return thumbs, [np.bincount((thumb >> 3).ravel(), minlength=32) for thumb in thumbs]
 
 
 def _quarter(frame):
