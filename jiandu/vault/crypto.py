@@ -205,7 +205,7 @@ class StreamEncryptor:
     def __init__(
         self,
         item_key: bytes,
-        out: BinaryIO,
+        out: BinaryIO | io.RawIOBase,
         version: int = STREAM_VERSION,
         *,
         hashing: bool = True,
@@ -220,7 +220,7 @@ class StreamEncryptor:
         out.write(MAGIC + bytes([version]) + header)
 
     def _setup(
-        self, out: BinaryIO, pending: bytearray, version: int, size: int, hashing: bool
+        self, out: BinaryIO | io.RawIOBase, pending: bytearray, version: int, size: int, hashing: bool
     ) -> None:
         self._out = out
         self._buffer = pending
@@ -329,7 +329,7 @@ class StreamEncryptor:
     @classmethod
     def resume(
         cls,
-        out: BinaryIO,
+        out: BinaryIO | io.RawIOBase,
         state: bytes,
         pending: bytes,
         size: int,

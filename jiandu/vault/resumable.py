@@ -81,6 +81,7 @@ from nacl.secret import SecretBox
 from jiandu.conf import hour_now
 from jiandu.vault import conf, crypto, staging, storage
 from jiandu.vault.actions import PreparedItem
+from jiandu.vault.direct_io import DirectAppender
 from jiandu.vault.models import Item, StagedUpload
 from jiandu.vault.uploads import BackgroundEncryptor, clean_name
 
@@ -403,12 +404,13 @@ def append(
             raise ResumableError("offset", row.offset)
         handle.truncate(row.written)  # cut whatever a broken request left after it
         handle.seek(row.written)
-        encryptor = _resume(upload, row, key, handle)
+        out = DirectAppender(path, handle, row.written)
+        encryptor = _resume(upload, row, key, out)
         head = _open_state(key, row.sealed_state).get("head")
         head_digest = hashlib.sha256() if offset == 0 else None
         # Hashed and encrypted in helper threads while this one reads the next piece.
         running = RUNNING.at(row.part, offset)
-        pipeline = BackgroundEncryptor(encryptor, running, handle)
+        pipeline = BackgroundEncryptor(encryptor, running)
         remaining, broken = size, False
         try:
             while remaining > 0:
@@ -427,6 +429,7 @@ def append(
                 remaining -= len(piece)
         finally:
             pipeline.stop()
+            out.close()  # after an error too: the row is not advanced, so it is cut off again
         pipeline.drain()
         if head_digest is not None and size > remaining:  # what of the head came
             head = {"length": min(size - remaining, HEAD_BYTES), "sha256": head_digest.hexdigest()}
@@ -535,6 +538,10 @@ def _resume(
         base64.b64decode(saved["pending"]),
         row.offset,
         version=upload.get("version", 1),  # uploads begun before padding: version 1
+        # The file's SHA-256 is the running digest (hashed in its own thread, RunningDigests)
+        # or, failing that, a decrypting pass at the end: the encryptor's own would be a
+        # second SHA-256 of every byte on the encrypting thread, the upload's slowest.
+        hashing=False,
     )
 
 
@@ -544,8 +551,12 @@ def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle
     file must be exactly as long as its format says for `row.length` bytes."""
     handle.truncate(row.written)
     handle.seek(row.written)
-    encryptor = _resume(upload, row, key, handle)
-    encryptor.finish()
+    out = DirectAppender(_part_path(upload), handle, row.written)
+    try:
+        encryptor = _resume(upload, row, key, out)
+        encryptor.finish()  # the last data, the padding, the length
+    finally:
+        out.close()
     handle.flush()
     os.fsync(handle.fileno())
     running = RUNNING.at(row.part, row.offset) if row.offset else None

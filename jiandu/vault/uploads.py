@@ -36,6 +36,7 @@ from django.http import HttpRequest
 
 from jiandu.vault import conf, crypto, staging, storage
 from jiandu.vault.actions import PreparedItem
+from jiandu.vault.direct_io import DirectAppender
 from jiandu.vault.models import Item
 
 # Check free disk space again after every this many bytes of a file.
@@ -91,8 +92,8 @@ class BackgroundEncryptor:
 
     `digest` is the hash the pieces go into, the encryptor's own `sha256` for a plain upload
     (the encryptor made with hashing=False, or every byte would be hashed twice); None hashes
-    nothing (a resumable upload whose running digest this process does not hold). `handle`,
-    the file the encryptor writes to, has its pages sent to disk as the upload goes on."""
+    nothing (a resumable upload whose running digest this process does not hold). The
+    encryptor writes to a jiandu.vault.direct_io.DirectAppender, past the page cache."""
 
     QUEUE_PIECES = 3
 
@@ -100,16 +101,13 @@ class BackgroundEncryptor:
         self,
         encryptor: crypto.StreamEncryptor,
         digest: hashlib._Hash | None,
-        handle: BinaryIO | None = None,
     ) -> None:
         self.encryptor = encryptor
         self.digest = digest
-        self._handle = handle
-        self._unflushed = 0
         self._error: BaseException | None = None
         self._queues: list[queue.Queue[bytes | None]] = []
         self._threads: list[threading.Thread] = []
-        self._start("vault-encrypt", self._encrypt)
+        self._start("vault-encrypt", self.encryptor.write)
         if self.digest is not None:
             self._start("vault-hash", self.digest.update)
 
@@ -119,15 +117,6 @@ class BackgroundEncryptor:
         self._queues.append(pieces)
         self._threads.append(thread)
         thread.start()
-
-    def _encrypt(self, piece: bytes) -> None:
-        """Encrypt and write; every WRITEBACK_BYTES, have the kernel start writing to disk
-        (`handle`, the `.part`; storage.start_writeback)."""
-        self.encryptor.write(piece)
-        self._unflushed += len(piece)
-        if self._handle is not None and self._unflushed >= storage.WRITEBACK_BYTES:
-            self._unflushed = 0
-            storage.start_writeback(self._handle)
 
     def _run(self, pieces: queue.Queue[bytes | None], consume: Any) -> None:
         while (piece := pieces.get()) is not None:
@@ -196,6 +185,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.accepted = 0
         self._part: Path | None = None
         self._handle: BinaryIO | None = None
+        self._out: DirectAppender | None = None
         self._encryptor: BackgroundEncryptor | None = None
         self._key = b""
         self._next_disk_check = 0
@@ -212,8 +202,9 @@ class EncryptingUploadHandler(FileUploadHandler):
         self._key = crypto.random_key()
         self._part, self._handle = storage.open_incoming()
         self.parts.append(self._part)
-        stream = crypto.StreamEncryptor(self._key, self._handle, hashing=False)
-        self._encryptor = BackgroundEncryptor(stream, stream.sha256, self._handle)
+        self._out = DirectAppender(self._part, self._handle, 0)
+        stream = crypto.StreamEncryptor(self._key, self._out, hashing=False)
+        self._encryptor = BackgroundEncryptor(stream, stream.sha256)
         self._next_disk_check = DISK_CHECK_BYTES
 
     def _drop_current(self) -> None:
@@ -221,11 +212,13 @@ class EncryptingUploadHandler(FileUploadHandler):
         if self._encryptor is not None:
             with contextlib.suppress(Exception):
                 self._encryptor.stop()
+        if self._out is not None:
+            self._out.abandon()
         if self._handle is not None:
             self._handle.close()
         if self._part is not None:
             storage.discard(self._part)
-        self._handle = self._encryptor = self._part = None
+        self._handle = self._encryptor = self._part = self._out = None
 
     def _abandon(self, code: str) -> None:
         self.problems.append(Problem(code, self.file_name or ""))
@@ -248,12 +241,16 @@ class EncryptingUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> SealedUpload | None:  # type: ignore[override]
         if self._encryptor is None or self._handle is None or self._part is None:
             return None
-        encryptor, handle, part = self._encryptor, self._handle, self._part
-        self._handle = self._encryptor = self._part = None
+        encryptor, handle, part, out = self._encryptor, self._handle, self._part, self._out
+        self._handle = self._encryptor = self._part = self._out = None
         try:
             encryptor.finish()
+            if out is not None:
+                out.close()
             storage.seal_incoming(handle)
         except BaseException:
+            if out is not None:
+                out.abandon()
             handle.close()
             storage.discard(part)
             raise
