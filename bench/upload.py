@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BOUNDARY = "----jiandubench7d3f"
 PASSWORD = "bench password 1234567"  # noqa: S105  (a throw-away bench account)
-TUS_PIECE = 16 * 1024 * 1024  # when the page does not say (data-chunk-bytes, tipline.views)
+TUS_PIECE = 64 * 1024 * 1024  # when the page does not say (data-chunk-bytes, vault.conf)
 
 SETUP = """
 from jiandu.accounts.actions import do_create_member

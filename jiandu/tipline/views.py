@@ -206,7 +206,7 @@ def _submit(request: HttpRequest, handler: uploads.EncryptingUploadHandler | Non
                 upload | {"url": reverse("tipline:upload_piece", args=[upload["id"]])}
                 for upload in resumable.held(request.session)
             ],
-            "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
+            "upload_chunk_bytes": conf.upload_piece_bytes(),
             "review": _review(request, version),
             "question_pages": len(questionnaire.groups(version)),
         },
@@ -401,11 +401,6 @@ def questions_step(request: HttpRequest, step: int) -> HttpResponse:
     )
 
 
-# The page's script sends files to the tus server in pieces of this size. Each piece costs a
-# request (session, CSRF, rows, an fsync, the client's round trip: about 10 ms on the 2-core
-# machine), so 5 MiB pieces spent a third of an upload's time there; a dropped connection costs
-# no more with larger pieces, since the server keeps every whole chunk it received (issue 22).
-UPLOAD_CHUNK_BYTES = 16 * 1024 * 1024
 UPLOAD_ID = re.compile(r"([0-9a-f]{32})/?\Z")
 
 
@@ -515,7 +510,7 @@ def _conversation_page(
             "problems": problems,
             "max_file_bytes": conf.max_file_bytes(),
             "max_files": conf.max_files_per_submission(),
-            "upload_chunk_bytes": UPLOAD_CHUNK_BYTES,
+            "upload_chunk_bytes": conf.upload_piece_bytes(),
         },
         status=status,
     )

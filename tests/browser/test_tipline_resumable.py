@@ -12,10 +12,17 @@ import pytest
 from playwright.sync_api import expect
 
 from jiandu.core.sizes import format_size
-from jiandu.tipline.views import UPLOAD_CHUNK_BYTES as PIECE
 from tests.tipline.helpers import make_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PIECE_MIB = 4  # JIANDU_UPLOAD_PIECE_MIB here: files of a few pieces stay small
+PIECE = PIECE_MIB * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(settings):
+    settings.JIANDU_UPLOAD_PIECE_MIB = PIECE_MIB
 
 MIB = 1024 * 1024
 
