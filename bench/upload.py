@@ -212,17 +212,25 @@ def upload_tus(host: str, port: int, path: Path, piece: int = TUS_PIECE) -> tupl
         return response.status, time.perf_counter() - started, location
     offset = 0
     with path.open("rb") as handle:
-        while data := handle.read(piece):
+        while offset < size:
+            length = min(piece, size - offset)
             conn.putrequest("PATCH", location)
             headers = tus | {
                 "Content-Type": "application/offset+octet-stream",
-                "Content-Length": str(len(data)),
+                "Content-Length": str(length),
                 "Upload-Offset": str(offset),
             }
             for key, value in headers.items():
                 conn.putheader(key, value)
             conn.endheaders()
-            conn.send(data)
+            # Streamed from the file a MiB at a time, as a browser sends a slice of a File
+            # (it never holds the whole piece in memory).
+            handle.seek(offset)
+            left = length
+            while left:
+                data = handle.read(min(1024 * 1024, left))
+                conn.send(data)
+                left -= len(data)
             response = conn.getresponse()
             response.read()
             if response.status != 204:
