@@ -220,7 +220,12 @@ class StreamEncryptor:
         out.write(MAGIC + bytes([version]) + header)
 
     def _setup(
-        self, out: BinaryIO | io.RawIOBase, pending: bytearray, version: int, size: int, hashing: bool
+        self,
+        out: BinaryIO | io.RawIOBase,
+        pending: bytearray,
+        version: int,
+        size: int,
+        hashing: bool,
     ) -> None:
         self._out = out
         self._buffer = pending

@@ -24,6 +24,7 @@ PIECE = PIECE_MIB * 1024 * 1024
 def small_pieces(settings):
     settings.JIANDU_UPLOAD_PIECE_MIB = PIECE_MIB
 
+
 MIB = 1024 * 1024
 
 

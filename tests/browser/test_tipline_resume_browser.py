@@ -30,6 +30,7 @@ PIECE = PIECE_MIB * 1024 * 1024
 def small_pieces(settings):
     settings.JIANDU_UPLOAD_PIECE_MIB = PIECE_MIB
 
+
 SHOTS = Path(os.environ.get("JIANDU_SCREENSHOTS", tempfile.gettempdir()))
 TEXT = {
     "en": {"unfinished": "Unfinished uploads", "notice": "sign in again with your codename"},
