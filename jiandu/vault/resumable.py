@@ -549,9 +549,10 @@ def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle
     """Push the last chunks, fsync, and record the SHA-256: the running digest if this process
     took every piece (RunningDigests), else by decrypting the `.part` once. Either way the
     file must be exactly as long as its format says for `row.length` bytes."""
+    path = _part_path(upload)
     handle.truncate(row.written)
     handle.seek(row.written)
-    out = DirectAppender(_part_path(upload), handle, row.written)
+    out = DirectAppender(path, handle, row.written)
     try:
         encryptor = _resume(upload, row, key, out)
         encryptor.finish()  # the last data, the padding, the length
@@ -567,7 +568,6 @@ def _finish_locked(upload: dict[str, Any], row: StagedUpload, key: bytes, handle
         handle.seek(0)
         sha256, size = crypto.sha256_of(key, handle)
     handle.seek(0, os.SEEK_END)
-    path = _part_path(upload)
     storage.settle_part(path)
     if size != row.length or handle.tell() != _stream_size(row.length, encryptor.version):
         raise ResumableError("broken", row.offset)
